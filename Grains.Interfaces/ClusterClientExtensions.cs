@@ -1,0 +1,78 @@
+namespace OrleansMl;
+
+/// <summary>Conveniences for internal services calling the cluster directly.</summary>
+public static class ClusterClientExtensions
+{
+    /// <summary>The chunk size used to move uploads into the cluster.</summary>
+    public const int UploadChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// Streams a CSV into the cluster in chunks and creates a dataset version from it (or returns the existing
+    /// version with identical content).
+    /// </summary>
+    public static async Task<DatasetUploadResult> UploadDatasetAsync(
+        this IGrainFactory grains, string dataset, Stream csv, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(csv);
+        Names.Validate(dataset, "dataset");
+        var upload = grains.GetGrain<IUploadGrain>(Guid.NewGuid());
+        try
+        {
+            var buffer = new byte[UploadChunkBytes];
+            while (true)
+            {
+                var filled = await FillAsync(csv, buffer, cancellationToken);
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                await upload.AppendAsync(buffer.AsSpan(0, filled).ToArray(), cancellationToken);
+                if (filled < buffer.Length)
+                {
+                    break;
+                }
+            }
+
+            return await grains.GetGrain<IDatasetGrain>(dataset).AddVersionAsync(upload.GetPrimaryKey(), cancellationToken);
+        }
+        catch
+        {
+            await upload.AbortAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a dataset version from CSV text.</summary>
+    public static Task<DatasetUploadResult> UploadDatasetAsync(
+        this IGrainFactory grains, string dataset, string csv, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        return grains.UploadDatasetAsync(dataset, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), cancellationToken);
+    }
+
+    /// <summary>The version grain of <paramref name="model"/> version <paramref name="version"/>.</summary>
+    public static IModelVersionGrain GetModelVersion(this IGrainFactory grains, string model, int version)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        return grains.GetGrain<IModelVersionGrain>(ModelVersionKey.Format(model, version));
+    }
+
+    private static async Task<int> FillAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+
+namespace OrleansMl;
+
+/// <summary>One immutable version of a dataset.</summary>
+/// <param name="Name">Dataset name.</param>
+/// <param name="Version">Version number, starting at 1.</param>
+/// <param name="Rows">Number of data rows (header excluded).</param>
+/// <param name="Columns">Inferred schema and statistics, in CSV order.</param>
+/// <param name="ContentHash">SHA-256 of the uploaded bytes (hex); identical uploads share it.</param>
+/// <param name="SizeBytes">Size of the uploaded CSV in bytes.</param>
+/// <param name="CreatedAt">When the version was created.</param>
+[GenerateSerializer, Immutable, Alias("OrleansMl.DatasetVersionInfo")]
+public sealed record DatasetVersionInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int Version,
+    [property: Id(2)] long Rows,
+    [property: Id(3)] ImmutableArray<ColumnInfo> Columns,
+    [property: Id(4)] string ContentHash,
+    [property: Id(5)] long SizeBytes,
+    [property: Id(6)] DateTimeOffset CreatedAt);

@@ -1,0 +1,34 @@
+namespace OrleansMl;
+
+/// <summary>
+/// A named dataset: an append-only list of immutable versions, keyed by dataset name.
+/// Raw bytes live in the artifact store; the grain keeps recently used parsed features in memory.
+/// </summary>
+[Alias("OrleansMl.IDatasetGrain")]
+public interface IDatasetGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates a version from an upload staged with <see cref="IUploadGrain"/> (see
+    /// <c>ClusterClientExtensions.UploadDatasetAsync</c>). Identical content returns the existing version.
+    /// </summary>
+    /// <exception cref="InvalidDatasetException">The CSV is empty, ragged or otherwise unusable.</exception>
+    [Alias("AddVersionFromUpload")]
+    Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default);
+
+    /// <summary>The dataset and all its versions.</summary>
+    /// <exception cref="DatasetNotFoundException">No version was ever created.</exception>
+    [Alias("Get")]
+    Task<DatasetInfo> GetAsync();
+
+    /// <summary>One version's schema and statistics.</summary>
+    [Alias("GetVersion")]
+    Task<DatasetVersionInfo> GetVersionAsync(int version);
+
+    /// <summary>One version with its first <paramref name="rows"/> rows.</summary>
+    [Alias("Preview")]
+    Task<DatasetPreview> PreviewAsync(int version, int rows = 5, CancellationToken cancellationToken = default);
+
+    /// <summary>Cache hit and miss counters of this activation.</summary>
+    [Alias("GetCacheStats")]
+    Task<DatasetCacheStats> GetCacheStatsAsync();
+}

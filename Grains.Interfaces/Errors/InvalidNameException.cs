@@ -1,0 +1,9 @@
+namespace OrleansMl;
+
+/// <summary>A dataset, model or alias name is empty, too long, or contains characters other than letters, digits, '.', '_' and '-'.</summary>
+[GenerateSerializer, Alias("OrleansMl.InvalidNameException")]
+public sealed class InvalidNameException : OrleansMlException
+{
+    /// <summary>Creates the exception with a user-facing message.</summary>
+    public InvalidNameException(string message) : base(message) { }
+}

@@ -1,0 +1,22 @@
+using System.Text.RegularExpressions;
+
+namespace OrleansMl;
+
+/// <summary>Validation of dataset, model and alias names: they appear in URLs, grain keys and file names.</summary>
+public static partial class Names
+{
+    /// <summary>The longest name accepted.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>True when <paramref name="name"/> is 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
+    public static bool IsValid(string? name) => name is not null && NamePattern().IsMatch(name);
+
+    /// <summary>Throws <see cref="InvalidNameException"/> naming the <paramref name="what"/> when the name is invalid.</summary>
+    public static string Validate(string? name, string what) => IsValid(name)
+        ? name!
+        : throw new InvalidNameException(
+            $"Invalid {what} name '{name}': use 1-{MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,20 @@
+namespace OrleansMl;
+
+/// <summary>The learner used to fit a model.</summary>
+public enum TrainingAlgorithm
+{
+    /// <summary>Chosen (and tuned) from the data size and task by a small time-boxed search.</summary>
+    Auto = 0,
+
+    /// <summary>Gradient-boosted trees (ML.NET FastTree).</summary>
+    FastTree = 1,
+
+    /// <summary>Gradient-boosted trees (LightGBM).</summary>
+    LightGbm = 2,
+
+    /// <summary>A random forest (ML.NET FastForest).</summary>
+    FastForest = 3,
+
+    /// <summary>A linear model (L-BFGS logistic / maximum-entropy / Poisson-free least squares).</summary>
+    Linear = 4,
+}
