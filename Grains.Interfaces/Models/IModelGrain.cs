@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansMl;
 
 /// <summary>
@@ -41,6 +43,6 @@ public interface IModelGrain : IGrainWithStringKey
     /// Resolves which version serves a prediction: an explicit version, else an alias, else <c>production</c>,
     /// else the newest succeeded version.
     /// </summary>
-    [Alias("Resolve")]
+    [Alias("Resolve"), AlwaysInterleave]
     Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null);
 }

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansMl.Hosting;
+
+/// <summary>
+/// Settings of a silo (section <c>OrleansMl</c>; environment variables <c>OrleansMl__Name</c>, e.g.
+/// <c>OrleansMl__DataDirectory=/var/lib/orleansml</c>).
+/// </summary>
+public sealed class OrleansMlOptions
+{
+    public const string SectionName = "OrleansMl";
+
+    /// <summary>Where embedded mode keeps its SQLite database and artifacts (<c>OrleansMl__DataDirectory</c>).</summary>
+    [Required(ErrorMessage = "OrleansMl:DataDirectory is required: set OrleansMl__DataDirectory to a writable folder.")]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Orleans cluster id (<c>OrleansMl__ClusterId</c>).</summary>
+    [Required]
+    public string ClusterId { get; set; } = "orleansml";
+
+    /// <summary>Orleans service id: keys grain state, so keep it stable (<c>OrleansMl__ServiceId</c>).</summary>
+    [Required]
+    public string ServiceId { get; set; } = "orleansml";
+
+    /// <summary>Silo-to-silo port (<c>OrleansMl__SiloPort</c>).</summary>
+    [Range(1, 65535, ErrorMessage = "OrleansMl:SiloPort must be a TCP port (1-65535); set OrleansMl__SiloPort.")]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port (<c>OrleansMl__GatewayPort</c>).</summary>
+    [Range(1, 65535, ErrorMessage = "OrleansMl:GatewayPort must be a TCP port (1-65535); set OrleansMl__GatewayPort.")]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Trainings that run at once on a silo (<c>OrleansMl__TrainingConcurrency</c>); default one per two cores.</summary>
+    [Range(1, 256, ErrorMessage = "OrleansMl:TrainingConcurrency must be between 1 and 256; set OrleansMl__TrainingConcurrency.")]
+    public int TrainingConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Threads one training may use (<c>OrleansMl__TrainingThreads</c>); 0 means every core.</summary>
+    [Range(0, 256)]
+    public int TrainingThreads { get; set; }
+
+    /// <summary>CSV parses that run at once on a silo (<c>OrleansMl__ParseConcurrency</c>).</summary>
+    [Range(1, 256)]
+    public int ParseConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Memory for parsed dataset features per silo, in MB (<c>OrleansMl__DatasetCacheMegabytes</c>).</summary>
+    [Range(1, 1 << 20, ErrorMessage = "OrleansMl:DatasetCacheMegabytes must be at least 1; set OrleansMl__DatasetCacheMegabytes.")]
+    public int DatasetCacheMegabytes { get; set; } = 1024;
+
+    /// <summary>How long an unused dataset version stays cached (<c>OrleansMl__DatasetCacheTtl</c>, e.g. 00:30:00).</summary>
+    public TimeSpan DatasetCacheTtl { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Largest accepted dataset upload, in MB (<c>OrleansMl__MaxUploadMegabytes</c>).</summary>
+    [Range(1, 1 << 16, ErrorMessage = "OrleansMl:MaxUploadMegabytes must be between 1 and 65536; set OrleansMl__MaxUploadMegabytes.")]
+    public int MaxUploadMegabytes { get; set; } = 512;
+
+    /// <summary>Most rows in one prediction request (<c>OrleansMl__MaxPredictionRows</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPredictionRows { get; set; } = 10_000;
+
+    /// <summary>How often an interrupted job is retried before it is failed (<c>OrleansMl__MaxTrainingAttempts</c>).</summary>
+    [Range(1, 100)]
+    public int MaxTrainingAttempts { get; set; } = 3;
+
+    public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
+
+    public long DatasetCacheBytes => (long)DatasetCacheMegabytes << 20;
+
+    public string FullDataDirectory => Path.GetFullPath(DataDirectory);
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using OrleansMl.Datasets;
+using OrleansMl.Ml;
+using OrleansMl.Predictions;
+using OrleansMl.Storage;
+using OrleansMl.Work;
+
+namespace OrleansMl.Hosting;
+
+/// <summary>The silo configuration every host shares (the Silo process, and the Gateway in embedded mode).</summary>
+public static class OrleansMlSiloExtensions
+{
+    /// <summary>The ADO.NET invariant Orleans maps to Microsoft.Data.Sqlite.</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    private const int MaxMessageBytes = 64 << 20;
+
+    /// <summary>
+    /// Hosts an OrleansMl silo in this process: grains, ML engine, storage and the bounded workers, configured from
+    /// the <c>OrleansMl</c> section. Embedded mode: localhost clustering, grain state in SQLite and artifacts in
+    /// files, both under <see cref="OrleansMlOptions.DataDirectory"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddOrleansMlSilo(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.AddOrleansMlOptions();
+        var dataDirectory = options.FullDataDirectory;
+        Directory.CreateDirectory(dataDirectory);
+        var sqlite = $"Data Source={Path.Combine(dataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
+        SqliteGrainStorageSchema.EnsureCreated(sqlite);
+
+        builder.Services.AddOrleansMlServices(options);
+        builder.Services.AddSingleton<IArtifactStore>(new FileArtifactStore(Path.Combine(dataDirectory, "artifacts")));
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
+            {
+                o.Invariant = SqliteInvariant;
+                o.ConnectionString = sqlite;
+            });
+            silo.UseInMemoryReminderService();
+            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+        });
+
+        // Binary grain state from day one: switching serializers later would make stored rows unreadable.
+        builder.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
+        builder.Services.AddHostedService<JobResumer>();
+        return builder;
+    }
+
+    /// <summary>Binds and validates <see cref="OrleansMlOptions"/>, and returns the bound values for wiring.</summary>
+    public static OrleansMlOptions AddOrleansMlOptions(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<OrleansMlOptions>()
+            .Bind(builder.Configuration.GetSection(OrleansMlOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<OrleansMlOptions>>().Value);
+        var options = builder.Configuration.GetSection(OrleansMlOptions.SectionName).Get<OrleansMlOptions>() ?? new OrleansMlOptions();
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(OrleansMlOptions.SectionName, typeof(OrleansMlOptions), errors.Select(e => e.ErrorMessage ?? "invalid setting"));
+        }
+
+        return options;
+    }
+
+    private static IServiceCollection AddOrleansMlServices(this IServiceCollection services, OrleansMlOptions options)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new FrameCache(options.DatasetCacheBytes, options.DatasetCacheTtl, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DatasetFrameLoader>();
+        services.AddSingleton(new TrainingWorker(options.TrainingConcurrency));
+        services.AddSingleton(new ParsingWorker(options.ParseConcurrency));
+        services.AddSingleton(new ModelTrainer(new TrainerOptions { Threads = options.TrainingThreads > 0 ? options.TrainingThreads : null }));
+        services.AddSingleton<ModelCache>();
+        return services;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Collections.Immutable;
+using OrleansMl.Hosting;
+
+namespace OrleansMl.Models;
+
+public sealed class ModelGrain(
+    [PersistentState("model", StorageNames.Grains)] IPersistentState<ModelState> state,
+    TimeProvider time) : Grain, IModelGrain, IModelVersionListener
+{
+    public const string DefaultAlias = "production";
+    private const double DefaultTestFraction = 0.2;
+    private const int DefaultSeed = 42;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    private ModelState Current => state.RecordExists
+        ? state.State
+        : new ModelState([], ImmutableDictionary<string, int>.Empty, ImmutableDictionary<string, ImmutableArray<int>>.Empty, [], time.GetUtcNow());
+
+    public async Task<ModelVersionInfo> TrainAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Names.Validate(Name, "model");
+        var spec = await ResolveSpecAsync(request);
+
+        var version = Current.Versions.Length + 1;
+        var entry = new VersionEntry(version, spec, TrainingStatus.Queued, null, ImmutableDictionary<string, double>.Empty, time.GetUtcNow(), null, null, null);
+        await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
+        await UpdateStateAsync(Current with { Versions = Current.Versions.Add(entry) });
+        return await VersionGrain(version).StartAsync(spec);
+    }
+
+    public async Task<ModelInfo> GetAsync()
+    {
+        RequireVersions();
+        await RefreshUnfinishedAsync();
+        var current = Current;
+        return new ModelInfo(Name, current.Versions.Select(v => v.ToSummary()).ToImmutableArray(), current.Aliases, current.History, current.CreatedAt);
+    }
+
+    public async Task<ModelVersionInfo> GetVersionAsync(int version)
+    {
+        var entry = Find(version);
+        var info = await GetOrRestartAsync(entry);
+        await RecordAsync(info);
+        return info;
+    }
+
+    public async Task<ModelVersionInfo> CancelAsync(int version)
+    {
+        var entry = Find(version);
+        await GetOrRestartAsync(entry);
+        var info = await VersionGrain(version).CancelAsync();
+        await RecordAsync(info);
+        return info;
+    }
+
+    public async Task<AliasInfo> SetAliasAsync(string alias, int version, string? reason = null)
+    {
+        Names.Validate(alias, "alias");
+        var entry = Find(version);
+        var info = await GetOrRestartAsync(entry);
+        await RecordAsync(info);
+        if (info.Status != TrainingStatus.Succeeded)
+        {
+            throw new VersionNotReadyException(
+                $"Version {version} of model '{Name}' is {Describe(info.Status)}; only a succeeded version can be promoted.");
+        }
+
+        var current = Current;
+        var from = current.Aliases.TryGetValue(alias, out var previous) ? previous : (int?)null;
+        if (from == version)
+        {
+            var last = current.History.LastOrDefault(h => h.Alias == alias);
+            return new AliasInfo(Name, alias, version, last ?? new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason));
+        }
+
+        var change = new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason);
+        var stack = current.AliasStacks.GetValueOrDefault(alias, []);
+        await UpdateStateAsync(current with
+        {
+            Aliases = current.Aliases.SetItem(alias, version),
+            AliasStacks = current.AliasStacks.SetItem(alias, from is { } f ? stack.Add(f) : stack),
+            History = current.History.Add(change),
+        });
+        return new AliasInfo(Name, alias, version, change);
+    }
+
+    public async Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null)
+    {
+        Names.Validate(alias, "alias");
+        RequireVersions();
+        var current = Current;
+        if (!current.Aliases.TryGetValue(alias, out var now))
+        {
+            throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Promote a succeeded version to create it.");
+        }
+
+        var stack = current.AliasStacks.GetValueOrDefault(alias, []);
+        if (stack.IsEmpty)
+        {
+            throw new RollbackUnavailableException(
+                $"Alias '{alias}' of model '{Name}' has no earlier version to roll back to: it has only pointed at version {now}.");
+        }
+
+        var target = stack[^1];
+        var change = new AliasChange(alias, "rollback", now, target, time.GetUtcNow(), reason);
+        await UpdateStateAsync(current with
+        {
+            Aliases = current.Aliases.SetItem(alias, target),
+            AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
+            History = current.History.Add(change),
+        });
+        return new AliasInfo(Name, alias, target, change);
+    }
+
+    public async Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null)
+    {
+        var current = Current;
+        if (current.Versions.IsEmpty)
+        {
+            throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version first.");
+        }
+
+        VersionEntry entry;
+        string? via = null;
+        if (version is { } v)
+        {
+            entry = Find(v);
+        }
+        else if (alias is not null)
+        {
+            entry = current.Aliases.TryGetValue(alias, out var aliased)
+                ? Find(aliased)
+                : throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Known aliases: {Known(current.Aliases.Keys)}.");
+            via = alias;
+        }
+        else if (current.Aliases.TryGetValue(DefaultAlias, out var production))
+        {
+            entry = Find(production);
+            via = DefaultAlias;
+        }
+        else
+        {
+            entry = current.Versions.LastOrDefault(e => e.Status == TrainingStatus.Succeeded)
+                ?? throw new VersionNotReadyException(
+                    $"Model '{Name}' has no succeeded version yet (latest: version {current.Versions[^1].Version}, {Describe(current.Versions[^1].Status)}). Wait for training to finish.");
+        }
+
+        if (entry.Status != TrainingStatus.Succeeded || entry.ArtifactHash is null || entry.Signature is null)
+        {
+            // The registry may not have heard of a completion yet: ask the version itself.
+            var info = await VersionGrain(entry.Version).GetAsync();
+            if (info.Status != TrainingStatus.Succeeded || info.ArtifactHash is null || info.Signature is null)
+            {
+                throw new VersionNotReadyException(
+                    $"Version {entry.Version} of model '{Name}' is {Describe(info.Status)}; it can serve predictions only once it has succeeded.");
+            }
+
+            return new ResolvedVersion(Name, entry.Version, via, info.ArtifactHash, info.Signature);
+        }
+
+        return new ResolvedVersion(Name, entry.Version, via, entry.ArtifactHash, entry.Signature);
+    }
+
+    public Task OnVersionChangedAsync(ModelVersionInfo info) => RecordAsync(info);
+
+    private async Task<TrainingSpec> ResolveSpecAsync(TrainingRequest request)
+    {
+        Names.Validate(request.Dataset, "dataset");
+        if (string.IsNullOrWhiteSpace(request.Label))
+        {
+            throw new InvalidTrainingRequestException("label is required: name the dataset column the model should predict.");
+        }
+
+        var testFraction = request.TestFraction ?? DefaultTestFraction;
+        if (double.IsNaN(testFraction) || testFraction <= 0 || testFraction > 0.9)
+        {
+            throw new InvalidTrainingRequestException($"testFraction must be greater than 0 and at most 0.9 (got {testFraction}).");
+        }
+
+        var dataset = GrainFactory.GetGrain<IDatasetGrain>(request.Dataset);
+        var version = request.DatasetVersion is { } v ? await dataset.GetVersionAsync(v) : (await dataset.GetAsync()).Latest;
+        var columns = version.Columns.Select(c => c.Name).ToList();
+        if (!columns.Contains(request.Label))
+        {
+            throw new InvalidTrainingRequestException(
+                $"Dataset '{version.Name}' version {version.Version} has no column '{request.Label}' to use as the label. Columns: {string.Join(", ", columns)}.");
+        }
+
+        var features = request.Features.IsDefault ? [] : request.Features;
+        var unknown = features.Where(f => !columns.Contains(f)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Dataset '{version.Name}' version {version.Version} has no column(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Columns: {string.Join(", ", columns)}.");
+        }
+
+        if (features.Contains(request.Label))
+        {
+            throw new InvalidTrainingRequestException($"The label '{request.Label}' cannot also be a feature; remove it from features.");
+        }
+
+        return new TrainingSpec(
+            version.Name, version.Version, version.ContentHash, request.Label, request.Task, request.Algorithm, features,
+            request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction, request.Seed ?? DefaultSeed);
+    }
+
+    private async Task RefreshUnfinishedAsync()
+    {
+        foreach (var entry in Current.Versions.Where(e => !e.Status.IsTerminal()))
+        {
+            await RecordAsync(await GetOrRestartAsync(entry));
+        }
+    }
+
+    /// <summary>Reads a version; a version whose start was lost in a crash is started again from the recorded spec.</summary>
+    private async Task<ModelVersionInfo> GetOrRestartAsync(VersionEntry entry)
+    {
+        try
+        {
+            return await VersionGrain(entry.Version).GetAsync();
+        }
+        catch (ModelVersionNotFoundException)
+        {
+            return await VersionGrain(entry.Version).StartAsync(entry.Spec);
+        }
+    }
+
+    private async Task RecordAsync(ModelVersionInfo info)
+    {
+        var current = Current;
+        var index = info.Version - 1;
+        if (index < 0 || index >= current.Versions.Length)
+        {
+            return;
+        }
+
+        var updated = current.Versions[index].With(info);
+        if (updated != current.Versions[index])
+        {
+            await UpdateStateAsync(current with { Versions = current.Versions.SetItem(index, updated) });
+        }
+    }
+
+    private ImmutableArray<VersionEntry> RequireVersions() => Current.Versions.IsEmpty
+        ? throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version to create it.")
+        : Current.Versions;
+
+    private VersionEntry Find(int version)
+    {
+        var versions = RequireVersions();
+        return version >= 1 && version <= versions.Length
+            ? versions[version - 1]
+            : throw new ModelVersionNotFoundException($"Model '{Name}' has no version {version}; it has versions 1 to {versions.Length}.");
+    }
+
+    private IModelVersionGrain VersionGrain(int version) => GrainFactory.GetModelVersion(Name, version);
+
+    private static string Describe(TrainingStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string Known(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
+
+    private Task UpdateStateAsync(ModelState next)
+    {
+        state.State = next;
+        return state.WriteStateAsync();
+    }
+}

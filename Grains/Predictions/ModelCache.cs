@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OrleansMl.Ml;
+using OrleansMl.Storage;
+using OrleansMl.Work;
+
+namespace OrleansMl.Predictions;
+
+/// <summary>
+/// Loaded models on this silo, keyed by artifact hash and shared by every predictor replica: a model is read from
+/// the artifact store and deserialized once per silo. Holds at most <see cref="Capacity"/> models.
+/// </summary>
+public sealed class ModelCache(IArtifactStore artifacts)
+{
+    public const int Capacity = 128;
+
+    private static readonly Meter Meter = new("OrleansMl.Predictions");
+    private static readonly Histogram<double> LoadTime = Meter.CreateHistogram<double>("orleansml.model.load.duration", "ms", "Time to load a model into memory");
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new();
+    private readonly ConcurrentQueue<string> _order = new();
+
+    public Task<LoadedModel> GetAsync(string artifactHash, ModelSignature signature)
+    {
+        var lazy = _models.GetOrAdd(artifactHash, hash =>
+        {
+            _order.Enqueue(hash);
+            return new Lazy<Task<LoadedModel>>(() => LoadAsync(hash, signature));
+        });
+        TrimToCapacity();
+        return lazy.Value;
+    }
+
+    private async Task<LoadedModel> LoadAsync(string hash, ModelSignature signature)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var buffer = new MemoryStream();
+            await using (var stream = await artifacts.OpenReadAsync(hash))
+            {
+                await stream.CopyToAsync(buffer);
+            }
+
+            buffer.Position = 0;
+            var model = await BoundedWorker.RunAsync(() => LoadedModel.Load(buffer, signature), CancellationToken.None);
+            LoadTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return model;
+        }
+        catch
+        {
+            _models.TryRemove(hash, out _); // Let the next call try again.
+            throw;
+        }
+    }
+
+    private void TrimToCapacity()
+    {
+        while (_models.Count > Capacity && _order.TryDequeue(out var oldest))
+        {
+            _models.TryRemove(oldest, out _);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace OrleansMl.Work;
+
+/// <summary>
+/// Runs CPU-heavy work on thread-pool threads, never on the grain scheduler, with at most a fixed number of
+/// items at once per silo. Callers wait for a slot asynchronously, so a silo is never oversubscribed.
+/// </summary>
+public abstract class BoundedWorker(int concurrency) : IDisposable
+{
+    private readonly SemaphoreSlim _slots = new(concurrency, concurrency);
+    private int _waiting;
+    private int _running;
+
+    public int Concurrency { get; } = concurrency;
+
+    /// <summary>Items waiting for a slot.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Items running now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>Waits for a slot; dispose the lease to free it. Run the work itself with <see cref="RunAsync{T}"/>.</summary>
+    public async Task<Lease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waiting);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _slots.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
+        Interlocked.Increment(ref _running);
+        return new Lease(this, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the thread pool (outside any grain's scheduler).</summary>
+    public static Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Acquires a slot, runs <paramref name="work"/> off the grain scheduler and frees the slot.</summary>
+    public async Task<T> RunBoundedAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        using var lease = await AcquireAsync(cancellationToken);
+        return await RunAsync(work, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _slots.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Release()
+    {
+        Interlocked.Decrement(ref _running);
+        _slots.Release();
+    }
+
+    /// <summary>A held slot.</summary>
+    public sealed class Lease(BoundedWorker owner, TimeSpan waited) : IDisposable
+    {
+        private int _disposed;
+
+        /// <summary>How long the caller waited for the slot.</summary>
+        public TimeSpan Waited { get; } = waited;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Release();
+            }
+        }
+    }
+}
+
+/// <summary>The per-silo training slots (<see cref="Hosting.OrleansMlOptions.TrainingConcurrency"/>).</summary>
+public sealed class TrainingWorker(int concurrency) : BoundedWorker(concurrency);
+
+/// <summary>The per-silo CSV parsing slots (<see cref="Hosting.OrleansMlOptions.ParseConcurrency"/>).</summary>
+public sealed class ParsingWorker(int concurrency) : BoundedWorker(concurrency);
