@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace OrleansMl.Gateway.Api;
+
+/// <summary>REST routes for models, versions, training and aliases: <c>/api/models</c>.</summary>
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/models").WithTags("Models");
+        group.MapPost("/{name}/train", TrainAsync)
+            .WithSummary("Train a new model version")
+            .WithDescription($"Returns at once (202) with the new version, status 'queued'. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.");
+        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases");
+        group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history");
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema");
+        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job");
+        group.MapPut("/{name}/aliases/{alias}", SetAliasAsync).WithSummary("Point an alias (e.g. production) at a succeeded version");
+        group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync).WithSummary("Move an alias back to the version it held before");
+        return app;
+    }
+
+    internal static async Task<Accepted<ModelVersionInfo>> TrainAsync(string name, TrainModelBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "model");
+        var request = RequestMapping.ToTrainingRequest(
+            body.Dataset, body.DatasetVersion, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, body.TestFraction, body.Seed);
+        var version = await grains.GetGrain<IModelGrain>(name).TrainAsync(request, cancellationToken);
+        return TypedResults.Accepted($"/api/models/{name}/versions/{version.Version}", version);
+    }
+
+    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains)
+    {
+        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
+        var models = await Task.WhenAll(names.Select(async n =>
+        {
+            try
+            {
+                var info = await grains.GetGrain<IModelGrain>(n).GetAsync();
+                return new ModelSummary(info.Name, info.Versions.Length, info.Versions.LastOrDefault()?.Version, info.Aliases);
+            }
+            catch (ModelNotFoundException)
+            {
+                return null;
+            }
+        }));
+        return TypedResults.Ok(new ModelList(models.OfType<ModelSummary>().ToImmutableArray()));
+    }
+
+    internal static async Task<Ok<ModelInfo>> GetAsync(string name, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetAsync());
+    }
+
+    internal static async Task<Ok<ModelVersionInfo>> GetVersionAsync(string name, int version, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetVersionAsync(version));
+    }
+
+    internal static async Task<Ok<ModelVersionInfo>> CancelAsync(string name, int version, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).CancelAsync(version));
+    }
+
+    internal static async Task<Ok<AliasInfo>> SetAliasAsync(string name, string alias, SetAliasBody body, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        if (body.Version is not { } version)
+        {
+            throw new InvalidTrainingRequestException("version is required: the number of the succeeded version the alias should point to.");
+        }
+
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, version, body.Reason));
+    }
+
+    internal static async Task<Ok<AliasInfo>> RollbackAsync(string name, string alias, IGrainFactory grains, RollbackBody? body = null)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).RollbackAliasAsync(alias, body?.Reason));
+    }
+}
+
+/// <summary>A training request.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="DatasetVersion">Dataset version (default: latest).</param>
+/// <param name="Label">Column to predict.</param>
+/// <param name="Task">auto (default), binary, multiclass or regression.</param>
+/// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest or linear.</param>
+/// <param name="Features">Columns to use (default: every usable column but the label).</param>
+/// <param name="Parameters">Hyper-parameters: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds.</param>
+/// <param name="TestFraction">Held-out share for evaluation (default 0.2).</param>
+/// <param name="Seed">Seed of the split and learners (default 42).</param>
+public sealed record TrainModelBody(
+    string? Dataset,
+    string? Label,
+    int? DatasetVersion = null,
+    string? Task = null,
+    string? Algorithm = null,
+    string[]? Features = null,
+    Dictionary<string, double>? Parameters = null,
+    double? TestFraction = null,
+    int? Seed = null);
+
+/// <summary>Which version an alias should point to.</summary>
+/// <param name="Version">A succeeded version.</param>
+/// <param name="Reason">Why, recorded in the alias history.</param>
+public sealed record SetAliasBody(int? Version, string? Reason = null);
+
+/// <summary>Why an alias is rolled back.</summary>
+/// <param name="Reason">Recorded in the alias history.</param>
+public sealed record RollbackBody(string? Reason = null);
+
+/// <summary>Models with their version count and aliases.</summary>
+public sealed record ModelList(ImmutableArray<ModelSummary> Models);

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace OrleansMl.Gateway.Api;
+
+/// <summary>REST route for predictions: <c>/api/models/{name}/predict</c>.</summary>
+public static class PredictionsApi
+{
+    public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/models/{name}/predict", PredictAsync)
+            .WithTags("Predictions")
+            .WithSummary("Predict with a model")
+            .WithDescription("Without version or alias, the 'production' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.");
+        return app;
+    }
+
+    internal static async Task<Ok<PredictionResult>> PredictAsync(string name, PredictBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "model");
+        var request = new PredictionRequest(RequestMapping.ToRows(body.Rows), body.Version, body.Alias);
+        return TypedResults.Ok(await grains.GetGrain<IPredictorGrain>(name).PredictAsync(request, cancellationToken));
+    }
+}
+
+/// <summary>Rows to score.</summary>
+/// <param name="Rows">Objects of column name to value.</param>
+/// <param name="Version">A specific version (wins over alias).</param>
+/// <param name="Alias">An alias such as production or staging.</param>
+public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null);

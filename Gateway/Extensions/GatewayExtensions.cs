@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansMl.Gateway.Api;
+using OrleansMl.Hosting;
+using Prometheus;
+using Scalar.AspNetCore;
+
+namespace OrleansMl.Gateway.Extensions;
+
+/// <summary>Wiring of the HTTP front door: JSON, errors, limits, OpenAPI, metrics and health.</summary>
+public static class GatewayExtensions
+{
+    /// <summary>Where the gateway listens when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> says otherwise.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var options = builder.AddOrleansMlOptions();
+        var maxBody = options.MaxUploadBytes + (1 << 20);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
+        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = maxBody);
+
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DomainExceptionHandler>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "OrleansMl";
+            document.Info.Description =
+                "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        return app;
+    }
+
+    public static WebApplication MapOperations(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
+        app.MapMetrics("/metrics");
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>camelCase, enums as lower-case words (<c>queued</c>, <c>lightgbm</c>), nulls omitted.</summary>
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        json.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy()));
+        json.Converters.Add(new FeatureValueJsonConverter());
+    }
+
+    private sealed class LowerCaseNamingPolicy : JsonNamingPolicy
+    {
+        public override string ConvertName(string name) => name.ToLowerInvariant();
+    }
+}

@@ -1,0 +1,18 @@
+using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Extensions;
+using OrleansMl.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddOrleansMlSilo();
+builder.AddGateway();
+
+var app = builder.Build();
+app.UseGateway();
+app.MapDatasetsApi();
+app.MapModelsApi();
+app.MapPredictionsApi();
+app.MapOperations();
+app.Run();
+
+/// <summary>The gateway entry point (public for the test host).</summary>
+public partial class Program;
