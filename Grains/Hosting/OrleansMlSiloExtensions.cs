@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -29,14 +30,6 @@ public static class OrleansMlSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.AddOrleansMlOptions();
-        var dataDirectory = options.FullDataDirectory;
-        Directory.CreateDirectory(dataDirectory);
-        var sqlite = $"Data Source={Path.Combine(dataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
-        SqliteGrainStorageSchema.EnsureCreated(sqlite);
-
-        builder.Services.AddOrleansMlServices(options);
-        builder.Services.AddSingleton<IArtifactStore>(new FileArtifactStore(Path.Combine(dataDirectory, "artifacts")));
-
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -45,19 +38,38 @@ public static class OrleansMlSiloExtensions
                 o.ServiceId = options.ServiceId;
             });
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
-            {
-                o.Invariant = SqliteInvariant;
-                o.ConnectionString = sqlite;
-            });
             silo.UseInMemoryReminderService();
-            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+            silo.AddOrleansMl(options);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Everything but clustering: the ML engine, the bounded workers, the feature and model caches, grain state in
+    /// SQLite and artifacts in files under <see cref="OrleansMlOptions.DataDirectory"/>, and the job resumer.
+    /// </summary>
+    public static ISiloBuilder AddOrleansMl(this ISiloBuilder silo, OrleansMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDirectory = options.FullDataDirectory;
+        Directory.CreateDirectory(dataDirectory);
+        var sqlite = $"Data Source={Path.Combine(dataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
+        SqliteGrainStorageSchema.EnsureCreated(sqlite);
+
+        silo.Services.AddOrleansMlServices(options);
+        silo.Services.AddSingleton<IArtifactStore>(new FileArtifactStore(Path.Combine(dataDirectory, "artifacts")));
+        silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
+        {
+            o.Invariant = SqliteInvariant;
+            o.ConnectionString = sqlite;
         });
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
-        builder.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
-        builder.Services.AddHostedService<JobResumer>();
-        return builder;
+        silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
+        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+        silo.Services.AddHostedService<JobResumer>();
+        return silo;
     }
 
     /// <summary>Binds and validates <see cref="OrleansMlOptions"/>, and returns the bound values for wiring.</summary>
@@ -81,7 +93,8 @@ public static class OrleansMlSiloExtensions
 
     private static IServiceCollection AddOrleansMlServices(this IServiceCollection services, OrleansMlOptions options)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(options);
         services.AddSingleton(sp => new FrameCache(options.DatasetCacheBytes, options.DatasetCacheTtl, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DatasetFrameLoader>();
         services.AddSingleton(new TrainingWorker(options.TrainingConcurrency));

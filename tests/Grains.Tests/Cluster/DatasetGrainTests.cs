@@ -1,0 +1,110 @@
+using OrleansMl.Tests.Support;
+
+namespace OrleansMl.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class DatasetGrainTests(ClusterFixture fixture)
+{
+    private IClusterClient Grains => fixture.Client;
+
+    [Fact]
+    public async Task Upload_InfersSchemaWithStatistics()
+    {
+        var name = TestData.Name("mixed");
+        var csv = "id,age,income,member,city,review,churned\n"
+            + "1,34,52000,yes,Paris,great service and fast answers,no\n"
+            + "2,45,,no,Lyon,slow to reply and rude on the phone,yes\n"
+            + "3,29,61000,yes,Paris,would recommend to my friends,no\n"
+            + "4,52,48000,no,Nice,not happy with the last bill,yes\n";
+
+        var result = await Grains.UploadDatasetAsync(name, csv);
+
+        Assert.True(result.Created);
+        var v = result.Version;
+        Assert.Equal((name, 1, 4L), (v.Name, v.Version, v.Rows));
+        var columns = v.Columns.ToDictionary(c => c.Name);
+        Assert.Equal(ColumnKind.Numeric, columns["age"].Kind);
+        Assert.Equal((29.0, 52.0), (columns["age"].Min, columns["age"].Max));
+        Assert.Equal(1, columns["income"].Missing);
+        Assert.Equal(ColumnKind.Boolean, columns["member"].Kind);
+        Assert.Equal(ColumnKind.Categorical, columns["city"].Kind);
+        Assert.Equal(ColumnKind.Text, columns["review"].Kind);
+        Assert.Equal(64, v.ContentHash.Length);
+    }
+
+    [Fact]
+    public async Task Upload_OfIdenticalContent_ReturnsTheExistingVersion()
+    {
+        var name = TestData.Name("dedup");
+        var csv = TestData.Binary(50);
+
+        var first = await Grains.UploadDatasetAsync(name, csv);
+        var second = await Grains.UploadDatasetAsync(name, csv);
+        var third = await Grains.UploadDatasetAsync(name, TestData.Binary(50, seed: 9));
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(first.Version, second.Version);
+        Assert.Equal(2, third.Version.Version);
+        Assert.Equal(2, (await Grains.GetGrain<IDatasetGrain>(name).GetAsync()).Versions.Length);
+    }
+
+    [Fact]
+    public async Task Preview_ReturnsSampleRowsInCsvValues()
+    {
+        var name = TestData.Name("preview");
+        await Grains.UploadDatasetAsync(name, "a,b\n1,x\n2,\n");
+
+        var preview = await Grains.GetGrain<IDatasetGrain>(name).PreviewAsync(1, 5);
+
+        Assert.Equal(2, preview.SampleRows.Length);
+        Assert.Equal("x", preview.SampleRows[0]["b"]);
+        Assert.Null(preview.SampleRows[1]["b"]);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("a,b,c\n", "no data rows")]
+    [InlineData("a,b,c\n1,2,3\n4,5\n", "line 3")]
+    public async Task Upload_OfMalformedCsv_IsRejectedAndCreatesNothing(string csv, string expected)
+    {
+        var name = TestData.Name("bad");
+
+        var error = await Assert.ThrowsAsync<InvalidDatasetException>(() => Grains.UploadDatasetAsync(name, csv));
+
+        Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
+        await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(name).GetAsync());
+    }
+
+    [Fact]
+    public async Task Upload_OverTheSizeLimit_IsRejectedWithTheLimitNamed()
+    {
+        var name = TestData.Name("huge");
+        var csv = "a,b\n" + string.Concat(Enumerable.Repeat("1234567890,1234567890\n", 150_000));
+
+        var error = await Assert.ThrowsAsync<PayloadTooLargeException>(() => Grains.UploadDatasetAsync(name, csv));
+
+        Assert.Contains("2 MB", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(name).GetAsync());
+    }
+
+    [Theory]
+    [InlineData("../etc")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public async Task Upload_WithPathCharactersInTheName_IsRejected(string name)
+    {
+        await Assert.ThrowsAsync<InvalidNameException>(() => Grains.UploadDatasetAsync(name, "a\n1\n"));
+    }
+
+    [Fact]
+    public async Task UnknownVersion_IsNotFound_NamingTheRange()
+    {
+        var name = TestData.Name("range");
+        await Grains.UploadDatasetAsync(name, "a\n1\n");
+
+        var error = await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(name).GetVersionAsync(3));
+
+        Assert.Contains("versions 1 to 1", error.Message, StringComparison.Ordinal);
+    }
+}

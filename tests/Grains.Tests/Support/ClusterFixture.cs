@@ -1,0 +1,46 @@
+using Orleans.TestingHost;
+using OrleansMl.Hosting;
+
+namespace OrleansMl.Tests.Support;
+
+/// <summary>
+/// One in-process silo configured exactly as a production silo (SQLite grain state, file artifacts, bounded
+/// workers), on a throwaway data directory. One training slot, so queued jobs are observable.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-tests", Guid.NewGuid().ToString("N"));
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        var options = new OrleansMlOptions { DataDirectory = DataDirectory, TrainingConcurrency = 1, MaxUploadMegabytes = 2 };
+        builder.ConfigureSilo((_, silo) => silo.AddOrleansMl(options));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the OS may still hold the database file for a moment.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
