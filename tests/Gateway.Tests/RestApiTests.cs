@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace OrleansMl.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class RestApiTests(GatewayFactory factory)
+{
+    private static readonly string ChurnCsv = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "churn.csv"));
+
+    private readonly HttpClient _http = factory.CreateClient();
+
+    [Fact]
+    public async Task QuickStart_UploadTrainPredictPromoteRollback()
+    {
+        var model = Unique("churn");
+        var dataset = Unique("churn-data");
+
+        var upload = await _http.PostCsvAsync($"/api/datasets/{dataset}", ChurnCsv);
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var version = await upload.ReadJsonAsync();
+        Assert.Equal(1200, version["rows"]!.GetValue<int>());
+        Assert.Equal("ignored", Column(version, "customer_id")["kind"]!.GetValue<string>());
+        Assert.Equal("categorical", Column(version, "contract")["kind"]!.GetValue<string>());
+
+        foreach (var algorithm in new[] { "linear", "lightgbm" })
+        {
+            var train = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm });
+            Assert.Equal(HttpStatusCode.Accepted, train.StatusCode);
+            var queued = await train.ReadJsonAsync();
+            Assert.Equal("queued", queued["status"]!.GetValue<string>());
+            var done = await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>());
+            Assert.Equal("succeeded", done["status"]!.GetValue<string>());
+            Assert.True(done["metrics"]!["auc"]!.GetValue<double>() > 0.7);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1, reason = "baseline" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 2 })).StatusCode);
+        var row = new { tenure_months = 2, monthly_charges = 95.5, contract = "month-to-month", internet = "fiber", support_calls = 5, paperless = "yes" };
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row } })).ReadJsonAsync();
+        Assert.Equal(2, predicted["version"]!.GetValue<int>());
+        Assert.Equal("yes", predicted["predictions"]![0]!["label"]!.GetValue<string>());
+
+        var rollback = await _http.PostJsonAsync($"/api/models/{model}/aliases/production/rollback", new { reason = "drift" });
+        Assert.Equal(1, (await rollback.ReadJsonAsync())["version"]!.GetValue<int>());
+        var after = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row } })).ReadJsonAsync();
+        Assert.Equal(1, after["version"]!.GetValue<int>());
+
+        var described = await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync();
+        Assert.Equal(1, described["aliases"]!["production"]!.GetValue<int>());
+        Assert.Equal(3, described["aliasHistory"]!.AsArray().Count);
+        var listed = await (await _http.GetAsync("/api/models")).ReadJsonAsync();
+        Assert.Contains(listed["models"]!.AsArray(), m => m!["name"]!.GetValue<string>() == model);
+    }
+
+    [Fact]
+    public async Task Upload_AsMultipartFile_CreatesAVersion_AndReuploadIsOk()
+    {
+        var dataset = Unique("multipart");
+        using var form = new MultipartFormDataContent { { new StringContent("a,b\n1,x\n2,y\n3,x\n"), "file", "data.csv" } };
+
+        var created = await _http.PostAsync($"/api/datasets/{dataset}", form);
+        var again = await _http.PostCsvAsync($"/api/datasets/{dataset}", "a,b\n1,x\n2,y\n3,x\n");
+        var details = await (await _http.GetAsync($"/api/datasets/{dataset}/versions/1")).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(3, details["sampleRows"]!.AsArray().Count);
+        Assert.Equal(3, details["rows"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n3\n", HttpStatusCode.BadRequest, "line 3")]
+    [InlineData("", HttpStatusCode.BadRequest, "empty")]
+    public async Task Upload_OfBadCsv_AnswersProblemDetails(string csv, HttpStatusCode status, string expected)
+    {
+        var response = await _http.PostCsvAsync($"/api/datasets/{Unique("bad")}", csv);
+
+        await AssertProblemAsync(response, status, expected);
+    }
+
+    [Fact]
+    public async Task Upload_OverTheLimit_Answers413()
+    {
+        var csv = "a,b\n" + string.Concat(Enumerable.Repeat("1234567890,1234567890\n", 80_000));
+
+        var response = await _http.PostCsvAsync($"/api/datasets/{Unique("big")}", csv);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "limit");
+    }
+
+    [Fact]
+    public async Task Errors_AreProblemDetailsNamingTheProblem()
+    {
+        var dataset = Unique("errs");
+        await _http.PostCsvAsync($"/api/datasets/{dataset}", "x1,x2,label\n1,2,a\n2,3,b\n3,4,a\n4,5,b\n");
+
+        await AssertProblemAsync(await _http.GetAsync("/api/models/nobody-knows"), HttpStatusCode.NotFound, "nobody-knows");
+        await AssertProblemAsync(await _http.GetAsync("/api/datasets/bad%20name"), HttpStatusCode.BadRequest, "Invalid dataset name");
+        await AssertProblemAsync(
+            await _http.PostJsonAsync($"/api/models/{Unique("m")}/train", new { dataset, label = "label", algorithm = "xgboost" }),
+            HttpStatusCode.BadRequest, "fasttree, lightgbm");
+        await AssertProblemAsync(
+            await _http.PostJsonAsync($"/api/models/{Unique("m")}/train", new { dataset, label = "nope" }),
+            HttpStatusCode.BadRequest, "no column 'nope'");
+        await AssertProblemAsync(
+            await _http.PostAsync($"/api/models/{Unique("m")}/train", new StringContent("{not json", MediaTypeHeaderValue.Parse("application/json"))),
+            HttpStatusCode.BadRequest, "JSON");
+        await AssertProblemAsync(
+            await _http.PostJsonAsync($"/api/models/{Unique("m")}/aliases/production/rollback", new { }),
+            HttpStatusCode.NotFound, "does not exist");
+    }
+
+    [Fact]
+    public async Task Operations_EndpointsAnswer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health/ready")).StatusCode);
+        var openApi = await _http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/models/{name}/train", openApi, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/docs")).StatusCode);
+        var metrics = await _http.GetStringAsync("/metrics");
+        Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(expected, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static JsonNode Column(JsonNode version, string name) =>
+        version["columns"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == name)!;
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansMl.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("OrleansMl.sln not found above the test directory.");
+    }
+}
