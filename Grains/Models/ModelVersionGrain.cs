@@ -138,6 +138,12 @@ public sealed partial class ModelVersionGrain(
                 return;
             }
 
+            if (Info.Status == TrainingStatus.Running)
+            {
+                // Left running by a process that stopped: it waits for a slot again like any queued job.
+                await UpdateStateAsync(Info with { Status = TrainingStatus.Queued, Stage = "queued", Progress = 0 });
+            }
+
             using var slot = await worker.AcquireAsync(cancellationToken);
             await UpdateStateAsync(Info with
             {

@@ -46,7 +46,7 @@ public sealed class RestartTests : IDisposable
         Assert.Equal("yes", (await prediction.ReadJsonAsync())["predictions"]![0]!["label"]!.GetValue<string>());
 
         // The job that was running resumes (a second attempt); cancel it so the queued one gets the slot and completes.
-        var resumed = await WaitForStatusAsync(again, running, "running");
+        var resumed = await WaitForStatusAsync(again, running, "running", attempts: 2);
         Assert.Equal(2, resumed["attempts"]!.GetValue<int>());
         await again.PostAsync($"/api/models/restart-model/versions/{running}/cancel", null);
         var completed = await again.WaitForVersionAsync("restart-model", queued);
@@ -66,13 +66,13 @@ public sealed class RestartTests : IDisposable
         }
     }
 
-    private static async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(HttpClient http, int version, string status)
+    private static async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(HttpClient http, int version, string status, int attempts = 1)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var node = await (await http.GetAsync($"/api/models/restart-model/versions/{version}")).ReadJsonAsync();
-            if (node["status"]!.GetValue<string>() == status)
+            if (node["status"]!.GetValue<string>() == status && node["attempts"]!.GetValue<int>() >= attempts)
             {
                 return node;
             }
