@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansMl;
+using OrleansMl.Benchmarks;
+using OrleansMl.Hosting;
+
+// Measures the budgets of the design on this machine: cold vs cached data preparation, training time and accuracy
+// on a make_classification-shaped set, prediction latency through direct grain calls and (with --gateway URL)
+// through the REST endpoint.
+//   dotnet run -c Release --project tests/Benchmarks -- [--rows 200000] [--algorithm auto] [--gateway http://127.0.0.1:8080]
+var config = new ConfigurationBuilder().AddCommandLine(args).Build();
+var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
+var algorithm = Enum.Parse<TrainingAlgorithm>(config["algorithm"] ?? "auto", ignoreCase: true);
+var gateway = config["gateway"];
+var seconds = TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "5", CultureInfo.InvariantCulture));
+var data = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+
+Console.WriteLine($"OrleansMl benchmark: {rows:N0} rows x 20 features, {Environment.ProcessorCount} cores, data in {data}");
+var csv = SyntheticData.Csv(rows);
+Console.WriteLine($"dataset: {csv.Length / 1e6:F1} MB of CSV; raw float32 features {rows * 20 * 4 / 1e6:F1} MB");
+
+using (var first = await StartSiloAsync(data))
+{
+    var grains = first.Services.GetRequiredService<IGrainFactory>();
+    var upload = Stopwatch.StartNew();
+    var version = (await grains.UploadDatasetAsync("bench", csv)).Version;
+    Console.WriteLine($"upload + parse + schema inference: {upload.Elapsed.TotalMilliseconds:F0} ms ({rows / upload.Elapsed.TotalSeconds:N0} rows/s), {version.Columns.Length} columns");
+    await first.StopAsync();
+}
+
+// A fresh silo on the same data: the first training parses the stored CSV (cold), the second reuses it (cached).
+using var silo = await StartSiloAsync(data);
+var factory = silo.Services.GetRequiredService<IGrainFactory>();
+var model = factory.GetGrain<IModelGrain>("bench");
+var cold = await TrainAsync(model, algorithm);
+var warm = await TrainAsync(model, TrainingAlgorithm.LightGbm);
+var cache = await factory.GetGrain<IDatasetGrain>("bench").GetCacheStatsAsync();
+Console.WriteLine($"data preparation: cold {cold.Timings.DataLoadMs:F1} ms, cached {warm.Timings.DataLoadMs:F2} ms "
+    + $"({100 * warm.Timings.DataLoadMs / Math.Max(cold.Timings.DataLoadMs, 0.001):F2}% of cold); cache hits {cache.Hits}, misses {cache.Misses}, "
+    + $"held {cache.CachedBytes / 1e6:F1} MB = {cache.CachedBytes / (rows * 20 * 4.0):F2}x raw float32");
+
+// Predictions through the grain contract, as an internal service would call them.
+var predictor = factory.GetGrain<IPredictorGrain>("bench");
+var random = new Random(7);
+ImmutableDictionary<string, FeatureValue> Row() =>
+    Enumerable.Range(0, 20).ToImmutableDictionary(i => $"f{i}", _ => (FeatureValue)(random.NextDouble() * 4 - 2));
+var single = new PredictionRequest([Row()], Version: 1);
+var batch = new PredictionRequest(Enumerable.Range(0, 1000).Select(_ => Row()).ToImmutableArray(), Version: 1);
+Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 1 caller", 1, seconds, () => predictor.PredictAsync(single)));
+Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 16 callers", 16, seconds, () => predictor.PredictAsync(single)));
+Console.WriteLine(await Latency.MeasureAsync("grain call, 1000-row batch, 1 caller", 1, seconds, () => predictor.PredictAsync(batch)));
+
+if (gateway is not null)
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = new Uri(gateway) };
+    var body = new { rows = new[] { Enumerable.Range(0, 20).ToDictionary(i => $"f{i}", i => 0.1 * i) } };
+    (await http.PostAsync("/api/datasets/bench", new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+    var remote = await (await http.PostAsJsonAsync("/api/models/bench/train", new { dataset = "bench", label = "label", algorithm = "lightgbm" })).Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonNode>();
+    var v = remote!["version"]!.GetValue<int>();
+    while ((await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>($"/api/models/bench/versions/{v}"))!["status"]!.GetValue<string>() is "queued" or "running")
+    {
+        await Task.Delay(200);
+    }
+
+    Console.WriteLine(await Latency.MeasureAsync("REST POST /predict, 1 row, 8 connections", 8, seconds, async () =>
+        (await http.PostAsJsonAsync($"/api/models/bench/predict", body)).EnsureSuccessStatusCode()));
+}
+
+static async Task<ModelVersionInfo> TrainAsync(IModelGrain model, TrainingAlgorithm algorithm)
+{
+    var queued = await model.TrainAsync(new TrainingRequest("bench", null, "label", Algorithm: algorithm));
+    ModelVersionInfo info;
+    while (!(info = await model.GetVersionAsync(queued.Version)).Status.IsTerminal())
+    {
+        await Task.Delay(100);
+    }
+
+    Console.WriteLine($"train v{info.Version} {algorithm}: {info.Status} {info.Error} in {info.Timings.TotalMs / 1000:F2} s "
+        + $"(load {info.Timings.DataLoadMs:F0} ms, fit {info.Timings.TrainingMs:F0} ms, eval {info.Timings.EvaluationMs:F0} ms) "
+        + $"{info.Algorithm}; {string.Join(", ", info.Metrics.Select(m => $"{m.Key}={m.Value:F4}"))}");
+    return info;
+}
+
+static async Task<IHost> StartSiloAsync(string data)
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["OrleansMl:DataDirectory"] = data,
+        ["OrleansMl:SiloPort"] = "21111",
+        ["OrleansMl:GatewayPort"] = "40000",
+    });
+    builder.AddOrleansMlSilo();
+    var host = builder.Build();
+    await host.StartAsync();
+    return host;
+}
