@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using nietras.SeparatedValues;
+
 namespace OrleansMl.Ml;
 
 /// <summary>Limits applied while reading an uploaded CSV.</summary>
@@ -13,11 +17,236 @@ public sealed record CsvReadOptions
 /// </summary>
 public static class CsvFrameReader
 {
+    private const int InitialCapacity = 1024;
+
     /// <summary>
     /// Reads the whole CSV. Throws <see cref="InvalidDatasetException"/> naming the line and column for: empty input,
     /// a missing or duplicate header, ragged rows, no data rows, and a mostly-numeric column holding a
     /// non-numeric value.
     /// </summary>
     public static DatasetFrame Read(Stream csv, CsvReadOptions options, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        ArgumentNullException.ThrowIfNull(options);
+
+        // Columns that turn out not to be numeric are re-read for their exact text, so the input must be seekable.
+        if (!csv.CanSeek)
+        {
+            var copy = new MemoryStream();
+            csv.CopyTo(copy);
+            copy.Position = 0;
+            using (copy)
+            {
+                return Read(copy, options, cancellationToken);
+            }
+        }
+
+        var start = csv.Position;
+        ColumnBuilder[] builders;
+        var rows = 0;
+        using (var reader = Open(csv))
+        {
+            builders = ReadHeader(reader, options);
+            var capacity = 0;
+            long chars = 0;
+            while (reader.MoveNext())
+            {
+                var row = reader.Current;
+                if (IsBlank(row))
+                {
+                    continue;
+                }
+
+                if (row.ColCount != builders.Length)
+                {
+                    throw new InvalidDatasetException(
+                        $"Line {row.LineNumberFrom} has {row.ColCount} fields, the header has {builders.Length}. "
+                        + "Every row needs one value per header column; quote values that contain the separator.");
+                }
+
+                if (rows >= options.MaxRows)
+                {
+                    throw new InvalidDatasetException(
+                        $"The CSV has more than {options.MaxRows.ToString(CultureInfo.InvariantCulture)} data rows, the most allowed. "
+                        + "Upload a smaller sample of the data.");
+                }
+
+                if (rows == capacity)
+                {
+                    capacity = NextCapacity(capacity, rows, chars, csv.Length - start, options.MaxRows);
+                    foreach (var builder in builders)
+                    {
+                        builder.Grow(capacity);
+                    }
+                }
+
+                chars += row.Span.Length + 1;
+
+                var line = row.LineNumberFrom;
+                for (var c = 0; c < builders.Length; c++)
+                {
+                    builders[c].Append(row[c].Span, rows, line);
+                }
+
+                rows++;
+                if ((rows & 0x3FFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+        }
+
+        if (rows == 0)
+        {
+            throw new InvalidDatasetException(
+                "The CSV has a header but no data rows. Add at least one row of values below the header line.");
+        }
+
+        foreach (var builder in builders)
+        {
+            builder.ThrowIfMostlyNumeric();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        ReadExactText(csv, start, builders);
+
+        var columns = new FrameColumn[builders.Length];
+        Parallel.For(
+            0,
+            builders.Length,
+            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            c => columns[c] = builders[c].Build(rows));
+        return new DatasetFrame(rows, [.. columns]);
+    }
+
+    /// <summary>
+    /// After the first rows, sizes the columns from the stream length and the average row length, so a large file
+    /// is not copied through a series of doublings.
+    /// </summary>
+    private static int NextCapacity(int capacity, int rows, long chars, long bytes, long maxRows)
+    {
+        if (capacity == 0)
+        {
+            return InitialCapacity;
+        }
+
+        if (capacity == InitialCapacity && rows > 0)
+        {
+            var estimate = (long)(bytes / ((double)chars / rows) * 1.05) + InitialCapacity;
+            estimate = Math.Min(estimate, Math.Min(maxRows + 1, Array.MaxLength));
+            if (estimate > capacity * 2L)
+            {
+                return (int)estimate;
+            }
+        }
+
+        return (int)Math.Min((long)capacity * 2, Array.MaxLength);
+    }
+
+    private static SepReader Open(Stream csv) =>
+        Sep.Reader(o => o with
+        {
+            HasHeader = false,
+            Unescape = true,
+            Trim = SepTrim.All,
+            DisableColCountCheck = true,
+            CultureInfo = CultureInfo.InvariantCulture,
+        }).From(csv, leaveOpen: true);
+
+    private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row[0].Span.IsWhiteSpace();
+
+    private static ColumnBuilder[] ReadHeader(SepReader reader, CsvReadOptions options)
+    {
+        while (reader.MoveNext())
+        {
+            var row = reader.Current;
+            if (IsBlank(row))
+            {
+                continue;
+            }
+
+            if (row.ColCount > options.MaxColumns)
+            {
+                throw new InvalidDatasetException(
+                    $"The CSV has {row.ColCount} columns; at most {options.MaxColumns} are allowed. "
+                    + "Drop the columns you do not need before uploading.");
+            }
+
+            var names = new string[row.ColCount];
+            for (var c = 0; c < names.Length; c++)
+            {
+                names[c] = row[c].ToString();
+            }
+
+            ValidateHeader(names);
+            return [.. names.Select(n => new ColumnBuilder(n))];
+        }
+
+        throw new InvalidDatasetException(
+            "The CSV is empty. Upload a header line with column names followed by at least one row of values.");
+    }
+
+    private static void ValidateHeader(string[] names)
+    {
+        var unnamed = Enumerable.Range(0, names.Length).Where(c => names[c].Length == 0).Select(c => c + 1).ToList();
+        if (unnamed.Count > 0)
+        {
+            throw new InvalidDatasetException(
+                $"The header has no name for column{(unnamed.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unnamed)} "
+                + "(counting from 1). The first line must name every column.");
+        }
+
+        var duplicates = names
+            .Select((name, index) => (name, position: index + 1))
+            .GroupBy(x => x.name, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => $"'{g.Key}' (columns {string.Join(", ", g.Select(x => x.position))})")
+            .ToList();
+        if (duplicates.Count > 0)
+        {
+            throw new InvalidDatasetException(
+                $"The header repeats column name{(duplicates.Count > 1 ? "s" : string.Empty)} {string.Join(", ", duplicates)}. "
+                + "Column names must be unique; rename the duplicates.");
+        }
+    }
+
+    /// <summary>Second pass for columns that switched from numbers to text: the exact text of their earlier cells.</summary>
+    private static void ReadExactText(Stream csv, long start, ColumnBuilder[] builders)
+    {
+        var pending = Enumerable.Range(0, builders.Length).Where(c => builders[c].SwitchRow > 0).ToArray();
+        if (pending.Length == 0)
+        {
+            return;
+        }
+
+        var until = pending.Max(c => builders[c].SwitchRow);
+        csv.Position = start;
+        using var reader = Open(csv);
+        var header = true;
+        var rowIndex = 0;
+        while (rowIndex < until && reader.MoveNext())
+        {
+            var row = reader.Current;
+            if (IsBlank(row))
+            {
+                continue;
+            }
+
+            if (header)
+            {
+                header = false;
+                continue;
+            }
+
+            foreach (var c in pending)
+            {
+                if (rowIndex < builders[c].SwitchRow)
+                {
+                    builders[c].SetExact(rowIndex, row[c].Span, row.LineNumberFrom);
+                }
+            }
+
+            rowIndex++;
+        }
+    }
 }

@@ -40,6 +40,9 @@ public sealed class FrameColumn
 
     public static FrameColumn Numeric(ColumnInfo info, float[] values) => new(info, values, null, null);
 
+    public static FrameColumn Boolean(ColumnInfo info, float[] values, (string True, string False) spelling) =>
+        new(info, values, null, null) { BooleanSpelling = spelling };
+
     public static FrameColumn Strings(ColumnInfo info, int[] codes, string[] dictionary) => new(info, null, codes, dictionary);
 
     /// <summary>The cell as text (invariant culture), or null when missing.</summary>

@@ -1,0 +1,320 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+
+namespace OrleansMl.Ml;
+
+/// <summary>
+/// Collects the cells of one CSV column. Cells are parsed straight into a <c>float[]</c> while the column looks
+/// numeric; the first cell that is neither a number nor a missing marker switches the column to dictionary codes.
+/// The numbers seen before the switch are re-read as exact text in a second pass (so "007" stays "007").
+/// </summary>
+internal sealed class ColumnBuilder(string name)
+{
+    private const int TopValueCount = 10;
+
+    private float[]? _numbers = [];
+    private int[]? _codes;
+    private Dictionary<string, int>? _lookup;
+    private List<string>? _values;
+    private List<long>? _counts;
+    private List<int>? _firstLines;
+
+    public string Name { get; } = name;
+
+    /// <summary>Rows before this one were parsed as numbers and still need their exact text; 0 when none.</summary>
+    public int SwitchRow { get; private set; }
+
+    public bool IsNumeric => _numbers is not null;
+
+    public void Grow(int capacity)
+    {
+        if (_numbers is not null)
+        {
+            Array.Resize(ref _numbers, capacity);
+        }
+        else
+        {
+            Array.Resize(ref _codes, capacity);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Append(ReadOnlySpan<char> cell, int row, int line)
+    {
+        if (_numbers is not null)
+        {
+            if (CellValues.TryParseNumber(cell, out var value) || CellValues.IsMissing(cell))
+            {
+                _numbers[row] = value;
+                return;
+            }
+
+            SwitchToText(row);
+        }
+
+        _codes![row] = CellValues.IsMissing(cell) ? -1 : Intern(cell, line);
+    }
+
+    /// <summary>Second pass: the exact text of a row that was first parsed as a number.</summary>
+    public void SetExact(int row, ReadOnlySpan<char> cell, int line) =>
+        _codes![row] = CellValues.IsMissing(cell) ? -1 : Intern(cell, line);
+
+    public FrameColumn Build(int rowCount)
+    {
+        if (_numbers is not null)
+        {
+            return BuildNumeric(rowCount);
+        }
+
+        Array.Resize(ref _codes, rowCount);
+        if (SwitchRow > 0)
+        {
+            RenumberInFirstSeenOrder(rowCount);
+        }
+
+        return BuildText(rowCount);
+    }
+
+    /// <summary>
+    /// Throws when the column is mostly numeric (≥ 90% of its values, at least 10 of them) but holds text:
+    /// almost always a typo or a unit in one cell rather than a text column.
+    /// </summary>
+    public void ThrowIfMostlyNumeric()
+    {
+        if (_numbers is not null)
+        {
+            return;
+        }
+
+        long numeric = 0;
+        long present = 0;
+        for (var row = 0; row < SwitchRow; row++)
+        {
+            if (_codes![row] == -2)
+            {
+                numeric++;
+                present++;
+            }
+        }
+
+        var firstText = -1;
+        for (var code = 0; code < _values!.Count; code++)
+        {
+            present += _counts![code];
+            if (CellValues.TryParseNumber(_values[code], out _))
+            {
+                numeric += _counts[code];
+            }
+            else if (firstText < 0)
+            {
+                firstText = code;
+            }
+        }
+
+        if (firstText >= 0 && numeric >= 10 && numeric >= 0.9 * present)
+        {
+            throw new InvalidDatasetException(
+                $"Column '{Name}' is numeric but line {_firstLines![firstText]} has '{_values[firstText]}'. "
+                + "Fix that value, or leave the cell empty (or write NA) if it is unknown.");
+        }
+    }
+
+    private void SwitchToText(int row)
+    {
+        _codes = new int[_numbers!.Length];
+        _lookup = new Dictionary<string, int>(StringComparer.Ordinal);
+        _values = [];
+        _counts = [];
+        _firstLines = [];
+        for (var r = 0; r < row; r++)
+        {
+            // -2 marks a number whose exact text is read again later; -1 stays missing.
+            _codes[r] = float.IsNaN(_numbers[r]) ? -1 : -2;
+        }
+
+        SwitchRow = row;
+        _numbers = null;
+    }
+
+    private int Intern(ReadOnlySpan<char> cell, int line)
+    {
+        var lookup = _lookup!.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(cell, out var code))
+        {
+            _counts![code]++;
+            return code;
+        }
+
+        code = _values!.Count;
+        var text = cell.ToString();
+        _lookup[text] = code;
+        _values.Add(text);
+        _counts!.Add(1);
+        _firstLines!.Add(line);
+        return code;
+    }
+
+    private void RenumberInFirstSeenOrder(int rowCount)
+    {
+        var remap = new int[_values!.Count];
+        Array.Fill(remap, -1);
+        var order = new List<int>(_values.Count);
+        for (var row = 0; row < rowCount; row++)
+        {
+            var code = _codes![row];
+            if (code >= 0 && remap[code] < 0)
+            {
+                remap[code] = order.Count;
+                order.Add(code);
+            }
+        }
+
+        for (var row = 0; row < rowCount; row++)
+        {
+            if (_codes![row] >= 0)
+            {
+                _codes[row] = remap[_codes[row]];
+            }
+        }
+
+        _values = order.Select(c => _values[c]).ToList();
+        _counts = order.Select(c => _counts![c]).ToList();
+        _firstLines = order.Select(c => _firstLines![c]).ToList();
+    }
+
+    // Runs once per column over every row: optimize at once rather than after tiering has seen it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private FrameColumn BuildNumeric(int rowCount)
+    {
+        Array.Resize(ref _numbers, rowCount);
+        var values = _numbers;
+        long count = 0;
+        var min = float.PositiveInfinity;
+        var max = float.NegativeInfinity;
+        var integers = true;
+        using var distinct = new FloatSet(Math.Min(rowCount, 1 << 16));
+
+        // Sums are taken around the first value, which keeps the variance accurate for large offsets.
+        var shift = float.NaN;
+        double sum = 0;
+        double squares = 0;
+        foreach (var v in values)
+        {
+            if (float.IsNaN(v))
+            {
+                continue;
+            }
+
+            if (count == 0)
+            {
+                shift = v;
+            }
+
+            count++;
+            double d = v - shift;
+            sum += d;
+            squares += d * d;
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+            integers &= v == MathF.Round(v);
+            distinct.Add(v);
+        }
+
+        var mean = count > 0 ? shift + (sum / count) : 0;
+        var variance = count > 1 ? Math.Max(0, (squares - (sum * sum / count)) / (count - 1)) : 0;
+
+        var kind = ColumnKind.Numeric;
+        if (count == 0 || (integers && distinct.Count == count && count > 1 && CellValues.IsIdName(Name)))
+        {
+            kind = ColumnKind.Ignored;
+        }
+
+        var info = new ColumnInfo(
+            Name,
+            kind,
+            count,
+            rowCount - count,
+            distinct.Count,
+            count > 0 ? min : null,
+            count > 0 ? max : null,
+            count > 0 ? mean : null,
+            count > 0 ? Math.Sqrt(variance) : null,
+            []);
+        return FrameColumn.Numeric(info, values);
+    }
+
+    private FrameColumn BuildText(int rowCount)
+    {
+        var values = _values!;
+        var counts = _counts!;
+        long count = counts.Sum();
+        var top = Enumerable.Range(0, values.Count)
+            .OrderByDescending(c => counts[c])
+            .ThenBy(c => c)
+            .Take(TopValueCount)
+            .Select(c => new ValueCount(values[c], counts[c]))
+            .ToImmutableArray();
+
+        if (count > 0 && values.All(v => CellValues.TryParseBoolWord(v, out _)))
+        {
+            return BuildBoolean(rowCount, count, top);
+        }
+
+        var kind = ColumnKind.Ignored;
+        if (count > 0)
+        {
+            var ratio = (double)values.Count / count;
+            double length = 0;
+            double spaces = 0;
+            for (var c = 0; c < values.Count; c++)
+            {
+                length += (double)values[c].Length * counts[c];
+                spaces += (double)values[c].Count(ch => ch == ' ') * counts[c];
+            }
+
+            if (ratio < 0.7)
+            {
+                kind = ColumnKind.Categorical;
+            }
+            else if (ratio >= 0.85 && (length / count > 30 || spaces / count >= 1))
+            {
+                kind = ColumnKind.Text;
+            }
+        }
+
+        var info = new ColumnInfo(Name, kind, count, rowCount - count, values.Count, null, null, null, null, top);
+        return FrameColumn.Strings(info, _codes!, [.. values]);
+    }
+
+    private FrameColumn BuildBoolean(int rowCount, long count, ImmutableArray<ValueCount> top)
+    {
+        var truth = _values!.Select(v => CellValues.TryParseBoolWord(v, out var b) && b).ToArray();
+        var numbers = new float[rowCount];
+        for (var row = 0; row < rowCount; row++)
+        {
+            var code = _codes![row];
+            numbers[row] = code < 0 ? float.NaN : (truth[code] ? 1f : 0f);
+        }
+
+        // The most frequent spelling of each side names the column's values when they are written back.
+        string? trueSpelling = null;
+        string? falseSpelling = null;
+        foreach (var value in top)
+        {
+            var isTrue = CellValues.TryParseBoolWord(value.Value, out var b) && b;
+            if (isTrue)
+            {
+                trueSpelling ??= value.Value;
+            }
+            else
+            {
+                falseSpelling ??= value.Value;
+            }
+        }
+
+        trueSpelling ??= CellValues.Opposite(falseSpelling!);
+        falseSpelling ??= CellValues.Opposite(trueSpelling);
+        var info = new ColumnInfo(Name, ColumnKind.Boolean, count, rowCount - count, _values!.Count, null, null, null, null, top);
+        return FrameColumn.Boolean(info, numbers, (trueSpelling, falseSpelling));
+    }
+}

@@ -1,0 +1,293 @@
+using System.Globalization;
+using System.Text;
+using OrleansMl.Ml;
+
+namespace OrleansMl.Tests.Ml;
+
+public class CsvFrameReaderTests
+{
+    private static readonly CsvReadOptions Defaults = new();
+
+    [Fact]
+    public void Read_InfersKindsAndStatistics_OnMixedColumns()
+    {
+        var csv = new StringBuilder("customer_id,age,member,city,review,code\n");
+        var cities = new[] { "Paris", "Berlin", "Rome" };
+        var random = new Random(7);
+        for (var i = 0; i < 100; i++)
+        {
+            var ageCell = i % 10 == 0 ? string.Empty : (20 + (i % 30)).ToString(CultureInfo.InvariantCulture);
+            var memberCell = i % 4 == 0 ? "no" : "yes";
+            var reviewCell = $"\"review number {i}, {(random.Next(2) == 0 ? "great" : "poor")} service\"";
+            csv.Append(CultureInfo.InvariantCulture, $"{1000 + i},{ageCell},{memberCell},{cities[i % 3]},{reviewCell},x{i}\n");
+        }
+
+        var frame = Read(csv.ToString());
+
+        Assert.Equal(100, frame.RowCount);
+        var id = frame.Find("customer_id")!;
+        Assert.Equal(ColumnKind.Ignored, id.Kind);
+        Assert.Equal(100, id.Info.Distinct);
+
+        var age = frame.Find("age")!;
+        Assert.Equal(ColumnKind.Numeric, age.Kind);
+        Assert.Equal(90, age.Info.Count);
+        Assert.Equal(10, age.Info.Missing);
+        var ages = Enumerable.Range(0, 100).Where(i => i % 10 != 0).Select(i => 20.0 + (i % 30)).ToArray();
+        Assert.Equal(27, age.Info.Distinct);
+        Assert.Equal(ages.Distinct().Count(), age.Info.Distinct);
+        Assert.Equal(21, age.Info.Min);
+        Assert.Equal(49, age.Info.Max);
+        Assert.Equal(ages.Average(), age.Info.Mean!.Value, 6);
+        var sd = Math.Sqrt(ages.Sum(a => Math.Pow(a - ages.Average(), 2)) / (ages.Length - 1));
+        Assert.Equal(sd, age.Info.StdDev!.Value, 6);
+        Assert.True(float.IsNaN(age.Numbers![0]));
+        Assert.Null(age.GetText(0));
+
+        var member = frame.Find("member")!;
+        Assert.Equal(ColumnKind.Boolean, member.Kind);
+        Assert.Equal(("yes", "no"), member.BooleanSpelling);
+        Assert.Equal(0f, member.Numbers![0]);
+        Assert.Equal(1f, member.Numbers[1]);
+        Assert.Equal("no", member.GetText(0));
+        Assert.Equal([new ValueCount("yes", 75), new ValueCount("no", 25)], member.Info.TopValues.ToArray());
+
+        var city = frame.Find("city")!;
+        Assert.Equal(ColumnKind.Categorical, city.Kind);
+        Assert.Equal(3, city.Info.Distinct);
+        Assert.Equal(["Paris", "Berlin", "Rome"], city.Dictionary!);
+        Assert.Equal(new ValueCount("Paris", 34), city.Info.TopValues[0]);
+
+        var review = frame.Find("review")!;
+        Assert.Equal(ColumnKind.Text, review.Kind);
+        Assert.StartsWith("review number 0, ", review.GetText(0), StringComparison.Ordinal);
+
+        var code = frame.Find("code")!;
+        Assert.Equal(ColumnKind.Ignored, code.Kind);
+        Assert.Equal("x5", code.GetText(5));
+    }
+
+    [Theory]
+    [InlineData("id", ColumnKind.Ignored)]
+    [InlineData("customer_id", ColumnKind.Ignored)]
+    [InlineData("CustomerId", ColumnKind.Ignored)]
+    [InlineData("userID", ColumnKind.Ignored)]
+    [InlineData("valid", ColumnKind.Numeric)]
+    [InlineData("width", ColumnKind.Numeric)]
+    public void Read_IgnoresUniqueIntegers_OnlyInColumnsNamedAsIds(string name, ColumnKind expected)
+    {
+        var frame = Read($"{name},x\n1,a\n2,b\n3,c\n4,d\n");
+
+        Assert.Equal(expected, frame.Find(name)!.Kind);
+    }
+
+    [Fact]
+    public void Read_KeepsRepeatedIntegersInAnIdColumnNumeric()
+    {
+        var frame = Read("store_id,x\n1,a\n2,b\n1,c\n2,d\n");
+
+        Assert.Equal(ColumnKind.Numeric, frame.Find("store_id")!.Kind);
+    }
+
+    [Theory]
+    [InlineData(',')]
+    [InlineData(';')]
+    [InlineData('\t')]
+    [InlineData('|')]
+    public void Read_DetectsTheSeparator(char separator)
+    {
+        var frame = Read($"a{separator}b{separator}c\n1{separator}2.5{separator}x\n3{separator}-4e2{separator}y\n");
+
+        Assert.Equal(["a", "b", "c"], frame.Columns.Select(c => c.Name));
+        Assert.Equal([2.5f, -400f], frame.Find("b")!.Numbers!);
+    }
+
+    [Fact]
+    public void Read_UnquotesFieldsHoldingSeparatorsQuotesAndLineBreaks()
+    {
+        var frame = Read("name,note\n\"Smith, J\",\"said \"\"hi\"\"\"\n\"Doe\",\"two\nlines\"\n");
+
+        Assert.Equal("Smith, J", frame.Find("name")!.GetText(0));
+        Assert.Equal("said \"hi\"", frame.Find("note")!.GetText(0));
+        Assert.Equal("two\nlines", frame.Find("note")!.GetText(1));
+    }
+
+    [Fact]
+    public void Read_TreatsMissingMarkersAsMissing_AndSkipsBlankLines()
+    {
+        var frame = Read("x,y\n1,a\n,NA\n\nN/A,b\nNaN,null\nnull,?\n7,a\n");
+
+        var x = frame.Find("x")!;
+        Assert.Equal(6, frame.RowCount);
+        Assert.Equal(ColumnKind.Numeric, x.Kind);
+        Assert.Equal(2, x.Info.Count);
+        Assert.Equal(4, x.Info.Missing);
+        var y = frame.Find("y")!;
+        Assert.Equal(3, y.Info.Missing);
+        Assert.Equal([0, -1, 1, -1, -1, 0], y.Codes!);
+    }
+
+    [Fact]
+    public void Read_KeepsZeroOneColumnsNumeric()
+    {
+        var frame = Read("flag\n0\n1\n1\n0\n");
+
+        Assert.Equal(ColumnKind.Numeric, frame.Find("flag")!.Kind);
+    }
+
+    [Fact]
+    public void Read_KeepsTheExactTextOfNumbers_WhenAColumnTurnsOutToBeText()
+    {
+        var csv = new StringBuilder("zip\n");
+        for (var i = 0; i < 10; i++)
+        {
+            csv.Append("007\n12345678901\nSW1A\n1.50\n");
+        }
+
+        var zip = Read(csv.ToString()).Find("zip")!;
+
+        Assert.Equal(ColumnKind.Categorical, zip.Kind);
+        Assert.Equal(["007", "12345678901", "SW1A", "1.50"], zip.Dictionary!);
+        Assert.Equal("007", zip.GetText(4));
+        Assert.Equal([0, 1, 2, 3, 0], zip.Codes![..5]);
+    }
+
+    [Fact]
+    public void Read_KeepsExactText_WhenTheInputCannotSeek()
+    {
+        var bytes = Encoding.UTF8.GetBytes("code,n\n01,1\n02,2\nA1,3\n01,4\n");
+        using var stream = new ForwardOnlyStream(bytes);
+
+        var frame = CsvFrameReader.Read(stream, Defaults);
+
+        Assert.Equal(["01", "02", "A1"], frame.Find("code")!.Dictionary!);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n")]
+    public void Read_RejectsEmptyInput(string csv)
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv));
+
+        Assert.Contains("empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsAHeaderWithoutDataRows()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read("a,b,c\n"));
+
+        Assert.Contains("no data rows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsAnEmptyHeaderName_NamingTheColumn()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read("a,,c\n1,2,3\n"));
+
+        Assert.Contains("no name for column 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsDuplicateHeaderNames_NamingThem()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read("age,city,age\n1,x,2\n"));
+
+        Assert.Contains("'age' (columns 1, 3)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsRaggedRow_NamingTheLine()
+    {
+        var csv = new StringBuilder("a,b,c,d\n");
+        for (var i = 2; i < 17; i++)
+        {
+            csv.Append("1,2,3,4\n");
+        }
+
+        csv.Append("1,2,3,4,5\n1,2,3,4\n");
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv.ToString()));
+
+        Assert.Contains("Line 17 has 5 fields, the header has 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsMoreColumnsThanAllowed()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(
+            () => CsvFrameReader.Read(ToStream("a,b,c\n1,2,3\n"), new CsvReadOptions { MaxColumns = 2 }));
+
+        Assert.Contains("3 columns; at most 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsMoreRowsThanAllowed()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(
+            () => CsvFrameReader.Read(ToStream("a\n1\n2\n3\n"), new CsvReadOptions { MaxRows = 2 }));
+
+        Assert.Contains("more than 2 data rows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsTextInAMostlyNumericColumn_NamingColumnAndLine()
+    {
+        var csv = new StringBuilder("id,age\n");
+        for (var i = 2; i <= 80; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{(i == 57 ? "abc" : (i % 50).ToString(CultureInfo.InvariantCulture))}\n");
+        }
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv.ToString()));
+
+        Assert.Contains("Column 'age' is numeric but line 57 has 'abc'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RejectsTextInAMostlyNumericColumn_WhenTheTextComesFirst()
+    {
+        var csv = new StringBuilder("price\nn/a-ish\n");
+        for (var i = 0; i < 20; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i}.5\n");
+        }
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv.ToString()));
+
+        Assert.Contains("Column 'price' is numeric but line 2 has 'n/a-ish'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_AcceptsAFewNumbersInATextColumn()
+    {
+        var frame = Read("size\nS\nM\n3\nL\nS\nM\n");
+
+        Assert.Equal(ColumnKind.Categorical, frame.Find("size")!.Kind);
+    }
+
+    [Fact]
+    public void Read_Stops_WhenCancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var csv = new StringBuilder("a\n");
+        for (var i = 0; i < 40_000; i++)
+        {
+            csv.Append("1\n");
+        }
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => CsvFrameReader.Read(ToStream(csv.ToString()), Defaults, cancelled.Token));
+    }
+
+    private static DatasetFrame Read(string csv) => CsvFrameReader.Read(ToStream(csv), Defaults);
+
+    private static MemoryStream ToStream(string csv) => new(Encoding.UTF8.GetBytes(csv));
+
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+}
