@@ -6,7 +6,7 @@ namespace OrleansMl.Catalog;
 public sealed class CatalogGrain(
     [PersistentState("catalog", StorageNames.Grains)] IPersistentState<CatalogState> state) : Grain, ICatalogGrain
 {
-    private CatalogState Current => state.State ?? CatalogState.Empty;
+    private CatalogState Current => state.RecordExists ? state.State : CatalogState.Empty;
 
     public Task AddDatasetAsync(string name) =>
         Current.Datasets.Contains(name) ? Task.CompletedTask : UpdateStateAsync(Current with { Datasets = Current.Datasets.Add(name) });
