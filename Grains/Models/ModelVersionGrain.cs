@@ -121,6 +121,8 @@ public sealed partial class ModelVersionGrain(
 
     private async Task RunJobAsync(CancellationToken cancellationToken)
     {
+        // Let the call that queued the job answer first ("queued"); the job continues on this activation's scheduler.
+        await Task.Yield();
         // Keeps the activation alive while the job runs, however long no one calls it.
         using var keepAlive = this.RegisterGrainTimer(
             static _ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true });
