@@ -43,23 +43,8 @@ public static class DatasetsApi
             : TypedResults.Ok(result.Version);
     }
 
-    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains)
-    {
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetDatasetNamesAsync();
-        var datasets = await Task.WhenAll(names.Select(async n =>
-        {
-            try
-            {
-                var info = await grains.GetGrain<IDatasetGrain>(n).GetAsync();
-                return new DatasetSummary(info.Name, info.Versions.Length, info.Latest);
-            }
-            catch (DatasetNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return TypedResults.Ok(new DatasetList(datasets.OfType<DatasetSummary>().ToImmutableArray()));
-    }
+    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.ListDatasetsAsync(grains));
 
     internal static async Task<Ok<DatasetInfo>> GetAsync(string name, IGrainFactory grains)
     {

@@ -30,23 +30,8 @@ public static class ModelsApi
         return TypedResults.Accepted($"/api/models/{name}/versions/{version.Version}", version);
     }
 
-    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains)
-    {
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
-        var models = await Task.WhenAll(names.Select(async n =>
-        {
-            try
-            {
-                var info = await grains.GetGrain<IModelGrain>(n).GetAsync();
-                return new ModelSummary(info.Name, info.Versions.Length, info.Versions.LastOrDefault()?.Version, info.Aliases);
-            }
-            catch (ModelNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return TypedResults.Ok(new ModelList(models.OfType<ModelSummary>().ToImmutableArray()));
-    }
+    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.ListModelsAsync(grains));
 
     internal static async Task<Ok<ModelInfo>> GetAsync(string name, IGrainFactory grains)
     {

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
+using OrleansMl.Gateway.Extensions;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>
+/// The JSON of MCP tool arguments, results and resources: the same shape as REST (camelCase, lower-case enum words,
+/// nulls omitted), strict numbers so the generated schemas say "integer" and "number" plainly.
+/// </summary>
+internal static class McpJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            NumberHandling = JsonNumberHandling.Strict,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(McpJsonUtilities.DefaultOptions.TypeInfoResolver, new DefaultJsonTypeInfoResolver()),
+        };
+        GatewayExtensions.ConfigureJson(options);
+        options.MakeReadOnly();
+        return options;
+    }
+}
