@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Hosting;
@@ -15,6 +16,9 @@ public static class GatewayExtensions
     /// <summary>Where the gateway listens when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> says otherwise.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
+    /// <summary>Host names accepted when <c>AllowedHosts</c> is not configured: this machine only.</summary>
+    public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
+
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -23,6 +27,13 @@ public static class GatewayExtensions
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+
+        // Host filtering is the first line against DNS rebinding (MCP clients on this machine); it must hold even when the
+        // process starts outside its folder and appsettings.json is not found. Configuration still overrides it.
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["AllowedHosts"] = DefaultAllowedHosts },
+        });
 
         var options = builder.AddOrleansMlOptions();
         var maxBody = options.MaxUploadBytes + (1 << 20);

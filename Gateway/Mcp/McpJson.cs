@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -8,7 +9,7 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
 /// The JSON of MCP tool arguments, results and resources: the same shape as REST (camelCase, lower-case enum words,
-/// nulls omitted), strict numbers so the generated schemas say "integer" and "number" plainly.
+/// nulls written out), strict numbers so the generated schemas say "integer" and "number" plainly.
 /// </summary>
 internal static class McpJson
 {
@@ -23,9 +24,13 @@ internal static class McpJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             NumberHandling = JsonNumberHandling.Strict,
+            // The JSON also travels as text a model reads: keep quotes and '+' readable instead of \u0022 and \u002B.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             TypeInfoResolver = JsonTypeInfoResolver.Combine(McpJsonUtilities.DefaultOptions.TypeInfoResolver, new DefaultJsonTypeInfoResolver()),
         };
         GatewayExtensions.ConfigureJson(options);
+        // Nulls are written: the generated output schemas list every property as required (nullable where it may be null).
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.MakeReadOnly();
         return options;
     }

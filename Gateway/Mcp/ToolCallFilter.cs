@@ -8,7 +8,7 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
 /// Wraps every tool call: arguments that do not match the tool's input schema (missing, unknown, wrong JSON type)
-/// are rejected as JSON-RPC "invalid params" before the tool runs, and domain errors from the cluster become tool
+/// or not one of the allowed values, are rejected as JSON-RPC "invalid params" before the tool runs, and domain errors from the cluster become tool
 /// errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>).
 /// </summary>
 internal static class ToolCallFilter
@@ -68,6 +68,12 @@ internal static class ToolCallFilter
             if (property.TryGetProperty("type", out var type) && !Matches(type, value))
             {
                 throw Invalid($"Argument '{name}' must be {TypeWords(type)} (got {Kind(value)}){Describe(properties, name)}.");
+            }
+
+            if (value.ValueKind == JsonValueKind.String && property.TryGetProperty("enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array
+                && !allowed.EnumerateArray().Any(a => string.Equals(a.GetString(), value.GetString(), StringComparison.OrdinalIgnoreCase)))
+            {
+                throw Invalid($"Argument '{name}' is '{value.GetString()}'; use one of: {string.Join(", ", allowed.EnumerateArray().Select(a => a.GetString()))}.");
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -26,7 +27,9 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
         [Description("Model name: 1-64 letters, digits, '.', '_' or '-'. A new name creates the model.")] string model,
         [Description("Dataset to train on, as listed by list_datasets.")] string dataset,
         [Description("The column to predict (see describe_dataset).")] string label,
+        [AllowedValues(null, "auto", "binary", "multiclass", "regression")]
         [Description("Prediction task. One of: auto (default: inferred from the label column), binary, multiclass, regression.")] string? task = null,
+        [AllowedValues(null, "auto", "fasttree", "lightgbm", "fastforest", "linear")]
         [Description("Learner. One of: auto (default: a small time-boxed search), fasttree, lightgbm, fastforest, linear. "
             + "linear and lightgbm are the fastest.")] string? algorithm = null,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
