@@ -24,6 +24,9 @@ public sealed partial class ModelVersionGrain(
     TimeProvider time,
     ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IDisposable
 {
+    // The job's continuations interleave with requests on this activation: every write goes through one gate and
+    // computes its next state from the current one, so a cancellation is never overwritten by a finishing job.
+    private readonly SemaphoreSlim _writes = new(1, 1);
     private CancellationTokenSource? _cancellation;
     private Task? _job;
     private volatile Box<TrainingProgress>? _live;
@@ -56,7 +59,7 @@ public sealed partial class ModelVersionGrain(
         }
 
         var (model, version) = ModelVersionKey.Parse(this.GetPrimaryKeyString());
-        await UpdateStateAsync(new ModelVersionInfo(
+        await UpdateStateAsync(_ => new ModelVersionInfo(
             model, version, TrainingStatus.Queued, 0, "queued", spec, null, ImmutableDictionary<string, double>.Empty,
             TrainingTimings.None, null, null, null, time.GetUtcNow(), null, null, 0));
         StartJob();
@@ -68,12 +71,15 @@ public sealed partial class ModelVersionGrain(
     public async Task<ModelVersionInfo> CancelAsync()
     {
         RequireState();
-        if (!Info.Status.IsTerminal())
+        // The model grain records the answer itself; notifying it from here would call back into a caller that waits.
+        if (_cancellation is not null)
         {
-            _cancellation?.Cancel();
-            await UpdateStateAsync(Info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() });
-            await NotifyModelAsync();
+            await _cancellation.CancelAsync();
         }
+
+        await UpdateStateAsync(info => info.Status.IsTerminal()
+            ? null
+            : info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() });
 
         return Current();
     }
@@ -88,7 +94,11 @@ public sealed partial class ModelVersionGrain(
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _cancellation?.Dispose();
+    public void Dispose()
+    {
+        _cancellation?.Dispose();
+        _writes.Dispose();
+    }
 
     private ModelVersionInfo Current()
     {
@@ -131,11 +141,11 @@ public sealed partial class ModelVersionGrain(
         {
             if (Info.Attempts >= options.MaxTrainingAttempts)
             {
-                await FinishAsync(Info with
+                await FinishAsync(info => info with
                 {
                     Status = TrainingStatus.Failed,
                     Stage = "failed",
-                    Error = $"The job was interrupted {Info.Attempts} times (the process stopped while it ran). Train a new version to try again.",
+                    Error = $"The job was interrupted {info.Attempts} times (the process stopped while it ran). Train a new version to try again.",
                 });
                 return;
             }
@@ -143,17 +153,18 @@ public sealed partial class ModelVersionGrain(
             if (Info.Status == TrainingStatus.Running)
             {
                 // Left running by a process that stopped: it waits for a slot again like any queued job.
-                await UpdateStateAsync(Info with { Status = TrainingStatus.Queued, Stage = "queued", Progress = 0 });
+                await UpdateStateAsync(info => info.Status.IsTerminal() ? null : info with { Status = TrainingStatus.Queued, Stage = "queued", Progress = 0 });
             }
 
             using var slot = await worker.AcquireAsync(cancellationToken);
-            await UpdateStateAsync(Info with
+            cancellationToken.ThrowIfCancellationRequested();
+            await UpdateStateAsync(info => info.Status.IsTerminal() ? null : info with
             {
                 Status = TrainingStatus.Running,
                 Stage = "loading",
                 Progress = 0.02,
                 StartedAt = time.GetUtcNow(),
-                Attempts = Info.Attempts + 1,
+                Attempts = info.Attempts + 1,
             });
             LogStarted(logger, this.GetPrimaryKeyString(), Info.Attempts);
 
@@ -167,12 +178,7 @@ public sealed partial class ModelVersionGrain(
 
             _live = new(new TrainingProgress("saving", 0.97));
             var artifact = await artifacts.PutAsync(trained.ModelBytes, cancellationToken);
-            if (Info.Status.IsTerminal())
-            {
-                return; // Cancelled while the last step ran.
-            }
-
-            await FinishAsync(Info with
+            await FinishAsync(info => info with
             {
                 Status = TrainingStatus.Succeeded,
                 Stage = "done",
@@ -205,15 +211,17 @@ public sealed partial class ModelVersionGrain(
         }
     }
 
-    private Task FailAsync(string error) => Info.Status.IsTerminal()
-        ? Task.CompletedTask
-        : FinishAsync(Info with { Status = TrainingStatus.Failed, Stage = "failed", Error = error });
+    private Task FailAsync(string error) =>
+        FinishAsync(info => info with { Status = TrainingStatus.Failed, Stage = "failed", Error = error });
 
-    private async Task FinishAsync(ModelVersionInfo next)
+    /// <summary>Records a terminal state unless the job already ended (e.g. it was cancelled meanwhile).</summary>
+    private async Task FinishAsync(Func<ModelVersionInfo, ModelVersionInfo> finish)
     {
-        await UpdateStateAsync(next with { CompletedAt = time.GetUtcNow() });
-        LogFinished(logger, this.GetPrimaryKeyString(), next.Status);
-        await NotifyModelAsync();
+        if (await UpdateStateAsync(info => info.Status.IsTerminal() ? null : finish(info) with { CompletedAt = time.GetUtcNow() }))
+        {
+            LogFinished(logger, this.GetPrimaryKeyString(), Info.Status);
+            await NotifyModelAsync();
+        }
     }
 
     private async Task NotifyModelAsync()
@@ -229,10 +237,26 @@ public sealed partial class ModelVersionGrain(
         }
     }
 
-    private Task UpdateStateAsync(ModelVersionInfo next)
+    /// <summary>Applies <paramref name="change"/> to the current state and writes it; null means no change.</summary>
+    private async Task<bool> UpdateStateAsync(Func<ModelVersionInfo, ModelVersionInfo?> change)
     {
-        state.State = new VersionState(next);
-        return state.WriteStateAsync();
+        await _writes.WaitAsync();
+        try
+        {
+            var next = change(state.RecordExists ? Info : null!);
+            if (next is null)
+            {
+                return false;
+            }
+
+            state.State = new VersionState(next);
+            await state.WriteStateAsync();
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Version}, found {Status} after activation")]
