@@ -22,8 +22,10 @@ public sealed partial class ModelVersionGrain(
     ModelTrainer trainer,
     OrleansMlOptions options,
     TimeProvider time,
-    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IDisposable
+    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IRemindable, IDisposable
 {
+    private const string ResumeReminder = "resume";
+
     // The job's continuations interleave with requests on this activation: every write goes through one gate and
     // computes its next state from the current one, so a cancellation is never overwritten by a finishing job.
     private readonly SemaphoreSlim _writes = new(1, 1);
@@ -62,6 +64,9 @@ public sealed partial class ModelVersionGrain(
         await UpdateStateAsync(_ => new ModelVersionInfo(
             model, version, TrainingStatus.Queued, 0, "queued", spec, null, ImmutableDictionary<string, double>.Empty,
             TrainingTimings.None, null, null, null, time.GetUtcNow(), null, null, 0));
+
+        // Durable wake-up call: if this silo dies, the reminder re-activates the version elsewhere to finish the job.
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartJob();
         return Current();
     }
@@ -77,11 +82,26 @@ public sealed partial class ModelVersionGrain(
             await _cancellation.CancelAsync();
         }
 
-        await UpdateStateAsync(info => info.Status.IsTerminal()
+        if (await UpdateStateAsync(info => info.Status.IsTerminal()
             ? null
-            : info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() });
+            : info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() }))
+        {
+            await StopRemindingAsync();
+        }
 
         return Current();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.RecordExists && !Info.Status.IsTerminal())
+        {
+            StartJob();
+        }
+        else
+        {
+            await StopRemindingAsync();
+        }
     }
 
     public Task EnsureProgressingAsync()
@@ -220,7 +240,24 @@ public sealed partial class ModelVersionGrain(
         if (await UpdateStateAsync(info => info.Status.IsTerminal() ? null : finish(info) with { CompletedAt = time.GetUtcNow() }))
         {
             LogFinished(logger, this.GetPrimaryKeyString(), Info.Status);
+            await StopRemindingAsync();
             await NotifyModelAsync();
+        }
+    }
+
+    private async Task StopRemindingAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(ResumeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A leftover reminder only wakes a finished version, which then removes it.
+            LogReminderCleanupFailed(logger, ex, this.GetPrimaryKeyString());
         }
     }
 
@@ -270,6 +307,9 @@ public sealed partial class ModelVersionGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training {Version} failed unexpectedly")]
     private static partial void LogFailed(ILogger logger, Exception exception, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the resume reminder of {Version}")]
+    private static partial void LogReminderCleanupFailed(ILogger logger, Exception exception, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify the model of {Version}'s new state")]
     private static partial void LogNotifyFailed(ILogger logger, Exception exception, string version);
