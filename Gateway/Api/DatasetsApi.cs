@@ -14,9 +14,9 @@ public static class DatasetsApi
             .WithDescription("Send the CSV as the request body (Content-Type: text/csv) or as the multipart file field 'file'. The schema and statistics are inferred. Identical content returns the existing version with 200 instead of 201.")
             .Accepts<string>("text/csv", "multipart/form-data")
             .DisableAntiforgery();
-        group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version");
-        group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions");
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows");
+        group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version").AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<TransientRetryFilter>();
         return app;
     }
 

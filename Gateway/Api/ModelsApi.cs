@@ -12,11 +12,11 @@ public static class ModelsApi
         group.MapPost("/{name}/train", TrainAsync)
             .WithSummary("Train a new model version")
             .WithDescription($"Returns at once (202) with the new version, status 'queued'. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.");
-        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases");
-        group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history");
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema");
-        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job");
-        group.MapPut("/{name}/aliases/{alias}", SetAliasAsync).WithSummary("Point an alias (e.g. production) at a succeeded version");
+        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema").AddEndpointFilter<TransientRetryFilter>();
+        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").AddEndpointFilter<TransientRetryFilter>();
+        group.MapPut("/{name}/aliases/{alias}", SetAliasAsync).WithSummary("Point an alias (e.g. production) at a succeeded version").AddEndpointFilter<TransientRetryFilter>();
         group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync).WithSummary("Move an alias back to the version it held before");
         return app;
     }

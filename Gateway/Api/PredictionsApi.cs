@@ -11,7 +11,8 @@ public static class PredictionsApi
         app.MapPost("/api/models/{name}/predict", PredictAsync)
             .WithTags("Predictions")
             .WithSummary("Predict with a model")
-            .WithDescription("Without version or alias, the 'production' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.");
+            .WithDescription("Without version or alias, the 'production' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.")
+            .AddEndpointFilter<TransientRetryFilter>();
         return app;
     }
 

@@ -7,7 +7,8 @@ public sealed class DatasetGrain(
     [PersistentState("dataset", StorageNames.Grains)] IPersistentState<DatasetState> state,
     DatasetFrameLoader frames,
     FrameCache cache,
-    TimeProvider time) : Grain, IDatasetGrain
+    ILocalSiloDetails silo,
+    TimeProvider time) : Grain, IDatasetGrain, IDatasetLocation
 {
     private const int SampleRows = 10;
 
@@ -52,6 +53,8 @@ public sealed class DatasetGrain(
         var record = Find(version);
         return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, SampleRows)).ToImmutableArray()));
     }
+
+    public Task<SiloAddress> GetSiloAsync() => Task.FromResult(silo.SiloAddress);
 
     public Task<DatasetCacheStats> GetCacheStatsAsync() =>
         Task.FromResult(cache.GetStats(Name, Versions.Select(v => v.Info.ContentHash)));

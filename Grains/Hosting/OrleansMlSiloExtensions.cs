@@ -38,7 +38,6 @@ public static class OrleansMlSiloExtensions
                 o.ServiceId = options.ServiceId;
             });
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.UseInMemoryReminderService();
             silo.AddOrleansMl(options);
         });
         return builder;
@@ -67,6 +66,9 @@ public static class OrleansMlSiloExtensions
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
+
+        // One process: a restart is covered by the job resumer, so reminders need not outlive the process.
+        silo.UseInMemoryReminderService();
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
         silo.Services.AddHostedService<JobResumer>();
         return silo;

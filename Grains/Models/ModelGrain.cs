@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Orleans.Runtime.Placement;
+using OrleansMl.Datasets;
 using OrleansMl.Hosting;
 
 namespace OrleansMl.Models;
@@ -27,7 +29,7 @@ public sealed class ModelGrain(
         var entry = new VersionEntry(version, spec, TrainingStatus.Queued, null, ImmutableDictionary<string, double>.Empty, time.GetUtcNow(), null, null, null);
         await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
         await UpdateStateAsync(Current with { Versions = Current.Versions.Add(entry) });
-        return await VersionGrain(version).StartAsync(spec);
+        return await StartNearDatasetAsync(version, spec);
     }
 
     public async Task<ModelInfo> GetAsync()
@@ -206,6 +208,32 @@ public sealed class ModelGrain(
             request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction, request.Seed ?? DefaultSeed);
     }
 
+    /// <summary>
+    /// Activates the version on the silo that holds the dataset grain, and so its cached features (a placement hint:
+    /// the runtime falls back to its own choice if that silo is gone).
+    /// </summary>
+    private async Task<ModelVersionInfo> StartNearDatasetAsync(int version, TrainingSpec spec)
+    {
+        var silo = await GrainFactory.GetGrain<IDatasetLocation>(spec.Dataset).GetSiloAsync();
+        var previous = RequestContext.Get(IPlacementDirector.PlacementHintKey);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+        try
+        {
+            return await VersionGrain(version).StartAsync(spec);
+        }
+        finally
+        {
+            if (previous is null)
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
+            else
+            {
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, previous);
+            }
+        }
+    }
+
     private async Task RefreshUnfinishedAsync()
     {
         foreach (var entry in Current.Versions.Where(e => !e.Status.IsTerminal()))
@@ -223,7 +251,7 @@ public sealed class ModelGrain(
         }
         catch (ModelVersionNotFoundException)
         {
-            return await VersionGrain(entry.Version).StartAsync(entry.Spec);
+            return await StartNearDatasetAsync(entry.Version, entry.Spec);
         }
     }
 

@@ -22,8 +22,13 @@ public sealed partial class ModelVersionGrain(
     ModelTrainer trainer,
     OrleansMlOptions options,
     TimeProvider time,
-    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IDisposable
+    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IRemindable, IDisposable
 {
+    private const string ResumeReminder = "resume";
+
+    // The job's continuations interleave with requests on this activation: every write goes through one gate and
+    // computes its next state from the current one, so a cancellation is never overwritten by a finishing job.
+    private readonly SemaphoreSlim _writes = new(1, 1);
     private CancellationTokenSource? _cancellation;
     private Task? _job;
     private volatile Box<TrainingProgress>? _live;
@@ -56,9 +61,12 @@ public sealed partial class ModelVersionGrain(
         }
 
         var (model, version) = ModelVersionKey.Parse(this.GetPrimaryKeyString());
-        await UpdateStateAsync(new ModelVersionInfo(
+        await UpdateStateAsync(_ => new ModelVersionInfo(
             model, version, TrainingStatus.Queued, 0, "queued", spec, null, ImmutableDictionary<string, double>.Empty,
             TrainingTimings.None, null, null, null, time.GetUtcNow(), null, null, 0));
+
+        // Durable wake-up call: if this silo dies, the reminder re-activates the version elsewhere to finish the job.
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartJob();
         return Current();
     }
@@ -68,14 +76,32 @@ public sealed partial class ModelVersionGrain(
     public async Task<ModelVersionInfo> CancelAsync()
     {
         RequireState();
-        if (!Info.Status.IsTerminal())
+        // The model grain records the answer itself; notifying it from here would call back into a caller that waits.
+        if (_cancellation is not null)
         {
-            _cancellation?.Cancel();
-            await UpdateStateAsync(Info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() });
-            await NotifyModelAsync();
+            await _cancellation.CancelAsync();
+        }
+
+        if (await UpdateStateAsync(info => info.Status.IsTerminal()
+            ? null
+            : info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() }))
+        {
+            await StopRemindingAsync();
         }
 
         return Current();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.RecordExists && !Info.Status.IsTerminal())
+        {
+            StartJob();
+        }
+        else
+        {
+            await StopRemindingAsync();
+        }
     }
 
     public Task EnsureProgressingAsync()
@@ -88,7 +114,11 @@ public sealed partial class ModelVersionGrain(
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _cancellation?.Dispose();
+    public void Dispose()
+    {
+        _cancellation?.Dispose();
+        _writes.Dispose();
+    }
 
     private ModelVersionInfo Current()
     {
@@ -131,11 +161,11 @@ public sealed partial class ModelVersionGrain(
         {
             if (Info.Attempts >= options.MaxTrainingAttempts)
             {
-                await FinishAsync(Info with
+                await FinishAsync(info => info with
                 {
                     Status = TrainingStatus.Failed,
                     Stage = "failed",
-                    Error = $"The job was interrupted {Info.Attempts} times (the process stopped while it ran). Train a new version to try again.",
+                    Error = $"The job was interrupted {info.Attempts} times (the process stopped while it ran). Train a new version to try again.",
                 });
                 return;
             }
@@ -143,17 +173,18 @@ public sealed partial class ModelVersionGrain(
             if (Info.Status == TrainingStatus.Running)
             {
                 // Left running by a process that stopped: it waits for a slot again like any queued job.
-                await UpdateStateAsync(Info with { Status = TrainingStatus.Queued, Stage = "queued", Progress = 0 });
+                await UpdateStateAsync(info => info.Status.IsTerminal() ? null : info with { Status = TrainingStatus.Queued, Stage = "queued", Progress = 0 });
             }
 
             using var slot = await worker.AcquireAsync(cancellationToken);
-            await UpdateStateAsync(Info with
+            cancellationToken.ThrowIfCancellationRequested();
+            await UpdateStateAsync(info => info.Status.IsTerminal() ? null : info with
             {
                 Status = TrainingStatus.Running,
                 Stage = "loading",
                 Progress = 0.02,
                 StartedAt = time.GetUtcNow(),
-                Attempts = Info.Attempts + 1,
+                Attempts = info.Attempts + 1,
             });
             LogStarted(logger, this.GetPrimaryKeyString(), Info.Attempts);
 
@@ -167,12 +198,7 @@ public sealed partial class ModelVersionGrain(
 
             _live = new(new TrainingProgress("saving", 0.97));
             var artifact = await artifacts.PutAsync(trained.ModelBytes, cancellationToken);
-            if (Info.Status.IsTerminal())
-            {
-                return; // Cancelled while the last step ran.
-            }
-
-            await FinishAsync(Info with
+            await FinishAsync(info => info with
             {
                 Status = TrainingStatus.Succeeded,
                 Stage = "done",
@@ -205,15 +231,34 @@ public sealed partial class ModelVersionGrain(
         }
     }
 
-    private Task FailAsync(string error) => Info.Status.IsTerminal()
-        ? Task.CompletedTask
-        : FinishAsync(Info with { Status = TrainingStatus.Failed, Stage = "failed", Error = error });
+    private Task FailAsync(string error) =>
+        FinishAsync(info => info with { Status = TrainingStatus.Failed, Stage = "failed", Error = error });
 
-    private async Task FinishAsync(ModelVersionInfo next)
+    /// <summary>Records a terminal state unless the job already ended (e.g. it was cancelled meanwhile).</summary>
+    private async Task FinishAsync(Func<ModelVersionInfo, ModelVersionInfo> finish)
     {
-        await UpdateStateAsync(next with { CompletedAt = time.GetUtcNow() });
-        LogFinished(logger, this.GetPrimaryKeyString(), next.Status);
-        await NotifyModelAsync();
+        if (await UpdateStateAsync(info => info.Status.IsTerminal() ? null : finish(info) with { CompletedAt = time.GetUtcNow() }))
+        {
+            LogFinished(logger, this.GetPrimaryKeyString(), Info.Status);
+            await StopRemindingAsync();
+            await NotifyModelAsync();
+        }
+    }
+
+    private async Task StopRemindingAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(ResumeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A leftover reminder only wakes a finished version, which then removes it.
+            LogReminderCleanupFailed(logger, ex, this.GetPrimaryKeyString());
+        }
     }
 
     private async Task NotifyModelAsync()
@@ -229,10 +274,26 @@ public sealed partial class ModelVersionGrain(
         }
     }
 
-    private Task UpdateStateAsync(ModelVersionInfo next)
+    /// <summary>Applies <paramref name="change"/> to the current state and writes it; null means no change.</summary>
+    private async Task<bool> UpdateStateAsync(Func<ModelVersionInfo, ModelVersionInfo?> change)
     {
-        state.State = new VersionState(next);
-        return state.WriteStateAsync();
+        await _writes.WaitAsync();
+        try
+        {
+            var next = change(state.RecordExists ? Info : null!);
+            if (next is null)
+            {
+                return false;
+            }
+
+            state.State = new VersionState(next);
+            await state.WriteStateAsync();
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Version}, found {Status} after activation")]
@@ -246,6 +307,9 @@ public sealed partial class ModelVersionGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training {Version} failed unexpectedly")]
     private static partial void LogFailed(ILogger logger, Exception exception, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the resume reminder of {Version}")]
+    private static partial void LogReminderCleanupFailed(ILogger logger, Exception exception, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify the model of {Version}'s new state")]
     private static partial void LogNotifyFailed(ILogger logger, Exception exception, string version);
