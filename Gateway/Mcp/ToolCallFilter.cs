@@ -9,25 +9,39 @@ namespace OrleansMl.Gateway.Mcp;
 /// <summary>
 /// Wraps every tool call: arguments that do not match the tool's input schema (missing, unknown, wrong JSON type)
 /// or not one of the allowed values, are rejected as JSON-RPC "invalid params" before the tool runs, and domain errors from the cluster become tool
-/// errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>).
+/// errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only and
+/// idempotent tools are retried through a cluster failover window, as the REST routes are (<see cref="TransientRetryFilter"/>).
 /// </summary>
 internal static class ToolCallFilter
 {
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Wrap(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, cancellationToken) =>
         {
-            if (FindTool(context) is { } tool)
+            var tool = FindTool(context);
+            if (tool is not null)
             {
                 Validate(tool.ProtocolTool, context.Params?.Arguments);
             }
 
-            try
+            // Like the idempotent REST routes, read-only and idempotent tools ride out a cluster failover window.
+            var retry = tool?.ProtocolTool.Annotations is { } a && (a.ReadOnlyHint is true || a.IdempotentHint is true);
+            var deadline = DateTime.UtcNow + TransientRetryFilter.Budget;
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
             {
-                return await next(context, cancellationToken);
-            }
-            catch (OrleansMlException ex)
-            {
-                throw new McpException(DomainErrors.ToolText(ex));
+                try
+                {
+                    return await next(context, cancellationToken);
+                }
+                catch (OrleansMlException ex)
+                {
+                    throw new McpException(DomainErrors.ToolText(ex));
+                }
+                catch (Exception ex) when (retry && TransientRetryFilter.IsTransient(ex) && DateTime.UtcNow + delay < deadline && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                }
             }
         };
 
