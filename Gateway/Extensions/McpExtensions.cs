@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -62,21 +63,24 @@ public static class McpExtensions
             var inner = b.RequestDelegate ?? throw new InvalidOperationException("The MCP endpoint has no request delegate.");
             b.RequestDelegate = async context =>
             {
-                var limits = context.RequestServices.GetRequiredService<IOptions<McpGatewayOptions>>().Value;
-                if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                var limit = context.RequestServices.GetRequiredService<IOptions<McpGatewayOptions>>().Value.MaxRequestBytes;
+                if (context.Request.ContentLength > limit)
                 {
-                    size.MaxRequestBodySize = limits.MaxRequestBytes;
+                    await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                        $"The request body is {context.Request.ContentLength} bytes; /mcp accepts at most {limit} (Mcp__MaxCsvKilobytes sets the CSV share).");
+                    return;
+                }
+
+                // A body without Content-Length (chunked) is cut off by the server at the same limit.
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                {
+                    size.MaxRequestBodySize = limit;
                 }
 
                 if (!OriginAllowed(context))
                 {
-                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    await context.Response.WriteAsJsonAsync(new ProblemDetails
-                    {
-                        Status = StatusCodes.Status403Forbidden,
-                        Title = "Origin not allowed",
-                        Detail = $"Requests from origin '{context.Request.Headers.Origin}' are refused: its host is not in AllowedHosts.",
-                    }, options: null, contentType: "application/problem+json");
+                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+                        $"Requests from origin '{context.Request.Headers.Origin}' are refused: its host is not in AllowedHosts.");
                     return;
                 }
 
@@ -84,6 +88,13 @@ public static class McpExtensions
             };
         });
         return endpoint;
+    }
+
+    private static Task RefuseAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(
+            new ProblemDetails { Status = status, Title = title, Detail = detail }, options: null, contentType: "application/problem+json");
     }
 
     private static bool OriginAllowed(HttpContext context)

@@ -89,9 +89,11 @@ public sealed class ModelTools(IGrainFactory grains)
         [Description("The version that may replace it, usually the newest.")] int candidate)
     {
         model = ToolArguments.Name(model, "model");
+        baseline = ToolArguments.Version(baseline, nameof(baseline));
+        candidate = ToolArguments.Version(candidate, nameof(candidate));
         var grain = grains.GetGrain<IModelGrain>(model);
-        var a = await grain.GetVersionAsync(ToolArguments.Version(baseline, nameof(baseline)));
-        var b = await grain.GetVersionAsync(ToolArguments.Version(candidate, nameof(candidate)));
+        var a = await grain.GetVersionAsync(baseline);
+        var b = await grain.GetVersionAsync(candidate);
         var comparison = VersionComparison.Compare(a, b);
         return ToolResults.Structured(comparison, Summary(comparison));
     }
