@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansMl.Gateway.Api;
@@ -28,12 +29,22 @@ public static class GatewayExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Host filtering is the first line against DNS rebinding (MCP clients on this machine); it must hold even when the
-        // process starts outside its folder and appsettings.json is not found. Configuration still overrides it.
-        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource
+        // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
+        // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
+        // against DNS rebinding) falls back to. Both rank below the content root's files, the environment and arguments.
+        var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
+        sources.Insert(0, new MemoryConfigurationSource
         {
             InitialData = new Dictionary<string, string?> { ["AllowedHosts"] = DefaultAllowedHosts },
         });
+        var besideBinary = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
+            && File.Exists(besideBinary))
+        {
+            var json = new JsonConfigurationSource { Path = besideBinary, Optional = true };
+            json.ResolveFileProvider();
+            sources.Insert(1, json);
+        }
 
         var options = builder.AddOrleansMlOptions();
         var maxBody = options.MaxUploadBytes + (1 << 20);
