@@ -54,11 +54,13 @@ public static class GatewayExtensions
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OrleansMl";
             document.Info.Description =
-                "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back.";
+                "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back. "
+                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem. The same operations are "
+                + "MCP tools at /mcp (streamable HTTP) for AI assistants.";
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks()
