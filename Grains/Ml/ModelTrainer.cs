@@ -1,3 +1,9 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
 namespace OrleansMl.Ml;
 
 /// <summary>Options of the trainer.</summary>
@@ -13,6 +19,9 @@ public sealed record TrainerOptions
 /// </summary>
 public sealed class ModelTrainer(TrainerOptions options)
 {
+    /// <summary>Fewer labelled rows than this cannot be split into a training and a test part that mean anything.</summary>
+    public const int MinimumRows = 10;
+
     public TrainerOptions Options { get; } = options;
 
     /// <summary>
@@ -25,5 +34,68 @@ public sealed class ModelTrainer(TrainerOptions options)
         DatasetFrame frame,
         TrainingSpec spec,
         IProgress<TrainingProgress>? progress,
-        CancellationToken cancellationToken) => throw new NotImplementedException();
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(spec);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!(spec.TestFraction > 0 && spec.TestFraction <= 0.9))
+        {
+            throw new InvalidTrainingRequestException(
+                $"testFraction must be greater than 0 and at most 0.9; got {spec.TestFraction.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        var parameters = HyperParameters.Parse(spec.Parameters);
+        var plan = TrainingPlan.Create(frame, spec);
+        var task = plan.Task;
+        var labels = plan.LabelPlan.Values;
+        var labelled = Enumerable.Range(0, frame.RowCount).Where(r => !float.IsNaN(labels[r])).ToArray();
+        if (labelled.Length < MinimumRows)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Only {labelled.Length} rows have a value in the label column '{plan.Label.Name}'; training needs at least {MinimumRows}.");
+        }
+
+        var (trainRows, testRows) = RowSplit.Split(labelled, labels, task != ModelTask.Regression, spec.TestFraction, spec.Seed);
+
+        using var cancellation = new MlCancellation(cancellationToken);
+        var ml = cancellation.NewContext(spec.Seed);
+        progress?.Report(new TrainingProgress("featurizing", 0.1));
+        var watch = Stopwatch.StartNew();
+        var trainView = new FrameDataView(plan.Layout, plan.LabelPlan, trainRows);
+        var featurizer = cancellation.Run(() => Featurizer.Create(ml, plan).Fit(trainView));
+        var trainFeatures = ml.Data.Cache(featurizer.Transform(trainView));
+
+        progress?.Report(new TrainingProgress("training", 0.2));
+        var candidate = spec.Algorithm == TrainingAlgorithm.Auto
+            ? new AutoSearch(ml, cancellation, plan, featurizer, Options.Threads, spec.Seed, progress)
+                .Run(trainRows, parameters)
+            : Candidate.Default(spec.Algorithm, trainRows.Length, parameters);
+        var learner = cancellation.Run(
+            () => Learners.Create(ml, task, candidate, trainRows.Length, Options.Threads, spec.Seed).Fit(trainFeatures));
+        var model = new TransformerChain<ITransformer>(featurizer, learner);
+        var trainingMs = watch.Elapsed.TotalMilliseconds;
+
+        progress?.Report(new TrainingProgress("evaluating", 0.9));
+        watch.Restart();
+        var testView = new FrameDataView(plan.Layout, plan.LabelPlan, testRows);
+        var metrics = testRows.Length == 0
+            ? ImmutableDictionary<string, double>.Empty
+            : cancellation.Run(() => ModelMetrics.Evaluate(ml, task, model.Transform(testView)));
+        var evaluationMs = watch.Elapsed.TotalMilliseconds;
+
+        progress?.Report(new TrainingProgress("saving", 0.95));
+        cancellation.ThrowIfCancellationRequested();
+        using var zip = new MemoryStream();
+        ml.Model.Save(model, plan.Layout.InputSchema, zip);
+        return new TrainedModel(
+            zip.ToArray(),
+            plan.Signature,
+            candidate.Describe(task),
+            metrics,
+            trainingMs,
+            evaluationMs,
+            trainRows.Length,
+            testRows.Length);
+    }
 }

@@ -130,9 +130,10 @@ public static class SyntheticData
     }
 
     /// <summary><see cref="MakeClassification"/> as a frame with numeric columns f0.. and a numeric <c>target</c>.</summary>
-    public static DatasetFrame ClassificationFrame(int rows, int features = 20, int classes = 2, int seed = 42)
+    public static DatasetFrame ClassificationFrame(int rows, int features = 20, int classes = 2, int seed = 42, double classSeparation = 1.0)
     {
-        var (x, y) = MakeClassification(rows, features, informative: Math.Min(10, features - 2), classes: classes, seed: seed);
+        var (x, y) = MakeClassification(
+            rows, features, informative: Math.Min(10, features - 2), classes: classes, classSeparation: classSeparation, seed: seed);
         var columns = x.Select((values, f) => NumericColumn($"f{f}", values)).ToList();
         columns.Add(NumericColumn("target", y.Select(v => (float)v).ToArray()));
         return new DatasetFrame(rows, [.. columns]);

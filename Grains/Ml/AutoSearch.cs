@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Microsoft.ML;
+
+namespace OrleansMl.Ml;
+
+/// <summary>
+/// The time-boxed search behind <see cref="TrainingAlgorithm.Auto"/>. Candidates are fitted on part of the training
+/// rows and scored on a validation part carved from the rest; the caller refits the winner on all training rows.
+/// The budget covers the search and that refit: the search stops when the predicted refit of the best candidate
+/// would overrun it. Large data is searched on a sample (so the budget buys several informative trials rather than
+/// one slow one) and the winner's trees then get the extra leaves the full data supports.
+/// </summary>
+internal sealed class AutoSearch(
+    MLContext ml,
+    MlCancellation cancellation,
+    TrainingPlan plan,
+    ITransformer featurizer,
+    int? threads,
+    int seed,
+    IProgress<TrainingProgress>? progress)
+{
+    private const double ValidationFraction = 0.2;
+    private const int MaxSearchRows = 20_000;
+    private const int MaxValidationRows = 10_000;
+    private const int MaxScaledLeaves = 255;
+    private const int MinimumTrials = 2;
+
+    /// <summary>The training budget (search and refit) when the caller sets none: more for more data.</summary>
+    public static double DefaultBudgetSeconds(int rows, FeatureLayout layout)
+    {
+        var width = Math.Max(1, layout.Numeric.Length + (8 * layout.Text.Length));
+        return Math.Clamp(1.5 + (rows * (double)width / 2e6), 1.5, 30);
+    }
+
+    public Candidate Run(int[] trainRows, HyperParameters fixedParameters)
+    {
+        var watch = Stopwatch.StartNew();
+        var budget = TimeSpan.FromSeconds(fixedParameters.TimeBudgetSeconds ?? DefaultBudgetSeconds(trainRows.Length, plan.Layout));
+        var task = plan.Task;
+        var labels = plan.LabelPlan.Values;
+        var (fitRows, validRows) = RowSplit.Split(trainRows, labels, task != ModelTask.Regression, ValidationFraction, seed + 1);
+        fitRows = RowSplit.Sample(fitRows, MaxSearchRows, seed + 2);
+        validRows = RowSplit.Sample(validRows, MaxValidationRows, seed + 3);
+        var fit = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, fitRows)));
+        var valid = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, validRows)));
+
+        // Fitting on all training rows costs more than a trial on the sample; the exponent is measured, not derived:
+        // learners' per-tree overheads make time grow slower than the row count.
+        var growth = Math.Pow((double)trainRows.Length / fitRows.Length, 0.6);
+        Candidate? best = null;
+        var bestScore = double.NegativeInfinity;
+        var refit = TimeSpan.Zero;
+        var candidates = Candidates(fitRows.Length, fixedParameters).ToList();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            // The first two candidates (a linear model and boosted trees) always run, so the choice is never by default.
+            var left = budget - watch.Elapsed - refit;
+            if (i >= MinimumTrials && left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var candidate = candidates[i];
+            var started = watch.Elapsed;
+            var score = Trial(candidate, fit, fitRows.Length, valid, i < MinimumTrials ? Timeout.InfiniteTimeSpan : left);
+            if (score > bestScore)
+            {
+                var scaled = Scale(candidate, fitRows.Length, trainRows.Length);
+                (best, bestScore) = (candidate, score);
+                refit = (watch.Elapsed - started) * growth * Capacity(scaled) / Capacity(candidate);
+            }
+
+            progress?.Report(new TrainingProgress("training", Math.Min(0.85, 0.2 + (0.65 * (watch.Elapsed / budget)))));
+        }
+
+        return Scale(best ?? Candidate.Default(TrainingAlgorithm.LightGbm, trainRows.Length, fixedParameters), fitRows.Length, trainRows.Length)
+            .With(fixedParameters);
+    }
+
+    /// <summary>
+    /// A winner found on a sample gets more leaves for the full training set, in proportion to the square root of
+    /// the growth in rows: deeper trees pay off only with the data to fill them.
+    /// </summary>
+    internal static Candidate Scale(Candidate winner, int searchedRows, int trainRows)
+    {
+        if (trainRows <= searchedRows * 1.5 || winner.Algorithm == TrainingAlgorithm.Linear)
+        {
+            return winner;
+        }
+
+        var factor = Math.Sqrt((double)trainRows / searchedRows);
+        var leaves = (int)Math.Min(Math.Max(winner.Leaves, MaxScaledLeaves), Math.Round(winner.Leaves * factor));
+        return winner with { Leaves = Math.Max(winner.Leaves, leaves) };
+    }
+
+    /// <summary>Relative cost of a candidate's trees: linear in their number, logarithmic in their leaves.</summary>
+    private static double Capacity(Candidate candidate) =>
+        candidate.Algorithm == TrainingAlgorithm.Linear ? 1 : candidate.Trees * Math.Log2(Math.Max(2, candidate.Leaves));
+
+    private double Trial(Candidate candidate, IDataView fit, int rows, IDataView valid, TimeSpan timeLimit)
+    {
+        var context = cancellation.NewContext(seed);
+        using var deadline = new Timer(_ => MlCancellation.Cancel(context), null, timeLimit, Timeout.InfiniteTimeSpan);
+        try
+        {
+            return cancellation.Run(() =>
+            {
+                var model = Learners.Create(context, plan.Task, candidate, rows, threads, seed).Fit(fit);
+                var metrics = ModelMetrics.Evaluate(context, plan.Task, model.Transform(valid));
+                return ModelMetrics.Objective(plan.Task, metrics);
+            });
+        }
+        catch (Exception) when (!cancellation.IsCancellationRequested)
+        {
+            // A trial that ran out of time or could not fit this data (e.g. a class missing from the sample) loses.
+            return double.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
+    /// Strong settings of every learner first, so even a short budget compares the families; then random settings.
+    /// Parameters the caller fixed override every candidate.
+    /// </summary>
+    private IEnumerable<Candidate> Candidates(int rows, HyperParameters fixedParameters)
+    {
+        var minLeaf = Math.Clamp(rows / 500, 1, 20);
+        var forestLeaves = Math.Clamp(rows / 64, 16, 512);
+        Candidate[] strong =
+        [
+            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.1),
+            new(TrainingAlgorithm.LightGbm, 100, 63, 0.2, minLeaf, 0),
+            new(TrainingAlgorithm.FastTree, 100, 20, 0.2, Math.Clamp(rows / 100, 1, 10), 0),
+            new(TrainingAlgorithm.LightGbm, 200, 31, 0.1, minLeaf, 0),
+            new(TrainingAlgorithm.FastForest, 100, forestLeaves, 0, 2, 0),
+            new(TrainingAlgorithm.LightGbm, 300, 15, 0.05, minLeaf, 0),
+            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 1),
+            new(TrainingAlgorithm.LightGbm, 150, 127, 0.15, minLeaf, 0),
+            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.01),
+            new(TrainingAlgorithm.LightGbm, 300, 63, 0.05, Math.Max(1, minLeaf / 4), 1),
+        ];
+        var seen = new HashSet<Candidate>();
+        foreach (var candidate in strong)
+        {
+            if (seen.Add(candidate.With(fixedParameters)))
+            {
+                yield return candidate.With(fixedParameters);
+            }
+        }
+
+        var random = new Random(seed);
+        int[] leaves = [7, 15, 31, 63, 127, 255];
+        int[] trees = [50, 100, 200, 400];
+        double[] rates = [0.03, 0.05, 0.1, 0.2, 0.3];
+        int[] minLeaves = [1, 2, 5, 10, 20, 50];
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var pick = random.NextDouble();
+            var algorithm = pick < 0.5 ? TrainingAlgorithm.LightGbm
+                : pick < 0.75 ? TrainingAlgorithm.FastTree
+                : pick < 0.9 ? TrainingAlgorithm.FastForest
+                : TrainingAlgorithm.Linear;
+            var candidate = algorithm == TrainingAlgorithm.Linear
+                ? new Candidate(algorithm, 100, 0, 0, 0, Math.Round(Math.Pow(10, -3 + (3 * random.NextDouble())), 4))
+                : new Candidate(
+                    algorithm,
+                    trees[random.Next(trees.Length)],
+                    Math.Min(leaves[random.Next(leaves.Length)], Math.Max(2, rows / 4)),
+                    algorithm == TrainingAlgorithm.FastForest ? 0 : rates[random.Next(rates.Length)],
+                    Math.Min(minLeaves[random.Next(minLeaves.Length)], Math.Max(1, rows / 20)),
+                    0);
+            candidate = candidate.With(fixedParameters);
+            if (seen.Add(candidate))
+            {
+                yield return candidate;
+            }
+        }
+    }
+}

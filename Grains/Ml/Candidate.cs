@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace OrleansMl.Ml;
+
+/// <summary>One learner with its settings: what the search tries and what a model version reports it used.</summary>
+internal sealed record Candidate(
+    TrainingAlgorithm Algorithm,
+    int Trees,
+    int Leaves,
+    double LearningRate,
+    int MinLeaf,
+    double L2)
+{
+    /// <summary>The learner's defaults for a training set of <paramref name="rows"/>, overridden by fixed parameters.</summary>
+    public static Candidate Default(TrainingAlgorithm algorithm, int rows, HyperParameters fixedParameters)
+    {
+        var candidate = algorithm switch
+        {
+            TrainingAlgorithm.FastTree => new Candidate(algorithm, 100, 20, 0.2, MinLeafFor(rows, 10), 0),
+            TrainingAlgorithm.FastForest => new Candidate(algorithm, 100, Math.Clamp(rows / 64, 20, 512), 0, MinLeafFor(rows, 2), 0),
+            TrainingAlgorithm.Linear => new Candidate(algorithm, 100, 0, 0, 0, 0.1),
+            _ => new Candidate(TrainingAlgorithm.LightGbm, 200, 31, 0.1, MinLeafFor(rows, 20), 0),
+        };
+        return candidate.With(fixedParameters);
+    }
+
+    /// <summary>Applies the parameters the caller fixed; the search only varies the others.</summary>
+    public Candidate With(HyperParameters fixedParameters) => this with
+    {
+        Trees = fixedParameters.Trees ?? Trees,
+        Leaves = fixedParameters.Leaves ?? Leaves,
+        LearningRate = fixedParameters.LearningRate ?? LearningRate,
+        MinLeaf = fixedParameters.MinLeaf ?? MinLeaf,
+        L2 = fixedParameters.L2 ?? L2,
+    };
+
+    public string Describe(ModelTask task) => Algorithm switch
+    {
+        TrainingAlgorithm.FastTree => Format($"fasttree(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf})"),
+        TrainingAlgorithm.FastForest => Format($"fastforest(leaves={Leaves},trees={Trees},minLeaf={MinLeaf})"),
+        TrainingAlgorithm.Linear => Format($"linear({LinearLearner(task)},l2={L2},iterations={Trees})"),
+        _ => Format($"lightgbm(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf},l2={L2})"),
+    };
+
+    public override string ToString() => Describe(ModelTask.Auto);
+
+    /// <summary>Which linear learner serves a task.</summary>
+    public static string LinearLearner(ModelTask task) => task switch
+    {
+        ModelTask.Binary => "lbfgs-logistic",
+        ModelTask.Multiclass => "lbfgs-maxent",
+        _ => "sdca-squared",
+    };
+
+    private static int MinLeafFor(int rows, int atMost) => Math.Clamp(rows / 100, 1, atMost);
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

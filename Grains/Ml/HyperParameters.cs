@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace OrleansMl.Ml;
+
+/// <summary>Hyper-parameters a caller may fix; the rest are chosen by the learner defaults or the search.</summary>
+internal sealed record HyperParameters(
+    int? Trees,
+    int? Leaves,
+    double? LearningRate,
+    int? MinLeaf,
+    double? L2,
+    double? TimeBudgetSeconds)
+{
+    private const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds";
+
+    public static HyperParameters None { get; } = new(null, null, null, null, null, null);
+
+    public static HyperParameters Parse(ImmutableDictionary<string, double>? parameters)
+    {
+        var result = None;
+        if (parameters is null)
+        {
+            return result;
+        }
+
+        foreach (var (key, value) in parameters)
+        {
+            result = key.ToUpperInvariant() switch
+            {
+                "TREES" or "ITERATIONS" => result with { Trees = WholeNumber(key, value, 1, 10_000) },
+                "LEAVES" => result with { Leaves = WholeNumber(key, value, 2, 16_384) },
+                "LEARNINGRATE" => result with { LearningRate = Range(key, value, 1e-4, 1, "between 0.0001 and 1") },
+                "MINLEAF" => result with { MinLeaf = WholeNumber(key, value, 1, 100_000) },
+                "L2" => result with { L2 = Range(key, value, 0, 1_000, "between 0 and 1000") },
+                "TIMEBUDGETSECONDS" => result with { TimeBudgetSeconds = Range(key, value, 0.5, 3_600, "between 0.5 and 3600") },
+                _ => throw new InvalidTrainingRequestException(
+                    $"Unknown parameter '{key}'. Allowed parameters: {Allowed}."),
+            };
+        }
+
+        return result;
+    }
+
+    private static int WholeNumber(string key, double value, int min, int max)
+    {
+        if (double.IsNaN(value) || value != Math.Floor(value) || value < min || value > max)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Parameter '{key}' must be a whole number between {min} and {max}; got {Text(value)}.");
+        }
+
+        return (int)value;
+    }
+
+    private static double Range(string key, double value, double min, double max, string range)
+    {
+        if (double.IsNaN(value) || value < min || value > max)
+        {
+            throw new InvalidTrainingRequestException($"Parameter '{key}' must be {range}; got {Text(value)}.");
+        }
+
+        return value;
+    }
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,140 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms;
+
+namespace OrleansMl.Ml;
+
+/// <summary>
+/// Builds the estimator that turns the <c>Features</c> vector into predictions for a task and a candidate.
+/// Trees take missing values as they are; the linear learners get mean imputation and min-max scaling first.
+/// Linear regression is SDCA on squared loss with one thread: L-BFGS Poisson regression only suits non-negative
+/// counts, online gradient descent converges loosely, and SDCA's slowness comes from its multi-threaded mode.
+/// </summary>
+internal static class Learners
+{
+    private const string Features = FeatureLayout.Features;
+
+    private const string Label = FeatureLayout.Label;
+
+    public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed) =>
+        (task, candidate.Algorithm) switch
+        {
+            (ModelTask.Binary, TrainingAlgorithm.FastTree) => ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed)),
+            (ModelTask.Binary, TrainingAlgorithm.FastForest) => ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed))
+                .Append(ml.BinaryClassification.Calibrators.Platt(Label)),
+            (ModelTask.Binary, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
+                new LbfgsLogisticRegressionBinaryTrainer.Options
+                {
+                    LabelColumnName = Label,
+                    FeatureColumnName = Features,
+                    L2Regularization = (float)candidate.L2,
+                    MaximumNumberOfIterations = candidate.Trees,
+                    NumberOfThreads = threads,
+                })),
+            (ModelTask.Binary, _) => ml.BinaryClassification.Trainers.LightGbm(LightGbmBinary(candidate, threads, seed)),
+
+            (ModelTask.Multiclass, TrainingAlgorithm.FastTree) => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed)), Label),
+            (ModelTask.Multiclass, TrainingAlgorithm.FastForest) => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)), Label),
+            (ModelTask.Multiclass, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
+                new LbfgsMaximumEntropyMulticlassTrainer.Options
+                {
+                    LabelColumnName = Label,
+                    FeatureColumnName = Features,
+                    L2Regularization = (float)candidate.L2,
+                    MaximumNumberOfIterations = candidate.Trees,
+                    NumberOfThreads = threads,
+                })),
+            (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, threads, seed)),
+
+            (_, TrainingAlgorithm.FastTree) => ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed)),
+            (_, TrainingAlgorithm.FastForest) => ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed)),
+            (_, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.Regression.Trainers.Sdca(
+                new SdcaRegressionTrainer.Options
+                {
+                    LabelColumnName = Label,
+                    FeatureColumnName = Features,
+                    // SDCA weighs its L2 term against the mean loss, L-BFGS against the summed loss: same strength per row.
+                    L2Regularization = (float)(candidate.L2 / Math.Max(1, rows)),
+                    MaximumNumberOfIterations = candidate.Trees,
+                    NumberOfThreads = 1,
+                })),
+            (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, threads, seed)),
+        };
+
+    private static EstimatorChain<NormalizingTransformer> Linear(MLContext ml) =>
+        ml.Transforms.ReplaceMissingValues(Features, replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
+            .Append(ml.Transforms.NormalizeMinMax(Features));
+
+    private static TOptions FastTree<TOptions>(Candidate candidate, int? threads, int seed)
+        where TOptions : BoostedTreeOptions, new() => new()
+        {
+            LabelColumnName = Label,
+            FeatureColumnName = Features,
+            NumberOfTrees = candidate.Trees,
+            NumberOfLeaves = candidate.Leaves,
+            LearningRate = candidate.LearningRate,
+            MinimumExampleCountPerLeaf = candidate.MinLeaf,
+            NumberOfThreads = threads,
+            Seed = seed,
+        };
+
+    private static TOptions Forest<TOptions>(Candidate candidate, int? threads, int seed)
+        where TOptions : FastForestOptionsBase, new() => new()
+        {
+            LabelColumnName = Label,
+            FeatureColumnName = Features,
+            NumberOfTrees = candidate.Trees,
+            NumberOfLeaves = candidate.Leaves,
+            MinimumExampleCountPerLeaf = candidate.MinLeaf,
+            NumberOfThreads = threads,
+            Seed = seed,
+        };
+
+    // The three LightGBM option types share their fields through a generic base that cannot be named here.
+    private static LightGbmBinaryTrainer.Options LightGbmBinary(Candidate candidate, int? threads, int seed) => new()
+    {
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        NumberOfIterations = candidate.Trees,
+        NumberOfLeaves = candidate.Leaves,
+        LearningRate = candidate.LearningRate,
+        MinimumExampleCountPerLeaf = candidate.MinLeaf,
+        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        NumberOfThreads = threads,
+        Seed = seed,
+        Silent = true,
+    };
+
+    private static LightGbmMulticlassTrainer.Options LightGbmMulticlass(Candidate candidate, int? threads, int seed) => new()
+    {
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        NumberOfIterations = candidate.Trees,
+        NumberOfLeaves = candidate.Leaves,
+        LearningRate = candidate.LearningRate,
+        MinimumExampleCountPerLeaf = candidate.MinLeaf,
+        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        NumberOfThreads = threads,
+        Seed = seed,
+        Silent = true,
+    };
+
+    private static LightGbmRegressionTrainer.Options LightGbmRegression(Candidate candidate, int? threads, int seed) => new()
+    {
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        NumberOfIterations = candidate.Trees,
+        NumberOfLeaves = candidate.Leaves,
+        LearningRate = candidate.LearningRate,
+        MinimumExampleCountPerLeaf = candidate.MinLeaf,
+        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        NumberOfThreads = threads,
+        Seed = seed,
+        Silent = true,
+    };
+}

@@ -1,0 +1,312 @@
+using OrleansMl.Ml;
+using Xunit.Abstractions;
+
+namespace OrleansMl.Tests.Ml;
+
+public class ModelTrainerTests(ITestOutputHelper output)
+{
+    private static readonly ModelTrainer Trainer = new(new TrainerOptions());
+
+    private static readonly Lazy<DatasetFrame> Binary = new(() => MlTestData.Frame(MlTestData.BinaryCsv()));
+    private static readonly Lazy<DatasetFrame> Multiclass = new(() => MlTestData.Frame(MlTestData.MulticlassCsv()));
+    private static readonly Lazy<DatasetFrame> Regression = new(() => MlTestData.Frame(MlTestData.RegressionCsv()));
+
+    [Theory]
+    [InlineData(TrainingAlgorithm.FastTree)]
+    [InlineData(TrainingAlgorithm.LightGbm)]
+    [InlineData(TrainingAlgorithm.FastForest)]
+    [InlineData(TrainingAlgorithm.Linear)]
+    [InlineData(TrainingAlgorithm.Auto)]
+    public void Train_SeparatesBinaryData_WithEveryAlgorithm(TrainingAlgorithm algorithm)
+    {
+        var model = Trainer.Train(Binary.Value, MlTestData.Spec("churned", algorithm: algorithm), null, CancellationToken.None);
+
+        output.WriteLine($"{model.Algorithm}: {string.Join(", ", model.Metrics.Select(m => $"{m.Key}={m.Value:F3}"))}");
+        Assert.Equal(ModelTask.Binary, model.Signature.Task);
+        Assert.True(model.Metrics["accuracy"] >= 0.85, $"accuracy {model.Metrics["accuracy"]:F3}");
+        Assert.True(model.Metrics["auc"] >= 0.9, $"auc {model.Metrics["auc"]:F3}");
+        Assert.All(["accuracy", "auc", "f1", "logLoss", "precision", "recall"], m => Assert.Contains(m, model.Metrics.Keys));
+        Assert.Equal(60, model.TestRows);
+        Assert.Equal(240, model.TrainRows);
+    }
+
+    [Theory]
+    [InlineData(TrainingAlgorithm.FastTree)]
+    [InlineData(TrainingAlgorithm.LightGbm)]
+    [InlineData(TrainingAlgorithm.FastForest)]
+    [InlineData(TrainingAlgorithm.Linear)]
+    [InlineData(TrainingAlgorithm.Auto)]
+    public void Train_SeparatesThreeClasses_WithEveryAlgorithm(TrainingAlgorithm algorithm)
+    {
+        var model = Trainer.Train(Multiclass.Value, MlTestData.Spec("species", algorithm: algorithm), null, CancellationToken.None);
+
+        output.WriteLine($"{model.Algorithm}: {string.Join(", ", model.Metrics.Select(m => $"{m.Key}={m.Value:F3}"))}");
+        Assert.Equal(ModelTask.Multiclass, model.Signature.Task);
+        Assert.True(model.Metrics["microAccuracy"] >= 0.9, $"microAccuracy {model.Metrics["microAccuracy"]:F3}");
+        Assert.All(["microAccuracy", "macroAccuracy", "logLoss"], m => Assert.Contains(m, model.Metrics.Keys));
+    }
+
+    [Theory]
+    [InlineData(TrainingAlgorithm.FastTree)]
+    [InlineData(TrainingAlgorithm.LightGbm)]
+    [InlineData(TrainingAlgorithm.FastForest)]
+    [InlineData(TrainingAlgorithm.Linear)]
+    [InlineData(TrainingAlgorithm.Auto)]
+    public void Train_FitsALinearTarget_WithEveryAlgorithm(TrainingAlgorithm algorithm)
+    {
+        var model = Trainer.Train(Regression.Value, MlTestData.Spec("price", algorithm: algorithm), null, CancellationToken.None);
+
+        output.WriteLine($"{model.Algorithm}: {string.Join(", ", model.Metrics.Select(m => $"{m.Key}={m.Value:F3}"))}");
+        Assert.Equal(ModelTask.Regression, model.Signature.Task);
+        Assert.True(model.Metrics["r2"] >= 0.9, $"r2 {model.Metrics["r2"]:F3}");
+        Assert.All(["rmse", "mae", "r2"], m => Assert.Contains(m, model.Metrics.Keys));
+    }
+
+    [Fact]
+    public void Train_DescribesInputs_WithUnusedColumnsIgnored()
+    {
+        var spec = MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm, features: ["age", "member", "city"]);
+
+        var model = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
+
+        Assert.Equal(
+            [
+                new InputColumn("customer_id", ColumnKind.Ignored),
+                new InputColumn("age", ColumnKind.Numeric),
+                new InputColumn("income", ColumnKind.Ignored),
+                new InputColumn("member", ColumnKind.Boolean),
+                new InputColumn("city", ColumnKind.Categorical),
+            ],
+            model.Signature.Inputs.ToArray());
+        Assert.Equal("churned", model.Signature.Label);
+        Assert.Equal(["no", "yes"], model.Signature.Classes.ToArray());
+        Assert.Equal(ColumnKind.Categorical, model.Signature.LabelKind);
+    }
+
+    [Fact]
+    public void Train_UsesEveryUsableColumn_WhenNoFeaturesAreNamed()
+    {
+        var model = Trainer.Train(Binary.Value, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+
+        Assert.Equal(
+            ["customer_id:Ignored", "age:Numeric", "income:Numeric", "member:Boolean", "city:Categorical"],
+            model.Signature.Inputs.Select(i => $"{i.Name}:{i.Kind}").ToArray());
+    }
+
+    [Fact]
+    public void Train_DropsRowsWithoutALabel()
+    {
+        var lines = MlTestData.BinaryCsv(rows: 100).Split('\n');
+        var csv = string.Join('\n', lines.Select((line, i) => i > 0 && i % 5 == 0 ? line[..(line.LastIndexOf(',') + 1)] : line));
+        var frame = MlTestData.Frame(csv);
+        var labelled = frame.Find("churned")!.Info.Count;
+
+        var model = Trainer.Train(frame, MlTestData.Spec("churned", ModelTask.Auto, TrainingAlgorithm.LightGbm), null, CancellationToken.None);
+
+        Assert.Equal(80, labelled);
+        Assert.Equal(labelled, model.TrainRows + model.TestRows);
+    }
+
+    [Theory]
+    [InlineData("0,1", ColumnKind.Numeric, "0", "1")]
+    [InlineData("true,false", ColumnKind.Boolean, "false", "true")]
+    [InlineData("no,yes", ColumnKind.Categorical, "no", "yes")]
+    [InlineData("B,M", ColumnKind.Categorical, "B", "M")]
+    [InlineData("-1,1", ColumnKind.Numeric, "-1", "1")]
+    public void Train_OrdersBinaryClasses_NegativeThenPositive(string spellings, ColumnKind kind, string negative, string positive)
+    {
+        var parts = spellings.Split(',');
+        var frame = MlTestData.Frame(MlTestData.BinaryCsv(rows: 120, labels: (parts[0], parts[1])));
+
+        var model = Trainer.Train(frame, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+
+        Assert.Equal(ModelTask.Binary, model.Signature.Task);
+        Assert.Equal(kind, model.Signature.LabelKind);
+        Assert.Equal([negative, positive], model.Signature.Classes.ToArray());
+    }
+
+    [Fact]
+    public void Train_InfersMulticlass_ForFewIntegerClasses_AndSortsThemNumerically()
+    {
+        var frame = MlTestData.Frame(MlTestData.MulticlassCsv(classes: ["10", "2", "1"]));
+
+        var model = Trainer.Train(frame, MlTestData.Spec("species", algorithm: TrainingAlgorithm.LightGbm), null, CancellationToken.None);
+
+        Assert.Equal(ModelTask.Multiclass, model.Signature.Task);
+        Assert.Equal(ColumnKind.Numeric, model.Signature.LabelKind);
+        Assert.Equal(["1", "2", "10"], model.Signature.Classes.ToArray());
+    }
+
+    [Fact]
+    public void Train_InfersRegression_ForAContinuousNumericLabel()
+    {
+        var model = Trainer.Train(Regression.Value, MlTestData.Spec("price", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+
+        Assert.Equal(ModelTask.Regression, model.Signature.Task);
+        Assert.Empty(model.Signature.Classes);
+        Assert.Equal(ColumnKind.Numeric, model.Signature.LabelKind);
+    }
+
+    [Fact]
+    public void Train_RejectsAMissingLabel_ListingTheColumns()
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Binary.Value, MlTestData.Spec("churn"), null, CancellationToken.None));
+
+        Assert.Contains("'churn' is not in the dataset", error.Message, StringComparison.Ordinal);
+        Assert.Contains("customer_id, age, income, member, city, churned", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RejectsUnknownFeatures_ListingTheColumns()
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Binary.Value, MlTestData.Spec("churned", features: ["age", "agee"]), null, CancellationToken.None));
+
+        Assert.Contains("Unknown feature column 'agee'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("customer_id, age, income", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RejectsTheLabelAsAFeature()
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Binary.Value, MlTestData.Spec("churned", features: ["age", "churned"]), null, CancellationToken.None));
+
+        Assert.Contains("'churned' cannot also be a feature", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RejectsALabelWithOneValue()
+    {
+        var frame = MlTestData.Frame(MlTestData.BinaryCsv(rows: 50).Replace(",no\n", ",yes\n", StringComparison.Ordinal));
+
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(frame, MlTestData.Spec("churned"), null, CancellationToken.None));
+
+        Assert.Contains("'churned' has only one value ('yes')", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RejectsBinaryOnThreeClasses()
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Multiclass.Value, MlTestData.Spec("species", ModelTask.Binary), null, CancellationToken.None));
+
+        Assert.Contains("exactly two values, but 'species' has 3: setosa, versicolor, virginica", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RejectsRegressionOnText()
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Multiclass.Value, MlTestData.Spec("species", ModelTask.Regression), null, CancellationToken.None));
+
+        Assert.Contains("regression needs a numeric label, but 'species' holds text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("depth", 3, "Unknown parameter 'depth'. Allowed parameters: trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds")]
+    [InlineData("leaves", 1, "Parameter 'leaves' must be a whole number between 2 and 16384; got 1")]
+    [InlineData("trees", 2.5, "Parameter 'trees' must be a whole number between 1 and 10000; got 2.5")]
+    [InlineData("learningRate", 3, "Parameter 'learningRate' must be between 0.0001 and 1; got 3")]
+    [InlineData("L2", -1, "Parameter 'L2' must be between 0 and 1000; got -1")]
+    public void Train_RejectsBadParameters_NamingTheKey(string key, double value, string message)
+    {
+        var spec = MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm, parameters: MlTestData.Parameters((key, value)));
+
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => Trainer.Train(Binary.Value, spec, null, CancellationToken.None));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_AppliesParameters_CaseInsensitively()
+    {
+        var spec = MlTestData.Spec(
+            "churned",
+            algorithm: TrainingAlgorithm.LightGbm,
+            parameters: MlTestData.Parameters(("Iterations", 20), ("LEAVES", 7), ("learningrate", 0.3), ("minLeaf", 3)));
+
+        var model = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
+
+        Assert.Equal("lightgbm(leaves=7,trees=20,lr=0.3,minLeaf=3,l2=0)", model.Algorithm);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(0.95)]
+    public void Train_RejectsATestFractionOutOfRange(double fraction)
+    {
+        var error = Assert.Throws<InvalidTrainingRequestException>(
+            () => Trainer.Train(Binary.Value, MlTestData.Spec("churned", testFraction: fraction), null, CancellationToken.None));
+
+        Assert.Contains("testFraction must be greater than 0 and at most 0.9", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ReportsProgressThroughEveryStage()
+    {
+        var reports = new List<TrainingProgress>();
+
+        Trainer.Train(Binary.Value, MlTestData.Spec("churned"), new SynchronousProgress(reports.Add), CancellationToken.None);
+
+        var stages = reports.Select(r => r.Stage).Distinct().ToArray();
+        Assert.Equal(["featurizing", "training", "evaluating", "saving"], stages);
+        Assert.Equal(reports.Select(r => r.Fraction).Order(), reports.Select(r => r.Fraction));
+        Assert.All(reports.Where(r => r.Stage == "training"), r => Assert.InRange(r.Fraction, 0.2, 0.85));
+    }
+
+    [Fact]
+    public void Train_IsRepeatable_WithTheSameSeed()
+    {
+        var spec = MlTestData.Spec("churned", algorithm: TrainingAlgorithm.FastForest);
+
+        var first = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
+        var second = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
+
+        Assert.Equal(first.Metrics, second.Metrics);
+    }
+
+    [Fact]
+    public void Train_StopsPromptly_WhenCancelledDuringAFit()
+    {
+        // 5000 deep trees on 20k rows take far longer than the few seconds this test allows.
+        var frame = SyntheticData.ClassificationFrame(20_000, features: 10);
+        var spec = MlTestData.Spec(
+            "target",
+            algorithm: TrainingAlgorithm.FastTree,
+            parameters: MlTestData.Parameters(("trees", 5000), ("leaves", 255), ("minLeaf", 1)));
+        using var cancellation = new CancellationTokenSource();
+        var watch = new System.Diagnostics.Stopwatch();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Stage == "training")
+            {
+                watch.Start();
+                cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(frame, spec, progress, cancellation.Token));
+
+        Assert.True(cancellation.IsCancellationRequested);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Train_Throws_WhenCancelledBeforeStarting()
+    {
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => Trainer.Train(Binary.Value, MlTestData.Spec("churned"), null, cancellation.Token));
+    }
+
+    /// <summary>Reports on the calling thread, unlike <see cref="Progress{T}"/>, so assertions see every report.</summary>
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
