@@ -148,7 +148,7 @@ await check('domain errors are tool errors, bad arguments are protocol errors', 
 
 await check('cancelling a waiting train_model ends the call; cancel_training stops the job', async () => {
   const abort = new AbortController();
-  const params = { model, dataset, label: 'churned', algorithm: 'fasttree', wait: true, parameters: { trees: 50000, leaves: 4 } };
+  const params = { model, dataset, label: 'churned', algorithm: 'fasttree', wait: true, parameters: { trees: 10000, leaves: 4 } };
   const started = Date.now();
   const outcome = await client.callTool({ name: 'train_model', arguments: params }, undefined,
     { ...long, signal: abort.signal, onprogress: () => abort.abort('enough') }).then(() => 'completed', (e) => e);

@@ -108,13 +108,13 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         await using var client = await factory.ConnectMcpAsync();
         var dataset = McpTestClient.Unique("cancel-data");
         var model = McpTestClient.Unique("cancel");
-        await client.CallOkAsync("create_dataset", new { name = dataset, csv = McpTestClient.BinaryCsv() });
+        await client.CallOkAsync("create_dataset", new { name = dataset, csv = McpTestClient.BinaryCsv(3000) });
         using var cancellation = new CancellationTokenSource();
         var progress = new Collector(_ => cancellation.Cancel());
         var arguments = McpTestClient.Arguments(new
         {
             model, dataset, label = "label", algorithm = "fasttree", wait = true,
-            parameters = new Dictionary<string, double> { ["trees"] = 50_000, ["leaves"] = 4 },
+            parameters = new Dictionary<string, double> { ["trees"] = 10_000, ["leaves"] = 4 },
         });
 
         var started = DateTime.UtcNow;
