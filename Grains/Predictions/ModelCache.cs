@@ -8,8 +8,10 @@ using OrleansMl.Work;
 namespace OrleansMl.Predictions;
 
 /// <summary>
-/// Loaded models on this silo, keyed by artifact hash and shared by every predictor replica: a model is read from
-/// the artifact store and deserialized once per silo. Holds at most <see cref="Capacity"/> models.
+/// Loaded models on this silo, shared by every predictor replica: a model is read from the artifact store and
+/// deserialized once per silo. Keyed by version, not by artifact hash alone: identical model bytes can carry
+/// different signatures (e.g. the same data with labels spelled yes/no or 1/0). Holds at most
+/// <see cref="Capacity"/> models.
 /// </summary>
 public sealed class ModelCache(IArtifactStore artifacts)
 {
@@ -21,18 +23,22 @@ public sealed class ModelCache(IArtifactStore artifacts)
     private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new();
     private readonly ConcurrentQueue<string> _order = new();
 
-    public Task<LoadedModel> GetAsync(string artifactHash, ModelSignature signature)
+    public Task<LoadedModel> GetAsync(ResolvedVersion version)
     {
-        var lazy = _models.GetOrAdd(artifactHash, hash =>
+        ArgumentNullException.ThrowIfNull(version);
+        var lazy = _models.GetOrAdd(Key(version), key =>
         {
-            _order.Enqueue(hash);
-            return new Lazy<Task<LoadedModel>>(() => LoadAsync(hash, signature));
+            _order.Enqueue(key);
+            return new Lazy<Task<LoadedModel>>(() => LoadAsync(key, version.ArtifactHash, version.Signature));
         });
         TrimToCapacity();
         return lazy.Value;
     }
 
-    private async Task<LoadedModel> LoadAsync(string hash, ModelSignature signature)
+    public static string Key(ResolvedVersion version) =>
+        $"{ModelVersionKey.Format(version.Model, version.Version)}@{version.ArtifactHash}";
+
+    private async Task<LoadedModel> LoadAsync(string key, string hash, ModelSignature signature)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -50,7 +56,7 @@ public sealed class ModelCache(IArtifactStore artifacts)
         }
         catch
         {
-            _models.TryRemove(hash, out _); // Let the next call try again.
+            _models.TryRemove(key, out _); // Let the next call try again.
             throw;
         }
     }

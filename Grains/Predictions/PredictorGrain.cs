@@ -50,19 +50,20 @@ public sealed class PredictorGrain(ModelCache models, OrleansMlOptions options) 
 
     private async ValueTask<ModelPredictor> GetPredictorAsync(ResolvedVersion resolved)
     {
-        if (_predictors.TryGetValue(resolved.ArtifactHash, out var predictor))
+        var key = ModelCache.Key(resolved);
+        if (_predictors.TryGetValue(key, out var predictor))
         {
             return predictor;
         }
 
-        var loaded = await models.GetAsync(resolved.ArtifactHash, resolved.Signature);
+        var loaded = await models.GetAsync(resolved);
         if (_predictors.Count >= MaxPredictors)
         {
             _predictors.Clear();
         }
 
         predictor = loaded.CreatePredictor();
-        _predictors[resolved.ArtifactHash] = predictor;
+        _predictors[key] = predictor;
         return predictor;
     }
 }

@@ -11,7 +11,7 @@ public sealed class RestartTests : IDisposable
     public async Task KilledGateway_RestartsWithEverything_AndFinishesInterruptedJobs()
     {
         const string csv = "x1,x2,color,label\n";
-        var rows = string.Concat(Enumerable.Range(0, 600).Select(i =>
+        var rows = string.Concat(Enumerable.Range(0, 3000).Select(i =>
         {
             var (a, b) = ((i * 37 % 101 - 50) / 25.0, (i * 53 % 97 - 48) / 24.0);
             return FormattableString.Invariant($"{a},{b},{(a > 0 ? "red" : "blue")},{(a + b > 0 ? "yes" : "no")}\n");
@@ -26,7 +26,7 @@ public sealed class RestartTests : IDisposable
             Assert.Equal("succeeded", (await http.WaitForVersionAsync("restart-model", 1))["status"]!.GetValue<string>());
             Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/models/restart-model/aliases/production", new { version = 1 })).StatusCode);
 
-            var longFit = new { dataset = "restart-data", label = "label", algorithm = "fasttree", parameters = new Dictionary<string, double> { ["trees"] = 20000, ["leaves"] = 4 } };
+            var longFit = new { dataset = "restart-data", label = "label", algorithm = "fasttree", parameters = new Dictionary<string, double> { ["trees"] = 10000, ["leaves"] = 16 } };
             running = (await (await http.PostJsonAsync("/api/models/restart-model/train", longFit)).ReadJsonAsync())["version"]!.GetValue<int>();
             queued = (await (await http.PostJsonAsync("/api/models/restart-model/train", new { dataset = "restart-data", label = "label", algorithm = "lightgbm" })).ReadJsonAsync())["version"]!.GetValue<int>();
             await WaitForStatusAsync(http, running, "running");
@@ -38,7 +38,7 @@ public sealed class RestartTests : IDisposable
         await using var second = await GatewayProcess.StartAsync(_data, "--OrleansMl:TrainingConcurrency=1");
         var again = second.Http;
         var dataset = await (await again.GetAsync("/api/datasets/restart-data")).ReadJsonAsync();
-        Assert.Equal(600, dataset["versions"]![0]!["rows"]!.GetValue<int>());
+        Assert.Equal(3000, dataset["versions"]![0]!["rows"]!.GetValue<int>());
         var model = await (await again.GetAsync("/api/models/restart-model")).ReadJsonAsync();
         Assert.Equal(1, model["aliases"]!["production"]!.GetValue<int>());
         Assert.Equal("succeeded", model["versions"]![0]!["status"]!.GetValue<string>());

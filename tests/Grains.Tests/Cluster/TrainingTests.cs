@@ -7,7 +7,7 @@ namespace OrleansMl.Tests.Cluster;
 public sealed class TrainingTests(ClusterFixture fixture)
 {
     private static readonly ImmutableDictionary<string, double> LongFit =
-        ImmutableDictionary<string, double>.Empty.Add("trees", 20_000).Add("leaves", 4);
+        ImmutableDictionary<string, double>.Empty.Add("trees", 10_000).Add("leaves", 16);
 
     private IClusterClient Grains => fixture.Client;
 
@@ -35,7 +35,7 @@ public sealed class TrainingTests(ClusterFixture fixture)
     public async Task Jobs_WaitForTheTrainingSlot_AndCancelWhetherQueuedOrRunning()
     {
         var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
-        await Grains.UploadDatasetAsync(dataset, TestData.Binary(600));
+        await Grains.UploadDatasetAsync(dataset, TestData.Binary(3000));
         var grain = Grains.GetGrain<IModelGrain>(model);
 
         var running = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.FastTree, Parameters: LongFit));
