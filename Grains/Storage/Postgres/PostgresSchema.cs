@@ -67,45 +67,57 @@ public static partial class PostgresSchema
             return false;
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        // A session lock taken before the transaction begins: a transaction that started before another installer
+        // committed could still resolve table names from its stale catalog cache and install a second time.
+        await ExecuteAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken);
+        try
         {
-            lockCommand.Parameters.AddWithValue("key", LockKey);
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // Checked again under the lock: another silo may have installed while this one waited.
-        var installed = await InstalledVersionAsync(connection, transaction, cancellationToken);
-        if (installed > Version || (installed == Version && !force))
-        {
-            if (installed > Version)
+            // Checked again under the lock: another silo may have installed while this one waited.
+            var installed = await InstalledVersionAsync(connection, transaction, cancellationToken);
+            if (installed > Version || (installed == Version && !force))
             {
-                LogNewerSchema(logger, installed, Version);
+                if (installed > Version)
+                {
+                    LogNewerSchema(logger, installed, Version);
+                }
+
+                return false;
+            }
+
+            foreach (var script in Scripts)
+            {
+                await using var command = new NpgsqlCommand(ReadScript(script), connection, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var record = new NpgsqlCommand(
+                """
+                INSERT INTO orleansml_schema (id, version) VALUES (1, @version)
+                ON CONFLICT (id) DO UPDATE SET version = excluded.version, installed_at = now();
+                """, connection, transaction))
+            {
+                record.Parameters.AddWithValue("version", Version);
+                await record.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
-            return false;
+            LogInstalled(logger, Version, connection.Database);
+            return true;
         }
-
-        foreach (var script in Scripts)
+        finally
         {
-            await using var command = new NpgsqlCommand(ReadScript(script), connection, transaction);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            // Also released when the connection closes, should this fail on a broken connection.
+            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None);
         }
+    }
 
-        await using (var record = new NpgsqlCommand(
-            """
-            INSERT INTO orleansml_schema (id, version) VALUES (1, @version)
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, installed_at = now();
-            """, connection, transaction))
-        {
-            record.Parameters.AddWithValue("version", Version);
-            await record.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        LogInstalled(logger, Version, connection.Database);
-        return true;
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("key", LockKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<int> InstalledVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
