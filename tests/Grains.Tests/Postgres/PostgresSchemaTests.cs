@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansMl.Hosting;
 using OrleansMl.Storage.Postgres;
 using OrleansMl.Tests.Support;
 
@@ -99,6 +100,19 @@ public sealed class PostgresSchemaTests(PostgresFixture postgres)
         Assert.All(results, Assert.True);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         Assert.Equal(OrleansQueryKeys.Order(StringComparer.Ordinal), await QueryKeysAsync(dataSource));
+    }
+
+    [Fact]
+    public async Task SiloMigrateCommand_InstallsTheSchema_AndOtherArgumentsRunTheSilo()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+
+        Assert.Equal(0, await SiloCommands.TryRunAsync([SiloCommands.Migrate, $"--OrleansMl:PostgresConnectionString={connectionString}"]));
+        Assert.Null(await SiloCommands.TryRunAsync(["--urls", "http://127.0.0.1:0"]));
+        Assert.Equal(1, await SiloCommands.TryRunAsync([SiloCommands.Migrate, "--OrleansMl:PostgresConnectionString=Host=127.0.0.1;Port=1;Timeout=2"]));
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        Assert.Equal(PostgresSchema.Version, await PostgresSchema.GetInstalledVersionAsync(dataSource));
     }
 
     private static async Task<string[]> QueryKeysAsync(NpgsqlDataSource dataSource)
