@@ -16,16 +16,19 @@ public static class PostgresSiloExtensions
     public const string Invariant = "Npgsql";
 
     /// <summary>
-    /// Stores everything in the PostgreSQL database at <paramref name="connectionString"/>; the silo owns (and disposes)
-    /// the connection pool. Use instead of the embedded storage, never together with it.
+    /// Stores everything in the PostgreSQL database at <paramref name="connectionString"/>; the silo owns the
+    /// connection pool and closes it when the silo is disposed. Use instead of the embedded storage, never with it.
     /// </summary>
     public static ISiloBuilder UsePostgres(this ISiloBuilder silo, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        silo.Services.AddSingleton(dataSource);
-        return silo.UsePostgres(dataSource);
+
+        // Registered through a factory, unlike an instance, the pool is disposed with the container. Resolving it for
+        // the schema installer (which every silo creates) makes sure the container tracks it.
+        silo.Services.AddSingleton(_ => dataSource);
+        return silo.AddPostgres(dataSource, sp => sp.GetRequiredService<NpgsqlDataSource>());
     }
 
     /// <summary>
@@ -37,8 +40,25 @@ public static class PostgresSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(dataSource);
+        return silo.AddPostgres(dataSource, _ => dataSource);
+    }
+
+    /// <summary>An Orleans client (a gateway process) that finds the silos' gateways in the membership table.</summary>
+    public static IClientBuilder UsePostgresClustering(this IClientBuilder client, NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = dataSource;
+        });
+    }
+
+    private static ISiloBuilder AddPostgres(this ISiloBuilder silo, NpgsqlDataSource dataSource, Func<IServiceProvider, NpgsqlDataSource> resolve)
+    {
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            new SchemaInstaller(dataSource, sp.GetRequiredService<ILogger<SchemaInstaller>>()));
+            new SchemaInstaller(resolve(sp), sp.GetRequiredService<ILogger<SchemaInstaller>>()));
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
@@ -59,18 +79,6 @@ public static class PostgresSiloExtensions
         });
         silo.Services.AddSingleton<IArtifactStore>(new PostgresArtifactStore(dataSource));
         return silo;
-    }
-
-    /// <summary>An Orleans client (a gateway process) that finds the silos' gateways in the membership table.</summary>
-    public static IClientBuilder UsePostgresClustering(this IClientBuilder client, NpgsqlDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(dataSource);
-        return client.UseAdoNetClustering(o =>
-        {
-            o.Invariant = Invariant;
-            o.DataSource = dataSource;
-        });
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ namespace OrleansMl.Tests.Support;
 public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
 {
     private readonly List<IHost> _hosts = [];
+    private readonly List<NpgsqlDataSource> _clientDataSources = [];
 
     public string ClusterId { get; } = $"cluster-{Guid.NewGuid():N}";
 
@@ -39,7 +40,7 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        builder.Services.AddSingleton(dataSource);
+        _clientDataSources.Add(dataSource);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -58,7 +59,14 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
     {
         _hosts.Remove(host);
         await host.StopAsync();
-        host.Dispose();
+        if (host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -67,6 +75,11 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
         for (var i = _hosts.Count - 1; i >= 0; i--)
         {
             await StopAsync(_hosts[i]);
+        }
+
+        foreach (var dataSource in _clientDataSources)
+        {
+            await dataSource.DisposeAsync();
         }
     }
 
