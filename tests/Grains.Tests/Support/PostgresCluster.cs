@@ -13,6 +13,8 @@ namespace OrleansMl.Tests.Support;
 /// </summary>
 public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
 {
+    public string ConnectionString => connectionString;
+
     private readonly List<IHost> _hosts = [];
     private readonly List<NpgsqlDataSource> _clientDataSources = [];
 
@@ -20,7 +22,7 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
 
     public const string ServiceId = "orleansml-tests";
 
-    public async Task<IHost> StartSiloAsync()
+    public async Task<IHost> StartSiloAsync(Action<ISiloBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
         builder.UseOrleans(silo =>
@@ -32,6 +34,7 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
             });
             silo.ConfigureEndpoints(IPAddress.Loopback, TcpPorts.Free(), TcpPorts.Free(), listenOnAnyHostAddress: false);
             silo.UsePostgres(connectionString);
+            configure?.Invoke(silo);
         });
         return await StartAsync(builder);
     }
