@@ -14,6 +14,12 @@ public sealed class OrleansMlOptions
     [Required(ErrorMessage = "OrleansMl:DataDirectory is required: set OrleansMl__DataDirectory to a writable folder.")]
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// The PostgreSQL database of cluster mode, as an Npgsql connection string (<c>OrleansMl__PostgresConnectionString</c>,
+    /// e.g. <c>Host=db;Database=orleansml;Username=orleansml;Password=...</c>). <c>Silo migrate</c> installs its schema.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
+
     /// <summary>Orleans cluster id (<c>OrleansMl__ClusterId</c>).</summary>
     [Required]
     public string ClusterId { get; set; } = "orleansml";
