@@ -3,7 +3,7 @@ using OrleansMl.Gateway.Extensions;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddOrleansMlSilo();
+builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();
 

@@ -1,5 +1,11 @@
 using OrleansMl.Hosting;
 
+// "Silo migrate" installs the PostgreSQL schema and exits; anything else runs the silo.
+if (await SiloCommands.TryRunAsync(args) is { } exitCode)
+{
+    return exitCode;
+}
+
 // A silo on its own: the same configuration the Gateway co-hosts in embedded mode, plus health and metrics
 // endpoints for orchestrators. Clients (gateways, internal services) reach it through its Orleans gateway port.
 var builder = WebApplication.CreateBuilder(args);
@@ -9,3 +15,4 @@ builder.Services.AddHealthChecks();
 var app = builder.Build();
 app.MapHealthChecks("/health/live");
 app.Run();
+return 0;

@@ -6,13 +6,31 @@ namespace OrleansMl.Hosting;
 /// Settings of a silo (section <c>OrleansMl</c>; environment variables <c>OrleansMl__Name</c>, e.g.
 /// <c>OrleansMl__DataDirectory=/var/lib/orleansml</c>).
 /// </summary>
-public sealed class OrleansMlOptions
+public sealed class OrleansMlOptions : IValidatableObject
 {
     public const string SectionName = "OrleansMl";
+
+    /// <summary><c>Embedded</c> (default, one process, no setup) or <c>Cluster</c> (PostgreSQL) (<c>OrleansMl__Mode</c>).</summary>
+    public OrleansMlMode Mode { get; set; } = OrleansMlMode.Embedded;
+
+    /// <summary>
+    /// The address other silos and clients reach this silo at, in cluster mode (<c>OrleansMl__AdvertisedAddress</c>;
+    /// a pod IP on Kubernetes). Default: loopback, for a cluster on one machine.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Listen on every interface rather than only the advertised address (<c>OrleansMl__ListenOnAnyAddress</c>).</summary>
+    public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>Where embedded mode keeps its SQLite database and artifacts (<c>OrleansMl__DataDirectory</c>).</summary>
     [Required(ErrorMessage = "OrleansMl:DataDirectory is required: set OrleansMl__DataDirectory to a writable folder.")]
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// The PostgreSQL database of cluster mode, as an Npgsql connection string (<c>OrleansMl__PostgresConnectionString</c>,
+    /// e.g. <c>Host=db;Database=orleansml;Username=orleansml;Password=...</c>). <c>Silo migrate</c> installs its schema.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>Orleans cluster id (<c>OrleansMl__ClusterId</c>).</summary>
     [Required]
@@ -62,6 +80,23 @@ public sealed class OrleansMlOptions
     public int MaxTrainingAttempts { get; set; } = 3;
 
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Mode == OrleansMlMode.Cluster && string.IsNullOrWhiteSpace(PostgresConnectionString))
+        {
+            yield return new ValidationResult(
+                "OrleansMl:PostgresConnectionString is required in cluster mode: set OrleansMl__PostgresConnectionString, e.g. Host=db;Username=orleansml;Password=...;Database=orleansml.",
+                [nameof(PostgresConnectionString)]);
+        }
+
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            yield return new ValidationResult(
+                $"OrleansMl:AdvertisedAddress '{AdvertisedAddress}' is not an IP address: set OrleansMl__AdvertisedAddress to this silo's IP (e.g. the pod IP).",
+                [nameof(AdvertisedAddress)]);
+        }
+    }
 
     public long DatasetCacheBytes => (long)DatasetCacheMegabytes << 20;
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,12 +9,14 @@ using Orleans.Storage;
 using OrleansMl.Datasets;
 using OrleansMl.Ml;
 using OrleansMl.Predictions;
+using Npgsql;
 using OrleansMl.Storage;
+using OrleansMl.Storage.Postgres;
 using OrleansMl.Work;
 
 namespace OrleansMl.Hosting;
 
-/// <summary>The silo configuration every host shares (the Silo process, and the Gateway in embedded mode).</summary>
+/// <summary>The one place that decides how a process runs OrleansMl: embedded or cluster, silo or client.</summary>
 public static class OrleansMlSiloExtensions
 {
     /// <summary>The ADO.NET invariant Orleans maps to Microsoft.Data.Sqlite.</summary>
@@ -22,14 +25,27 @@ public static class OrleansMlSiloExtensions
     private const int MaxMessageBytes = 64 << 20;
 
     /// <summary>
+    /// Connects a front-end host (the Gateway) to OrleansMl as the mode says: in embedded mode it co-hosts a silo; in
+    /// cluster mode it is an Orleans client that finds the silos through the PostgreSQL membership table.
+    /// </summary>
+    public static IHostApplicationBuilder UseOrleansMl(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.AddOrleansMlOptions();
+        return options.Mode == OrleansMlMode.Cluster ? builder.AddOrleansMlClient(options) : builder.AddOrleansMlSilo();
+    }
+
+    /// <summary>
     /// Hosts an OrleansMl silo in this process: grains, ML engine, storage and the bounded workers, configured from
-    /// the <c>OrleansMl</c> section. Embedded mode: localhost clustering, grain state in SQLite and artifacts in
-    /// files, both under <see cref="OrleansMlOptions.DataDirectory"/>.
+    /// the <c>OrleansMl</c> section. Embedded mode clusters on localhost; cluster mode joins the PostgreSQL cluster.
     /// </summary>
     public static IHostApplicationBuilder AddOrleansMlSilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.AddOrleansMlOptions();
+
+        // A stopping silo hands its activations over and leaves the membership table cleanly within this time.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -37,26 +53,51 @@ public static class OrleansMlSiloExtensions
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            if (options.Mode == OrleansMlMode.Cluster)
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, options.ListenOnAnyAddress);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            }
+
             silo.AddOrleansMl(options);
         });
         return builder;
     }
 
     /// <summary>
-    /// Everything but clustering: the ML engine, the bounded workers, the feature and model caches, grain state in
-    /// SQLite and artifacts in files under <see cref="OrleansMlOptions.DataDirectory"/>, and the job resumer.
+    /// Everything but clustering endpoints: the ML engine, the bounded workers, the feature and model caches, the job
+    /// resumer, and storage by mode — SQLite grain state, file artifacts and in-process reminders under
+    /// <see cref="OrleansMlOptions.DataDirectory"/> (embedded), or membership, grain state, reminders and artifacts
+    /// in PostgreSQL (cluster).
     /// </summary>
     public static ISiloBuilder AddOrleansMl(this ISiloBuilder silo, OrleansMlOptions options)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
+        silo.Services.AddOrleansMlServices(options);
+        if (options.Mode == OrleansMlMode.Cluster)
+        {
+            silo.UsePostgres(options.PostgresConnectionString!);
+        }
+        else
+        {
+            silo.UseEmbeddedStorage(options);
+        }
+
+        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+        silo.Services.AddHostedService<JobResumer>();
+        return silo;
+    }
+
+    private static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo, OrleansMlOptions options)
+    {
         var dataDirectory = options.FullDataDirectory;
         Directory.CreateDirectory(dataDirectory);
         var sqlite = $"Data Source={Path.Combine(dataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
         SqliteGrainStorageSchema.EnsureCreated(sqlite);
-
-        silo.Services.AddOrleansMlServices(options);
         silo.Services.AddSingleton<IArtifactStore>(new FileArtifactStore(Path.Combine(dataDirectory, "artifacts")));
         silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
         {
@@ -69,9 +110,31 @@ public static class OrleansMlSiloExtensions
 
         // One process: a restart is covered by the job resumer, so reminders need not outlive the process.
         silo.UseInMemoryReminderService();
-        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
-        silo.Services.AddHostedService<JobResumer>();
         return silo;
+    }
+
+    private static IHostApplicationBuilder AddOrleansMlClient(this IHostApplicationBuilder builder, OrleansMlOptions options)
+    {
+        var dataSource = NpgsqlDataSource.Create(options.PostgresConnectionString!);
+        builder.Services.AddSingleton(dataSource);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            client.UsePostgresClustering(dataSource);
+            client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+
+            // Silos may start after the gateway: keep trying instead of failing the host.
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                return true;
+            });
+        });
+        return builder;
     }
 
     /// <summary>Binds and validates <see cref="OrleansMlOptions"/>, and returns the bound values for wiring.</summary>

@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OrleansMl.Storage.Postgres;
+
+/// <summary>
+/// The cluster-mode artifact store: content-addressed (SHA-256, lower-case hex) in PostgreSQL, so a cluster needs
+/// nothing but its database. Bytes are stored as rows of at most <see cref="ChunkBytes"/>, written and read one chunk
+/// per statement; identical content is stored once. A staged upload hashes its chunks as they arrive (the running hash
+/// is saved with the upload), and committing it only files its chunks under the hash: no byte is read back or copied.
+/// Requires the schema installed by <see cref="PostgresSchema"/>.
+/// </summary>
+public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifactStore
+{
+    /// <summary>The largest chunk row; bigger appends are split.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    private static readonly string EmptyHash = Convert.ToHexStringLower(SHA256.HashData([]));
+
+    public async Task<UploadReceipt> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content.Span));
+        var receipt = new UploadReceipt(hash, content.Length);
+        if (await ExistsAsync(hash, cancellationToken))
+        {
+            return receipt;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var blobId = Guid.NewGuid();
+
+        // The artifact row goes first: a concurrent put of the same content waits on it and then stores nothing.
+        await using (var claim = new NpgsqlCommand(
+            """
+            INSERT INTO orleansml_artifacts (hash, blob_id, size, chunk_count) VALUES (@hash, @blob, @size, @chunks)
+            ON CONFLICT (hash) DO NOTHING
+            """, connection, transaction))
+        {
+            claim.Parameters.AddWithValue("hash", hash);
+            claim.Parameters.AddWithValue("blob", blobId);
+            claim.Parameters.AddWithValue("size", (long)content.Length);
+            claim.Parameters.AddWithValue("chunks", ChunkCount(content.Length));
+            if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return receipt;
+            }
+        }
+
+        var seq = 0;
+        for (var offset = 0; offset < content.Length; offset += ChunkBytes)
+        {
+            var piece = content.Slice(offset, Math.Min(ChunkBytes, content.Length - offset));
+            await InsertChunkAsync(connection, transaction, blobId, seq++, piece, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return receipt;
+    }
+
+    public async Task<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        ValidateHash(hash);
+        await using var command = dataSource.CreateCommand("SELECT blob_id, size, chunk_count FROM orleansml_artifacts WHERE hash = @hash");
+        command.Parameters.AddWithValue("hash", hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new FileNotFoundException($"Artifact {hash} is not in the store.", hash);
+        }
+
+        return new PostgresArtifactReadStream(dataSource, hash, reader.GetGuid(0), reader.GetInt64(1), reader.GetInt32(2));
+    }
+
+    public async Task<long> AppendStagedAsync(Guid uploadId, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Creates the upload on its first chunk and locks its row either way, so appends to one upload queue up.
+        long size;
+        int count;
+        await using (var open = new NpgsqlCommand(
+            """
+            INSERT INTO orleansml_uploads (upload_id, size, chunk_count) VALUES (@id, 0, 0)
+            ON CONFLICT (upload_id) DO UPDATE SET updated_at = now()
+            RETURNING size, chunk_count
+            """, connection, transaction))
+        {
+            open.Parameters.AddWithValue("id", uploadId);
+            await using var reader = await open.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            size = reader.GetInt64(0);
+            count = reader.GetInt32(1);
+        }
+
+        for (var offset = 0; offset < chunk.Length; offset += ChunkBytes)
+        {
+            var piece = chunk.Slice(offset, Math.Min(ChunkBytes, chunk.Length - offset));
+            await InsertChunkAsync(connection, transaction, uploadId, count++, piece, cancellationToken);
+            size += piece.Length;
+        }
+
+        await using (var save = new NpgsqlCommand(
+            "UPDATE orleansml_uploads SET size = @size, chunk_count = @count WHERE upload_id = @id",
+            connection, transaction))
+        {
+            save.Parameters.AddWithValue("id", uploadId);
+            save.Parameters.AddWithValue("size", size);
+            save.Parameters.AddWithValue("count", count);
+            await save.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return size;
+    }
+
+    public async Task<UploadReceipt> CommitStagedAsync(Guid uploadId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Removing the upload row takes it out of reach of appends and tells what was staged.
+        long size = 0;
+        var count = 0;
+        var hash = EmptyHash;
+        var blobId = Guid.NewGuid();
+        await using (var close = new NpgsqlCommand(
+            "DELETE FROM orleansml_uploads WHERE upload_id = @id RETURNING size, chunk_count",
+            connection, transaction))
+        {
+            close.Parameters.AddWithValue("id", uploadId);
+            await using var reader = await close.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                size = reader.GetInt64(0);
+                count = reader.GetInt32(1);
+                blobId = uploadId;
+            }
+
+            // No row: nothing was ever appended, which is an upload of zero bytes (its blob has no chunks).
+        }
+
+        if (count > 0)
+        {
+            hash = await HashChunksAsync(connection, transaction, blobId, cancellationToken);
+        }
+
+        // The staged chunks become the artifact's by recording their blob id; when the content is already stored
+        // they are dropped instead.
+        await using (var publish = new NpgsqlCommand(
+            """
+            INSERT INTO orleansml_artifacts (hash, blob_id, size, chunk_count) VALUES (@hash, @blob, @size, @chunks)
+            ON CONFLICT (hash) DO NOTHING
+            """, connection, transaction))
+        {
+            publish.Parameters.AddWithValue("hash", hash);
+            publish.Parameters.AddWithValue("blob", blobId);
+            publish.Parameters.AddWithValue("size", size);
+            publish.Parameters.AddWithValue("chunks", count);
+            if (await publish.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                await DeleteChunksAsync(connection, transaction, blobId, cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new UploadReceipt(hash, size);
+    }
+
+    public async Task DeleteStagedAsync(Guid uploadId, CancellationToken cancellationToken = default)
+    {
+        // Only while the upload is staged: after a commit the same id names the artifact's chunks, which must stay.
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH upload AS (DELETE FROM orleansml_uploads WHERE upload_id = @id RETURNING upload_id)
+            DELETE FROM orleansml_blob_chunks WHERE blob_id IN (SELECT upload_id FROM upload)
+            """);
+        command.Parameters.AddWithValue("id", uploadId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes staged uploads that received no chunk for <paramref name="idleFor"/> (a client that went away mid-upload);
+    /// returns how many were removed.
+    /// </summary>
+    public async Task<int> DeleteAbandonedUploadsAsync(TimeSpan idleFor, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH abandoned AS (DELETE FROM orleansml_uploads WHERE updated_at < now() - @idle RETURNING upload_id),
+                 chunks AS (DELETE FROM orleansml_blob_chunks WHERE blob_id IN (SELECT upload_id FROM abandoned))
+            SELECT count(*)::integer FROM abandoned
+            """);
+        command.Parameters.AddWithValue("idle", idleFor);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<bool> ExistsAsync(string hash, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM orleansml_artifacts WHERE hash = @hash)");
+        command.Parameters.AddWithValue("hash", hash);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Hashes a blob by streaming its chunks in order, one row (at most 1 MB) in memory at a time.</summary>
+    private static async Task<string> HashChunksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid blobId, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var read = new NpgsqlCommand("SELECT data FROM orleansml_blob_chunks WHERE blob_id = @blob ORDER BY seq", connection, transaction);
+        read.Parameters.AddWithValue("blob", blobId);
+        await using var reader = await read.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sha.AppendData(await reader.GetFieldValueAsync<byte[]>(0, cancellationToken));
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static async Task InsertChunkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid blobId, int seq, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO orleansml_blob_chunks (blob_id, seq, data) VALUES (@blob, @seq, @data)", connection, transaction);
+        command.Parameters.AddWithValue("blob", blobId);
+        command.Parameters.AddWithValue("seq", seq);
+        command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = data });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task DeleteChunksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid blobId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("DELETE FROM orleansml_blob_chunks WHERE blob_id = @blob", connection, transaction);
+        command.Parameters.AddWithValue("blob", blobId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static int ChunkCount(long size) => (int)((size + ChunkBytes - 1) / ChunkBytes);
+
+    private static void ValidateHash(string hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException($"'{hash}' is not a SHA-256 content address.", nameof(hash));
+        }
+    }
+}
