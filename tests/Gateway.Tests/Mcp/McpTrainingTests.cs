@@ -216,6 +216,29 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         Assert.Contains("signature.inputs", wrongType, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UnknownVersionsOfAnExistingModel_AreToolErrorsPointingToDescribeModel()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var dataset = McpTestClient.Unique("ver-data");
+        var model = McpTestClient.Unique("ver");
+        await client.CallOkAsync("create_dataset", new { name = dataset, csv = McpTestClient.BinaryCsv(100) });
+        await client.CallOkAsync("train_model", new { model, dataset, label = "label", algorithm = "linear" });
+
+        var errors = new[]
+        {
+            await client.CallToolErrorAsync("get_training_status", new { model, version = 9 }),
+            await client.CallToolErrorAsync("cancel_training", new { model, version = 9 }),
+            await client.CallToolErrorAsync("compare_versions", new { model, baseline = 1, candidate = 9 }),
+            await client.CallToolErrorAsync("promote_model", new { model, version = 9 }),
+            await client.CallToolErrorAsync("predict", new { model, version = 9, rows = Row }),
+        };
+
+        Assert.All(errors, e => Assert.Contains("has no version 9", e, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Contains("describe_model", e, StringComparison.Ordinal));
+        await client.WaitForVersionAsync(model, 1);
+    }
+
     /// <summary>Records progress notifications as they arrive (inline, unlike <see cref="Progress{T}"/>).</summary>
     private sealed class Collector(Action<ProgressNotificationValue>? onReport = null) : IProgress<ProgressNotificationValue>
     {
