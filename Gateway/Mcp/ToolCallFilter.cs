@@ -7,10 +7,10 @@ using OrleansMl.Gateway.Api;
 namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
-/// Wraps every tool call: arguments that do not match the tool's input schema (missing, unknown, wrong JSON type)
-/// or not one of the allowed values, are rejected as JSON-RPC "invalid params" before the tool runs, and domain errors from the cluster become tool
-/// errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only and
-/// idempotent tools are retried through a cluster failover window, as the REST routes are (<see cref="TransientRetryFilter"/>).
+/// Wraps every tool call. Arguments that do not fit the tool's input schema (missing, unknown, wrong JSON type, not an
+/// allowed value) are rejected as JSON-RPC "invalid params" before the tool runs; domain errors from the cluster become
+/// tool errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only
+/// and idempotent tools are retried through a cluster failover window, as the REST routes are (<see cref="TransientRetryFilter"/>).
 /// </summary>
 internal static class ToolCallFilter
 {
