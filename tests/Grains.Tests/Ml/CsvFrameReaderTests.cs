@@ -128,6 +128,16 @@ public class CsvFrameReaderTests
     }
 
     [Fact]
+    public void Read_IgnoresAByteOrderMark()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("name,size\nx,1\n")).ToArray();
+
+        var frame = CsvFrameReader.Read(new MemoryStream(bytes), Defaults);
+
+        Assert.Equal(["name", "size"], frame.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
     public void Read_KeepsZeroOneColumnsNumeric()
     {
         var frame = Read("flag\n0\n1\n1\n0\n");
