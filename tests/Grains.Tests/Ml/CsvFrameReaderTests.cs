@@ -223,6 +223,18 @@ public class CsvFrameReaderTests
         Assert.Contains("Line 17 has 5 fields, the header has 4", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void Read_CountsLinesOfQuotedLineBreaks_WhenNamingARaggedRow(string newline)
+    {
+        var csv = $"a,b{newline}1,\"two{newline}lines\"{newline}3,4{newline}5{newline}";
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv));
+
+        Assert.Contains("Line 5 has 1 field, the header has 2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_RejectsMoreColumnsThanAllowed()
     {
