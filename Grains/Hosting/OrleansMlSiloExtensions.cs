@@ -166,6 +166,7 @@ public static class OrleansMlSiloExtensions
         services.AddSingleton(new ParsingWorker(options.ParseConcurrency));
         services.AddSingleton(new ModelTrainer(new TrainerOptions { Threads = options.TrainingThreads > 0 ? options.TrainingThreads : null }));
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<ModelRouteCache>();
         return services;
     }
 }

@@ -1,14 +1,19 @@
 using System.Collections.Immutable;
 using Orleans.Runtime.Placement;
 using OrleansMl.Datasets;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Hosting;
+using OrleansMl.Predictions;
 
 namespace OrleansMl.Models;
 
-public sealed class ModelGrain(
+public sealed partial class ModelGrain(
     [PersistentState("model", StorageNames.Grains)] IPersistentState<ModelState> state,
-    TimeProvider time) : Grain, IModelGrain, IModelVersionListener
+    TimeProvider time,
+    ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource
 {
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
     public const string DefaultAlias = "production";
     private const double DefaultTestFraction = 0.2;
     private const int DefaultSeed = 42;
@@ -85,6 +90,7 @@ public sealed class ModelGrain(
             AliasStacks = current.AliasStacks.SetItem(alias, from is { } f ? stack.Add(f) : stack),
             History = current.History.Add(change),
         });
+        await PublishRoutesAsync();
         return new AliasInfo(Name, alias, version, change);
     }
 
@@ -113,6 +119,7 @@ public sealed class ModelGrain(
             AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
             History = current.History.Add(change),
         });
+        await PublishRoutesAsync();
         return new AliasInfo(Name, alias, target, change);
     }
 
@@ -166,6 +173,55 @@ public sealed class ModelGrain(
     }
 
     public Task OnVersionChangedAsync(ModelVersionInfo info) => RecordAsync(info);
+
+    public Task<ModelRoutes> GetRoutesAsync() => Task.FromResult(BuildRoutes());
+
+    private ModelRoutes BuildRoutes()
+    {
+        var current = Current;
+        var servable = current.Versions
+            .Where(v => v.Status == TrainingStatus.Succeeded && v.ArtifactHash is not null && v.Signature is not null)
+            .ToImmutableDictionary(v => v.Version, v => new ResolvedVersion(Name, v.Version, null, v.ArtifactHash!, v.Signature!));
+        return new ModelRoutes(Name, current.Revision, current.Aliases, servable);
+    }
+
+    /// <summary>
+    /// Pushes the routing table to every active silo before the change is acknowledged, so predictions resolved on
+    /// any silo see it on their next call. A silo that does not answer in time holds a table that expires soon.
+    /// </summary>
+    private async Task PublishRoutesAsync()
+    {
+        var routes = BuildRoutes();
+        try
+        {
+            var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            await Task.WhenAll(hosts.Keys.Select(silo => OfferToAsync(silo, routes)));
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(logger, ex, Name);
+        }
+    }
+
+    private async Task OfferToAsync(SiloAddress silo, ModelRoutes routes)
+    {
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+        try
+        {
+            await GrainFactory.GetGrain<IRouteCacheGrain>(silo.ToParsableString()).OfferAsync(routes).WaitAsync(PublishTimeout);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(logger, ex, Name);
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push the routes of model {Model} to every silo; stale copies expire on their own")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string model);
 
     private async Task<TrainingSpec> ResolveSpecAsync(TrainingRequest request)
     {
@@ -264,10 +320,15 @@ public sealed class ModelGrain(
             return;
         }
 
-        var updated = current.Versions[index].With(info);
-        if (updated != current.Versions[index])
+        var previous = current.Versions[index];
+        var updated = previous.With(info);
+        if (updated != previous)
         {
             await UpdateStateAsync(current with { Versions = current.Versions.SetItem(index, updated) });
+            if (updated.Status == TrainingStatus.Succeeded && previous.Status != TrainingStatus.Succeeded)
+            {
+                await PublishRoutesAsync();
+            }
         }
     }
 
@@ -291,7 +352,7 @@ public sealed class ModelGrain(
 
     private Task UpdateStateAsync(ModelState next)
     {
-        state.State = next;
+        state.State = next with { Revision = Current.Revision + 1 };
         return state.WriteStateAsync();
     }
 }

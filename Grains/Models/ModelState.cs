@@ -8,7 +8,8 @@ public sealed record ModelState(
     [property: Id(1)] ImmutableDictionary<string, int> Aliases,
     [property: Id(2)] ImmutableDictionary<string, ImmutableArray<int>> AliasStacks,
     [property: Id(3)] ImmutableArray<AliasChange> History,
-    [property: Id(4)] DateTimeOffset CreatedAt);
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] long Revision = 0);
 
 /// <summary>What the registry keeps per version; the version grain is the source of truth for the rest.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansMl.VersionEntry")]

@@ -10,7 +10,7 @@ namespace OrleansMl.Predictions;
 /// predictors (ML.NET row mappers must not be shared across threads); Orleans adds replicas under load.
 /// </summary>
 [StatelessWorker]
-public sealed class PredictorGrain(ModelCache models, OrleansMlOptions options) : Grain, IPredictorGrain
+public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, OrleansMlOptions options) : Grain, IPredictorGrain
 {
     private const int MaxPredictors = 8;
     private readonly Dictionary<string, ModelPredictor> _predictors = [];
@@ -30,7 +30,7 @@ public sealed class PredictorGrain(ModelCache models, OrleansMlOptions options) 
                 $"A request may hold at most {options.MaxPredictionRows} rows (got {request.Rows.Length}); split it or raise OrleansMl__MaxPredictionRows.");
         }
 
-        var resolved = await GrainFactory.GetGrain<IModelGrain>(model).ResolveAsync(request.Version, request.Alias);
+        var resolved = await ResolveAsync(model, request);
         var predictor = await GetPredictorAsync(resolved);
         var predictions = ImmutableArray.CreateBuilder<Prediction>(request.Rows.Length);
         for (var i = 0; i < request.Rows.Length; i++)
@@ -46,6 +46,24 @@ public sealed class PredictorGrain(ModelCache models, OrleansMlOptions options) 
         }
 
         return new PredictionResult(model, resolved.Version, resolved.Alias, predictions.MoveToImmutable());
+    }
+
+    /// <summary>
+    /// Resolves from this silo's routing table (kept current by the model grain), so predictions do not all pass
+    /// through the one model activation; anything the table cannot serve goes to the model grain for the answer or
+    /// the precise error.
+    /// </summary>
+    private async ValueTask<ResolvedVersion> ResolveAsync(string model, PredictionRequest request)
+    {
+        var table = routes.Get(model);
+        if (table is null)
+        {
+            table = await GrainFactory.GetGrain<IModelRoutesSource>(model).GetRoutesAsync();
+            routes.Offer(table);
+        }
+
+        return table.TryResolve(request.Version, request.Alias)
+            ?? await GrainFactory.GetGrain<IModelGrain>(model).ResolveAsync(request.Version, request.Alias);
     }
 
     private async ValueTask<ModelPredictor> GetPredictorAsync(ResolvedVersion resolved)
