@@ -52,9 +52,16 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(1, 256, ErrorMessage = "OrleansMl:TrainingConcurrency must be between 1 and 256; set OrleansMl__TrainingConcurrency.")]
     public int TrainingConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
-    /// <summary>Threads one training may use (<c>OrleansMl__TrainingThreads</c>); 0 means every core.</summary>
+    /// <summary>
+    /// Threads one training may use (<c>OrleansMl__TrainingThreads</c>). 0 (default) shares all cores but one among
+    /// the training slots, at least one each: the spare core keeps predictions fast, and tree learners slow down many
+    /// times over when their threads compete for cores.
+    /// </summary>
     [Range(0, 256)]
     public int TrainingThreads { get; set; }
+
+    public int EffectiveTrainingThreads =>
+        TrainingThreads > 0 ? TrainingThreads : Math.Max(1, (Environment.ProcessorCount - 1) / TrainingConcurrency);
 
     /// <summary>CSV parses that run at once on a silo (<c>OrleansMl__ParseConcurrency</c>).</summary>
     [Range(1, 256)]

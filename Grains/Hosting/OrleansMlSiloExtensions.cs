@@ -164,7 +164,7 @@ public static class OrleansMlSiloExtensions
         services.AddSingleton<DatasetFrameLoader>();
         services.AddSingleton(new TrainingWorker(options.TrainingConcurrency));
         services.AddSingleton(new ParsingWorker(options.ParseConcurrency));
-        services.AddSingleton(new ModelTrainer(new TrainerOptions { Threads = options.TrainingThreads > 0 ? options.TrainingThreads : null }));
+        services.AddSingleton(new ModelTrainer(new TrainerOptions { Threads = options.EffectiveTrainingThreads }));
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelRouteCache>();
         return services;
