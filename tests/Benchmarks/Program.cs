@@ -25,6 +25,7 @@ var data = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().To
 Console.WriteLine($"OrleansMl benchmark: {rows:N0} rows x 20 features, {Environment.ProcessorCount} cores, data in {data}");
 var csv = SyntheticData.ToCsv(SyntheticData.ClassificationFrame(rows));
 Console.WriteLine($"dataset: {csv.Length / 1e6:F1} MB of CSV; raw float32 features {rows * 20 * 4 / 1e6:F1} MB");
+EngineBenchmarks.Run(csv, new OrleansMlOptions().EffectiveTrainingThreads);
 
 using (var first = await StartSiloAsync(data))
 {
