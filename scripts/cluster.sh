@@ -134,7 +134,7 @@ start_postgres() {
   if pg_running; then return; fi
   require_free "$PG_PORT" "PostgreSQL"
   mkdir -p "$PG_DIR"
-  $as_root && chown postgres:postgres "$PG_DIR"
+  if $as_root; then chown postgres:postgres "$PG_DIR"; fi
   pg test -w "$PG_DIR" || die "the postgres user cannot write to $PG_DIR (is a parent folder private?): set CLUSTER_DIR to a folder it can reach"
   if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
     say "creating a PostgreSQL cluster in $PG_DIR/data"
@@ -259,7 +259,7 @@ down() {
     rm -rf "$PG_DIR"
     rm -f "$CLUSTER_DIR"/*.log "$STATE"
     rmdir "$CLUSTER_DIR" 2>/dev/null || true
-    [ -n "$POSTGRES" ] && say "the given database (POSTGRES) is left as it is"
+    if [ -n "$POSTGRES" ]; then say "the given database (POSTGRES) is left as it is"; fi
   else
     say "stopped; the data stays in $( [ -n "$POSTGRES" ] && echo "the given database" || echo "$PG_DIR") for the next up"
   fi
