@@ -77,6 +77,21 @@ connection_string() {
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# GET http://127.0.0.1:<port><path> answers 200 (curl when installed, else bash's own /dev/tcp).
+http_ok() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fs -o /dev/null --max-time 3 "$1"
+    return
+  fi
+  local rest=${1#http://}
+  local address=${rest%%/*}
+  (
+    exec 3<>"/dev/tcp/${address%:*}/${address##*:}" || exit 1
+    printf 'GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n' "${rest#*/}" "$address" >&3
+    read -r -t 3 _ code _ <&3 && [ "$code" = 200 ]
+  ) 2>/dev/null
+}
+
 # A pid file names a live process of ours only if that process still runs the same program.
 alive() {
   local file=$1 program=$2 pid
@@ -145,8 +160,8 @@ start_postgres() {
   pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c max_connections=200" start >/dev/null \
     || die "PostgreSQL did not start: see $PG_DIR/postgres.log"
-  if ! pg psql -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -tAc "select 1 from pg_database where datname = 'orleansml'" | grep -q 1; then
-    pg psql -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -qc "create database orleansml" >/dev/null || die "could not create the orleansml database"
+  if ! pg "$bin/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -tAc "select 1 from pg_database where datname = 'orleansml'" | grep -q 1; then
+    pg "$bin/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -qc "create database orleansml" >/dev/null || die "could not create the orleansml database"
   fi
 }
 
@@ -193,7 +208,7 @@ start_gateway() {
 
 wait_healthy() {
   local name=$1 program=$2 url=$3 deadline=$((SECONDS + 120))
-  until curl -fs -o /dev/null --max-time 3 "$url"; do
+  until http_ok "$url"; do
     alive "$CLUSTER_DIR/$name.pid" "$program" || die "$name exited while starting: see $CLUSTER_DIR/$name.log"
     [ "$SECONDS" -lt "$deadline" ] || die "$name was not healthy within 120 s ($url): see $CLUSTER_DIR/$name.log"
     sleep 0.5
@@ -272,7 +287,7 @@ status() {
   fi
   local file name state running=0
   if [ -n "$POSTGRES" ]; then
-    echo "postgres    given        $POSTGRES"
+    echo "postgres    given        (POSTGRES)"
   elif pg_running; then
     echo "postgres    running      127.0.0.1:$PG_PORT   data $PG_DIR/data"
     running=$((running + 1))

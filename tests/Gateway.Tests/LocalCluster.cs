@@ -96,7 +96,8 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Sends a signal (KILL, TERM) to a silo process.</summary>
     public async Task SignalSiloAsync(int silo, string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, SiloPid(silo).ToString(CultureInfo.InvariantCulture)]);
+        // bash's own kill: no procps needed.
+        using var kill = Process.Start("bash", ["-c", $"kill -{signal} {SiloPid(silo).ToString(CultureInfo.InvariantCulture)}"]);
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
     }
