@@ -5,12 +5,14 @@ using OrleansMl.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleansMl();
 builder.AddGateway();
+builder.AddMcpGateway();
 
 var app = builder.Build();
 app.UseGateway();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
+app.MapMcp("/mcp").WithMcpProtection();
 app.MapOperations();
 app.Run();
 

@@ -8,11 +8,15 @@ public static class DatasetsApi
 {
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/datasets").WithTags("Datasets");
+        var group = app.MapGroup("/api/datasets").WithTags("Datasets")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}", UploadAsync)
             .WithSummary("Upload a CSV as a new dataset version")
             .WithDescription("Send the CSV as the request body (Content-Type: text/csv) or as the multipart file field 'file'. The schema and statistics are inferred. Identical content returns the existing version with 200 instead of 201.")
             .Accepts<string>("text/csv", "multipart/form-data")
+            .WithRequestExample("text/csv", "x1,x2,color,label\n1.5,0.3,red,yes\n-0.7,1.2,blue,no\n0.2,-1.1,green,no\n")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .DisableAntiforgery();
         group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version").AddEndpointFilter<TransientRetryFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<TransientRetryFilter>();
@@ -43,23 +47,8 @@ public static class DatasetsApi
             : TypedResults.Ok(result.Version);
     }
 
-    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains)
-    {
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetDatasetNamesAsync();
-        var datasets = await Task.WhenAll(names.Select(async n =>
-        {
-            try
-            {
-                var info = await grains.GetGrain<IDatasetGrain>(n).GetAsync();
-                return new DatasetSummary(info.Name, info.Versions.Length, info.Latest);
-            }
-            catch (DatasetNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return TypedResults.Ok(new DatasetList(datasets.OfType<DatasetSummary>().ToImmutableArray()));
-    }
+    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.ListDatasetsAsync(grains));
 
     internal static async Task<Ok<DatasetInfo>> GetAsync(string name, IGrainFactory grains)
     {

@@ -1,6 +1,9 @@
 namespace OrleansMl.Gateway.Api;
 
-/// <summary>The one mapping from domain errors to HTTP statuses and titles, shared by REST and MCP.</summary>
+/// <summary>
+/// The one mapping from domain errors to what clients see: an HTTP status and title for REST, and for MCP a
+/// tool-error text that says what was wrong and which tool fixes it.
+/// </summary>
 public static class DomainErrors
 {
     public static (int Status, string Title) Describe(OrleansMlException exception) => exception switch
@@ -18,4 +21,27 @@ public static class DomainErrors
         PayloadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Payload too large"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
+
+    /// <summary>The MCP tool-error text: the title, the domain message, and the next call that helps.</summary>
+    public static string ToolText(OrleansMlException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var hint = exception switch
+        {
+            DatasetNotFoundException => "Call list_datasets to see the datasets and their versions, or create_dataset to upload one.",
+            ModelNotFoundException => "Call list_models to see the models, or train_model to create one.",
+            ModelVersionNotFoundException => "Call describe_model to see the model's versions.",
+            AliasNotFoundException => "Call describe_model to see the aliases, or promote_model to create this one.",
+            InvalidDatasetException => "Fix the CSV (one header row, the same number of fields on every line, comma-separated) and call create_dataset again.",
+            InvalidTrainingRequestException => "Call describe_dataset to see the columns and their kinds, then call train_model again.",
+            InvalidPredictionInputException => "Call get_training_status for the version: signature.inputs lists the columns and kinds each row needs.",
+            InvalidNameException => "Names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+            VersionNotReadyException => "Call get_training_status (or train_model with wait: true) and use a version whose status is succeeded.",
+            RollbackUnavailableException => "Call describe_model to see the alias history; promote_model points the alias at any succeeded version.",
+            PayloadTooLargeException => "Send less data per call.",
+            _ => null,
+        };
+        var (_, title) = Describe(exception);
+        return hint is null ? $"{title}: {exception.Message}" : $"{title}: {exception.Message} {hint}";
+    }
 }

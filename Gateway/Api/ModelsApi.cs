@@ -8,16 +8,30 @@ public static class ModelsApi
 {
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/models").WithTags("Models");
+        var group = app.MapGroup("/api/models").WithTags("Models")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}/train", TrainAsync)
             .WithSummary("Train a new model version")
-            .WithDescription($"Returns at once (202) with the new version, status 'queued'. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.");
+            .WithDescription($"Returns at once (202) with the new version, status 'queued'; follow it with GET /api/models/{{name}}/versions/{{version}}. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.")
+            .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""");
         group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<TransientRetryFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<TransientRetryFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema").AddEndpointFilter<TransientRetryFilter>();
         group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").AddEndpointFilter<TransientRetryFilter>();
-        group.MapPut("/{name}/aliases/{alias}", SetAliasAsync).WithSummary("Point an alias (e.g. production) at a succeeded version").AddEndpointFilter<TransientRetryFilter>();
-        group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync).WithSummary("Move an alias back to the version it held before");
+        group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
+            .WithSummary("Two versions' metrics side by side")
+            .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
+            .AddEndpointFilter<TransientRetryFilter>();
+        group.MapPut("/{name}/aliases/{alias}", SetAliasAsync)
+            .WithSummary("Point an alias (e.g. production) at a succeeded version")
+            .WithRequestExample("application/json", """{"version":2,"reason":"auc 0.91 vs 0.88"}""")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AddEndpointFilter<TransientRetryFilter>();
+        group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync)
+            .WithSummary("Move an alias back to the version it held before")
+            .WithRequestExample("application/json", """{"reason":"more false positives in production"}""")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -30,23 +44,8 @@ public static class ModelsApi
         return TypedResults.Accepted($"/api/models/{name}/versions/{version.Version}", version);
     }
 
-    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains)
-    {
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
-        var models = await Task.WhenAll(names.Select(async n =>
-        {
-            try
-            {
-                var info = await grains.GetGrain<IModelGrain>(n).GetAsync();
-                return new ModelSummary(info.Name, info.Versions.Length, info.Versions.LastOrDefault()?.Version, info.Aliases);
-            }
-            catch (ModelNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return TypedResults.Ok(new ModelList(models.OfType<ModelSummary>().ToImmutableArray()));
-    }
+    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.ListModelsAsync(grains));
 
     internal static async Task<Ok<ModelInfo>> GetAsync(string name, IGrainFactory grains)
     {
@@ -58,6 +57,13 @@ public static class ModelsApi
     {
         Names.Validate(name, "model");
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetVersionAsync(version));
+    }
+
+    internal static async Task<Ok<VersionComparison>> CompareAsync(string name, int baseline, int candidate, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        var model = grains.GetGrain<IModelGrain>(name);
+        return TypedResults.Ok(VersionComparison.Compare(await model.GetVersionAsync(baseline), await model.GetVersionAsync(candidate)));
     }
 
     internal static async Task<Ok<ModelVersionInfo>> CancelAsync(string name, int version, IGrainFactory grains)

@@ -9,7 +9,8 @@ namespace OrleansMl.Gateway.Api;
 /// </summary>
 public sealed partial class TransientRetryFilter(ILogger<TransientRetryFilter> logger) : IEndpointFilter
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
+    /// <summary>How long a call is retried before the error is returned.</summary>
+    internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Hosting;
@@ -15,6 +17,9 @@ public static class GatewayExtensions
     /// <summary>Where the gateway listens when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> says otherwise.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
+    /// <summary>Host names accepted when <c>AllowedHosts</c> is not configured: this machine only.</summary>
+    public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
+
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -22,6 +27,23 @@ public static class GatewayExtensions
             && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
+        // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
+        // against DNS rebinding) falls back to. Both rank below the content root's files, the environment and arguments.
+        var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
+        sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["AllowedHosts"] = DefaultAllowedHosts },
+        });
+        var besideBinary = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
+            && File.Exists(besideBinary))
+        {
+            var json = new JsonConfigurationSource { Path = besideBinary, Optional = true };
+            json.ResolveFileProvider();
+            sources.Insert(1, json);
         }
 
         var options = builder.AddOrleansMlOptions();
@@ -32,11 +54,13 @@ public static class GatewayExtensions
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OrleansMl";
             document.Info.Description =
-                "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back.";
+                "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back. "
+                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem. The same operations are "
+                + "MCP tools at /mcp (streamable HTTP) for AI assistants.";
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks()

@@ -60,7 +60,7 @@ public static class CsvFrameReader
                 if (row.ColCount != builders.Length)
                 {
                     throw new InvalidDatasetException(
-                        $"Line {row.LineNumberFrom} has {row.ColCount} fields, the header has {builders.Length}. "
+                        $"Line {row.LineNumberFrom} has {row.ColCount} field{(row.ColCount == 1 ? string.Empty : "s")}, the header has {builders.Length}. "
                         + "Every row needs one value per header column; quote values that contain the separator.");
                 }
 

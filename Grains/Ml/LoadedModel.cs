@@ -25,6 +25,9 @@ public sealed class LoadedModel
 
     internal ColumnLookup Lookup { get; private init; } = null!;
 
+    /// <summary>How many inputs a request must carry.</summary>
+    internal int RequiredCount { get; private init; }
+
     /// <summary>Class values in key order, decoded into the label's own kind.</summary>
     internal ImmutableArray<FeatureValue> ClassValues { get; private init; }
 
@@ -55,6 +58,7 @@ public sealed class LoadedModel
             Model = model,
             InputSchema = inputSchema,
             Bindings = bindings,
+            RequiredCount = bindings.Count(b => b.IsRequired),
             Lookup = new ColumnLookup(bindings.Select(b => b.Name), signature.Label),
             ClassValues = [.. signature.Classes.Select(c => LabelValues.Decode(signature.LabelKind, c))],
         };

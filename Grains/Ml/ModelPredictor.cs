@@ -62,8 +62,54 @@ public sealed class ModelPredictor
     public Prediction Predict(IReadOnlyDictionary<string, FeatureValue> row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        Bind(row);
+        if (!TryBindExactly(row))
+        {
+            Bind(row);
+        }
+
         return Score();
+    }
+
+    /// <summary>
+    /// The common case without enumerating the request: it holds exactly the required columns, spelled as trained,
+    /// with values of the right type. Anything else goes through <see cref="Bind"/>, which also explains errors.
+    /// </summary>
+    private bool TryBindExactly(IReadOnlyDictionary<string, FeatureValue> row)
+    {
+        if (row.Count != _model.RequiredCount)
+        {
+            return false;
+        }
+
+        foreach (var binding in _model.Bindings)
+        {
+            if (!binding.IsRequired)
+            {
+                continue;
+            }
+
+            if (!row.TryGetValue(binding.Name, out var value))
+            {
+                return false;
+            }
+
+            switch (binding.Kind)
+            {
+                case ColumnKind.Numeric when TryNumber(value, out var number):
+                    _input.Numbers[binding.Slot] = number;
+                    break;
+                case ColumnKind.Boolean when TryBoolean(value, out var flag):
+                    _input.Numbers[binding.Slot] = flag;
+                    break;
+                case ColumnKind.Categorical or ColumnKind.Text:
+                    _input.Texts[binding.Text] = Text(value);
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
     }
 
     private void Bind(IReadOnlyDictionary<string, FeatureValue> row)

@@ -10,6 +10,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>Host names the gateway accepts ("*": any, as the in-memory test server calls itself "localhost").</summary>
+    public string AllowedHosts { get; init; } = "*";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("OrleansMl:DataDirectory", DataDirectory);
@@ -17,7 +20,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("OrleansMl:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("OrleansMl:MaxUploadMegabytes", "1");
         builder.UseSetting("OrleansMl:TrainingConcurrency", "1");
-        builder.UseSetting("AllowedHosts", "*");
+        builder.UseSetting("Mcp:MaxCsvKilobytes", "256");
+        builder.UseSetting("AllowedHosts", AllowedHosts);
     }
 
     public static int FreePort()

@@ -36,6 +36,11 @@ public sealed class RestApiTests(GatewayFactory factory)
             Assert.True(done["metrics"]!["auc"]!.GetValue<double>() > 0.7);
         }
 
+        var comparison = await (await _http.GetAsync($"/api/models/{model}/compare/1/2")).ReadJsonAsync();
+        var auc = comparison["metrics"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "auc")!;
+        Assert.Equal(auc["candidate"]!.GetValue<double>() > auc["baseline"]!.GetValue<double>() ? 2 : 1, auc["better"]!.GetValue<int>());
+        Assert.Equal("auc", comparison["primaryMetric"]!.GetValue<string>());
+
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1, reason = "baseline" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 2 })).StatusCode);
         var row = new { tenure_months = 2, monthly_charges = 95.5, contract = "month-to-month", internet = "fiber", support_calls = 5, paperless = "yes" };
@@ -123,6 +128,22 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/docs")).StatusCode);
         var metrics = await _http.GetStringAsync("/metrics");
         Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesBodiesWithExamples_AndErrorsAsProblemDetails()
+    {
+        var document = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json"))!;
+
+        var train = document["paths"]!["/api/models/{name}/train"]!["post"]!;
+        Assert.Equal("churned", train["requestBody"]!["content"]!["application/json"]!["example"]!["label"]!.GetValue<string>());
+        Assert.NotNull(train["responses"]!["400"]!["content"]!["application/problem+json"]);
+        var upload = document["paths"]!["/api/datasets/{name}"]!["post"]!;
+        Assert.StartsWith("x1,x2,color,label", upload["requestBody"]!["content"]!["text/csv"]!["example"]!.GetValue<string>(), StringComparison.Ordinal);
+        var predict = document["paths"]!["/api/models/{name}/predict"]!["post"]!;
+        Assert.NotNull(predict["requestBody"]!["content"]!["application/json"]!["example"]!["rows"]);
+        Assert.NotNull(document["paths"]!["/api/models/{name}/compare/{baseline}/{candidate}"]);
+        Assert.Contains("/mcp", document["info"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)

@@ -1,8 +1,8 @@
 -- OrleansMl's PostgreSQL schema, part 5: the artifact store (raw dataset uploads, model zips), content-addressed.
 --
 -- Bytes live in chunks of at most 1 MB, grouped by a blob id, so no statement ever carries a whole artifact. A
--- staged upload writes its chunks under its upload id; committing it only records that blob id under the content
--- hash, so the bytes never move.
+-- staged upload writes its chunks under its upload id; committing it hashes them and records that blob id under the
+-- content hash, so the bytes never move.
 
 CREATE TABLE IF NOT EXISTS orleansml_blob_chunks
 (
@@ -22,14 +22,12 @@ CREATE TABLE IF NOT EXISTS orleansml_artifacts
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Uploads in progress. sha256_state is the running SHA-256 of the bytes appended so far, so committing needs no
--- second pass over them.
+-- Uploads in progress; committing one hashes its chunks in order and records the blob under that hash.
 CREATE TABLE IF NOT EXISTS orleansml_uploads
 (
     upload_id    uuid        NOT NULL PRIMARY KEY,
     size         bigint      NOT NULL,
     chunk_count  integer     NOT NULL,
-    sha256_state bytea       NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now()
 );

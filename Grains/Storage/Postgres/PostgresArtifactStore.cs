@@ -81,39 +81,34 @@ public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifa
         // Creates the upload on its first chunk and locks its row either way, so appends to one upload queue up.
         long size;
         int count;
-        ResumableSha256 hash;
         await using (var open = new NpgsqlCommand(
             """
-            INSERT INTO orleansml_uploads (upload_id, size, chunk_count, sha256_state) VALUES (@id, 0, 0, @state)
+            INSERT INTO orleansml_uploads (upload_id, size, chunk_count) VALUES (@id, 0, 0)
             ON CONFLICT (upload_id) DO UPDATE SET updated_at = now()
-            RETURNING size, chunk_count, sha256_state
+            RETURNING size, chunk_count
             """, connection, transaction))
         {
             open.Parameters.AddWithValue("id", uploadId);
-            open.Parameters.AddWithValue("state", new ResumableSha256().Export());
             await using var reader = await open.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             size = reader.GetInt64(0);
             count = reader.GetInt32(1);
-            hash = ResumableSha256.Restore(reader.GetFieldValue<byte[]>(2));
         }
 
         for (var offset = 0; offset < chunk.Length; offset += ChunkBytes)
         {
             var piece = chunk.Slice(offset, Math.Min(ChunkBytes, chunk.Length - offset));
             await InsertChunkAsync(connection, transaction, uploadId, count++, piece, cancellationToken);
-            hash.Append(piece.Span);
             size += piece.Length;
         }
 
         await using (var save = new NpgsqlCommand(
-            "UPDATE orleansml_uploads SET size = @size, chunk_count = @count, sha256_state = @state WHERE upload_id = @id",
+            "UPDATE orleansml_uploads SET size = @size, chunk_count = @count WHERE upload_id = @id",
             connection, transaction))
         {
             save.Parameters.AddWithValue("id", uploadId);
             save.Parameters.AddWithValue("size", size);
             save.Parameters.AddWithValue("count", count);
-            save.Parameters.AddWithValue("state", hash.Export());
             await save.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -132,7 +127,7 @@ public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifa
         var hash = EmptyHash;
         var blobId = Guid.NewGuid();
         await using (var close = new NpgsqlCommand(
-            "DELETE FROM orleansml_uploads WHERE upload_id = @id RETURNING size, chunk_count, sha256_state",
+            "DELETE FROM orleansml_uploads WHERE upload_id = @id RETURNING size, chunk_count",
             connection, transaction))
         {
             close.Parameters.AddWithValue("id", uploadId);
@@ -141,11 +136,15 @@ public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifa
             {
                 size = reader.GetInt64(0);
                 count = reader.GetInt32(1);
-                hash = Convert.ToHexStringLower(ResumableSha256.Restore(reader.GetFieldValue<byte[]>(2)).GetHash());
                 blobId = uploadId;
             }
 
             // No row: nothing was ever appended, which is an upload of zero bytes (its blob has no chunks).
+        }
+
+        if (count > 0)
+        {
+            hash = await HashChunksAsync(connection, transaction, blobId, cancellationToken);
         }
 
         // The staged chunks become the artifact's by recording their blob id; when the content is already stored
@@ -203,6 +202,21 @@ public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifa
         await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM orleansml_artifacts WHERE hash = @hash)");
         command.Parameters.AddWithValue("hash", hash);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Hashes a blob by streaming its chunks in order, one row (at most 1 MB) in memory at a time.</summary>
+    private static async Task<string> HashChunksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid blobId, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var read = new NpgsqlCommand("SELECT data FROM orleansml_blob_chunks WHERE blob_id = @blob ORDER BY seq", connection, transaction);
+        read.Parameters.AddWithValue("blob", blobId);
+        await using var reader = await read.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sha.AppendData(await reader.GetFieldValueAsync<byte[]>(0, cancellationToken));
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private static async Task InsertChunkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid blobId, int seq, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

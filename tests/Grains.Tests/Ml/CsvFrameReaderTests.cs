@@ -128,6 +128,16 @@ public class CsvFrameReaderTests
     }
 
     [Fact]
+    public void Read_IgnoresAByteOrderMark()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("name,size\nx,1\n")).ToArray();
+
+        var frame = CsvFrameReader.Read(new MemoryStream(bytes), Defaults);
+
+        Assert.Equal(["name", "size"], frame.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
     public void Read_KeepsZeroOneColumnsNumeric()
     {
         var frame = Read("flag\n0\n1\n1\n0\n");
@@ -211,6 +221,18 @@ public class CsvFrameReaderTests
         var error = Assert.Throws<InvalidDatasetException>(() => Read(csv.ToString()));
 
         Assert.Contains("Line 17 has 5 fields, the header has 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void Read_CountsLinesOfQuotedLineBreaks_WhenNamingARaggedRow(string newline)
+    {
+        var csv = $"a,b{newline}1,\"two{newline}lines\"{newline}3,4{newline}5{newline}";
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv));
+
+        Assert.Contains("Line 5 has 1 field, the header has 2", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -214,6 +214,54 @@ public class ModelPredictorTests
         Assert.All(results, r => Assert.Equal(Enumerable.Range(0, 20).SelectMany(_ => expected), r));
     }
 
+    [Fact]
+    public void Predict_Works_ForColumnsNamedLikeThePipelinesOwnColumns()
+    {
+        var csv = new System.Text.StringBuilder("Features,Score,PredictedLabel,Label\n");
+        var random = new Random(5);
+        for (var i = 0; i < 200; i++)
+        {
+            var score = random.NextDouble();
+            var group = i % 3 == 0 ? "a" : "b";
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{group},{score:F3},{(i % 2 == 0 ? "x" : "y")},{(score > 0.5 ^ group == "a" ? "up" : "down")}\n");
+        }
+
+        var frame = MlTestData.Frame(csv.ToString());
+        var model = Trainer.Train(frame, MlTestData.Spec("Label", algorithm: TrainingAlgorithm.LightGbm), null, CancellationToken.None);
+        var predictor = Load(model).CreatePredictor();
+
+        var prediction = predictor.Predict(Row(("Features", "a"), ("Score", 0.9), ("PredictedLabel", "x")));
+
+        Assert.Equal(FeatureValue.FromString("down"), prediction.Label);
+        Assert.True(model.Metrics["accuracy"] > 0.9, $"accuracy {model.Metrics["accuracy"]:F3}");
+    }
+
+    [Fact]
+    public void Predict_UsesFreeTextAndCategories_WithoutNumericInputs()
+    {
+        string[] good = ["great service and friendly staff", "really happy with the quick delivery", "friendly and helpful people"];
+        string[] bad = ["terrible service and rude staff", "very slow delivery and broken box", "rude people never again"];
+        var csv = new System.Text.StringBuilder("channel,review,satisfied\n");
+        var random = new Random(9);
+        for (var i = 0; i < 200; i++)
+        {
+            var happy = random.Next(2) == 0;
+            var text = (happy ? good : bad)[random.Next(3)] + $" order {i}";
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{(i % 2 == 0 ? "web" : "shop")},{text},{(happy ? "yes" : "no")}\n");
+        }
+
+        var frame = MlTestData.Frame(csv.ToString());
+        Assert.Equal(ColumnKind.Text, frame.Find("review")!.Kind);
+        var model = Trainer.Train(frame, MlTestData.Spec("satisfied", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+        var predictor = Load(model).CreatePredictor();
+
+        var prediction = predictor.Predict(Row(("channel", "web"), ("review", "rude staff and slow delivery")));
+
+        Assert.Equal(["channel:Categorical", "review:Text"], model.Signature.Inputs.Select(i => $"{i.Name}:{i.Kind}").ToArray());
+        Assert.Equal(FeatureValue.FromString("no"), prediction.Label);
+        Assert.True(model.Metrics["accuracy"] > 0.9, $"accuracy {model.Metrics["accuracy"]:F3}");
+    }
+
     private static ModelPredictor ChurnPredictor() => Load(Churn.Value.Model).CreatePredictor();
 
     private static LoadedModel Load(TrainedModel model) => LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature);

@@ -268,20 +268,25 @@ public class ModelTrainerTests(ITestOutputHelper output)
         Assert.Equal(first.Metrics, second.Metrics);
     }
 
-    [Fact]
-    public void Train_StopsPromptly_WhenCancelledDuringAFit()
+    [Theory]
+    [InlineData(TrainingAlgorithm.FastTree, 2)]
+    [InlineData(TrainingAlgorithm.FastTree, 3)]
+    [InlineData(TrainingAlgorithm.LightGbm, 2)]
+    [InlineData(TrainingAlgorithm.FastForest, 3)]
+    [InlineData(TrainingAlgorithm.Auto, 2)]
+    public void Train_StopsPromptly_WhenCancelledDuringAFit(TrainingAlgorithm algorithm, int classes)
     {
-        // 5000 deep trees on 20k rows take far longer than the few seconds this test allows.
-        var frame = SyntheticData.ClassificationFrame(20_000, features: 10);
+        // Thousands of deep trees on 20k rows take far longer than the few seconds this test allows.
+        var frame = SyntheticData.ClassificationFrame(20_000, features: 10, classes: classes);
         var spec = MlTestData.Spec(
             "target",
-            algorithm: TrainingAlgorithm.FastTree,
-            parameters: MlTestData.Parameters(("trees", 5000), ("leaves", 255), ("minLeaf", 1)));
+            algorithm: algorithm,
+            parameters: MlTestData.Parameters(("trees", 10_000), ("leaves", 255), ("minLeaf", 1), ("timeBudgetSeconds", 600)));
         using var cancellation = new CancellationTokenSource();
         var watch = new System.Diagnostics.Stopwatch();
         var progress = new SynchronousProgress(p =>
         {
-            if (p.Stage == "training")
+            if (p.Stage == "training" && !watch.IsRunning)
             {
                 watch.Start();
                 cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));

@@ -7,8 +7,17 @@ namespace OrleansMl.Tests.Support;
 /// One in-process silo configured exactly as a production silo (SQLite grain state, file artifacts, bounded
 /// workers), on a throwaway data directory. One training slot, so queued jobs are observable.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    private readonly int _silos;
+
+    public ClusterFixture()
+        : this(1)
+    {
+    }
+
+    protected ClusterFixture(int silos) => _silos = silos;
+
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-tests", Guid.NewGuid().ToString("N"));
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -17,7 +26,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.Options.ConfigureFileLogging = false;
         var options = new OrleansMlOptions { DataDirectory = DataDirectory, TrainingConcurrency = 1, MaxUploadMegabytes = 2 };
         builder.ConfigureSilo((_, silo) => silo.AddOrleansMl(options));
@@ -37,6 +46,15 @@ public sealed class ClusterFixture : IAsyncLifetime
             // Best effort: the OS may still hold the database file for a moment.
         }
     }
+}
+
+/// <summary>Three silos sharing one data directory, as three processes would share one database.</summary>
+public sealed class ThreeSiloFixture() : ClusterFixture(3);
+
+[CollectionDefinition(Name)]
+public sealed class ThreeSiloCollection : ICollectionFixture<ThreeSiloFixture>
+{
+    public const string Name = "three silos";
 }
 
 [CollectionDefinition(Name)]

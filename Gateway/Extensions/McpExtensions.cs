@@ -1,0 +1,123 @@
+using System.Reflection;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using OrleansMl.Gateway.Mcp;
+
+namespace OrleansMl.Gateway.Extensions;
+
+/// <summary>Wiring of the MCP server: stateless streamable HTTP, the tools, resources, prompt and completions.</summary>
+public static class McpExtensions
+{
+    public static WebApplicationBuilder AddMcpGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<McpGatewayOptions>()
+            .Bind(builder.Configuration.GetSection(McpGatewayOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        builder.Services.AddMcpServer(o =>
+            {
+                o.ServerInfo = new Implementation
+                {
+                    Name = "orleansml",
+                    Title = "OrleansMl",
+                    Version = typeof(McpExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0",
+                };
+                o.ServerInstructions =
+                    "OrleansMl manages tabular ML models. Typical flow: list_datasets or create_dataset (CSV text) → describe_dataset "
+                    + "(columns, kinds, samples) → train_model (returns at once; wait: true blocks with progress) → get_training_status → "
+                    + "compare_versions → promote_model (alias 'production') → predict → rollback_model if the new version is worse. "
+                    + "Resources dataset://{name}, model://{name} and model://{name}/versions/{version} hold the same data as JSON; "
+                    + "the prompt train_and_deploy walks through the whole flow.";
+            })
+            // Stateless: every request stands alone, so any gateway replica can answer it without session affinity.
+            .WithHttpTransport(o => o.Stateless = true)
+            .WithTools<DatasetTools>(McpJson.Options)
+            .WithTools<TrainingTools>(McpJson.Options)
+            .WithTools<ModelTools>(McpJson.Options)
+            .WithTools<PredictionTools>(McpJson.Options)
+            .WithResources<CatalogResources>()
+            .WithListResourcesHandler(CatalogResources.ListAsync)
+            .WithPrompts<DeployPrompts>(McpJson.Options)
+            .WithCompleteHandler(NameCompletions.CompleteAsync)
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap));
+        return builder;
+    }
+
+    /// <summary>
+    /// Guards the MCP endpoint: a request body limit sized for <c>create_dataset</c>, and DNS-rebinding protection
+    /// that refuses a browser <c>Origin</c> whose host is not in <c>AllowedHosts</c> (the Host header itself is
+    /// checked by the host-filtering middleware against the same list).
+    /// </summary>
+    public static IEndpointConventionBuilder WithMcpProtection(this IEndpointConventionBuilder endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.Add(b =>
+        {
+            var inner = b.RequestDelegate ?? throw new InvalidOperationException("The MCP endpoint has no request delegate.");
+            b.RequestDelegate = async context =>
+            {
+                var limit = context.RequestServices.GetRequiredService<IOptions<McpGatewayOptions>>().Value.MaxRequestBytes;
+                if (context.Request.ContentLength > limit)
+                {
+                    await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                        $"The request body is {context.Request.ContentLength} bytes; /mcp accepts at most {limit} (Mcp__MaxCsvKilobytes sets the CSV share).");
+                    return;
+                }
+
+                // A body without Content-Length (chunked) is cut off by the server at the same limit.
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                {
+                    size.MaxRequestBodySize = limit;
+                }
+
+                if (!OriginAllowed(context))
+                {
+                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+                        $"Requests from origin '{context.Request.Headers.Origin}' are refused: its host is not in AllowedHosts.");
+                    return;
+                }
+
+                await inner(context);
+            };
+        });
+        return endpoint;
+    }
+
+    private static Task RefuseAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(
+            new ProblemDetails { Status = status, Title = title, Detail = detail }, options: null, contentType: "application/problem+json");
+    }
+
+    private static bool OriginAllowed(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin))
+        {
+            return true; // Not a browser: nothing to rebind.
+        }
+
+        var allowed = context.RequestServices.GetRequiredService<IOptions<HostFilteringOptions>>().Value.AllowedHosts;
+        if (allowed.Count == 0 || allowed.Contains("*"))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost.Trim('[', ']')}]" : uri.IdnHost;
+        return allowed.Any(a => string.Equals(a, host, StringComparison.OrdinalIgnoreCase)
+            || (a.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(a[1..], StringComparison.OrdinalIgnoreCase)));
+    }
+}

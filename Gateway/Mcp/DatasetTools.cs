@@ -1,0 +1,93 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Extensions;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>MCP tools for datasets: the same grain calls as <see cref="DatasetsApi"/>.</summary>
+[McpServerToolType]
+public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOptions> options)
+{
+    [McpServerTool(Name = "list_datasets", Title = "List datasets", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetList))]
+    [Description("Lists every dataset with its latest version: row count and column schema (name, kind, statistics). "
+        + "Call this first to find the dataset to train on; then describe_dataset for sample rows.")]
+    public async Task<CallToolResult> ListDatasets()
+    {
+        var list = await CatalogQueries.ListDatasetsAsync(grains);
+        var text = list.Datasets.IsEmpty
+            ? "There are no datasets yet. Call create_dataset with CSV text to add one."
+            : $"{list.Datasets.Length} dataset(s): "
+              + string.Join("; ", list.Datasets.Select(d => $"{d.Name} (v{d.Latest.Version}, {d.Latest.Rows} rows, columns: {string.Join(", ", d.Latest.Columns.Select(c => c.Name))})"))
+              + ". Call describe_dataset for statistics and sample rows.";
+        return ToolResults.Structured(list, text);
+    }
+
+    [McpServerTool(Name = "describe_dataset", Title = "Describe a dataset", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetDescription))]
+    [Description("Shows one dataset version: every column with its kind (numeric, boolean, categorical, text, ignored), "
+        + "statistics (count, missing, distinct, min, max, mean, stdDev, top values) and a few sample rows. "
+        + "Use it to choose the label column and task before train_model, and to build rows for predict.")]
+    public async Task<CallToolResult> DescribeDataset(
+        [Description("Dataset name, as listed by list_datasets.")] string name,
+        [Description("Dataset version (1, 2, ...). Omit for the latest version.")] int? version = null,
+        [Description("How many sample rows to include, 0 to 20. Default 5.")] int sampleRows = 5)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        version = ToolArguments.Version(version);
+        var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, Math.Clamp(sampleRows, 0, 20));
+        var v = description.Version;
+        var columns = string.Join("; ", v.Columns.Select(DescribeColumn));
+        var text = $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "
+            + "Categorical, boolean, numeric and text columns can be labels or features; ignored columns (ids, constants) are not used. "
+            + $"Next: train_model with dataset '{v.Name}' and the column to predict as label.";
+        return ToolResults.Structured(description, text);
+    }
+
+    [McpServerTool(Name = "create_dataset", Title = "Create a dataset version from CSV", Destructive = false, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
+    [Description("Uploads CSV text as a new version of a dataset (the dataset is created if it does not exist). The first line is "
+        + "the header; values are comma-separated; the schema and statistics are inferred. Uploading identical content again "
+        + "returns the existing version. The CSV text is limited in size (see the error text); larger files go through the REST "
+        + "API (POST /api/datasets/{name}). Next: describe_dataset, then train_model.")]
+    public async Task<CallToolResult> CreateDataset(
+        [Description("Dataset name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")] string name,
+        [Description("The CSV text, header row first, e.g. \"x1,x2,label\\n1.5,3,yes\\n2.0,1,no\\n\".")] string csv,
+        CancellationToken cancellationToken = default)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var limit = options.Value.MaxCsvBytes;
+        var size = Encoding.UTF8.GetByteCount(csv);
+        if (size > limit)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The CSV text is {size / 1024.0:F0} KB; create_dataset accepts at most {limit / 1024} KB (Mcp__MaxCsvKilobytes). Upload larger files with POST /api/datasets/{name} (text/csv body)."));
+        }
+
+        var result = await grains.UploadDatasetAsync(name, csv, cancellationToken);
+        var v = result.Version;
+        var text = (result.Created
+                ? $"Created dataset '{v.Name}' version {v.Version}: {v.Rows} rows, {v.Columns.Length} columns ({string.Join(", ", v.Columns.Select(c => $"{c.Name}: {Word(c.Kind)}"))}). "
+                : $"Identical content already exists as dataset '{v.Name}' version {v.Version}; nothing was added. ")
+            + $"Next: describe_dataset for statistics and samples, or train_model with dataset '{v.Name}' and a label column.";
+        return ToolResults.Structured(result, text);
+    }
+
+    internal static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static string DescribeColumn(ColumnInfo c)
+    {
+        var stats = c.Kind switch
+        {
+            ColumnKind.Numeric => string.Create(CultureInfo.InvariantCulture, $"min {c.Min:G4}, max {c.Max:G4}, mean {c.Mean:G4}"),
+            _ => c.TopValues.IsDefaultOrEmpty ? $"{c.Distinct} distinct" : $"{c.Distinct} distinct, e.g. {string.Join(", ", c.TopValues.Take(4).Select(t => t.Value))}",
+        };
+        var missing = c.Missing > 0 ? $", {c.Missing} missing" : string.Empty;
+        return $"{c.Name} ({Word(c.Kind)}: {stats}{missing})";
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
+using OrleansMl.Gateway.Extensions;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>
+/// The JSON of MCP tool arguments, results and resources: the same shape as REST (camelCase, lower-case enum words,
+/// nulls written out), strict numbers so the generated schemas say "integer" and "number" plainly.
+/// </summary>
+internal static class McpJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            NumberHandling = JsonNumberHandling.Strict,
+            // The JSON also travels as text a model reads: keep quotes and '+' readable instead of \u0022 and \u002B.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(McpJsonUtilities.DefaultOptions.TypeInfoResolver, new DefaultJsonTypeInfoResolver()),
+        };
+        GatewayExtensions.ConfigureJson(options);
+        // Nulls are written: the generated output schemas list every property as required (nullable where it may be null).
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.MakeReadOnly();
+        return options;
+    }
+}

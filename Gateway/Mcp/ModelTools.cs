@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using System.Globalization;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>MCP tools for the model registry: the same grain calls as <see cref="ModelsApi"/>.</summary>
+[McpServerToolType]
+public sealed class ModelTools(IGrainFactory grains)
+{
+    private const string Production = "production";
+
+    [McpServerTool(Name = "list_models", Title = "List models", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelList))]
+    [Description("Lists every model with its number of versions, newest version and aliases (e.g. production → 2). "
+        + "Then describe_model for the versions, metrics and alias history of one model.")]
+    public async Task<CallToolResult> ListModels()
+    {
+        var list = await CatalogQueries.ListModelsAsync(grains);
+        var text = list.Models.IsEmpty
+            ? "There are no models yet. Call train_model to train the first version of one."
+            : $"{list.Models.Length} model(s): " + string.Join("; ", list.Models.Select(m =>
+                $"{m.Name} ({m.VersionCount} version(s){(m.Aliases.IsEmpty ? string.Empty : ", " + Aliases(m.Aliases))})")) + ".";
+        return ToolResults.Structured(list, text);
+    }
+
+    [McpServerTool(Name = "describe_model", Title = "Describe a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelInfo))]
+    [Description("Shows a model: every version (status, algorithm, held-out metrics, dataset it was trained on), its aliases "
+        + "(which version production serves) and the history of promotions and rollbacks.")]
+    public async Task<CallToolResult> DescribeModel([Description("Model name, as listed by list_models.")] string model)
+    {
+        model = ToolArguments.Name(model, "model");
+        var info = await grains.GetGrain<IModelGrain>(model).GetAsync();
+        var versions = string.Join("; ", info.Versions.Select(v =>
+            $"v{v.Version} {DatasetTools.Word(v.Status)}{(v.Algorithm is null ? string.Empty : " " + v.Algorithm)}{(v.Metrics.IsEmpty ? string.Empty : " " + Metrics(v.Metrics))}"));
+        var text = $"Model '{info.Name}': {versions}. Aliases: {(info.Aliases.IsEmpty ? "none (predict uses the newest succeeded version)" : Aliases(info.Aliases))}. "
+            + $"{info.AliasHistory.Length} alias change(s) recorded.";
+        return ToolResults.Structured(info, text);
+    }
+
+    [McpServerTool(Name = "promote_model", Title = "Promote a version to an alias", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
+    [Description("Points an alias (default 'production') at a succeeded version, so predictions without an explicit version use it "
+        + "from the next call on. The change is recorded in the model's history and can be undone with rollback_model. "
+        + "Compare first with compare_versions.")]
+    public async Task<CallToolResult> PromoteModel(
+        [Description("Model name.")] string model,
+        [Description("The succeeded version to promote.")] int version,
+        [Description("Alias to move. Default 'production'; any name such as 'staging' works.")] string alias = Production,
+        [Description("Why, recorded in the alias history (e.g. 'auc 0.91 vs 0.88').")] string? reason = null)
+    {
+        model = ToolArguments.Name(model, "model");
+        alias = ToolArguments.Name(alias, "alias");
+        var result = await grains.GetGrain<IModelGrain>(model).SetAliasAsync(alias, ToolArguments.Version(version), reason);
+        var from = result.Change.From is { } f ? $" (was version {f})" : string.Empty;
+        return ToolResults.Structured(result,
+            $"Alias '{result.Alias}' of model '{result.Model}' now points at version {result.Version}{from}. "
+            + $"predict without a version now uses it; rollback_model with alias '{result.Alias}' undoes this.");
+    }
+
+    [McpServerTool(Name = "rollback_model", Title = "Roll an alias back", Destructive = true, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
+    [Description("Moves an alias (default 'production') back to the version it pointed at before its latest promotion, e.g. when "
+        + "the newly promoted version predicts worse. Each call steps back once more; it fails when the alias has no earlier version.")]
+    public async Task<CallToolResult> RollbackModel(
+        [Description("Model name.")] string model,
+        [Description("Alias to roll back. Default 'production'.")] string alias = Production,
+        [Description("Why, recorded in the alias history.")] string? reason = null)
+    {
+        model = ToolArguments.Name(model, "model");
+        alias = ToolArguments.Name(alias, "alias");
+        var result = await grains.GetGrain<IModelGrain>(model).RollbackAliasAsync(alias, reason);
+        return ToolResults.Structured(result,
+            $"Alias '{result.Alias}' of model '{result.Model}' is back on version {result.Version} (was version {result.Change.From}). "
+            + "The next predict call uses it.");
+    }
+
+    [McpServerTool(Name = "compare_versions", Title = "Compare two versions", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(VersionComparison))]
+    [Description("Puts the held-out metrics of two versions of a model side by side and names the better version for each metric "
+        + "(higher is better for accuracy, auc, f1, microAccuracy, macroAccuracy, r2; lower is better for logLoss, rmse, mae), "
+        + "and overall by the task's primary metric (auc, macroAccuracy or rmse). Use it before promote_model.")]
+    public async Task<CallToolResult> CompareVersions(
+        [Description("Model name.")] string model,
+        [Description("The version to compare against, usually the one production serves (see describe_model).")] int baseline,
+        [Description("The version that may replace it, usually the newest.")] int candidate)
+    {
+        model = ToolArguments.Name(model, "model");
+        baseline = ToolArguments.Version(baseline, nameof(baseline));
+        candidate = ToolArguments.Version(candidate, nameof(candidate));
+        var grain = grains.GetGrain<IModelGrain>(model);
+        var a = await grain.GetVersionAsync(baseline);
+        var b = await grain.GetVersionAsync(candidate);
+        var comparison = VersionComparison.Compare(a, b);
+        return ToolResults.Structured(comparison, Summary(comparison));
+    }
+
+    private static string Summary(VersionComparison c)
+    {
+        var lines = c.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture,
+            $"{m.Name}: v{c.Baseline.Version} {m.Baseline?.ToString("G4", CultureInfo.InvariantCulture) ?? "-"} vs v{c.Candidate.Version} {m.Candidate?.ToString("G4", CultureInfo.InvariantCulture) ?? "-"}"
+            + $" ({(m.LowerIsBetter ? "lower" : "higher")} is better: {(m.Better is { } b ? $"v{b}" : "tie")})"));
+        var verdict = c.Better switch
+        {
+            null when c.PrimaryMetric is null => "No primary metric to decide on.",
+            null => $"No winner on {c.PrimaryMetric}.",
+            var b when b == c.Candidate.Version => $"Version {b} is better on {c.PrimaryMetric}: promote_model with version {b} to serve it.",
+            var b => $"Version {b} (the baseline) is better on {c.PrimaryMetric}: keep it; do not promote version {c.Candidate.Version}.",
+        };
+        var notes = c.Notes.IsEmpty ? string.Empty : " Note: " + string.Join(" ", c.Notes);
+        return $"Model '{c.Model}', v{c.Baseline.Version} ({c.Baseline.Algorithm}) vs v{c.Candidate.Version} ({c.Candidate.Algorithm}). "
+            + string.Join("; ", lines) + ". " + verdict + notes;
+    }
+
+    private static string Aliases(IEnumerable<KeyValuePair<string, int>> aliases) =>
+        "aliases " + string.Join(", ", aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key} → v{a.Value}"));
+
+    private static string Metrics(IEnumerable<KeyValuePair<string, double>> metrics) =>
+        string.Join(", ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:G4}")));
+}

@@ -1,0 +1,32 @@
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>
+/// Reading tool arguments into contract types. A mistake found here is the caller's malformed request, so it
+/// becomes a JSON-RPC "invalid params" error; errors raised later by the cluster are tool errors the model can act on.
+/// </summary>
+internal static class ToolArguments
+{
+    public static T Read<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return read();
+        }
+        catch (OrleansMlException ex)
+        {
+            throw new McpProtocolException(ex.Message, McpErrorCode.InvalidParams);
+        }
+    }
+
+    public static string Name(string? value, string what) => Read(() => Names.Validate(value, what));
+
+    public static int Version(int value, string argument = "version") => value >= 1
+        ? value
+        : throw new McpProtocolException($"{argument} must be a version number, 1 or more (got {value}).", McpErrorCode.InvalidParams);
+
+    public static int? Version(int? value, string argument = "version") => value is { } v ? Version(v, argument) : null;
+}

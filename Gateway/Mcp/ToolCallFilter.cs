@@ -1,0 +1,142 @@
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>
+/// Wraps every tool call. Arguments that do not fit the tool's input schema (missing, unknown, wrong JSON type, not an
+/// allowed value) are rejected as JSON-RPC "invalid params" before the tool runs; domain errors from the cluster become
+/// tool errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only
+/// and idempotent tools are retried through a cluster failover window, as the REST routes are (<see cref="TransientRetryFilter"/>).
+/// </summary>
+internal static class ToolCallFilter
+{
+    public static McpRequestHandler<CallToolRequestParams, CallToolResult> Wrap(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
+        async (context, cancellationToken) =>
+        {
+            var tool = FindTool(context);
+            if (tool is not null)
+            {
+                Validate(tool.ProtocolTool, context.Params?.Arguments);
+            }
+
+            // Like the idempotent REST routes, read-only and idempotent tools ride out a cluster failover window.
+            var retry = tool?.ProtocolTool.Annotations is { } a && (a.ReadOnlyHint is true || a.IdempotentHint is true);
+            var deadline = DateTime.UtcNow + TransientRetryFilter.Budget;
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                try
+                {
+                    return await next(context, cancellationToken);
+                }
+                catch (OrleansMlException ex)
+                {
+                    throw new McpException(DomainErrors.ToolText(ex));
+                }
+                catch (Exception ex) when (retry && TransientRetryFilter.IsTransient(ex) && DateTime.UtcNow + delay < deadline && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                }
+            }
+        };
+
+    private static McpServerTool? FindTool(RequestContext<CallToolRequestParams> context) =>
+        context.MatchedPrimitive as McpServerTool
+        ?? (context.Params?.Name is { } name && context.Server.ServerOptions.ToolCollection is { } tools && tools.TryGetPrimitive(name, out var tool)
+            ? tool
+            : null);
+
+    internal static void Validate(Tool tool, IDictionary<string, JsonElement>? arguments)
+    {
+        var schema = tool.InputSchema;
+        var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>())
+            {
+                if (arguments is null || !arguments.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+                {
+                    throw Invalid($"Missing required argument '{name}'{Describe(properties, name)}.");
+                }
+            }
+        }
+
+        if (arguments is null || properties.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in arguments)
+        {
+            if (!properties.TryGetProperty(name, out var property))
+            {
+                var known = string.Join(", ", properties.EnumerateObject().Select(o => o.Name));
+                throw Invalid($"Unknown argument '{name}' for {tool.Name}; its arguments are: {known}.");
+            }
+
+            if (property.TryGetProperty("type", out var type) && !Matches(type, value))
+            {
+                throw Invalid($"Argument '{name}' must be {TypeWords(type)} (got {Kind(value)}){Describe(properties, name)}.");
+            }
+
+            if (value.ValueKind == JsonValueKind.String && property.TryGetProperty("enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array
+                && !allowed.EnumerateArray().Any(a => string.Equals(a.GetString(), value.GetString(), StringComparison.OrdinalIgnoreCase)))
+            {
+                throw Invalid($"Argument '{name}' is '{value.GetString()}'; use one of: {string.Join(", ", allowed.EnumerateArray().Select(a => a.GetString()))}.");
+            }
+        }
+    }
+
+    private static McpProtocolException Invalid(string message) => new(message, McpErrorCode.InvalidParams);
+
+    private static string Describe(JsonElement properties, string name) =>
+        properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var property)
+            && property.TryGetProperty("description", out var description) && description.GetString() is { Length: > 0 } text
+            ? $": {text.TrimEnd('.')}"
+            : string.Empty;
+
+    private static bool Matches(JsonElement type, JsonElement value) => type.ValueKind switch
+    {
+        JsonValueKind.String => Matches(type.GetString(), value),
+        JsonValueKind.Array => type.EnumerateArray().Any(t => Matches(t.GetString(), value)),
+        _ => true,
+    };
+
+    private static bool Matches(string? type, JsonElement value) => type switch
+    {
+        "string" => value.ValueKind == JsonValueKind.String,
+        "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
+        "number" => value.ValueKind == JsonValueKind.Number,
+        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "array" => value.ValueKind == JsonValueKind.Array,
+        "object" => value.ValueKind == JsonValueKind.Object,
+        "null" => value.ValueKind == JsonValueKind.Null,
+        _ => true,
+    };
+
+    private static string TypeWords(JsonElement type) => type.ValueKind == JsonValueKind.Array
+        ? string.Join(" or ", type.EnumerateArray().Select(t => Article(t.GetString())))
+        : Article(type.GetString());
+
+    private static string Article(string? type) => type switch
+    {
+        "integer" or "object" or "array" => $"an {type}",
+        "null" => "null",
+        _ => $"a {type}",
+    };
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => value.TryGetInt64(out _) ? "an integer" : "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Null => "null",
+        _ => "a string",
+    };
+}

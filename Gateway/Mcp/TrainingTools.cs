@@ -1,0 +1,141 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>MCP tools for training jobs: the same grain calls as <see cref="ModelsApi"/>.</summary>
+[McpServerToolType]
+public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>How often a waiting <c>train_model</c> reads the job's progress.</summary>
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    [McpServerTool(Name = "train_model", Title = "Train a model version", Destructive = false, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
+    [Description("Trains a new version of a model on a dataset (the model is created on its first version). Returns at once with the "
+        + "new version number and status 'queued'; training runs in the cluster. With wait: true the call blocks until the job "
+        + "ends, sending progress notifications (stage and percent), and returns the final status and held-out metrics. "
+        + "If a waiting call is cancelled, the training keeps running: use get_training_status or cancel_training. "
+        + "Next: get_training_status until succeeded, then compare_versions, promote_model and predict.")]
+    public async Task<CallToolResult> TrainModel(
+        RequestContext<CallToolRequestParams> context,
+        [Description("Model name: 1-64 letters, digits, '.', '_' or '-'. A new name creates the model.")] string model,
+        [Description("Dataset to train on, as listed by list_datasets.")] string dataset,
+        [Description("The column to predict (see describe_dataset).")] string label,
+        [AllowedValues(null, "auto", "binary", "multiclass", "regression")]
+        [Description("Prediction task. One of: auto (default: inferred from the label column), binary, multiclass, regression.")] string? task = null,
+        [AllowedValues(null, "auto", "fasttree", "lightgbm", "fastforest", "linear")]
+        [Description("Learner. One of: auto (default: a small time-boxed search), fasttree, lightgbm, fastforest, linear. "
+            + "linear and lightgbm are the fastest.")] string? algorithm = null,
+        [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
+        [Description("Feature columns to use. Omit to use every usable column except the label.")] string[]? features = null,
+        [Description("Hyper-parameters by name: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds. Omit for defaults.")] Dictionary<string, double>? parameters = null,
+        [Description("Share of rows held out for evaluation, greater than 0 and at most 0.9. Default 0.2.")] double? testFraction = null,
+        [Description("Seed of the split and the learners. Default 42.")] int? seed = null,
+        [Description("true: block until training ends, with progress notifications. false (default): return at once.")] bool wait = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        model = ToolArguments.Name(model, "model");
+        var request = ToolArguments.Read(() => RequestMapping.ToTrainingRequest(
+            dataset, ToolArguments.Version(datasetVersion, "datasetVersion"), label, task, algorithm, features, parameters, testFraction, seed));
+        var grain = grains.GetGrain<IModelGrain>(model);
+        var version = await grain.TrainAsync(request, cancellationToken);
+        if (!wait)
+        {
+            return ToolResults.Structured(version,
+                $"Training of model '{model}' version {version.Version} is {Word(version.Status)} ({version.Spec.Dataset} v{version.Spec.DatasetVersion}, label '{version.Spec.Label}'). "
+                + $"Call get_training_status with model '{model}' and version {version.Version} to follow it, or train_model with wait: true next time to block until it ends.");
+        }
+
+        var done = await WaitAsync(context, grain, version, cancellationToken);
+        return ToolResults.Structured(done, Summary(done));
+    }
+
+    [McpServerTool(Name = "get_training_status", Title = "Get a version's training status", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
+    [Description("Shows one model version: status (queued, running, succeeded, failed, cancelled), stage and progress, held-out metrics, "
+        + "the algorithm used, timings, the error of a failed job, and the input columns predict needs (signature.inputs).")]
+    public async Task<CallToolResult> GetTrainingStatus(
+        [Description("Model name.")] string model,
+        [Description("Version number, as returned by train_model.")] int version)
+    {
+        model = ToolArguments.Name(model, "model");
+        var info = await grains.GetGrain<IModelGrain>(model).GetVersionAsync(ToolArguments.Version(version));
+        return ToolResults.Structured(info, Summary(info));
+    }
+
+    [McpServerTool(Name = "cancel_training", Title = "Cancel a training job", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
+    [Description("Cancels a queued or running training job; the version ends as cancelled and can never serve predictions. "
+        + "A job that already ended is returned unchanged.")]
+    public async Task<CallToolResult> CancelTraining(
+        [Description("Model name.")] string model,
+        [Description("Version number of the job to cancel.")] int version)
+    {
+        model = ToolArguments.Name(model, "model");
+        var info = await grains.GetGrain<IModelGrain>(model).CancelAsync(ToolArguments.Version(version));
+        return ToolResults.Structured(info, info.Status == TrainingStatus.Cancelled
+            ? $"Version {info.Version} of model '{info.Model}' is cancelled. Train a new version with train_model when ready."
+            : $"Version {info.Version} of model '{info.Model}' had already ended: {Summary(info)}");
+    }
+
+    internal static string Summary(ModelVersionInfo v)
+    {
+        var name = $"Model '{v.Model}' version {v.Version}";
+        return v.Status switch
+        {
+            TrainingStatus.Succeeded =>
+                $"{name} succeeded ({v.Algorithm}; {Metrics(v)}; trained in {v.Timings.TotalMs / 1000:F1} s). "
+                + $"Next: compare_versions against the version production serves, promote_model to serve it, or predict with version {v.Version}.",
+            TrainingStatus.Failed => $"{name} failed: {v.Error} Fix the cause and call train_model again.",
+            TrainingStatus.Cancelled => $"{name} was cancelled.",
+            _ => string.Create(CultureInfo.InvariantCulture,
+                $"{name} is {Word(v.Status)} (stage {v.Stage}, {v.Progress * 100:F0}%). Call get_training_status again in a few seconds."),
+        };
+    }
+
+    private static string Metrics(ModelVersionInfo v) => v.Metrics.IsEmpty
+        ? "no metrics"
+        : string.Join(", ", v.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:G4}")));
+
+    private static string Word(TrainingStatus status) => DatasetTools.Word(status);
+
+    /// <summary>
+    /// Polls the version until it ends, sending a progress notification whenever the stage or percent changes.
+    /// Cancelling the request ends the wait, not the job.
+    /// </summary>
+    private async Task<ModelVersionInfo> WaitAsync(
+        RequestContext<CallToolRequestParams> context, IModelGrain grain, ModelVersionInfo current, CancellationToken cancellationToken)
+    {
+        var token = context.Params?.ProgressToken;
+        (string Stage, int Percent)? reported = null;
+        while (true)
+        {
+            var now = (current.Stage, (int)Math.Round(current.Progress * 100));
+            if (token is { } t && now != reported)
+            {
+                reported = now;
+                await context.Server.NotifyProgressAsync(t, new ProgressNotificationValue
+                {
+                    Progress = now.Item2,
+                    Total = 100,
+                    Message = $"{current.Stage} ({now.Item2}%)",
+                }, cancellationToken: cancellationToken);
+            }
+
+            if (current.Status.IsTerminal())
+            {
+                return current;
+            }
+
+            await Task.Delay(PollInterval, time, cancellationToken);
+            current = await grain.GetVersionAsync(current.Version);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+namespace OrleansMl.Gateway.Tests.Mcp;
+
+[Collection(GatewayCollection.Name)]
+public sealed class McpArgumentErrorTests(GatewayFactory factory)
+{
+    [Fact]
+    public async Task MissingRequiredArgument_IsInvalidParams_NamingTheArgument()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var message = await client.CallInvalidParamsAsync("train_model", new { model = "m", dataset = "d" });
+
+        Assert.Contains("Missing required argument 'label'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownAlgorithmOrTask_IsInvalidParams_ListingTheAllowedValues()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var algorithm = await client.CallInvalidParamsAsync("train_model", new { model = "m", dataset = "d", label = "y", algorithm = "xgboost" });
+        var task = await client.CallInvalidParamsAsync("train_model", new { model = "m", dataset = "d", label = "y", task = "clustering" });
+
+        Assert.Contains("auto, fasttree, lightgbm, fastforest, linear", algorithm, StringComparison.Ordinal);
+        Assert.Contains("auto, binary, multiclass, regression", task, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongJsonType_IsInvalidParams_SayingWhatWasExpected()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var message = await client.CallInvalidParamsAsync("get_training_status", new { model = "m", version = "three" });
+
+        Assert.Contains("'version' must be an integer (got a string)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownArgument_IsInvalidParams_ListingTheToolsArguments()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var message = await client.CallInvalidParamsAsync("describe_model", new { model = "m", modelName = "m" });
+
+        Assert.Contains("Unknown argument 'modelName'", message, StringComparison.Ordinal);
+        Assert.Contains("model", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("describe_model", "{\"model\":\"a/b\"}", "Invalid model name")]
+    [InlineData("get_training_status", "{\"model\":\"m\",\"version\":0}", "version must be a version number")]
+    [InlineData("compare_versions", "{\"model\":\"m\",\"baseline\":1,\"candidate\":-2}", "candidate must be a version number")]
+    [InlineData("predict", "{\"model\":\"m\",\"rows\":[]}", "at least one row")]
+    [InlineData("promote_model", "{\"model\":\"m\",\"version\":1,\"alias\":\"../prod\"}", "Invalid alias name")]
+    public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var parsed = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, System.Text.Json.JsonElement>>(arguments)!
+            .ToDictionary(p => p.Key, p => (object?)p.Value);
+
+        var message = await client.CallInvalidParamsAsync(tool, parsed);
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownTool_IsInvalidParams()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var message = await client.CallInvalidParamsAsync("delete_everything");
+
+        Assert.Contains("delete_everything", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DomainErrors_AreToolErrors_ThatSayHowToFixThem()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var dataset = McpTestClient.Unique("errs");
+        await client.CallOkAsync("create_dataset", new { name = dataset, csv = McpTestClient.BinaryCsv(40) });
+
+        var model = await client.CallToolErrorAsync("describe_model", new { model = "nobody-trained-this" });
+        var label = await client.CallToolErrorAsync("train_model", new { model = McpTestClient.Unique("m"), dataset, label = "nope" });
+        var noDataset = await client.CallToolErrorAsync("train_model", new { model = McpTestClient.Unique("m"), dataset = "no-such-data", label = "y" });
+        var predict = await client.CallToolErrorAsync("predict", new { model = "nobody-trained-this", rows = new[] { new { x1 = 1 } } });
+        var rollback = await client.CallToolErrorAsync("rollback_model", new { model = "nobody-trained-this" });
+
+        Assert.Contains("list_models", model, StringComparison.Ordinal);
+        Assert.Contains("no column 'nope'", label, StringComparison.Ordinal);
+        Assert.Contains("describe_dataset", label, StringComparison.Ordinal);
+        Assert.Contains("'no-such-data' does not exist", noDataset, StringComparison.Ordinal);
+        Assert.Contains("does not exist", predict, StringComparison.Ordinal);
+        Assert.Contains("does not exist", rollback, StringComparison.Ordinal);
+    }
+}

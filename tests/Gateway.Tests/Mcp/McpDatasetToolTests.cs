@@ -1,0 +1,82 @@
+namespace OrleansMl.Gateway.Tests.Mcp;
+
+[Collection(GatewayCollection.Name)]
+public sealed class McpDatasetToolTests(GatewayFactory factory)
+{
+    [Fact]
+    public async Task CreateDataset_ThenListAndDescribe_ShowSchemaStatisticsAndSamples()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("ds");
+
+        var created = await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(60) });
+        var again = await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(60) });
+        var listed = await client.CallOkAsync("list_datasets");
+        var described = await client.CallOkAsync("describe_dataset", new { name, sampleRows = 3 });
+
+        Assert.True(created["created"]!.GetValue<bool>());
+        Assert.Equal(60, created["version"]!["rows"]!.GetValue<int>());
+        Assert.False(again["created"]!.GetValue<bool>());
+        Assert.Equal(1, again["version"]!["version"]!.GetValue<int>());
+        Assert.Contains(listed["datasets"]!.AsArray(), d => d!["name"]!.GetValue<string>() == name);
+        Assert.Equal([1], described["versions"]!.AsArray().Select(v => v!.GetValue<int>()));
+        var version = described["version"]!;
+        Assert.Equal(3, version["sampleRows"]!.AsArray().Count);
+        Assert.Equal("numeric", version["columns"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "x1")!["kind"]!.GetValue<string>());
+        Assert.Equal("categorical", version["columns"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "color")!["kind"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreateDataset_Text_TellsTheModelWhatToCallNext()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var result = await client.CallToolAsync("create_dataset", McpTestClient.Arguments(new { name = McpTestClient.Unique("next"), csv = "a,b\n1,2\n3,4\n" }));
+
+        var text = McpTestClient.Text(result);
+        Assert.Contains("Created dataset", text, StringComparison.Ordinal);
+        Assert.Contains("train_model", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n3\n", "line 3")]
+    [InlineData("", "empty")]
+    public async Task CreateDataset_WithBadCsv_IsAToolErrorNamingTheProblem(string csv, string expected)
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var text = await client.CallToolErrorAsync("create_dataset", new { name = McpTestClient.Unique("bad"), csv });
+
+        Assert.Contains(expected, text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Invalid dataset", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateDataset_AboveTheSizeLimit_IsAToolErrorNamingTheLimitAndTheRestAlternative()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("big");
+        var csv = "a,b\n" + string.Concat(Enumerable.Repeat("1234567890,1234567890\n", 13_000)); // ~290 KB, the tests allow 256 KB
+
+        var text = await client.CallToolErrorAsync("create_dataset", new { name, csv });
+
+        Assert.Contains("256 KB", text, StringComparison.Ordinal);
+        Assert.Contains("/api/datasets/", text, StringComparison.Ordinal);
+        Assert.Contains("does not exist", await client.CallToolErrorAsync("describe_dataset", new { name }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DescribeDataset_OfAnUnknownDatasetOrVersion_IsAToolErrorPointingToListDatasets()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("known");
+        await client.CallOkAsync("create_dataset", new { name, csv = "a,b\n1,2\n3,4\n" });
+
+        var unknown = await client.CallToolErrorAsync("describe_dataset", new { name = "nobody-has-this" });
+        var version = await client.CallToolErrorAsync("describe_dataset", new { name, version = 7 });
+
+        Assert.Contains("'nobody-has-this' does not exist", unknown, StringComparison.Ordinal);
+        Assert.Contains("list_datasets", unknown, StringComparison.Ordinal);
+        Assert.Contains("no version 7", version, StringComparison.Ordinal);
+    }
+}

