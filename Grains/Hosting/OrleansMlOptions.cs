@@ -86,6 +86,15 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(1, 100)]
     public int MaxTrainingAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Cluster mode: how many liveness probes in a row (one about every 5 s, the last through another silo) a silo may
+    /// miss before it is declared dead and its grains re-activate elsewhere (<c>OrleansMl__MissedProbesLimit</c>).
+    /// Orleans' own default of 3 leaves calls to a crashed silo's grains failing for 10-15 s; 2 keeps that window
+    /// under 10 s. Raise it where silos may stall for long pauses without having crashed.
+    /// </summary>
+    [Range(2, 10, ErrorMessage = "OrleansMl:MissedProbesLimit must be between 2 and 10; set OrleansMl__MissedProbesLimit.")]
+    public int MissedProbesLimit { get; set; } = 2;
+
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

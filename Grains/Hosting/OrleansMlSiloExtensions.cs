@@ -56,6 +56,9 @@ public static class OrleansMlSiloExtensions
             if (options.Mode == OrleansMlMode.Cluster)
             {
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, options.ListenOnAnyAddress);
+
+                // How long a crashed silo's grains stay unreachable: the other silos must first declare it dead.
+                silo.Configure<ClusterMembershipOptions>(o => o.NumMissedProbesLimit = options.MissedProbesLimit);
             }
             else
             {

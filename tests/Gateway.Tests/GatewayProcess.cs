@@ -120,12 +120,15 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private static string GatewayAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+    /// <summary>The build configuration of these tests, and so of the processes they start.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? "Release"
             : "Debug";
-        var path = Path.Combine(RestApiTests.RepositoryRoot(), "Gateway", "bin", configuration, "net10.0", "OrleansMl.Gateway.dll");
+
+    private static string GatewayAssembly()
+    {
+        var path = Path.Combine(RestApiTests.RepositoryRoot(), "Gateway", "bin", Configuration, "net10.0", "OrleansMl.Gateway.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the Gateway first.", path);
     }
 }
