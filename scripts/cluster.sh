@@ -171,11 +171,12 @@ migrate() {
     || die "Silo migrate failed: see $CLUSTER_DIR/migrate.log"
 }
 
-# Starts a process in its own session (it outlives this shell), its output appended to its log.
+# Starts a process in its own session (it outlives this shell), its output appended to its log with timestamps.
 launch() {
   local name=$1; shift
   echo "== $(date -Is) starting" >>"$CLUSTER_DIR/$name.log"
-  setsid "$@" >>"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
+  Logging__Console__TimestampFormat=${Logging__Console__TimestampFormat:-'HH:mm:ss.fff '} \
+    setsid "$@" >>"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$CLUSTER_DIR/$name.pid"
 }
 

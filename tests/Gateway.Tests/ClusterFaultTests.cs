@@ -29,7 +29,8 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task KilledSilo_LosesNothing_JobsResumeElsewhere_AndARestartedClusterHasEverything()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, gateways: 1);
+        // One training slot per silo whatever the machine, so a second job on the same silo waits in the queue.
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, gateways: 1, new Dictionary<string, string> { ["OrleansMl__TrainingConcurrency"] = "1" });
         try
         {
             await RunAsync(cluster);
@@ -72,7 +73,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/churn-long", ChurnCsv)).StatusCode);
         Assert.Equal(victim, await management.GetActivationAddress(client.GetGrain<IDatasetGrain>("churn-long")));
 
-        // A long search that runs until cancelled, and a job queued behind it (one training slot per silo here).
+        // A long search that runs until cancelled, and a job queued behind it.
         var running = await TrainAsync(http, new
         {
             dataset = "churn-long",
@@ -138,7 +139,9 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         Assert.Equal("succeeded", (await http.WaitForVersionAsync(Model, queued, TimeSpan.FromSeconds(150)))["status"]!.GetValue<string>());
 
         // "up" again starts only the missing silo; then the silo now hosting the model grain leaves gracefully.
-        await cluster.UpAsync();
+        var started = await cluster.UpAsync();
+        Assert.Contains($"starting silo {victimNumber} ", started);
+        Assert.Single(started.Split('\n'), line => line.Contains("starting ", StringComparison.Ordinal));
         var host = await management.GetActivationAddress(client.GetGrain<IModelGrain>(Model))
             ?? throw new InvalidOperationException("The model grain is not active anywhere.");
         var leaving = cluster.SiloNumber(host);

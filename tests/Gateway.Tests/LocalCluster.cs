@@ -27,9 +27,11 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly PostgresFixture? _givenServer;
     private readonly string? _givenDatabase;
     private readonly List<IHost> _clients = [];
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    private LocalCluster(int silos, int gateways, int basePort, PostgresFixture? givenServer, string? givenDatabase)
+    private LocalCluster(int silos, int gateways, int basePort, PostgresFixture? givenServer, string? givenDatabase, IReadOnlyDictionary<string, string> settings)
     {
+        _settings = settings;
         Silos = silos;
         Gateways = gateways;
         _basePort = basePort;
@@ -48,8 +50,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public string ConnectionString => _givenDatabase
         ?? $"Host=127.0.0.1;Port={_basePort + 10};Username=postgres;Database=orleansml;Timeout=15";
 
-    /// <summary>Runs <c>cluster.sh up</c> with fresh ports and folder; on failure everything it started is stopped.</summary>
-    public static async Task<LocalCluster> StartAsync(int silos, int gateways)
+    /// <summary>
+    /// Runs <c>cluster.sh up</c> with fresh ports and folder, and <paramref name="settings"/> (<c>OrleansMl__*</c>
+    /// environment variables) for every silo and gateway; on failure everything it started is stopped.
+    /// </summary>
+    public static async Task<LocalCluster> StartAsync(int silos, int gateways, IReadOnlyDictionary<string, string>? settings = null)
     {
         PostgresFixture? server = null;
         string? database = null;
@@ -60,7 +65,7 @@ public sealed class LocalCluster : IAsyncDisposable
             database = await server.CreateDatabaseAsync();
         }
 
-        var cluster = new LocalCluster(silos, gateways, FreePortRange(), server, database);
+        var cluster = new LocalCluster(silos, gateways, FreePortRange(), server, database, settings ?? new Dictionary<string, string>());
         try
         {
             await cluster.UpAsync();
@@ -141,7 +146,7 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>The end of every log, for failure messages.</summary>
-    public string Logs(int lines = 40)
+    public string Logs(int lines = 120)
     {
         if (!Directory.Exists(_folder))
         {
@@ -229,6 +234,11 @@ public sealed class LocalCluster : IAsyncDisposable
         if (_givenDatabase is not null)
         {
             start.Environment["POSTGRES"] = _givenDatabase;
+        }
+
+        foreach (var (name, value) in _settings)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansMl.Gateway.Api;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>How the gateway carries idempotent calls through a cluster failover.</summary>
+public sealed class TransientRetryFilterTests
+{
+    private readonly TransientRetryFilter _filter = new(NullLogger<TransientRetryFilter>.Instance);
+    private readonly EndpointFilterInvocationContext _context = new DefaultEndpointFilterInvocationContext(new DefaultHttpContext());
+
+    [Fact]
+    public async Task RejectedCall_IsRetried_UntilTheGrainAnswers()
+    {
+        var calls = 0;
+        var result = await _filter.InvokeAsync(_context, _ =>
+        {
+            if (++calls < 3)
+            {
+                throw new SiloUnavailableException("The target silo became unavailable");
+            }
+
+            return ValueTask.FromResult<object?>("answer");
+        });
+
+        Assert.Equal("answer", result);
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task DomainError_IsAnsweredAtOnce_WithoutRetry()
+    {
+        var calls = 0;
+        await Assert.ThrowsAsync<ModelNotFoundException>(async () => await _filter.InvokeAsync(_context, _ =>
+        {
+            calls++;
+            throw new ModelNotFoundException("Model 'm' does not exist.");
+        }));
+
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task CallLostWithASilo_IsRacedByASecondAttempt_WhichAnswers()
+    {
+        // The first call never answers, as one sent to a silo at the instant it was killed; only Orleans' response
+        // timeout would end it, 30 s later, with an error.
+        var lost = new TaskCompletionSource<object?>();
+        var calls = 0;
+        var clock = Stopwatch.StartNew();
+        var result = await _filter.InvokeAsync(_context, _ => ++calls == 1 ? new ValueTask<object?>(lost.Task) : ValueTask.FromResult<object?>("answer"))
+            .AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal("answer", result);
+        Assert.Equal(2, calls);
+        Assert.InRange(clock.Elapsed, TransientRetryFilter.StallLimit, TransientRetryFilter.StallLimit + TimeSpan.FromSeconds(5));
+        lost.SetException(new TimeoutException("Response did not arrive on time"));
+    }
+
+    [Fact]
+    public async Task SlowCall_ThatAnswersFirst_IsTheAnswer()
+    {
+        var slow = new TaskCompletionSource<object?>();
+        var retry = new TaskCompletionSource<object?>();
+        var calls = 0;
+        var answer = _filter.InvokeAsync(_context, _ => new ValueTask<object?>(++calls == 1 ? slow.Task : retry.Task)).AsTask();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (Volatile.Read(ref calls) < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The slow call was never raced by a second attempt.");
+            await Task.Delay(50);
+        }
+
+        slow.SetResult("slow answer");
+        Assert.Equal("slow answer", await answer);
+        retry.SetException(new SiloUnavailableException("The target silo became unavailable"));
+    }
+}
