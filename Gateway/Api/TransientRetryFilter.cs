@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -26,8 +27,12 @@ public sealed partial class TransientRetryFilter(ILogger<TransientRetryFilter> l
         return await RetryAsync(context, next, DateTime.UtcNow + Budget, raceStalledCalls: true);
     }
 
+    /// <summary>
+    /// Errors of a cluster that is failing over: the silo of the grain is gone (rejected, unavailable), the client's
+    /// connection to a silo that just died cannot be opened again, or the answer did not come in time.
+    /// </summary>
     public static bool IsTransient(Exception exception) => exception is
-        OrleansMessageRejectionException or SiloUnavailableException or TimeoutException
+        OrleansMessageRejectionException or SiloUnavailableException or ConnectionFailedException or TimeoutException
         || (exception is OrleansException && exception.InnerException is { } inner && IsTransient(inner));
 
     private async Task<object?> RetryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, DateTime deadline, bool raceStalledCalls)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime.Messaging;
 using OrleansMl.Gateway.Api;
 
 namespace OrleansMl.Gateway.Tests;
@@ -27,6 +28,24 @@ public sealed class TransientRetryFilterTests
 
         Assert.Equal("answer", result);
         Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task ConnectionToADeadSilo_IsRetried_UntilAnotherSiloAnswers()
+    {
+        var calls = 0;
+        var result = await _filter.InvokeAsync(_context, _ =>
+        {
+            if (++calls == 1)
+            {
+                throw new ConnectionFailedException("Unable to connect to S127.0.0.1:11111:0, will retry after 1000ms");
+            }
+
+            return ValueTask.FromResult<object?>("answer");
+        });
+
+        Assert.Equal("answer", result);
+        Assert.Equal(2, calls);
     }
 
     [Fact]
