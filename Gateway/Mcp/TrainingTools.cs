@@ -9,13 +9,19 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>MCP tools for training jobs: the same grain calls as <see cref="ModelsApi"/>.</summary>
 [McpServerToolType]
-public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover)
+public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover, TimeProvider time)
 {
     /// <summary>
     /// How long one long poll of a waiting <c>train_model</c> may wait for a change: shorter than the failover policy's
     /// stall limit, so a poll lost with a silo is raced by a second one.
     /// </summary>
     internal static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The least time between two progress notifications: a job's stages can change within milliseconds, and clients
+    /// may handle notifications that arrive that close together out of order.
+    /// </summary>
+    internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
     [McpServerTool(Name = "train_model", Title = "Train a model version", Destructive = false, Idempotent = false, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
@@ -119,12 +125,20 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover)
         var token = context.Params?.ProgressToken;
         var version = grains.GetModelVersion(current.Model, current.Version);
         (string Stage, int Percent)? reported = null;
+        var reportedAt = long.MinValue;
         while (true)
         {
             var now = (current.Stage, (int)Math.Round(current.Progress * 100));
             if (token is { } t && now != reported)
             {
+                var since = reportedAt == long.MinValue ? ProgressInterval : time.GetElapsedTime(reportedAt);
+                if (since < ProgressInterval)
+                {
+                    await Task.Delay(ProgressInterval - since, time, cancellationToken);
+                }
+
                 reported = now;
+                reportedAt = time.GetTimestamp();
                 await context.Server.NotifyProgressAsync(t, new ProgressNotificationValue
                 {
                     Progress = now.Item2,
