@@ -76,12 +76,13 @@ public sealed record DatasetVersionDetails(
     string ContentHash,
     long SizeBytes,
     DateTimeOffset CreatedAt,
-    ImmutableArray<ImmutableDictionary<string, string?>> SampleRows)
+    ImmutableArray<ImmutableDictionary<string, string?>> SampleRows,
+    string? CreatedBy)
 {
     public static DatasetVersionDetails From(DatasetPreview preview)
     {
         ArgumentNullException.ThrowIfNull(preview);
         var v = preview.Version;
-        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows);
+        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows, v.CreatedBy);
     }
 }
