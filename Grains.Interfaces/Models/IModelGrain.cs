@@ -25,6 +25,11 @@ public interface IModelGrain : IGrainWithStringKey
     [Alias("Get"), AlwaysInterleave]
     Task<ModelInfo> GetAsync();
 
+    /// <summary>The model as listed: version count, newest version and aliases (from the registry alone).</summary>
+    /// <exception cref="ModelNotFoundException">The model has no versions.</exception>
+    [Alias("GetSummary"), AlwaysInterleave]
+    Task<ModelSummary> GetSummaryAsync();
+
     /// <summary>One version in full, as its version grain holds it.</summary>
     /// <exception cref="ModelVersionNotFoundException">No such version.</exception>
     [Alias("GetVersion"), AlwaysInterleave]

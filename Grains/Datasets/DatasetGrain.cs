@@ -21,13 +21,16 @@ public sealed partial class DatasetGrain(
     private ImmutableArray<DatasetVersionRecord> Versions =>
         _committed is { Versions.IsDefault: false } committed ? committed.Versions : [];
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _committed = state.RecordExists ? state.State : null;
         if (!Versions.IsEmpty)
         {
-            await EnsureListedAsync();
+            // In the background: the activation does not wait for the catalog (which may itself be failing over).
+            _ = EnsureListedAsync();
         }
+
+        return Task.CompletedTask;
     }
 
     public async Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default)

@@ -35,7 +35,8 @@ public sealed partial class ModelGrain(
 
         if (_committed.Exists)
         {
-            await EnsureListedAsync();
+            // In the background: the activation does not wait for the catalog (which may itself be failing over).
+            _ = EnsureListedAsync();
         }
     }
 
@@ -69,6 +70,12 @@ public sealed partial class ModelGrain(
         var current = Require();
         var versions = await Task.WhenAll(current.Versions.Keys.Select(v => VersionGrain(v).GetAsync()));
         return new ModelInfo(Name, [.. versions.Select(v => v.ToSummary())], current.Aliases, current.History, current.CreatedAt);
+    }
+
+    public Task<ModelSummary> GetSummaryAsync()
+    {
+        var current = Require();
+        return Task.FromResult(new ModelSummary(Name, current.Versions.Count, current.Versions.Keys.Max(), current.Aliases));
     }
 
     public Task<ModelVersionInfo> GetVersionAsync(int version)

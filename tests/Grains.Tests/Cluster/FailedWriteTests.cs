@@ -166,7 +166,7 @@ public sealed class FailedWriteTests(ClusterFixture fixture) : IDisposable
 
         await fixture.Cluster.DeactivateAsync(grain);
         await grain.GetAsync();
-        Assert.Contains(model, await catalog.GetModelNamesAsync());
+        await Eventually.GetAsync(catalog.GetModelNamesAsync, names => names.Contains(model), what: "the model to be listed");
     }
 
     [Fact]
