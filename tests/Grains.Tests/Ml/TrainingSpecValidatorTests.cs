@@ -84,7 +84,7 @@ public sealed class TrainingSpecValidatorTests
         var named = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Features: ["customer_id"]), ids);
 
         Assert.Contains("No usable feature columns", error.Message, StringComparison.Ordinal);
-        Assert.Equal(["customer_id"], named.Features);
+        Assert.Equal(["customer_id"], named.Features.ToArray());
     }
 
     [Theory]
