@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime.Placement;
-using OrleansMl.Datasets;
 using OrleansMl.Hosting;
 using OrleansMl.Predictions;
 using OrleansMl.Storage;
@@ -18,8 +16,6 @@ public sealed partial class ModelGrain(
     TimeProvider time,
     ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
-
     // What storage holds; every read (interleaved ones included) uses it, never state.State.
     private ModelState _committed = ModelState.Empty;
 
@@ -30,7 +26,17 @@ public sealed partial class ModelGrain(
         _committed = state.RecordExists ? state.State.Normalized() : ModelState.Empty;
         if (!_committed.LegacyVersions.IsEmpty)
         {
-            await ConvertLegacyAsync();
+            // A registry stored by the previous release: converted once, served from memory if it cannot be written now
+            // (the next change writes it; a later activation would convert it again, with the same result).
+            var converted = await PreviousReleaseRegistry.ConvertAsync(GrainFactory, Name, _committed);
+            try
+            {
+                await CommitAsync(converted);
+            }
+            catch (StorageUnavailableException)
+            {
+                _committed = converted;
+            }
         }
 
         if (_committed.Exists)
@@ -52,7 +58,7 @@ public sealed partial class ModelGrain(
         var current = _committed;
         var number = current.NextVersion;
         var allocation = Guid.NewGuid();
-        var info = await StartNearDatasetAsync(number, spec, allocation);
+        var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
         var entry = new RegisteredVersion(number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy);
         await CommitAsync(current with
         {
@@ -115,7 +121,7 @@ public sealed partial class ModelGrain(
             AliasStacks = current.AliasStacks.SetItem(alias, from is { } f ? stack.Add(f) : stack),
             History = current.History.Add(change),
         });
-        await PublishRoutesAsync();
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
         return new AliasInfo(Name, alias, version, change);
     }
 
@@ -143,7 +149,7 @@ public sealed partial class ModelGrain(
             AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
             History = current.History.Add(change),
         });
-        await PublishRoutesAsync();
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
         return new AliasInfo(Name, alias, target, change);
     }
 
@@ -197,7 +203,7 @@ public sealed partial class ModelGrain(
             await CommitAsync(next);
             if (next.Servable != current.Servable)
             {
-                await PublishRoutesAsync();
+                await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
             }
         }
 
@@ -209,114 +215,6 @@ public sealed partial class ModelGrain(
     public Task<ModelRoutes> GetRoutesAsync() => Task.FromResult(BuildRoutes(_committed));
 
     private ModelRoutes BuildRoutes(ModelState current) => new(Name, current.Revision, current.Aliases, current.Servable);
-
-    /// <summary>
-    /// Pushes the routing table to every active silo before the change is acknowledged, so predictions resolved on
-    /// any silo see it on their next call. A silo that does not answer in time holds a table that expires soon.
-    /// </summary>
-    private async Task PublishRoutesAsync()
-    {
-        var routes = BuildRoutes(_committed);
-        try
-        {
-            var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-            await Task.WhenAll(hosts.Keys.Select(silo => OfferToAsync(silo, routes)));
-        }
-        catch (Exception ex)
-        {
-            LogPublishFailed(logger, ex, Name);
-        }
-    }
-
-    private async Task OfferToAsync(SiloAddress silo, ModelRoutes routes)
-    {
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-        try
-        {
-            await GrainFactory.GetGrain<IRouteCacheGrain>(silo.ToParsableString()).OfferAsync(routes).WaitAsync(PublishTimeout);
-        }
-        catch (Exception ex)
-        {
-            LogPublishFailed(logger, ex, Name);
-        }
-        finally
-        {
-            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-        }
-    }
-
-    /// <summary>
-    /// Starts the version on the silo that holds the dataset grain, and so its cached features (a placement hint:
-    /// the runtime falls back to its own choice if that silo is gone).
-    /// </summary>
-    private async Task<ModelVersionInfo> StartNearDatasetAsync(int version, TrainingSpec spec, Guid allocation)
-    {
-        var silo = await GrainFactory.GetGrain<IDatasetLocation>(spec.Dataset).GetSiloAsync();
-        var previous = RequestContext.Get(IPlacementDirector.PlacementHintKey);
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-        try
-        {
-            return await GrainFactory.GetGrain<IModelVersionControl>(ModelVersionKey.Format(Name, version)).StartAsync(spec, allocation);
-        }
-        finally
-        {
-            if (previous is null)
-            {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-            }
-            else
-            {
-                RequestContext.Set(IPlacementDirector.PlacementHintKey, previous);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Converts, once, a registry the previous release stored (with copies of each version's state) into this shape:
-    /// each version's grain is asked for its allocation and status; a version whose start was lost in a crash is
-    /// started again from the recorded spec. If the converted registry cannot be written now, it is served from memory
-    /// and written with the next change (a later activation would convert again, with the same result).
-    /// </summary>
-    private async Task ConvertLegacyAsync()
-    {
-        var current = _committed;
-        var next = current with { LegacyVersions = [] };
-        foreach (var legacy in current.LegacyVersions.OrderBy(l => l.Version))
-        {
-            var control = GrainFactory.GetGrain<IModelVersionControl>(ModelVersionKey.Format(Name, legacy.Version));
-            ModelVersionInfo info;
-            Guid allocation;
-            if (await control.GetAllocationAsync() is { } stored)
-            {
-                allocation = stored;
-                info = await VersionGrain(legacy.Version).GetAsync();
-            }
-            else
-            {
-                allocation = Guid.NewGuid();
-                info = await StartNearDatasetAsync(legacy.Version, legacy.Spec, allocation);
-            }
-
-            next = next with
-            {
-                Versions = next.Versions.SetItem(legacy.Version, new RegisteredVersion(
-                    legacy.Version, allocation, TrainingSpecHash.Of(legacy.Spec), legacy.CreatedAt, info.CreatedBy)),
-                NextVersion = Math.Max(next.NextVersion, legacy.Version + 1),
-                Pending = info.Status.IsTerminal() ? next.Pending : next.Pending.Add(legacy.Version),
-                Servable = info.Status == TrainingStatus.Succeeded ? next.Servable.Add(legacy.Version) : next.Servable,
-            };
-        }
-
-        try
-        {
-            await CommitAsync(next);
-            LogConverted(logger, Name, next.Versions.Count);
-        }
-        catch (StorageUnavailableException)
-        {
-            _committed = next;
-        }
-    }
 
     /// <summary>
     /// Lists the model in the catalog. Done after the registry's write, and again by every activation, so a crash in
@@ -366,14 +264,8 @@ public sealed partial class ModelGrain(
 
     private static string Known(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push the routes of model {Model} to every silo; stale copies expire on their own")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string model);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model}: ignored the end of a version {Version} start it never recorded")]
     private static partial void LogIgnoredOrphan(ILogger logger, string model, int version);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model}: converted the registry of the previous release ({Count} versions)")]
-    private static partial void LogConverted(ILogger logger, string model, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list model {Model} in the catalog; its next activation tries again")]
     private static partial void LogListingFailed(ILogger logger, Exception exception, string model);
