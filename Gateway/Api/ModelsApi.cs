@@ -17,7 +17,10 @@ public static class ModelsApi
             .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""");
         group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync)
+            .WithSummary("One version: status, progress, metrics, spec, timings, error, input schema")
+            .WithDescription($"status: {EnumWords.List<TrainingStatus>()}; a version ends succeeded, failed or cancelled.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")

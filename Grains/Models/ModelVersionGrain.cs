@@ -30,6 +30,7 @@ public sealed partial class ModelVersionGrain(
 {
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan LongestHoldBack = TimeSpan.FromSeconds(10);
 
     // The job's continuations interleave with requests on this activation: every write goes through one gate and
     // computes its next state from the committed one, so a cancellation is never overwritten by a finishing job.
@@ -45,6 +46,7 @@ public sealed partial class ModelVersionGrain(
     private CancellationTokenSource? _cancellation;
     private Guid _jobAllocation;
     private Task? _job;
+    private Task? _replacedJob;
     private Task? _report;
     private volatile LiveProgress? _live;
 
@@ -74,7 +76,7 @@ public sealed partial class ModelVersionGrain(
         // A job cut short by deactivation stays queued/running in storage and resumes on the next activation; it is
         // awaited so that nothing it holds (the write gate, its training slot) is used after the activation is gone.
         _cancellation?.Cancel();
-        foreach (var task in new[] { _job, _report })
+        foreach (var task in new[] { _job, _replacedJob, _report })
         {
             if (task is { IsCompleted: false })
             {
@@ -108,7 +110,8 @@ public sealed partial class ModelVersionGrain(
         await UpdateStateAsync(_ => queued);
         if (orphan)
         {
-            // Not awaited: the orphan's job may be telling the model of its end, and the model is waiting for this call.
+            // Its job is cancelled by StartJob below and its writes no longer apply. It is not waited for: it may be
+            // telling the model of its end while the model waits for this call.
             LogReplacingOrphan(logger, Key);
         }
 
@@ -201,7 +204,7 @@ public sealed partial class ModelVersionGrain(
     public void Dispose()
     {
         // A job or report still running (deactivation gave up waiting) may still use these: leave them to the collector.
-        if (_job is not { IsCompleted: false } && _report is not { IsCompleted: false })
+        if (new[] { _job, _replacedJob, _report }.All(t => t is not { IsCompleted: false }))
         {
             _cancellation?.Dispose();
             _writes.Dispose();
@@ -231,6 +234,11 @@ public sealed partial class ModelVersionGrain(
 
         // A job of a replaced start may still be winding down: it is cancelled, and its writes no longer apply.
         _cancellation?.Cancel();
+        if (_job is { IsCompleted: false } replaced)
+        {
+            _replacedJob = replaced;
+        }
+
         _cancellation = new CancellationTokenSource();
         _jobAllocation = allocation;
         _job = RunJobAsync(allocation, _cancellation.Token);
@@ -365,7 +373,16 @@ public sealed partial class ModelVersionGrain(
             if (await UpdateJobAsync(allocation, i => finish(i) with { CompletedAt = time.GetUtcNow() }, holdBack: true))
             {
                 LogFinished(logger, Key, _committed!.Info.Status);
-                await ReportAsync();
+                _report = ReportAsync();
+                try
+                {
+                    // A model that does not answer (its silo just died) does not hide the end for long; the notice goes on.
+                    await _report.WaitAsync(LongestHoldBack, time);
+                }
+                catch (TimeoutException)
+                {
+                    LogReportSlow(logger, Key);
+                }
             }
         }
         finally
@@ -491,6 +508,9 @@ public sealed partial class ModelVersionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell the model that {Version} ended; the reminder tries again")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model has not yet answered the end notice of {Version}; showing the end meanwhile")]
+    private static partial void LogReportSlow(ILogger logger, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The job of {Version} did not stop within the deactivation time")]
     private static partial void LogStopTimedOut(ILogger logger, string version);
