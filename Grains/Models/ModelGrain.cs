@@ -201,10 +201,12 @@ public sealed partial class ModelGrain(
         if (next != current)
         {
             await CommitAsync(next);
-            if (next.Servable != current.Servable)
-            {
-                await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
-            }
+        }
+
+        // Also for a notice sent again (the process may have stopped between storing the end and pushing the routes).
+        if (status == TrainingStatus.Succeeded)
+        {
+            await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
         }
 
         return true;

@@ -154,7 +154,11 @@ public sealed partial class ModelVersionGrain(
 
     public async Task<ModelVersionInfo> CancelAsync()
     {
-        Shown();
+        if (_committed is null)
+        {
+            throw NotFound();
+        }
+
         if (await UpdateStateAsync(s => s.Info.Status.IsTerminal()
             ? null
             : s with { Info = s.Info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() } }))
