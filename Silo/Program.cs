@@ -6,8 +6,8 @@ if (await SiloCommands.TryRunAsync(args) is { } exitCode)
     return exitCode;
 }
 
-// A silo on its own: the same configuration the Gateway co-hosts in embedded mode, plus health and metrics
-// endpoints for orchestrators. Clients (gateways, internal services) reach it through its Orleans gateway port.
+// A silo on its own: the same configuration the Gateway co-hosts in embedded mode, plus a liveness endpoint for
+// orchestrators. Clients (gateways, internal services) reach it through its Orleans gateway port.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddOrleansMlSilo();
 builder.Services.AddHealthChecks();

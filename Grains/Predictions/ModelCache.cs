@@ -9,8 +9,7 @@ namespace OrleansMl.Predictions;
 
 /// <summary>
 /// Loaded models on this silo, shared by every predictor replica: a model is read from the artifact store and
-/// deserialized once per silo. Keyed by version, not by artifact hash alone: identical model bytes can carry
-/// different signatures (e.g. the same data with labels spelled yes/no or 1/0). Holds at most
+/// deserialized once per silo. Keyed by model and version: a version that can serve never changes. Holds at most
 /// <see cref="Capacity"/> models.
 /// </summary>
 public sealed class ModelCache(IArtifactStore artifacts)
@@ -20,29 +19,31 @@ public sealed class ModelCache(IArtifactStore artifacts)
     private static readonly Meter Meter = new("OrleansMl.Predictions");
     private static readonly Histogram<double> LoadTime = Meter.CreateHistogram<double>("orleansml.model.load.duration", "ms", "Time to load a model into memory");
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new();
-    private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<(string Model, int Version), Lazy<Task<LoadedModel>>> _models = new();
+    private readonly ConcurrentQueue<(string Model, int Version)> _order = new();
 
-    public Task<LoadedModel> GetAsync(ResolvedVersion version)
+    /// <summary>
+    /// The loaded model of <paramref name="model"/> version <paramref name="version"/>; on the first call on this silo,
+    /// <paramref name="locate"/> says where its artifact is and how to read it (the version grain knows).
+    /// </summary>
+    public Task<LoadedModel> GetAsync(string model, int version, Func<Task<(string ArtifactHash, ModelSignature Signature)>> locate)
     {
-        ArgumentNullException.ThrowIfNull(version);
-        var lazy = _models.GetOrAdd(Key(version), key =>
+        ArgumentNullException.ThrowIfNull(locate);
+        var lazy = _models.GetOrAdd((model, version), key =>
         {
             _order.Enqueue(key);
-            return new Lazy<Task<LoadedModel>>(() => LoadAsync(key, version.ArtifactHash, version.Signature));
+            return new Lazy<Task<LoadedModel>>(() => LoadAsync(key, locate));
         });
         TrimToCapacity();
         return lazy.Value;
     }
 
-    public static string Key(ResolvedVersion version) =>
-        $"{ModelVersionKey.Format(version.Model, version.Version)}@{version.ArtifactHash}";
-
-    private async Task<LoadedModel> LoadAsync(string key, string hash, ModelSignature signature)
+    private async Task<LoadedModel> LoadAsync((string Model, int Version) key, Func<Task<(string ArtifactHash, ModelSignature Signature)>> locate)
     {
-        var started = Stopwatch.GetTimestamp();
         try
         {
+            var (hash, signature) = await locate();
+            var started = Stopwatch.GetTimestamp();
             var buffer = new MemoryStream();
             await using (var stream = await artifacts.OpenReadAsync(hash))
             {

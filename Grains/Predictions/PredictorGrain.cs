@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
@@ -7,13 +8,19 @@ namespace OrleansMl.Predictions;
 
 /// <summary>
 /// A per-silo replica that scores rows for one model. Each activation handles one request at a time and owns its
-/// predictors (ML.NET row mappers must not be shared across threads); Orleans adds replicas under load.
+/// predictors (ML.NET row mappers must not be shared across threads); Orleans adds replicas under load. The version
+/// comes from this silo's routing table; only a version not yet loaded on this silo costs a call (to its version grain,
+/// for the artifact and signature).
 /// </summary>
 [StatelessWorker]
-public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, OrleansMlOptions options) : Grain, IPredictorGrain
+public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IOptions<OrleansMlOptions> options) : Grain, IPredictorGrain
 {
     private const int MaxPredictors = 8;
-    private readonly Dictionary<string, ModelPredictor> _predictors = [];
+
+    // Rows scored between two looks at the caller's cancellation.
+    private const int CancellationStride = 1024;
+
+    private readonly Dictionary<int, ModelPredictor> _predictors = [];
 
     public async Task<PredictionResult> PredictAsync(PredictionRequest request, CancellationToken cancellationToken = default)
     {
@@ -24,17 +31,23 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, Or
             throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
         }
 
-        if (request.Rows.Length > options.MaxPredictionRows)
+        var maxRows = options.Value.MaxPredictionRows;
+        if (request.Rows.Length > maxRows)
         {
             throw new PayloadTooLargeException(
-                $"A request may hold at most {options.MaxPredictionRows} rows (got {request.Rows.Length}); split it or raise OrleansMl__MaxPredictionRows.");
+                $"A request may hold at most {maxRows} rows (got {request.Rows.Length}); split it or raise OrleansMl__MaxPredictionRows.");
         }
 
-        var resolved = await ResolveAsync(model, request);
-        var predictor = await GetPredictorAsync(resolved);
+        var route = await ResolveAsync(model, request);
+        var predictor = await GetPredictorAsync(model, route.Version);
         var predictions = ImmutableArray.CreateBuilder<Prediction>(request.Rows.Length);
         for (var i = 0; i < request.Rows.Length; i++)
         {
+            if (i % CancellationStride == CancellationStride - 1)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             try
             {
                 predictions.Add(predictor.Predict(request.Rows[i]));
@@ -45,7 +58,7 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, Or
             }
         }
 
-        return new PredictionResult(model, resolved.Version, resolved.Alias, predictions.MoveToImmutable());
+        return new PredictionResult(model, route.Version, route.Alias, predictions.MoveToImmutable());
     }
 
     /// <summary>
@@ -53,7 +66,7 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, Or
     /// through the one model activation; anything the table cannot serve goes to the model grain for the answer or
     /// the precise error.
     /// </summary>
-    private async ValueTask<ResolvedVersion> ResolveAsync(string model, PredictionRequest request)
+    private async ValueTask<VersionRoute> ResolveAsync(string model, PredictionRequest request)
     {
         var table = routes.Get(model);
         if (table is null)
@@ -62,26 +75,36 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, Or
             routes.Offer(table);
         }
 
-        return table.TryResolve(request.Version, request.Alias)
-            ?? await GrainFactory.GetGrain<IModelGrain>(model).ResolveAsync(request.Version, request.Alias);
+        if (table.TryResolve(request.Version, request.Alias) is { } route)
+        {
+            return route;
+        }
+
+        var resolved = await GrainFactory.GetGrain<IModelGrain>(model).ResolveAsync(request.Version, request.Alias);
+        return new VersionRoute(resolved.Version, resolved.Alias);
     }
 
-    private async ValueTask<ModelPredictor> GetPredictorAsync(ResolvedVersion resolved)
+    private async ValueTask<ModelPredictor> GetPredictorAsync(string model, int version)
     {
-        var key = ModelCache.Key(resolved);
-        if (_predictors.TryGetValue(key, out var predictor))
+        if (_predictors.TryGetValue(version, out var predictor))
         {
             return predictor;
         }
 
-        var loaded = await models.GetAsync(resolved);
+        var loaded = await models.GetAsync(model, version, async () =>
+        {
+            var info = await GrainFactory.GetModelVersion(model, version).GetAsync();
+            return info is { ArtifactHash: { } hash, Signature: { } signature }
+                ? (hash, signature)
+                : throw new VersionNotReadyException($"Version {version} of model '{model}' has no trained model to load.");
+        });
         if (_predictors.Count >= MaxPredictors)
         {
             _predictors.Clear();
         }
 
         predictor = loaded.CreatePredictor();
-        _predictors[key] = predictor;
+        _predictors[version] = predictor;
         return predictor;
     }
 }
