@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Hosting;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -65,6 +65,7 @@ public static class GatewayExtensions
         }));
         builder.Services.AddHealthChecks()
             .AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        builder.AddOrleansMlMetrics();
         return builder;
     }
 
@@ -73,7 +74,6 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
         return app;
     }
 
@@ -82,7 +82,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapMetrics("/metrics");
+        app.MapOrleansMlMetrics();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();

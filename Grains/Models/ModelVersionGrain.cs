@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansMl.Datasets;
+using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
@@ -40,6 +41,7 @@ public sealed partial class ModelVersionGrain(
         if (state.RecordExists && !Info.Status.IsTerminal())
         {
             LogResuming(logger, this.GetPrimaryKeyString(), Info.Status);
+            OrleansMlMetrics.TrainingResumed();
             StartJob();
         }
 
@@ -86,6 +88,7 @@ public sealed partial class ModelVersionGrain(
             ? null
             : info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() }))
         {
+            OrleansMlMetrics.TrainingEnded(Info);
             await StopRemindingAsync();
         }
 
@@ -240,6 +243,7 @@ public sealed partial class ModelVersionGrain(
         if (await UpdateStateAsync(info => info.Status.IsTerminal() ? null : finish(info) with { CompletedAt = time.GetUtcNow() }))
         {
             LogFinished(logger, this.GetPrimaryKeyString(), Info.Status);
+            OrleansMlMetrics.TrainingEnded(Info);
             await StopRemindingAsync();
             await NotifyModelAsync();
         }
