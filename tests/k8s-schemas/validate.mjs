@@ -1,7 +1,7 @@
 // Validates every object that `kubectl kustomize` renders from k8s/ against the Kubernetes JSON schemas of
 // kubernetes-models (required fields, enums, formats, quantities), then checks that the validator catches a
 // deliberately broken copy. Prints one line per check and "manifests: N passed, N failed" at the end.
-//   node tests/manifests/validate.mjs            (from the repository root; needs kubectl and npm ci here)
+//   node tests/k8s-schemas/validate.mjs            (from the repository root; needs kubectl and npm ci here)
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
