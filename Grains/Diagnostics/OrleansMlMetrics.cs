@@ -16,9 +16,14 @@ public static class OrleansMlMetrics
 {
     public const string MeterName = "OrleansMl";
 
-    // Seconds. Predictions take microseconds to a few milliseconds; trainings seconds to hours.
+    // Seconds. Predictions take microseconds to a few milliseconds; tool calls milliseconds to minutes (a training
+    // waited for); trainings seconds to hours.
     private static readonly double[] FastBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] ToolBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
     private static readonly double[] SlowBuckets = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+
+    // Versions as label text without a string per call for the common range.
+    private static readonly string[] SmallVersions = Enumerable.Range(0, 1024).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     private static readonly Meter Meter = new(MeterName);
 
@@ -77,7 +82,7 @@ public static class OrleansMlMetrics
 
     private static readonly Histogram<double> ToolDuration = Meter.CreateHistogram(
         "orleansml.mcp.tool.duration", "s", "MCP tool calls, by tool",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SlowBuckets.Prepend(0.05).Prepend(0.01).Prepend(0.001).ToArray() });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ToolBuckets });
 
     private static readonly Counter<long> ToolErrors = Meter.CreateCounter<long>(
         "orleansml.mcp.tool.errors", null, "MCP tool calls that failed, by tool and kind (invalid_params, tool_error, internal)");
@@ -199,9 +204,6 @@ public static class OrleansMlMetrics
         yield return new(TrainingWorkers.Keys.Select(w => w.OldestWaiting.TotalSeconds).DefaultIfEmpty().Max(), new KeyValuePair<string, object?>("state", "queued"));
         yield return new(TrainingWorkers.Keys.Select(w => w.OldestRunning.TotalSeconds).DefaultIfEmpty().Max(), new KeyValuePair<string, object?>("state", "running"));
     }
-
-    // Versions as label text without a string per call for the common range.
-    private static readonly string[] SmallVersions = Enumerable.Range(0, 1024).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     private static string VersionLabel(int version) =>
         version >= 0 && version < SmallVersions.Length ? SmallVersions[version] : version.ToString(System.Globalization.CultureInfo.InvariantCulture);
