@@ -70,7 +70,7 @@ public static class OrleansMlSiloExtensions
 
                 // Inside a Kubernetes pod: silo name from the pod, and a silo whose pod is deleted is declared dead at
                 // once. The package throws anywhere else, so it is used only where Kubernetes says it runs.
-                if (KubernetesHosting.InPod)
+                if (KubernetesHosting.InPod(builder.Configuration))
                 {
                     silo.UseKubernetesHosting();
                 }
