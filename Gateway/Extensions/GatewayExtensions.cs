@@ -6,9 +6,9 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Hosting;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -81,6 +81,7 @@ public static class GatewayExtensions
         }));
         builder.Services.AddHealthChecks()
             .AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        builder.AddOrleansMlMetrics();
         return builder;
     }
 
@@ -89,7 +90,6 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
         return app;
     }
 
@@ -98,7 +98,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapMetrics("/metrics");
+        app.MapOrleansMlMetrics();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();

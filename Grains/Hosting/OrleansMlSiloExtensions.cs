@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansMl.Datasets;
+using OrleansMl.Diagnostics;
 using OrleansMl.Ml;
 using OrleansMl.Predictions;
 using Npgsql;
@@ -75,6 +76,20 @@ public static class OrleansMlSiloExtensions
                 // How long a crashed silo's grains stay unreachable: the other silos must first declare it dead.
                 silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<OrleansMlOptions>>(
                     (o, ml) => o.NumMissedProbesLimit = ml.Value.MissedProbesLimit);
+
+                // The strongly consistent in-cluster directory: when a silo dies, the survivors rebuild the directory
+                // entries it held from their own activations. With Orleans' default directory those entries die with
+                // it, and grains on healthy silos (training jobs among them) are deactivated and restarted.
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10; measured against the alternatives in the README.
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+
+                // Inside a Kubernetes pod: silo name from the pod, and a silo whose pod is deleted is declared dead at
+                // once. The package throws anywhere else, so it is used only where Kubernetes says it runs.
+                if (KubernetesHosting.InPod(builder.Configuration))
+                {
+                    silo.UseKubernetesHosting();
+                }
             }
             else
             {
@@ -123,6 +138,7 @@ public static class OrleansMlSiloExtensions
 
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
         silo.Services.AddHostedService<JobResumer>();
+        silo.AddOrleansMlSiloMetrics();
         return silo;
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansMl.Datasets;
+using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
@@ -60,6 +61,7 @@ public sealed partial class ModelVersionGrain(
             if (!stored.Info.Status.IsTerminal())
             {
                 LogResuming(logger, Key, stored.Info.Status);
+                OrleansMlMetrics.TrainingResumed();
                 StartJob(stored.Allocation);
             }
             else if (!stored.Reported)
@@ -165,6 +167,7 @@ public sealed partial class ModelVersionGrain(
         {
             // Only once the cancellation is stored: a failed write leaves the job running, as the caller is told.
             _cancellation?.Cancel();
+            OrleansMlMetrics.TrainingEnded(_committed!.Info);
 
             // Not awaited: the model may be the caller waiting for this answer.
             ReportInBackground();
@@ -377,6 +380,7 @@ public sealed partial class ModelVersionGrain(
             if (await UpdateJobAsync(allocation, i => finish(i) with { CompletedAt = time.GetUtcNow() }, holdBack: true))
             {
                 LogFinished(logger, Key, _committed!.Info.Status);
+                OrleansMlMetrics.TrainingEnded(_committed.Info);
                 _report = ReportAsync();
                 try
                 {

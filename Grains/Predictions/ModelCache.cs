@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using OrleansMl.Diagnostics;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
 using OrleansMl.Work;
@@ -16,11 +16,15 @@ public sealed class ModelCache(IArtifactStore artifacts)
 {
     public const int Capacity = 128;
 
-    private static readonly Meter Meter = new("OrleansMl.Predictions");
-    private static readonly Histogram<double> LoadTime = Meter.CreateHistogram<double>("orleansml.model.load.duration", "ms", "Time to load a model into memory");
-
     private readonly ConcurrentDictionary<(string Model, int Version), Lazy<Task<LoadedModel>>> _models = new();
+    private readonly ConcurrentDictionary<(string Model, int Version), long> _sizes = new();
     private readonly ConcurrentQueue<(string Model, int Version)> _order = new();
+
+    /// <summary>Models held (loaded or loading).</summary>
+    public int Count => _models.Count;
+
+    /// <summary>Size of the model files of the loaded models held.</summary>
+    public long Bytes => _sizes.Values.Sum();
 
     /// <summary>
     /// The loaded model of <paramref name="model"/> version <paramref name="version"/>; on the first call on this silo,
@@ -52,12 +56,18 @@ public sealed class ModelCache(IArtifactStore artifacts)
 
             buffer.Position = 0;
             var model = await BoundedWorker.RunAsync(() => LoadedModel.Load(buffer, signature), CancellationToken.None);
-            LoadTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (_models.ContainsKey(key))
+            {
+                _sizes[key] = buffer.Length;
+            }
+
+            OrleansMlMetrics.ModelLoaded(Stopwatch.GetElapsedTime(started));
             return model;
         }
         catch
         {
             _models.TryRemove(key, out _); // Let the next call try again.
+            _sizes.TryRemove(key, out _);
             throw;
         }
     }
@@ -66,7 +76,11 @@ public sealed class ModelCache(IArtifactStore artifacts)
     {
         while (_models.Count > Capacity && _order.TryDequeue(out var oldest))
         {
-            _models.TryRemove(oldest, out _);
+            if (_models.TryRemove(oldest, out _))
+            {
+                _sizes.TryRemove(oldest, out _);
+                OrleansMlMetrics.ModelEvicted();
+            }
         }
     }
 }

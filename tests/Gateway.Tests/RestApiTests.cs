@@ -138,7 +138,8 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Contains("/api/models/{name}/train", openApi, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/docs")).StatusCode);
         var metrics = await _http.GetStringAsync("/metrics");
-        Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_count{", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/health/live\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
