@@ -32,20 +32,7 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, Or
 
         var resolved = await ResolveAsync(model, request);
         var predictor = await GetPredictorAsync(resolved);
-        var predictions = ImmutableArray.CreateBuilder<Prediction>(request.Rows.Length);
-        for (var i = 0; i < request.Rows.Length; i++)
-        {
-            try
-            {
-                predictions.Add(predictor.Predict(request.Rows[i]));
-            }
-            catch (InvalidPredictionInputException ex) when (request.Rows.Length > 1)
-            {
-                throw new InvalidPredictionInputException($"rows[{i}]: {ex.Message}");
-            }
-        }
-
-        return new PredictionResult(model, resolved.Version, resolved.Alias, predictions.MoveToImmutable());
+        return new PredictionResult(model, resolved.Version, resolved.Alias, predictor.Predict(request.Rows));
     }
 
     /// <summary>
