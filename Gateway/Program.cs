@@ -3,6 +3,7 @@ using OrleansMl.Gateway.Extensions;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayConfiguration();
 builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();

@@ -37,10 +37,10 @@ public static class InferenceProtocolApi
             .WithSummary("Whether a version serves predictions");
         v2.MapPost("/models/{name}/infer", InferAsync)
             .WithSummary("Inference with one input tensor per column (Open Inference Protocol)")
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         v2.MapPost("/models/{name}/versions/{version}/infer", InferAsync)
             .WithSummary("Inference with one version")
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 

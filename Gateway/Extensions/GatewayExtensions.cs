@@ -3,10 +3,12 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Hosting;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -20,14 +22,13 @@ public static class GatewayExtensions
     /// <summary>Host names accepted when <c>AllowedHosts</c> is not configured: this machine only.</summary>
     public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
 
-    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Adds the gateway's own configuration sources. Call it first: the silo or client composition and every option
+    /// read below it must see them.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
-            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
 
         // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
         // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
@@ -46,10 +47,25 @@ public static class GatewayExtensions
             sources.Insert(1, json);
         }
 
-        var options = builder.AddOrleansMlOptions();
-        var maxBody = options.MaxUploadBytes + (1 << 20);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
-        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = maxBody);
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Uploads up to the configured limit, plus room for the multipart framing.
+        builder.AddOrleansMlOptions();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>(
+            (k, ml) => k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20));
+        builder.Services.AddOptions<FormOptions>().Configure<IOptions<OrleansMlOptions>>(
+            (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
+        builder.Services.AddSingleton<FailoverPolicy>();
 
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddProblemDetails();
@@ -65,6 +81,7 @@ public static class GatewayExtensions
         }));
         builder.Services.AddHealthChecks()
             .AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        builder.AddOrleansMlMetrics();
         return builder;
     }
 
@@ -73,7 +90,6 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
         return app;
     }
 
@@ -82,7 +98,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapMetrics("/metrics");
+        app.MapOrleansMlMetrics();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
@@ -101,6 +117,6 @@ public static class GatewayExtensions
 
     private sealed class LowerCaseNamingPolicy : JsonNamingPolicy
     {
-        public override string ConvertName(string name) => name.ToLowerInvariant();
+        public override string ConvertName(string name) => EnumWords.Word(name);
     }
 }
