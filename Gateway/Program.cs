@@ -13,6 +13,7 @@ app.UseGateway();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
+app.MapInferenceProtocolApi();
 app.MapMcp("/mcp").WithMcpProtection();
 app.MapOperations();
 app.Run();

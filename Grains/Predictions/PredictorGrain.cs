@@ -17,9 +17,6 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
 {
     private const int MaxPredictors = 8;
 
-    // Rows scored between two looks at the caller's cancellation.
-    private const int CancellationStride = 1024;
-
     private readonly Dictionary<int, ModelPredictor> _predictors = [];
 
     public async Task<PredictionResult> PredictAsync(PredictionRequest request, CancellationToken cancellationToken = default)
@@ -40,25 +37,8 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
 
         var route = await ResolveAsync(model, request);
         var predictor = await GetPredictorAsync(model, route.Version);
-        var predictions = ImmutableArray.CreateBuilder<Prediction>(request.Rows.Length);
-        for (var i = 0; i < request.Rows.Length; i++)
-        {
-            if (i % CancellationStride == CancellationStride - 1)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            try
-            {
-                predictions.Add(predictor.Predict(request.Rows[i]));
-            }
-            catch (InvalidPredictionInputException ex) when (request.Rows.Length > 1)
-            {
-                throw new InvalidPredictionInputException($"rows[{i}]: {ex.Message}");
-            }
-        }
-
-        return new PredictionResult(model, route.Version, route.Alias, predictions.MoveToImmutable());
+        cancellationToken.ThrowIfCancellationRequested();
+        return new PredictionResult(model, route.Version, route.Alias, predictor.Predict(request.Rows));
     }
 
     /// <summary>
