@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Storage;
 
@@ -34,6 +35,27 @@ public sealed partial class DatasetGrain(
     }
 
     public async Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var result = await AddVersionCoreAsync(uploadId, cancellationToken);
+            OrleansMlMetrics.UploadAccepted(result);
+            return result;
+        }
+        catch (OrleansMlException ex) when (Rejected(ex))
+        {
+            throw;
+        }
+    }
+
+    /// <summary>Counts a refused upload; never catches the error.</summary>
+    private static bool Rejected(OrleansMlException exception)
+    {
+        OrleansMlMetrics.UploadRejected(OrleansMlMetrics.Reason(exception));
+        return false;
+    }
+
+    private async Task<DatasetUploadResult> AddVersionCoreAsync(Guid uploadId, CancellationToken cancellationToken)
     {
         Names.Validate(Name, "dataset");
         var receipt = await GrainFactory.GetGrain<IUploadGrain>(uploadId).CompleteAsync(cancellationToken);

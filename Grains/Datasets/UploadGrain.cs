@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Storage;
 
@@ -25,7 +26,7 @@ public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOpti
 
         if (_tooLarge)
         {
-            throw TooLarge();
+            throw Refused(TooLarge());
         }
 
         var size = await artifacts.AppendStagedAsync(this.GetPrimaryKey(), chunk, cancellationToken);
@@ -33,7 +34,7 @@ public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOpti
         {
             _tooLarge = true;
             await artifacts.DeleteStagedAsync(this.GetPrimaryKey(), cancellationToken);
-            throw TooLarge();
+            throw Refused(TooLarge());
         }
     }
 
@@ -53,6 +54,13 @@ public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOpti
     {
         await artifacts.DeleteStagedAsync(this.GetPrimaryKey());
         DeactivateOnIdle();
+    }
+
+    /// <summary>Counts an upload refused for its size.</summary>
+    private static PayloadTooLargeException Refused(PayloadTooLargeException exception)
+    {
+        OrleansMlMetrics.UploadRejected(OrleansMlMetrics.Reason(exception));
+        return exception;
     }
 
     private PayloadTooLargeException TooLarge() => new(

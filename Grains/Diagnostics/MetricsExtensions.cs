@@ -40,11 +40,13 @@ public static class MetricsExtensions
         return endpoints;
     }
 
-    /// <summary>Per-operation metrics on a silo: predictions and uploads, training slots and caches.</summary>
+    /// <summary>
+    /// Metrics of a silo's training slots and caches. Predictions and uploads are counted by the grains that serve them:
+    /// an incoming grain call filter would put every grain call of the silo through Orleans' filter pipeline.
+    /// </summary>
     public static ISiloBuilder AddOrleansMlSiloMetrics(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.AddIncomingGrainCallFilter<OperationMetricsFilter>();
         silo.Services.AddHostedService<SiloMetricsObserver>();
         return silo;
     }

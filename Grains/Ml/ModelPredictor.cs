@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -22,6 +23,11 @@ public sealed class ModelPredictor
     private VBuffer<float> _scoreBuffer;
     private int _stamp;
 
+    // The columns of the last batch and how they bind: batches from one client usually repeat them.
+    private string[]? _matchedColumns;
+    private int[] _matchedSlots = [];
+    private bool _matchedExact;
+
     // Batches of tree-ensemble rows: featurized into a block of rows, then scored by the flattened trees.
     private readonly TreeScorer? _trees;
     private readonly ValueGetter<VBuffer<float>>? _features;
@@ -32,6 +38,12 @@ public sealed class ModelPredictor
     private double[] _sums = [];
     private float[] _blockScores = [];
     private float[] _blockProbabilities = [];
+
+    /// <summary>What the model takes and gives.</summary>
+    public ModelSignature Signature => _model.Signature;
+
+    /// <summary>The classes as label values, in the label column's own kind (empty for regression).</summary>
+    public ImmutableArray<FeatureValue> ClassValues => _model.ClassValues;
 
     internal ModelPredictor(LoadedModel model)
     {
@@ -83,7 +95,7 @@ public sealed class ModelPredictor
 
         // The first call through a mapper pays for lazy initialization; pay it here rather than on a request.
         Array.Fill(_input.Numbers, float.NaN);
-        Score();
+        ScoreInto(new ScoredRows(task, 1, model.Signature.Classes.Length), 0);
         if (_features is not null)
         {
             _input.Advance();
@@ -99,38 +111,223 @@ public sealed class ModelPredictor
     public ImmutableArray<Prediction> Predict(IReadOnlyList<IReadOnlyDictionary<string, FeatureValue>> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var predictions = ImmutableArray.CreateBuilder<Prediction>(rows.Count);
-        if (_trees is null || rows.Count == 1)
+        var scored = Score(new DictionaryRows(rows));
+        var predictions = ImmutableArray.CreateBuilder<Prediction>(scored.Count);
+        for (var i = 0; i < scored.Count; i++)
         {
-            for (var i = 0; i < rows.Count; i++)
+            predictions.Add(ToPrediction(scored, i));
+        }
+
+        return predictions.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// Scores a batch (rows as arrays aligned to its columns) into arrays, with the same checks and errors as the
+    /// dictionary form: the columns are matched to the model's inputs once per batch, not once per row.
+    /// </summary>
+    public ScoredRows Predict(PredictionBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Score(new BatchRows(this, batch));
+    }
+
+    /// <summary>Binds each row in turn into the input row.</summary>
+    private interface IRowSource
+    {
+        int Count { get; }
+
+        /// <summary>Checks what is wrong with the row as a whole (a null row), before binding; not prefixed with the row.</summary>
+        void Check(int row);
+
+        /// <summary>Binds the row, or throws <see cref="InvalidPredictionInputException"/> naming the problem.</summary>
+        void Bind(ModelPredictor predictor, int row);
+    }
+
+    private readonly struct DictionaryRows(IReadOnlyList<IReadOnlyDictionary<string, FeatureValue>> rows) : IRowSource
+    {
+        public int Count => rows.Count;
+
+        public void Check(int row)
+        {
+            if (rows[row] is null)
             {
+                throw NullRow(row);
+            }
+        }
+
+        public void Bind(ModelPredictor predictor, int row)
+        {
+            if (!predictor.TryBindExactly(rows[row]))
+            {
+                predictor.Bind(rows[row]);
+            }
+        }
+    }
+
+    private readonly struct BatchRows : IRowSource
+    {
+        private readonly PredictionBatch _batch;
+        private readonly int[] _slots;
+        private readonly bool _exact;
+
+        public BatchRows(ModelPredictor predictor, PredictionBatch batch)
+        {
+            var columns = batch.Columns.IsDefault ? 0 : batch.Columns.Length;
+            var cells = batch.Cells.IsDefault ? 0 : batch.Cells.Length;
+            if (batch.Rows < 0 || cells != batch.Rows * columns)
+            {
+                throw new InvalidPredictionInputException(
+                    $"The batch holds {cells} cells for {batch.Rows} rows of {columns} columns; each row needs one cell per column.");
+            }
+
+            _batch = batch.Columns.IsDefault || batch.Cells.IsDefault ? batch with { Columns = [], Cells = [] } : batch;
+            (_slots, _exact) = predictor.MatchColumns(_batch);
+        }
+
+        public int Count => _batch.Rows;
+
+        public void Check(int row)
+        {
+        }
+
+        public void Bind(ModelPredictor predictor, int row)
+        {
+            // The exact case binds straight from the cells; anything else (an absent, unknown or mistyped cell) goes
+            // through the dictionary form, which also explains the error.
+            if (!_exact || !predictor.TryBindCells(_batch, row, _slots))
+            {
+                predictor.Bind(_batch.Row(row));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Per column of the batch, the index of the input it binds (or <see cref="ColumnLookup.LabelIndex"/>, or -1 when
+    /// unknown); and whether every row can bind straight from the cells: no absent cells, no unknown columns, every
+    /// required input present. The last batch's answer is reused when its column names are the same.
+    /// </summary>
+    private (int[] Slots, bool Exact) MatchColumns(PredictionBatch batch)
+    {
+        var columns = batch.Columns;
+        if (_matchedColumns is { } last && !columns.IsDefault
+            && (ReferenceEquals(last, ImmutableCollectionsMarshal.AsArray(columns)) || last.AsSpan().SequenceEqual(columns.AsSpan())))
+        {
+            return (_matchedSlots, _matchedExact && batch.Absent.IsDefaultOrEmpty);
+        }
+
+        var slots = new int[columns.Length];
+        var stamp = ++_stamp;
+        var exact = true;
+        for (var c = 0; c < columns.Length; c++)
+        {
+            if (_model.Lookup.TryFind(columns[c], out var index))
+            {
+                slots[c] = index;
+                if (index >= 0)
+                {
+                    _seen[index] = stamp;
+                }
+            }
+            else
+            {
+                slots[c] = -1;
+                exact = false;
+            }
+        }
+
+        var bindings = _model.Bindings;
+        for (var i = 0; i < bindings.Length; i++)
+        {
+            exact &= _seen[i] == stamp || !bindings[i].IsRequired;
+        }
+
+        _matchedColumns = columns.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(columns);
+        _matchedSlots = slots;
+        _matchedExact = exact;
+        return (slots, exact && batch.Absent.IsDefaultOrEmpty);
+    }
+
+    /// <summary>Binds row <paramref name="row"/> straight from the cells; false when a cell has the wrong type.</summary>
+    private bool TryBindCells(PredictionBatch batch, int row, int[] slots)
+    {
+        var cells = batch.Cells.AsSpan().Slice(row * slots.Length, slots.Length);
+        var bindings = _model.Bindings.AsSpan();
+        var numbers = _input.Numbers;
+        for (var c = 0; c < slots.Length; c++)
+        {
+            var index = slots[c];
+            if (index < 0)
+            {
+                continue;
+            }
+
+            ref readonly var binding = ref bindings[index];
+            var value = cells[c];
+            switch (binding.Kind)
+            {
+                case ColumnKind.Numeric when value.Kind == FeatureValueKind.Number:
+                    numbers[binding.Slot] = (float)value.Number;
+                    break;
+                case ColumnKind.Numeric when TryNumber(value, out var number):
+                    numbers[binding.Slot] = number;
+                    break;
+                case ColumnKind.Boolean when TryBoolean(value, out var flag):
+                    numbers[binding.Slot] = flag;
+                    break;
+                case ColumnKind.Categorical or ColumnKind.Text:
+                    _input.Texts[binding.Text] = Text(value);
+                    break;
+                case ColumnKind.Numeric or ColumnKind.Boolean:
+                    return false;
+                default:
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Scores every row: one at a time through ML.NET's row mapper, or, for several rows of a tree ensemble, a block at
+    /// a time through the flattened trees (results equal to ML.NET's).
+    /// </summary>
+    private ScoredRows Score<TRows>(TRows rows) where TRows : IRowSource
+    {
+        var count = rows.Count;
+        var task = _model.Signature.Task;
+        var scored = new ScoredRows(task, count, _model.Signature.Classes.Length);
+        if (_trees is null || count == 1)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                rows.Check(i);
                 try
                 {
-                    predictions.Add(Predict(rows[i] ?? throw NullRow(i)));
+                    rows.Bind(this, i);
                 }
-                catch (InvalidPredictionInputException ex) when (rows.Count > 1)
+                catch (InvalidPredictionInputException ex) when (count > 1)
                 {
                     throw new InvalidPredictionInputException($"rows[{i}]: {ex.Message}");
                 }
+
+                ScoreInto(scored, i);
             }
 
-            return predictions.MoveToImmutable();
+            return scored;
         }
 
         EnsureBlock();
-        for (var start = 0; start < rows.Count; start += _blockRows)
+        var classes = _trees.OutputCount;
+        for (var start = 0; start < count; start += _blockRows)
         {
-            var count = Math.Min(_blockRows, rows.Count - start);
+            var block = Math.Min(_blockRows, count - start);
             var hasMissing = false;
-            for (var r = 0; r < count; r++)
+            for (var r = 0; r < block; r++)
             {
-                var row = rows[start + r] ?? throw NullRow(start + r);
+                rows.Check(start + r);
                 try
                 {
-                    if (!TryBindExactly(row))
-                    {
-                        Bind(row);
-                    }
+                    rows.Bind(this, start + r);
                 }
                 catch (InvalidPredictionInputException ex)
                 {
@@ -140,20 +337,25 @@ public sealed class ModelPredictor
                 hasMissing |= Featurize(r);
             }
 
-            _trees.Score(_block, count, hasMissing, _sums, _blockScores, _blockProbabilities);
-            var classes = _trees.OutputCount;
-            for (var r = 0; r < count; r++)
+            _trees.Score(_block, block, hasMissing, _sums, _blockScores, _blockProbabilities);
+            for (var r = 0; r < block; r++)
             {
-                predictions.Add(_model.Signature.Task switch
+                switch (task)
                 {
-                    ModelTask.Binary => Binary(_blockScores[r], _blockProbabilities[r]),
-                    ModelTask.Multiclass => Multiclass(_blockScores.AsSpan(r * classes, classes)),
-                    _ => Regression(_blockScores[r]),
-                });
+                    case ModelTask.Binary:
+                        Binary(scored, start + r, _blockScores[r], _blockProbabilities[r]);
+                        break;
+                    case ModelTask.Multiclass:
+                        Multiclass(scored, start + r, _blockScores.AsSpan(r * classes, classes));
+                        break;
+                    default:
+                        scored.Scores[start + r] = _blockScores[r];
+                        break;
+                }
             }
         }
 
-        return predictions.MoveToImmutable();
+        return scored;
     }
 
     private static InvalidPredictionInputException NullRow(int index) =>
@@ -243,7 +445,9 @@ public sealed class ModelPredictor
             Bind(row);
         }
 
-        return Score();
+        var scored = new ScoredRows(_model.Signature.Task, 1, _model.Signature.Classes.Length);
+        ScoreInto(scored, 0);
+        return ToPrediction(scored, 0);
     }
 
     /// <summary>
@@ -345,7 +549,8 @@ public sealed class ModelPredictor
         }
     }
 
-    private Prediction Score()
+    /// <summary>Scores the bound input row into row <paramref name="i"/> of <paramref name="scored"/>.</summary>
+    private void ScoreInto(ScoredRows scored, int i)
     {
         _input.Advance();
         switch (_model.Signature.Task)
@@ -356,52 +561,70 @@ public sealed class ModelPredictor
                 float probability = 0;
                 _score!(ref score);
                 _probability!(ref probability);
-                return Binary(score, probability);
+                Binary(scored, i, score, probability);
+                break;
             }
 
             case ModelTask.Multiclass:
                 _scores!(ref _scoreBuffer);
-                return Multiclass(_scoreBuffer.GetValues());
+                Multiclass(scored, i, _scoreBuffer.GetValues());
+                break;
 
             default:
             {
                 float value = 0;
                 _score!(ref value);
-                return Regression(value);
+                scored.Scores[i] = value;
+                break;
             }
         }
     }
 
-    private Prediction Binary(float score, float probability)
+    private static void Binary(ScoredRows scored, int i, float score, float probability)
     {
         // The label follows the probability, so an answer never contradicts itself; metrics judge the same rule.
-        var classes = _model.Signature.Classes;
-        var positive = probability > 0.5f;
-        var probabilities = ImmutableDictionary<string, double>.Empty
-            .SetItem(classes[1], probability)
-            .SetItem(classes[0], 1.0 - probability);
-        return new Prediction(_model.ClassValues[positive ? 1 : 0], null, score, probabilities);
+        scored.Labels[i] = probability > 0.5f ? 1 : 0;
+        scored.Scores[i] = score;
+        scored.Probabilities[2 * i] = 1.0 - probability;
+        scored.Probabilities[(2 * i) + 1] = probability;
     }
 
-    private Prediction Multiclass(ReadOnlySpan<float> values)
+    private static void Multiclass(ScoredRows scored, int i, ReadOnlySpan<float> values)
     {
-        var classes = _model.Signature.Classes;
-        var builder = ImmutableDictionary.CreateBuilder<string, double>();
+        var classes = scored.Classes;
+        var probabilities = scored.Probabilities.AsSpan(i * classes, classes);
         var best = 0;
-        for (var i = 0; i < classes.Length; i++)
+        for (var k = 0; k < classes; k++)
         {
-            var p = i < values.Length ? values[i] : 0f;
-            builder[classes[i]] = p;
-            if (p > values[best])
+            var p = k < values.Length ? values[k] : 0f;
+            probabilities[k] = p;
+            if (p > probabilities[best])
             {
-                best = i;
+                best = k;
             }
         }
 
-        return new Prediction(_model.ClassValues[best], null, values[best], builder.ToImmutable());
+        scored.Labels[i] = best;
+        scored.Scores[i] = probabilities[best];
     }
 
-    private static Prediction Regression(float value) => new(null, value, null, null);
+    /// <summary>Row <paramref name="i"/> of <paramref name="scored"/> as a <see cref="Prediction"/>.</summary>
+    private Prediction ToPrediction(ScoredRows scored, int i)
+    {
+        if (scored.Task == ModelTask.Regression)
+        {
+            return new Prediction(null, scored.Scores[i], null, null);
+        }
+
+        var classes = _model.Signature.Classes;
+        var builder = ImmutableDictionary.CreateBuilder<string, double>();
+        for (var k = 0; k < classes.Length; k++)
+        {
+            builder[classes[k]] = scored.Probabilities[(i * classes.Length) + k];
+        }
+
+        return new Prediction(_model.ClassValues[scored.Labels[i]], null, scored.Scores[i], builder.ToImmutable());
+    }
 
     private static bool TryNumber(FeatureValue value, out float number)
     {

@@ -1,6 +1,8 @@
-using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 
@@ -10,7 +12,7 @@ namespace OrleansMl.Predictions;
 /// A per-silo replica that scores rows for one model. Each activation handles one request at a time and owns its
 /// predictors (ML.NET row mappers must not be shared across threads); Orleans adds replicas under load. The version
 /// comes from this silo's routing table; only a version not yet loaded on this silo costs a call (to its version grain,
-/// for the artifact and signature).
+/// for the artifact and signature). Predictions are counted here, where they are served, whoever calls.
 /// </summary>
 [StatelessWorker]
 public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IOptions<OrleansMlOptions> options) : Grain, IPredictorGrain
@@ -18,27 +20,104 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
     private const int MaxPredictors = 8;
 
     private readonly Dictionary<int, ModelPredictor> _predictors = [];
+    private string? _model;
+
+    private string Model => _model ??= this.GetPrimaryKeyString();
 
     public async Task<PredictionResult> PredictAsync(PredictionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = this.GetPrimaryKeyString();
-        if (request.Rows.IsDefaultOrEmpty)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+            if (request.Rows.IsDefaultOrEmpty)
+            {
+                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+            }
+
+            CheckSize(request.Rows.Length);
+            var route = await ResolveAsync(request.Version, request.Alias);
+            var predictor = await GetPredictorAsync(route.Version);
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = new PredictionResult(Model, route.Version, route.Alias, predictor.Predict(request.Rows));
+            OrleansMlMetrics.Predicted(Model, route.Version, request.Rows.Length, started);
+            return result;
+        }
+        catch (Exception ex) when (Failed(ex))
+        {
+            throw;
+        }
+    }
+
+    public Task<BatchPrediction> PredictBatchAsync(PredictionBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (batch.Rows <= 0)
+            {
+                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+            }
+
+            CheckSize(batch.Rows);
+
+            // The usual case completes here without an await: the route is in this silo's table, the version loaded.
+            if (routes.Get(Model)?.Resolve(batch.Version, batch.Alias) is { } route && _predictors.TryGetValue(route.Version, out var predictor))
+            {
+                return Task.FromResult(Score(predictor, route, batch, started));
+            }
+        }
+        catch (Exception ex) when (Failed(ex))
+        {
+            throw;
         }
 
+        return PredictBatchSlowAsync(batch, started);
+    }
+
+    private async Task<BatchPrediction> PredictBatchSlowAsync(PredictionBatch batch, long started)
+    {
+        try
+        {
+            var route = await ResolveAsync(batch.Version, batch.Alias);
+            return Score(await GetPredictorAsync(route.Version), route, batch, started);
+        }
+        catch (Exception ex) when (Failed(ex))
+        {
+            throw;
+        }
+    }
+
+    private BatchPrediction Score(ModelPredictor predictor, VersionRoute route, PredictionBatch batch, long started)
+    {
+        var scored = predictor.Predict(batch);
+        var signature = predictor.Signature;
+        var result = new BatchPrediction(
+            Model, route.Version, route.Alias, signature.Task, signature.Classes, predictor.ClassValues,
+            ImmutableCollectionsMarshal.AsImmutableArray(scored.Labels),
+            ImmutableCollectionsMarshal.AsImmutableArray(scored.Scores),
+            ImmutableCollectionsMarshal.AsImmutableArray(scored.Probabilities));
+        OrleansMlMetrics.Predicted(Model, route.Version, scored.Count, started);
+        return result;
+    }
+
+    private void CheckSize(int rows)
+    {
         var maxRows = options.Value.MaxPredictionRows;
-        if (request.Rows.Length > maxRows)
+        if (rows > maxRows)
         {
             throw new PayloadTooLargeException(
-                $"A request may hold at most {maxRows} rows (got {request.Rows.Length}); split it or raise OrleansMl__MaxPredictionRows.");
+                $"A request may hold at most {maxRows} rows (got {rows}); split it or raise OrleansMl__MaxPredictionRows.");
         }
+    }
 
-        var route = await ResolveAsync(model, request);
-        var predictor = await GetPredictorAsync(model, route.Version);
-        cancellationToken.ThrowIfCancellationRequested();
-        return new PredictionResult(model, route.Version, route.Alias, predictor.Predict(request.Rows));
+    /// <summary>Counts a failed prediction; never catches it.</summary>
+    private bool Failed(Exception exception)
+    {
+        // An unknown model's name came from the caller: it gets no series of its own.
+        OrleansMlMetrics.PredictionFailed(exception is ModelNotFoundException ? "" : Model, OrleansMlMetrics.Reason(exception));
+        return false;
     }
 
     /// <summary>
@@ -46,31 +125,32 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
     /// through the one model activation; anything the table cannot serve goes to the model grain for the answer or
     /// the precise error.
     /// </summary>
-    private async ValueTask<VersionRoute> ResolveAsync(string model, PredictionRequest request)
+    private async ValueTask<VersionRoute> ResolveAsync(int? version, string? alias)
     {
-        var table = routes.Get(model);
+        var table = routes.Get(Model);
         if (table is null)
         {
-            table = await GrainFactory.GetGrain<IModelRoutesSource>(model).GetRoutesAsync();
-            routes.Offer(table);
+            routes.Offer(await GrainFactory.GetGrain<IModelRoutesSource>(Model).GetRoutesAsync());
+            table = routes.Get(Model);
         }
 
-        if (table.TryResolve(request.Version, request.Alias) is { } route)
+        if (table?.Resolve(version, alias) is { } route)
         {
             return route;
         }
 
-        var resolved = await GrainFactory.GetGrain<IModelGrain>(model).ResolveAsync(request.Version, request.Alias);
+        var resolved = await GrainFactory.GetGrain<IModelGrain>(Model).ResolveAsync(version, alias);
         return new VersionRoute(resolved.Version, resolved.Alias);
     }
 
-    private async ValueTask<ModelPredictor> GetPredictorAsync(string model, int version)
+    private async ValueTask<ModelPredictor> GetPredictorAsync(int version)
     {
         if (_predictors.TryGetValue(version, out var predictor))
         {
             return predictor;
         }
 
+        var model = Model;
         var loaded = await models.GetAsync(model, version, async () =>
         {
             var info = await GrainFactory.GetModelVersion(model, version).GetAsync();

@@ -37,10 +37,36 @@ public sealed class ModelRoutesTests
 
         cache.Offer(Routes(revision: 5, aliases: new() { ["production"] = 2 }, servable: [1, 2]));
         cache.Offer(Routes(revision: 4, aliases: new() { ["production"] = 1 }, servable: [1, 2]));
-        Assert.Equal(2, cache.Get("m")!.Aliases["production"]);
+        Assert.Equal(2, cache.Get("m")!.Routes.Aliases["production"]);
 
         time.Advance(ModelRouteCache.TimeToLive);
         Assert.Null(cache.Get("m"));
+    }
+
+    [Fact]
+    public void RouteTable_ResolvesExactlyAsTheRoutesDo()
+    {
+        ModelRoutes[] tables =
+        [
+            Routes(revision: 1, aliases: new() { ["production"] = 1, ["staging"] = 3, ["broken"] = 2 }, servable: [1, 3]),
+            Routes(revision: 1, aliases: new() { ["staging"] = 3 }, servable: [1, 3, 4]),
+            Routes(revision: 1, aliases: new() { ["production"] = 2 }, servable: [1]),
+            Routes(revision: 0, aliases: [], servable: []),
+        ];
+        int?[] versions = [null, 0, 1, 2, 3, 4, 5];
+        string?[] aliases = [null, "production", "staging", "broken", "unknown"];
+
+        foreach (var routes in tables)
+        {
+            var table = new RouteTable(routes, long.MaxValue);
+            foreach (var version in versions)
+            {
+                foreach (var alias in aliases)
+                {
+                    Assert.Equal(routes.TryResolve(version, alias), table.Resolve(version, alias));
+                }
+            }
+        }
     }
 
     private static (int, string?) Pick(VersionRoute? route) => (route!.Value.Version, route.Value.Alias);
