@@ -7,7 +7,10 @@ public sealed class FailoverFilter(FailoverPolicy policy) : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
-        return new ValueTask<object?>(policy.RunAsync(() => next(context).AsTask(), $"{http.Request.Method} {http.Request.Path}", http.RequestAborted));
+        return new ValueTask<object?>(policy.RunAsync(
+            static call => call.Next(call.Context).AsTask(),
+            (Next: next, Context: context),
+            static call => $"{call.Context.HttpContext.Request.Method} {call.Context.HttpContext.Request.Path}",
+            context.HttpContext.RequestAborted));
     }
 }

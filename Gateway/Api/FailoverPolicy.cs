@@ -38,19 +38,41 @@ public sealed partial class FailoverPolicy(ILogger<FailoverPolicy> logger)
     public Task<T> RunAsync<T>(Func<Task<T>> call, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return RetryAsync(call, what, DateTime.UtcNow + Budget, raceStalledCalls: true, cancellationToken);
+        return RunAsync(static call => call(), call, _ => what, cancellationToken);
     }
 
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, string what, DateTime deadline, bool raceStalledCalls, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="call"/> on <paramref name="state"/> under the policy, without a closure per call;
+    /// <paramref name="describe"/> names it in the log, and only runs when something is logged.
+    /// </summary>
+    public Task<T> RunAsync<TState, T>(Func<TState, Task<T>> call, TState state, Func<TState, string> describe, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(describe);
+        var attempt = new Attempt<TState, T>(call, state, describe, cancellationToken);
+        var pending = attempt.Start();
+
+        // An answer that is already there needs neither the stall race nor a retry.
+        return pending.IsCompletedSuccessfully ? pending : RetryAsync(attempt, pending, DateTime.UtcNow + Budget, raceStalledCalls: true);
+    }
+
+    private async Task<T> RetryAsync<TState, T>(Attempt<TState, T> attempt, Task<T> pending, DateTime deadline, bool raceStalledCalls)
     {
         var delay = FirstDelay;
-        for (var attempt = 1; ; attempt++)
+        var cancellationToken = attempt.CancellationToken;
+        for (var number = 1; ; number++)
         {
-            var pending = StartAsync(call);
-            if (raceStalledCalls && !await AnswersWithinAsync(pending, StallLimit, cancellationToken))
+            if (raceStalledCalls && !pending.IsCompleted)
             {
-                LogStalled(logger, what, StallLimit.TotalSeconds);
-                return await FirstSuccessAsync(pending, RetryAsync(call, what, deadline, raceStalledCalls: false, cancellationToken));
+                // One timer per call, and only for calls not answered at once; no linked token source and no second task.
+                await ((Task)pending).WaitAsync(StallLimit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+                // A call whose caller gave up is not raced: its answer is no longer wanted.
+                if (!pending.IsCompleted && !cancellationToken.IsCancellationRequested)
+                {
+                    LogStalled(logger, attempt.What, StallLimit.TotalSeconds);
+                    return await FirstSuccessAsync(pending, RetryAsync(attempt, attempt.Start(), deadline, raceStalledCalls: false));
+                }
             }
 
             try
@@ -59,23 +81,12 @@ public sealed partial class FailoverPolicy(ILogger<FailoverPolicy> logger)
             }
             catch (Exception ex) when (IsTransient(ex) && DateTime.UtcNow + delay < deadline && !cancellationToken.IsCancellationRequested)
             {
-                LogRetry(logger, ex.GetType().Name, what, attempt);
+                LogRetry(logger, ex.GetType().Name, attempt.What, number);
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestDelay.Ticks));
+                pending = attempt.Start();
             }
         }
-    }
-
-    /// <summary>One attempt, its errors (thrown at once or later) in the task.</summary>
-    private static async Task<T> StartAsync<T>(Func<Task<T>> call) => await call();
-
-    /// <summary>Whether <paramref name="call"/> ends (either way) within <paramref name="time"/>, or the caller gives up.</summary>
-    private static async Task<bool> AnswersWithinAsync(Task call, TimeSpan time, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var first = await Task.WhenAny(call, Task.Delay(time, timer.Token));
-        await timer.CancelAsync();
-        return first == call || cancellationToken.IsCancellationRequested;
     }
 
     /// <summary>The answer of whichever attempt succeeds first; when both fail, the error of the one that failed last.</summary>
@@ -92,6 +103,27 @@ public sealed partial class FailoverPolicy(ILogger<FailoverPolicy> logger)
 
         _ = first.Exception;
         return await second;
+    }
+
+    /// <summary>A call and its arguments, started as often as the policy needs.</summary>
+    private sealed class Attempt<TState, T>(Func<TState, Task<T>> call, TState state, Func<TState, string> describe, CancellationToken cancellationToken)
+    {
+        public CancellationToken CancellationToken => cancellationToken;
+
+        public string What => describe(state);
+
+        /// <summary>One attempt, its errors (thrown at once or later) in the task.</summary>
+        public Task<T> Start()
+        {
+            try
+            {
+                return call(state);
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException<T>(ex);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error} on {What}; retrying (attempt {Attempt}) while the cluster fails over")]

@@ -87,16 +87,15 @@ public static class InferenceProtocolApi
         }
     }
 
-    internal static async Task<IResult> InferAsync(string name, string? version, InferBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<IResult> InferAsync(string name, string? version, InferBody body, Predictors predictors)
     {
         try
         {
             Names.Validate(name, "model");
             var number = ParseVersion(version);
             var request = body.Request ?? throw new InvalidPredictionInputException(body.Error ?? "The request body is empty: send {\"inputs\": [...]}.");
-            var rows = ToRows(request);
-            var result = await grains.GetGrain<IPredictorGrain>(name).PredictAsync(new PredictionRequest(rows, number), cancellationToken);
-            var outputs = ToOutputs(result.Predictions);
+            var result = await predictors.Get(name).Grain.PredictBatchAsync(ToBatch(request) with { Version = number });
+            var outputs = ToOutputs(result);
             if (request.Outputs is { Count: > 0 } wanted)
             {
                 var unknown = wanted.Select(o => o.Name).Where(n => outputs.All(o => o.Name != n)).ToList();
@@ -117,8 +116,8 @@ public static class InferenceProtocolApi
         }
     }
 
-    /// <summary>Columns (one tensor each, all of the same length) as the rows the grain contract takes.</summary>
-    internal static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(InferRequest request)
+    /// <summary>Columns (one tensor each, all of the same length) as the batch the grain contract takes.</summary>
+    internal static PredictionBatch ToBatch(InferRequest request)
     {
         if (request.Inputs is not { Count: > 0 } inputs)
         {
@@ -152,21 +151,18 @@ public static class InferenceProtocolApi
             throw new InvalidPredictionInputException("The input tensors hold no rows: send at least one value per column.");
         }
 
-        // The grain contract takes a dictionary per row; one builder fills them all.
-        var rows = ImmutableArray.CreateBuilder<ImmutableDictionary<string, FeatureValue>>(count);
-        var row = ImmutableDictionary.CreateBuilder<string, FeatureValue>(StringComparer.Ordinal);
-        for (var r = 0; r < count; r++)
+        // Columns in, rows of cells out: the batch holds row after row.
+        var cells = new FeatureValue[count * names.Length];
+        for (var c = 0; c < names.Length; c++)
         {
-            row.Clear();
-            for (var c = 0; c < names.Length; c++)
+            var column = columns[c];
+            for (var r = 0; r < count; r++)
             {
-                row[names[c]] = columns[c][r];
+                cells[(r * names.Length) + c] = column[r];
             }
-
-            rows.Add(row.ToImmutable());
         }
 
-        return rows.MoveToImmutable();
+        return new PredictionBatch([.. names], count, ImmutableArray.Create(cells), []);
     }
 
     /// <summary>One tensor's values: shape [n] or [n, 1], data flat or nested, of the declared datatype.</summary>
@@ -228,33 +224,33 @@ public static class InferenceProtocolApi
     }
 
     /// <summary>The output tensors: label, probabilities [rows, classes] and score for classifiers, value for regression.</summary>
-    internal static List<OutputTensor> ToOutputs(ImmutableArray<Prediction> predictions)
+    internal static List<OutputTensor> ToOutputs(BatchPrediction result)
     {
-        var count = predictions.Length;
-        var first = predictions[0];
-        if (first.Value is not null)
+        var count = result.Count;
+        if (result.Task == ModelTask.Regression)
         {
-            return [new OutputTensor("value", "FP64", [count], predictions.Select(p => p.Value ?? double.NaN).ToArray())];
+            return [new OutputTensor("value", "FP64", [count], result.Scores.ToArray())];
         }
 
         // Class probabilities in ordinal order of the class names, which the tensor's "classes" parameter lists.
-        var classes = first.Probabilities!.Keys.Order(StringComparer.Ordinal).ToArray();
+        var order = Enumerable.Range(0, result.Classes.Length).OrderBy(k => result.Classes[k], StringComparer.Ordinal).ToArray();
+        var classes = order.Select(k => result.Classes[k]).ToArray();
         var probabilities = new double[count * classes.Length];
         for (var r = 0; r < count; r++)
         {
-            var row = predictions[r].Probabilities!;
-            for (var k = 0; k < classes.Length; k++)
+            for (var k = 0; k < order.Length; k++)
             {
-                probabilities[(r * classes.Length) + k] = row.GetValueOrDefault(classes[k]);
+                probabilities[(r * classes.Length) + k] = result.Probabilities[(r * classes.Length) + order[k]];
             }
         }
 
-        var labelKind = first.Label?.Kind ?? FeatureValueKind.String;
-        OutputTensor label = labelKind switch
+        var labels = result.Labels;
+        var values = result.ClassValues;
+        OutputTensor label = (values.IsDefaultOrEmpty ? FeatureValueKind.String : values[0].Kind) switch
         {
-            FeatureValueKind.Number => new("label", "FP64", [count], predictions.Select(p => p.Label?.Number ?? double.NaN).ToArray()),
-            FeatureValueKind.Boolean => new("label", "BOOL", [count], predictions.Select(p => p.Label?.Number is 1).ToArray()),
-            _ => new("label", "BYTES", [count], predictions.Select(p => p.Label?.Text ?? string.Empty).ToArray()),
+            FeatureValueKind.Number => new("label", "FP64", [count], labels.Select(l => values[l].Number).ToArray()),
+            FeatureValueKind.Boolean => new("label", "BOOL", [count], labels.Select(l => values[l].Number == 1).ToArray()),
+            _ => new("label", "BYTES", [count], labels.Select(l => values[l].Text ?? string.Empty).ToArray()),
         };
         return
         [
@@ -263,7 +259,7 @@ public static class InferenceProtocolApi
             {
                 Parameters = new Dictionary<string, object> { ["classes"] = JsonSerializer.Serialize(classes, Json) },
             },
-            new OutputTensor("score", "FP64", [count], predictions.Select(p => p.Score ?? double.NaN).ToArray()),
+            new OutputTensor("score", "FP64", [count], result.Scores.ToArray()),
         ];
     }
 

@@ -1,9 +1,15 @@
+using System.Buffers;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
-/// <summary>REST route for predictions: <c>/api/models/{name}/predict</c>.</summary>
+/// <summary>
+/// REST route for predictions: <c>/api/models/{name}/predict</c>. The hot path of the gateway: the body is read straight
+/// into a <see cref="PredictionBatch"/>, scored by one grain call (<see cref="IPredictorGrain.PredictBatchAsync"/>) under
+/// the failover policy, and the answer's arrays are written as JSON; no dictionary or object per row on the way.
+/// </summary>
 public static class PredictionsApi
 {
     public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
@@ -12,24 +18,56 @@ public static class PredictionsApi
             .WithTags("Predictions")
             .WithSummary("Predict with a model")
             .WithDescription($"Without version or alias, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.")
+            .Accepts<PredictBody>("application/json")
             .WithRequestExample("application/json", """{"rows":[{"tenure_months":2,"monthly_charges":95.5,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes"}]}""")
+            .Produces<PredictionResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .AddEndpointFilter<FailoverFilter>();
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
-    internal static async Task<Ok<PredictionResult>> PredictAsync(string name, PredictBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<PredictionResponse> PredictAsync(
+        string name, HttpContext http, Predictors predictors, FailoverPolicy failover, IOptions<OrleansMlOptions> options)
     {
         Names.Validate(name, "model");
-        var request = new PredictionRequest(RequestMapping.ToRows(body.Rows), body.Version, body.Alias);
-        return TypedResults.Ok(await grains.GetGrain<IPredictorGrain>(name).PredictAsync(request, cancellationToken));
+        var model = predictors.Get(name);
+        PredictionBatch batch;
+        using (var body = await RequestBody.ReadJsonAsync(http))
+        {
+            batch = PredictionRowsReader.ReadBody(body.Span, model, options.Value.MaxPredictionRows);
+        }
+
+        var result = await failover.RunAsync(
+            static call => call.Grain.PredictBatchAsync(call.Batch),
+            (model.Grain, Batch: batch, Model: name),
+            static call => $"POST /api/models/{call.Model}/predict",
+            http.RequestAborted);
+        return new PredictionResponse(result);
     }
 }
 
-/// <summary>Rows to score.</summary>
+/// <summary>Rows to score (the documented shape of the body; the route reads it with <see cref="PredictionRowsReader"/>).</summary>
 /// <param name="Rows">Objects of column name to value.</param>
 /// <param name="Version">A specific version (wins over alias).</param>
 /// <param name="Alias">An alias such as production or staging.</param>
 public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null);
+
+/// <summary>A prediction answer written as JSON from its arrays, with its length known before it is sent.</summary>
+public sealed class PredictionResponse(BatchPrediction result) : IResult
+{
+    public BatchPrediction Result => result;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var output = new ArrayBufferWriter<byte>(256 + (result.Count * 96));
+        PredictionJson.Write(output, result);
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = output.WrittenCount;
+        await response.Body.WriteAsync(output.WrittenMemory, httpContext.RequestAborted);
+    }
+}

@@ -41,40 +41,61 @@ public static class RequestMapping
             features?.ToImmutableArray() ?? [], parameters?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase), testFraction, seed);
     }
 
-    /// <summary>Converts JSON rows (objects of column name to number, string, boolean or null).</summary>
-    public static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(IReadOnlyList<Dictionary<string, JsonElement>>? rows)
+    /// <summary>
+    /// Converts JSON rows (objects of column name to number, string, boolean or null) into a batch: rows that name the
+    /// same columns in the same order as the first share its column list without a dictionary each.
+    /// </summary>
+    public static PredictionBatch ToBatch(IReadOnlyList<Dictionary<string, JsonElement>>? rows, int? version = null, string? alias = null)
     {
         if (rows is null || rows.Count == 0)
         {
             throw new InvalidPredictionInputException("rows is required: send at least one row, an object of column name to value.");
         }
 
-        var result = ImmutableArray.CreateBuilder<ImmutableDictionary<string, FeatureValue>>(rows.Count);
-        for (var i = 0; i < rows.Count; i++)
+        var first = rows[0] ?? throw NullRow(0);
+        var columns = first.Keys.ToArray();
+        var cells = new FeatureValue[rows.Count * columns.Length];
+        for (var r = 0; r < rows.Count; r++)
         {
-            if (rows[i] is null)
+            var row = rows[r] ?? throw NullRow(r);
+            if (row.Count != columns.Length)
             {
-                throw new InvalidPredictionInputException($"rows[{i}] is null: each row must be an object of column name to value.");
+                return General(rows, version, alias);
             }
 
-            var row = ImmutableDictionary.CreateBuilder<string, FeatureValue>();
-            foreach (var (column, value) in rows[i])
+            var c = 0;
+            foreach (var (column, value) in row)
             {
-                row[column] = value.ValueKind switch
+                if (!string.Equals(column, columns[c], StringComparison.Ordinal))
                 {
-                    JsonValueKind.Number => FeatureValue.FromNumber(value.GetDouble()),
-                    JsonValueKind.String => FeatureValue.FromString(value.GetString()),
-                    JsonValueKind.True => FeatureValue.FromBoolean(true),
-                    JsonValueKind.False => FeatureValue.FromBoolean(false),
-                    JsonValueKind.Null or JsonValueKind.Undefined => FeatureValue.Missing,
-                    _ => throw new InvalidPredictionInputException(
-                        $"rows[{i}]: column '{column}' holds a JSON {value.ValueKind.ToString().ToLowerInvariant()}; send a number, a string, a boolean or null."),
-                };
-            }
+                    return General(rows, version, alias);
+                }
 
-            result.Add(row.ToImmutable());
+                cells[(r * columns.Length) + c++] = Value(r, column, value);
+            }
         }
 
-        return result.MoveToImmutable();
+        return new PredictionBatch([.. columns], rows.Count, ImmutableArray.Create(cells), [], version, alias);
     }
+
+    /// <summary>Rows that name different columns: one column list for all, noting the cells a row lacks.</summary>
+    private static PredictionBatch General(IReadOnlyList<Dictionary<string, JsonElement>> rows, int? version, string? alias) =>
+        PredictionBatch.FromRows(
+            [.. rows.Select((row, r) => (IReadOnlyDictionary<string, FeatureValue>)(row ?? throw NullRow(r)).ToDictionary(p => p.Key, p => Value(r, p.Key, p.Value), StringComparer.Ordinal))],
+            version,
+            alias);
+
+    private static InvalidPredictionInputException NullRow(int row) =>
+        new($"rows[{row}] is null: each row must be an object of column name to value.");
+
+    private static FeatureValue Value(int row, string column, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => FeatureValue.FromNumber(value.GetDouble()),
+        JsonValueKind.String => FeatureValue.FromString(value.GetString()),
+        JsonValueKind.True => FeatureValue.FromBoolean(true),
+        JsonValueKind.False => FeatureValue.FromBoolean(false),
+        JsonValueKind.Null or JsonValueKind.Undefined => FeatureValue.Missing,
+        _ => throw new InvalidPredictionInputException(
+            $"rows[{row}]: column '{column}' holds a JSON {value.ValueKind.ToString().ToLowerInvariant()}; send a number, a string, a boolean or null."),
+    };
 }

@@ -66,6 +66,7 @@ public static class GatewayExtensions
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<OrleansMlOptions>>(
             (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
         builder.Services.AddSingleton<FailoverPolicy>();
+        builder.Services.AddSingleton<Predictors>();
 
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddProblemDetails();

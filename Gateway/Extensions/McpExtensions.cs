@@ -12,6 +12,10 @@ namespace OrleansMl.Gateway.Extensions;
 /// <summary>Wiring of the MCP server: stateless streamable HTTP, the tools, resources, prompt and completions.</summary>
 public static class McpExtensions
 {
+    // Read once: a stateless server builds its options for every request, and an attribute lookup is reflection.
+    private static readonly string ServerVersion =
+        typeof(McpExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
+
     public static WebApplicationBuilder AddMcpGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -27,7 +31,7 @@ public static class McpExtensions
                 {
                     Name = "orleansml",
                     Title = "OrleansMl",
-                    Version = typeof(McpExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0",
+                    Version = ServerVersion,
                 };
                 o.ServerInstructions =
                     "OrleansMl manages tabular ML models. Typical flow: list_datasets or create_dataset (CSV text) → describe_dataset "

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.ComponentModel;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -8,8 +11,10 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>The MCP prediction tool: the same grain call as <see cref="PredictionsApi"/>.</summary>
 [McpServerToolType]
-public sealed class PredictionTools(IGrainFactory grains)
+public sealed class PredictionTools(Predictors predictors)
 {
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJson.Options.Encoder, SkipValidation = true };
+
     [McpServerTool(Name = "predict", Title = "Predict with a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(PredictionResult))]
     [Description("Scores rows with a model and says which version answered. Without version or alias it uses the version the "
@@ -25,25 +30,59 @@ public sealed class PredictionTools(IGrainFactory grains)
         CancellationToken cancellationToken = default)
     {
         model = ToolArguments.Name(model, "model");
-        var request = ToolArguments.Read(() => new PredictionRequest(
-            RequestMapping.ToRows(rows), ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias")));
-        var result = await grains.GetGrain<IPredictorGrain>(model).PredictAsync(request, cancellationToken);
-        var answers = string.Join("; ", result.Predictions.Take(10).Select((p, i) => $"row {i}: {Describe(p)}"));
-        var more = result.Predictions.Length > 10 ? $" (and {result.Predictions.Length - 10} more rows)" : string.Empty;
-        var via = result.Alias is null ? string.Empty : $" via alias '{result.Alias}'";
-        return ToolResults.Structured(result, $"Model '{result.Model}' version {result.Version}{via} predicted {answers}{more}.");
+        var batch = ToolArguments.Read(() => RequestMapping.ToBatch(
+            rows, ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias")));
+        var result = await predictors.Get(model).Grain.PredictBatchAsync(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The answer's JSON is written once, from the arrays, and serves as both the text and the structured content.
+        var json = new ArrayBufferWriter<byte>(256 + (result.Count * 128));
+        PredictionJson.Write(json, result, WriterOptions, writeNulls: true);
+        var reader = new Utf8JsonReader(json.WrittenSpan);
+        var structured = JsonElement.ParseValue(ref reader);
+        return new CallToolResult
+        {
+            Content =
+            [
+                new TextContentBlock { Text = Summary(result) },
+                new TextContentBlock { Text = Encoding.UTF8.GetString(json.WrittenSpan) },
+            ],
+            StructuredContent = structured,
+        };
     }
 
-    private static string Describe(Prediction p)
+    private static string Summary(BatchPrediction result)
     {
-        if (p.Value is { } value)
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Model '{result.Model}' version {result.Version}");
+        if (result.Alias is not null)
         {
-            return value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+            text.Append(CultureInfo.InvariantCulture, $" via alias '{result.Alias}'");
         }
 
-        var label = p.Label?.ToString() ?? "(none)";
-        return p.Probabilities is { } probabilities && probabilities.TryGetValue(label, out var probability)
-            ? $"{label} (probability {probability.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)})"
-            : label;
+        text.Append(" predicted ");
+        for (var i = 0; i < Math.Min(result.Count, 10); i++)
+        {
+            text.Append(i == 0 ? string.Empty : "; ").Append(CultureInfo.InvariantCulture, $"row {i}: {Describe(result, i)}");
+        }
+
+        if (result.Count > 10)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" (and {result.Count - 10} more rows)");
+        }
+
+        return text.Append('.').ToString();
+    }
+
+    private static string Describe(BatchPrediction result, int row)
+    {
+        if (result.Task == ModelTask.Regression)
+        {
+            return result.Scores[row].ToString("G6", CultureInfo.InvariantCulture);
+        }
+
+        var label = result.Labels[row];
+        var probability = result.Probabilities[(row * result.Classes.Length) + label];
+        return $"{result.ClassValues[label]} (probability {probability.ToString("F3", CultureInfo.InvariantCulture)})";
     }
 }

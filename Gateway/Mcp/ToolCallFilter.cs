@@ -27,7 +27,11 @@ internal static class ToolCallFilter
             try
             {
                 return idempotent && context.Services?.GetService<FailoverPolicy>() is { } policy
-                    ? await policy.RunAsync(() => next(context, cancellationToken).AsTask(), $"tool {tool!.ProtocolTool.Name}", cancellationToken)
+                    ? await policy.RunAsync(
+                        static call => call.Next(call.Context, call.CancellationToken).AsTask(),
+                        (Next: next, Context: context, CancellationToken: cancellationToken, Tool: tool!.ProtocolTool.Name),
+                        static call => $"tool {call.Tool}",
+                        cancellationToken)
                     : await next(context, cancellationToken);
             }
             catch (OrleansMlException ex)

@@ -1,0 +1,394 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace OrleansMl.Gateway.Api;
+
+/// <summary>
+/// Reads prediction rows (JSON objects of column name to number, string, boolean or null) straight into a
+/// <see cref="PredictionBatch"/>: the column names once from the first row, then one cell per value. Rows that name the
+/// same columns in the same order (the usual case) are matched by their UTF-8 bytes without a string or a dictionary
+/// per row; rows that differ are read again in a general way that records which row lacks which column. Errors name
+/// the row and column, as the cluster's own checks do.
+/// </summary>
+public static class PredictionRowsReader
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    /// <summary>
+    /// Reads a predict body, <c>{"rows": [...], "version"?: n, "alias"?: "name"}</c> (property names in any case; other
+    /// properties are ignored).
+    /// </summary>
+    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        if (json.Trim(" \t\r\n"u8).IsEmpty || !reader.Read())
+        {
+            throw new InvalidPredictionInputException("The request body is empty: send {\"rows\": [{column: value}, ...]}.");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidPredictionInputException("The request body must be a JSON object: {\"rows\": [{column: value}, ...]}.");
+        }
+
+        PredictionBatch? batch = null;
+        int? version = null;
+        string? alias = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (Named(ref reader, "rows"u8))
+            {
+                reader.Read();
+                batch = reader.TokenType == JsonTokenType.Null ? null : ReadRows(json, ref reader, model, maxRows);
+            }
+            else if (Named(ref reader, "version"u8))
+            {
+                reader.Read();
+                version = ReadVersion(ref reader);
+            }
+            else if (Named(ref reader, "alias"u8))
+            {
+                reader.Read();
+                alias = reader.TokenType switch
+                {
+                    JsonTokenType.Null => null,
+                    JsonTokenType.String => reader.GetString(),
+                    _ => throw new InvalidPredictionInputException($"alias must be a string such as \"production\" (got a JSON {Kind(reader.TokenType)})."),
+                };
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return (batch ?? throw NoRows()) with { Version = version, Alias = alias };
+    }
+
+    /// <summary>Reads the rows of an MCP tool call (the JSON of its <c>rows</c> argument).</summary>
+    public static PredictionBatch ReadRows(JsonElement rows, Predictors.Entry? model, int maxRows, int? version, string? alias)
+    {
+        if (rows.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            throw NoRows();
+        }
+
+        var json = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(rows);
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        reader.Read();
+        return ReadRows(json, ref reader, model, maxRows) with { Version = version, Alias = alias };
+    }
+
+    private static InvalidPredictionInputException NoRows() =>
+        new("rows is required: send at least one row, an object of column name to value.");
+
+    private static bool Named(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (reader.ValueTextEquals(name))
+        {
+            return true;
+        }
+
+        // Property names match in any case, as everywhere in the REST API.
+        if (reader.ValueIsEscaped || reader.ValueSpan.Length != name.Length)
+        {
+            return reader.ValueIsEscaped && string.Equals(reader.GetString(), System.Text.Encoding.UTF8.GetString(name), StringComparison.OrdinalIgnoreCase);
+        }
+
+        return System.Text.Ascii.EqualsIgnoreCase(reader.ValueSpan, name);
+    }
+
+    private static int? ReadVersion(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.Number when reader.TryGetInt32(out var number):
+                return number;
+            case JsonTokenType.String when int.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number):
+                return number;
+            default:
+                throw new InvalidPredictionInputException($"version must be a whole number such as 2 (got a JSON {Kind(reader.TokenType)}).");
+        }
+    }
+
+    /// <summary>Reads the array the reader is on. <paramref name="json"/> is the whole text the reader reads.</summary>
+    private static PredictionBatch ReadRows(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidPredictionInputException($"rows must be an array of objects of column name to value (got a JSON {Kind(reader.TokenType)}).");
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        var fast = ReadUniform(ref reader, model, maxRows);
+        if (fast is not null)
+        {
+            return fast;
+        }
+
+        // Rows that name different columns: read them again, one column list for all, noting the cells a row lacks.
+        var again = new Utf8JsonReader(json[start..], ReaderOptions);
+        again.Read();
+        var batch = ReadGeneral(ref again, maxRows);
+        reader.Skip();
+        return batch;
+    }
+
+    /// <summary>
+    /// Reads rows that all name the same columns in the same order as the first; null (the reader left where it was) as
+    /// soon as one does not.
+    /// </summary>
+    private static PredictionBatch? ReadUniform(ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
+    {
+        var saved = reader;
+        var known = model?.LastColumns;
+        var names = new List<string>();
+        var utf8 = new List<byte[]>();
+        var reused = known is not null;
+        var cells = new CellBuffer();
+        try
+        {
+            var rows = 0;
+            var columns = -1;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (rows == maxRows)
+                {
+                    throw TooManyRows(ref reader, maxRows);
+                }
+
+                RequireObject(ref reader, rows);
+                var column = 0;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (columns < 0)
+                    {
+                        // The first row: its names, reused from the model's last request when they are the same.
+                        if (reused && column < known!.Utf8.Length && reader.ValueTextEquals(known.Utf8[column]))
+                        {
+                            names.Add(known.Names[column]);
+                            utf8.Add(known.Utf8[column]);
+                        }
+                        else
+                        {
+                            reused = false;
+                            var name = reader.GetString()!;
+                            names.Add(name);
+                            utf8.Add(System.Text.Encoding.UTF8.GetBytes(name));
+                        }
+                    }
+                    else if (column >= columns || !reader.ValueTextEquals(utf8[column]))
+                    {
+                        reader = saved;
+                        return null;
+                    }
+
+                    reader.Read();
+                    cells.Add(Value(ref reader, rows, names[column]));
+                    column++;
+                }
+
+                if (columns < 0)
+                {
+                    columns = column;
+                    reused &= known is not null && columns == known.Names.Length;
+                }
+                else if (column != columns)
+                {
+                    reader = saved;
+                    return null;
+                }
+
+                rows++;
+            }
+
+            if (rows == 0)
+            {
+                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+            }
+
+            ImmutableArray<string> columnNames;
+            if (reused)
+            {
+                columnNames = known!.Names;
+            }
+            else
+            {
+                columnNames = [.. names];
+                if (model is not null)
+                {
+                    model.LastColumns = new ColumnNames(columnNames);
+                }
+            }
+
+            return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
+        }
+        finally
+        {
+            cells.Dispose();
+        }
+    }
+
+    /// <summary>Reads rows that may name different columns: the union of their columns, and the cells each row lacks.</summary>
+    private static PredictionBatch ReadGeneral(ref Utf8JsonReader reader, int maxRows)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var rows = new List<List<(int Column, FeatureValue Value)>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (rows.Count == maxRows)
+            {
+                throw TooManyRows(ref reader, maxRows);
+            }
+
+            RequireObject(ref reader, rows.Count);
+            var row = new List<(int, FeatureValue)>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                if (!index.TryGetValue(name, out var column))
+                {
+                    column = names.Count;
+                    index[name] = column;
+                    names.Add(name);
+                }
+
+                reader.Read();
+                row.Add((column, Value(ref reader, rows.Count, name)));
+            }
+
+            rows.Add(row);
+        }
+
+        var width = names.Count;
+        var cells = new FeatureValue[rows.Count * width];
+        var present = new bool[rows.Count * width];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            // A name given twice in one row: the last value counts, as in a dictionary.
+            foreach (var (column, value) in rows[r])
+            {
+                cells[(r * width) + column] = value;
+                present[(r * width) + column] = true;
+            }
+        }
+
+        var absent = ImmutableArray.CreateBuilder<int>();
+        for (var i = 0; i < present.Length; i++)
+        {
+            if (!present[i])
+            {
+                absent.Add(i);
+            }
+        }
+
+        return new PredictionBatch([.. names], rows.Count, ImmutableArray.Create(cells), absent.ToImmutable());
+    }
+
+    private static void RequireObject(ref Utf8JsonReader reader, int row)
+    {
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            return;
+        }
+
+        throw reader.TokenType == JsonTokenType.Null
+            ? new InvalidPredictionInputException($"rows[{row}] is null: each row must be an object of column name to value.")
+            : new InvalidPredictionInputException($"rows[{row}] is a JSON {Kind(reader.TokenType)}: each row must be an object of column name to value.");
+    }
+
+    private static FeatureValue Value(ref Utf8JsonReader reader, int row, string column) => reader.TokenType switch
+    {
+        JsonTokenType.Number => Number(ref reader, out var number)
+            ? FeatureValue.FromNumber(number)
+            : throw new InvalidPredictionInputException($"rows[{row}]: column '{column}' holds a number out of range."),
+        JsonTokenType.String => FeatureValue.FromString(reader.GetString()),
+        JsonTokenType.True => FeatureValue.FromBoolean(true),
+        JsonTokenType.False => FeatureValue.FromBoolean(false),
+        JsonTokenType.Null => FeatureValue.Missing,
+        _ => throw new InvalidPredictionInputException(
+            $"rows[{row}]: column '{column}' holds a JSON {Kind(reader.TokenType)}; send a number, a string, a boolean or null."),
+    };
+
+    /// <summary>
+    /// The number the reader is on (which the reader has already checked against JSON's grammar), parsed by fast_float:
+    /// correctly rounded like <see cref="Utf8JsonReader.TryGetDouble"/>, several times faster. False when it is not finite.
+    /// </summary>
+    private static bool Number(ref Utf8JsonReader reader, out double number)
+    {
+        if (!reader.HasValueSequence
+            && csFastFloat.FastDoubleParser.TryParseDouble(reader.ValueSpan, out var consumed, out number)
+            && consumed == reader.ValueSpan.Length)
+        {
+            return double.IsFinite(number);
+        }
+
+        return reader.TryGetDouble(out number) && double.IsFinite(number);
+    }
+
+    private static PayloadTooLargeException TooManyRows(ref Utf8JsonReader reader, int maxRows)
+    {
+        var rows = maxRows;
+        do
+        {
+            reader.Skip();
+            rows++;
+        }
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray);
+
+        return new PayloadTooLargeException(
+            $"A request may hold at most {maxRows} rows (got {rows}); split it or raise OrleansMl__MaxPredictionRows.");
+    }
+
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Cells as they are read, in a pooled array; copied once into the batch at the end.</summary>
+    private struct CellBuffer : IDisposable
+    {
+        private FeatureValue[]? _cells;
+        private int _count;
+
+        public void Add(FeatureValue value)
+        {
+            if (_cells is null || _count == _cells.Length)
+            {
+                var grown = ArrayPool<FeatureValue>.Shared.Rent(Math.Max(64, _count * 2));
+                if (_cells is not null)
+                {
+                    _cells.AsSpan(0, _count).CopyTo(grown);
+                    ArrayPool<FeatureValue>.Shared.Return(_cells, clearArray: true);
+                }
+
+                _cells = grown;
+            }
+
+            _cells[_count++] = value;
+        }
+
+        public readonly ImmutableArray<FeatureValue> ToImmutable() =>
+            _cells is null ? [] : ImmutableArray.Create(_cells.AsSpan(0, _count));
+
+        public void Dispose()
+        {
+            if (_cells is not null)
+            {
+                ArrayPool<FeatureValue>.Shared.Return(_cells, clearArray: true);
+                _cells = null;
+            }
+        }
+    }
+}

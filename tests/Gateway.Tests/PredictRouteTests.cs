@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansMl.Gateway.Extensions;
+using OrleansMl.Gateway.Tests.Mcp;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>
+/// The REST and MCP predict routes read rows straight into a batch and write the answer from its arrays: what they
+/// answer, and every error, must be what the per-row contract (<see cref="IPredictorGrain.PredictAsync"/>) answers.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class PredictRouteTests(GatewayFactory factory)
+{
+    private static readonly string ChurnCsv = File.ReadAllText(Path.Combine(RestApiTests.RepositoryRoot(), "samples", "churn.csv"));
+
+    private static readonly int[] ArrayValue = [1];
+
+    private readonly HttpClient _http = factory.CreateClient();
+
+    [Fact]
+    public async Task RestAndMcp_AnswerExactlyWhatThePerRowContractAnswers()
+    {
+        var model = await TrainChurnAsync();
+        var rows = ChurnRows().Take(30).ToList();
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+
+        var rest = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows })).ReadJsonAsync();
+        var expected = await grains.GetGrain<IPredictorGrain>(model).PredictAsync(new PredictionRequest(
+            [.. rows.Select(r => r.ToImmutableDictionary(p => p.Key, p => p.Value is string s ? FeatureValue.FromString(s) : FeatureValue.FromNumber(Convert.ToDouble(p.Value, System.Globalization.CultureInfo.InvariantCulture))))]));
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        GatewayExtensions.ConfigureJson(json);
+        await using var mcp = await factory.ConnectMcpAsync();
+        var tool = await mcp.CallOkAsync("predict", new { model, rows });
+
+        Assert.Equal(Normalized(JsonSerializer.SerializeToNode(expected, json)!).ToJsonString(), Normalized(rest).ToJsonString());
+        Assert.Equal(Normalized(rest)["predictions"]!.ToJsonString(), Normalized(tool)["predictions"]!.ToJsonString().Replace(",\"value\":null", "", StringComparison.Ordinal));
+        Assert.Equal(30, rest["predictions"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task BadRequests_AreProblemDetailsNamingTheRowAndColumn()
+    {
+        var model = await TrainChurnAsync();
+        var row = ChurnRows().First();
+        var lacking = new Dictionary<string, object>(row);
+        lacking.Remove("contract");
+        var extra = new Dictionary<string, object>(row) { ["shoe_size"] = 43 };
+        var wrong = new Dictionary<string, object>(row) { ["tenure_months"] = "long" };
+
+        await AssertProblemAsync(await Post(model, new { rows = new[] { row, lacking } }), HttpStatusCode.BadRequest, "rows[1]: Invalid prediction row: missing column 'contract'");
+        await AssertProblemAsync(await Post(model, new { rows = new[] { extra } }), HttpStatusCode.BadRequest, "unknown column 'shoe_size'");
+        await AssertProblemAsync(await Post(model, new { rows = new[] { row, row, wrong } }), HttpStatusCode.BadRequest, "rows[2]: Invalid prediction row: column 'tenure_months' expects a number but got 'long'");
+        await AssertProblemAsync(await Post(model, new { rows = new object[] { row, new { tenure_months = ArrayValue } } }), HttpStatusCode.BadRequest, "rows[1]: column 'tenure_months' holds a JSON array");
+        await AssertProblemAsync(await Post(model, new { rows = Array.Empty<object>() }), HttpStatusCode.BadRequest, "at least one row");
+        await AssertProblemAsync(await Post(model, new { rows = Enumerable.Repeat(new { a = 1 }, 10_001) }), HttpStatusCode.RequestEntityTooLarge, "at most 10000 rows (got 10001)");
+        await AssertProblemAsync(await Post("nobody-trained-this", new { rows = new[] { row } }), HttpStatusCode.NotFound, "nobody-trained-this");
+        await AssertProblemAsync(await Post("bad name", new { rows = new[] { row } }), HttpStatusCode.BadRequest, "Invalid model name");
+        await AssertProblemAsync(
+            await _http.PostAsync($"/api/models/{model}/predict", new StringContent("{\"rows\":[{\"a\":1,}]}", MediaTypeHeaderValue.Parse("application/json"))),
+            HttpStatusCode.BadRequest, "JSON");
+        var text = await _http.PostAsync($"/api/models/{model}/predict", new StringContent("rows", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> Post(string model, object body) => _http.PostJsonAsync($"/api/models/{model}/predict", body);
+
+    private async Task<string> TrainChurnAsync()
+    {
+        var model = $"churn-{Guid.NewGuid():N}"[..14];
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", ChurnCsv)).StatusCode);
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "churned", algorithm = "lightgbm" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        return model;
+    }
+
+    /// <summary>The sample's rows as JSON would carry them: numbers as numbers, the rest as strings, without id and label.</summary>
+    private static IEnumerable<Dictionary<string, object>> ChurnRows()
+    {
+        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = line.Split(',');
+            var row = new Dictionary<string, object>();
+            for (var c = 0; c < header.Length; c++)
+            {
+                if (header[c] is not ("customer_id" or "churned"))
+                {
+                    row[header[c]] = double.TryParse(cells[c], System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : cells[c];
+                }
+            }
+
+            yield return row;
+        }
+    }
+
+    /// <summary>The answer with each row's probabilities in class-name order (the per-row form keeps no order).</summary>
+    private static JsonNode Normalized(JsonNode answer)
+    {
+        var copy = answer.DeepClone();
+        foreach (var prediction in copy["predictions"]!.AsArray())
+        {
+            if (prediction!["probabilities"] is JsonObject probabilities)
+            {
+                var sorted = new JsonObject();
+                foreach (var (name, value) in probabilities.OrderBy(p => p.Key, StringComparer.Ordinal).ToList())
+                {
+                    sorted[name] = value!.DeepClone();
+                }
+
+                prediction["probabilities"] = sorted;
+            }
+        }
+
+        return copy;
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(expected, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}

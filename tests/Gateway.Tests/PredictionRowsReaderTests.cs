@@ -1,0 +1,121 @@
+using System.Text;
+using System.Text.Json;
+using OrleansMl.Gateway.Api;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>The predict body read straight into a batch: same answers and errors as the dictionary form it replaced.</summary>
+public sealed class PredictionRowsReaderTests
+{
+    [Fact]
+    public void UniformRows_ShareOneColumnList_WithEveryValueKind()
+    {
+        var batch = Read("""{"rows":[{"a":1.5,"b":"x","c":true,"d":null},{"a":-2e3,"b":"","c":false,"d":7}],"version":3,"alias":"staging"}""");
+
+        Assert.Equal<string>(["a", "b", "c", "d"], batch.Columns);
+        Assert.Equal(2, batch.Rows);
+        Assert.Empty(batch.Absent);
+        Assert.Equal<FeatureValue>(
+            [FeatureValue.FromNumber(1.5), "x", true, FeatureValue.Missing, FeatureValue.FromNumber(-2000), "", false, FeatureValue.FromNumber(7)],
+            batch.Cells);
+        Assert.Equal((3, "staging"), (batch.Version, batch.Alias));
+    }
+
+    [Fact]
+    public void RowsThatDiffer_GetTheUnionOfColumns_AndTheCellsEachLacks()
+    {
+        var batch = Read("""{"rows":[{"a":1,"b":2},{"b":3,"a":4},{"a":5},{"a":6,"a":7,"c":"z"}]}""");
+
+        Assert.Equal<string>(["a", "b", "c"], batch.Columns);
+        Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 4.0, ["b"] = 3.0 }, batch.Row(1));
+        Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 5.0 }, batch.Row(2));
+        Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 7.0, ["c"] = "z" }, batch.Row(3));
+        Assert.False(batch.Has(0, 2));
+        Assert.True(batch.Has(3, 2));
+    }
+
+    [Fact]
+    public void ColumnNames_OfTheModelsLastRequest_AreReused()
+    {
+        var model = new Predictors.Entry(null!);
+
+        var first = PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2}]}"""u8, model, 100);
+        var second = PredictionRowsReader.ReadBody("""{"rows":[{"x1":3,"x2":4},{"x1":5,"x2":6}]}"""u8, model, 100);
+        var other = PredictionRowsReader.ReadBody("""{"rows":[{"x1":3,"x3":4}]}"""u8, model, 100);
+
+        Assert.Same(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(first.Columns), System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(second.Columns));
+        Assert.Equal<string>(["x1", "x3"], other.Columns);
+        Assert.Equal<string>(["x1", "x3"], model.LastColumns!.Names);
+    }
+
+    [Fact]
+    public void PropertyNames_MatchInAnyCase_AndOthersAreIgnored_AsInTheRestOfTheApi()
+    {
+        var batch = Read("""{"Rows":[{"a":1}],"VERSION":"2","comment":{"any":[1,2]},"Alias":null}""");
+
+        Assert.Equal(1, batch.Rows);
+        Assert.Equal(2, batch.Version);
+        Assert.Null(batch.Alias);
+    }
+
+    [Fact]
+    public void EscapedNames_AreTheirText()
+    {
+        var batch = Read("""{"r\u006fws":[{"caf\u00e9":1},{"café":2}]}""");
+
+        Assert.Equal<string>(["café"], batch.Columns);
+        Assert.Equal(2, batch.Rows);
+    }
+
+    [Theory]
+    [InlineData("""{"rows":[]}""", "at least one row")]
+    [InlineData("""{"version":1}""", "rows is required")]
+    [InlineData("""{"rows":null}""", "rows is required")]
+    [InlineData("""{"rows":{"a":1}}""", "rows must be an array")]
+    [InlineData("""{"rows":[{"a":1},null]}""", "rows[1] is null")]
+    [InlineData("""{"rows":[{"a":1},[1]]}""", "rows[1] is a JSON array")]
+    [InlineData("""{"rows":[{"a":{"b":1}}]}""", "rows[0]: column 'a' holds a JSON object")]
+    [InlineData("""{"rows":[{"a":1},{"a":[1]}]}""", "rows[1]: column 'a' holds a JSON array")]
+    [InlineData("""{"rows":[{"a":1e999}]}""", "rows[0]: column 'a' holds a number out of range")]
+    [InlineData("""{"rows":[{"a":1}],"version":1.5}""", "version must be a whole number")]
+    [InlineData("""{"rows":[{"a":1}],"alias":7}""", "alias must be a string")]
+    [InlineData("""[{"a":1}]""", "must be a JSON object")]
+    [InlineData("", "body is empty")]
+    public void BadBodies_AreClearErrors(string json, string expected)
+    {
+        var error = Assert.Throws<InvalidPredictionInputException>(() => Read(json));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedJson_IsAJsonError()
+    {
+        Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1,}]}"""));
+        Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1}"""));
+    }
+
+    [Fact]
+    public void RowsAboveTheLimit_AreRefusedAsTooLarge_WithTheirCount()
+    {
+        var json = "{\"rows\":[" + string.Join(",", Enumerable.Repeat("{\"a\":1}", 12)) + "]}";
+
+        var error = Assert.Throws<PayloadTooLargeException>(() => PredictionRowsReader.ReadBody(Encoding.UTF8.GetBytes(json), null, 10));
+
+        Assert.Contains("at most 10 rows (got 12)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void McpRows_AreReadFromTheArgumentsJson()
+    {
+        using var document = JsonDocument.Parse("""{"rows":[{"a":1,"b":"x"},{"b":"y"}]}""");
+
+        var batch = PredictionRowsReader.ReadRows(document.RootElement.GetProperty("rows"), null, 100, 2, "production");
+
+        Assert.Equal<string>(["a", "b"], batch.Columns);
+        Assert.False(batch.Has(1, 0));
+        Assert.Equal((2, "production"), (batch.Version, batch.Alias));
+    }
+
+    private static PredictionBatch Read(string json) => PredictionRowsReader.ReadBody(Encoding.UTF8.GetBytes(json), null, 10_000);
+}
