@@ -213,7 +213,10 @@ def measure_serving(gateway, work, processes, args):
     wait_for_version(gateway, "serve", queued["version"])
 
     seed = start_seed(work, processes)
+    seed_pid = processes[-1].pid
     noop = start_noop(work, processes)
+    noop_pid = processes[-1].pid
+    gateway_pid = next(p.pid for p in processes if p.bench_name == "orleansml")
     records = test.to_dict(orient="records")
     batch_rows = [records[i % len(records)] for i in range(1000)]
     bodies = {
@@ -222,46 +225,66 @@ def measure_serving(gateway, work, processes, args):
         "columns": write_json(work, "columns.json", {"inputs": [
             {"name": c, "shape": [len(batch_rows)], "datatype": "FP32", "data": [r[c] for r in batch_rows]}
             for c in test.columns]}),
+        "mcp": write_json(work, "mcp.json", {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "predict", "arguments": {"model": "serve", "rows": records[:1]}}}),
     }
     systems = [
-        ("seed: FastAPI + uvicorn + pandas + scikit-learn RF", f"{seed}/api/models/serve/predict"),
-        ("no-op ASP.NET Core minimal API", f"{noop}/api/models/serve/predict"),
-        ("OrleansMl REST POST /api/models/{name}/predict", f"{gateway}/api/models/serve/predict"),
+        ("seed: FastAPI + uvicorn + pandas + scikit-learn RF", f"{seed}/api/models/serve/predict", seed_pid),
+        ("no-op ASP.NET Core minimal API", f"{noop}/api/models/serve/predict", noop_pid),
+        ("OrleansMl REST POST /api/models/{name}/predict", f"{gateway}/api/models/serve/predict", gateway_pid),
     ]
     serving, batch = [], []
-    for system, url in systems:
+    for system, url, pid in systems:
         check_post(url, bodies["single"])
-        serving.append({"system": system, **wrk(url, bodies["single"], args.connections, args)})
-    for system, url in systems:
+        serving.append({"system": system, **wrk(url, bodies["single"], args.connections, args, pid=pid)})
+    # MCP: a stateless tools/call of predict, the JSON-RPC request an assistant's client sends.
+    mcp = f"{gateway}/mcp"
+    mcp_headers = {"Accept": "application/json, text/event-stream"}
+    check_post(mcp, bodies["mcp"], mcp_headers)
+    serving.append({"system": "OrleansMl MCP tools/call predict", **wrk(mcp, bodies["mcp"], args.connections, args, mcp_headers, pid=gateway_pid)})
+    for system, url, pid in systems:
         check_post(url, bodies["batch"])
-        result = wrk(url, bodies["batch"], 1, args)
+        result = wrk(url, bodies["batch"], 1, args, pid=pid)
         batch.append({"system": system, **result, "rows_per_s": result["rps"] * 1000})
     oip = f"{gateway}/v2/models/serve/infer"
     check_post(oip, bodies["columns"])
-    result = wrk(oip, bodies["columns"], 1, args)
+    result = wrk(oip, bodies["columns"], 1, args, pid=gateway_pid)
     batch.append({"system": "OrleansMl Open Inference Protocol /v2/models/{name}/infer (columns)", **result,
                   "rows_per_s": result["rps"] * 1000})
     return serving, batch
 
 
-def wrk(url, body, connections, args):
-    env = dict(os.environ, WRK_BODY=body)
+def wrk(url, body, connections, args, headers=None, pid=None):
+    """wrk against url; with pid, also the CPU time (user + system) that process spent per request while measured."""
+    env = dict(os.environ, WRK_BODY=body, WRK_HEADERS="\n".join(f"{k}: {v}" for k, v in (headers or {}).items()))
     command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "--latency", "-s", os.path.join(BENCH, "post.lua")]
     if args.warmup > 0:
-        subprocess.run([*command, "-d", f"{args.warmup}s", url], env=env, capture_output=True, check=False)
-    output = subprocess.run([*command, "-d", f"{args.duration}s", url], env=env, capture_output=True, text=True, check=False)
+        subprocess.run([*command, "-d", f"{args.warmup:g}s", url], env=env, capture_output=True, check=False)
+    cpu_before = cpu_seconds(pid) if pid else None
+    output = subprocess.run([*command, "-d", f"{args.duration:g}s", url], env=env, capture_output=True, text=True, check=False)
+    cpu_spent = cpu_seconds(pid) - cpu_before if pid else None
     if output.returncode != 0:
-        raise BenchError(f"wrk failed on {url}: {output.stderr.strip()}")
+        raise BenchError(f"wrk failed on {url}: {output.stdout.strip()} {output.stderr.strip()}")
     text = output.stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "rps": rps,
+        "cpu_us": cpu_spent / requests * 1e6 if cpu_spent is not None and requests else float("nan"),
         "p50": latency(text, "50%"),
         "p99": latency(text, "99%"),
         "errors": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
     }
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def latency(text, percentile):
@@ -270,12 +293,17 @@ def latency(text, percentile):
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def check_post(url, body_file):
+def check_post(url, body_file, headers=None):
     request = urllib.request.Request(url, data=open(body_file, "rb").read(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            json.loads(response.read())
+            payload = response.read().decode()
+            # An MCP answer may come as one server-sent event: its data line is the JSON-RPC message.
+            data = next((line[5:] for line in payload.splitlines() if line.startswith("data:")), payload)
+            answer = json.loads(data)
+            if isinstance(answer, dict) and (answer.get("error") or (answer.get("result") or {}).get("isError")):
+                raise BenchError(f"POST {url} answered an error: {data[:500]}")
     except urllib.error.HTTPError as error:
         raise BenchError(f"POST {url} answered {error.code}: {error.read().decode(errors='replace')[:500]}")
 
@@ -436,19 +464,21 @@ class Report:
             return
         print(f"\nSingle-row predict, breast cancer (30 numeric features), {self.args.connections} connections, "
               f"{self.args.duration:g} s after {self.args.warmup:g} s warm-up (wrk)")
-        print(f"  {'system':<58} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        print(f"  {'system':<58} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}")
         for row in self.serving:
-            print(f"  {row['system']:<58} {row['rps']:>10,.0f} {row['p50']:>8.3f} {row['p99']:>8.3f} {row['errors']:>7}")
+            print(f"  {row['system']:<58} {row['rps']:>10,.0f} {row['p50']:>8.3f} {row['p99']:>8.3f} {row['cpu_us']:>11.1f} {row['errors']:>7}")
             if row["errors"] or row["socket_errors"]:
                 self.problems.append(f"{row['system']}: {row['errors']} non-2xx responses {row['socket_errors']}")
-        seed, noop, orleans = self.serving
+        seed, noop, orleans, mcp = self.serving
         print(f"  OrleansMl / no-op: {orleans['rps'] / noop['rps']:.2f}x throughput (budget >= 0.5), "
               f"p99 {orleans['p99'] / noop['p99']:.2f}x (budget <= 2, and under 5 ms); "
               f"OrleansMl / seed: {orleans['rps'] / seed['rps']:.0f}x throughput (budget >= 50)")
+        print(f"  MCP / REST: {mcp['rps'] / orleans['rps']:.2f}x throughput, p50 {mcp['p50'] / orleans['p50']:.2f}x "
+              f"(budget: within 2x of REST)")
         print(f"\n1,000 rows in one request, 1 connection")
-        print(f"  {'system':<70} {'rows/s':>12} {'p50 ms':>8} {'p99 ms':>8}")
+        print(f"  {'system':<70} {'rows/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}")
         for row in self.batch:
-            print(f"  {row['system']:<70} {row['rows_per_s']:>12,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}")
+            print(f"  {row['system']:<70} {row['rows_per_s']:>12,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['cpu_us'] / 1000:>11.2f}")
             if row["errors"] or row["socket_errors"]:
                 self.problems.append(f"{row['system']} (batch): {row['errors']} non-2xx responses {row['socket_errors']}")
         rest = self.batch[2]
