@@ -37,10 +37,10 @@ public static class InferenceProtocolApi
             .WithSummary("Whether a version serves predictions");
         v2.MapPost("/models/{name}/infer", InferAsync)
             .WithSummary("Inference with one input tensor per column (Open Inference Protocol)")
-            .AddEndpointFilter<FailoverFilter>();
+            .Produces<InferResponse>();
         v2.MapPost("/models/{name}/versions/{version}/infer", InferAsync)
             .WithSummary("Inference with one version")
-            .AddEndpointFilter<FailoverFilter>();
+            .Produces<InferResponse>();
         return app;
     }
 
@@ -87,180 +87,46 @@ public static class InferenceProtocolApi
         }
     }
 
-    internal static async Task<IResult> InferAsync(string name, string? version, InferBody body, Predictors predictors)
+    internal static async Task<IResult> InferAsync(string name, string? version, HttpContext http, Predictors predictors, FailoverPolicy failover)
     {
         try
         {
             Names.Validate(name, "model");
             var number = ParseVersion(version);
-            var request = body.Request ?? throw new InvalidPredictionInputException(body.Error ?? "The request body is empty: send {\"inputs\": [...]}.");
-            var result = await predictors.Get(name).Grain.PredictBatchAsync(ToBatch(request) with { Version = number });
-            var outputs = ToOutputs(result);
+            InferenceJson.Request request;
+            using (var body = await RequestBody.ReadAsync(http))
+            {
+                request = InferenceJson.Read(body.Span);
+            }
+
+            var result = await failover.RunAsync(
+                static call => call.Grain.PredictBatchAsync(call.Batch),
+                (predictors.Get(name).Grain, Batch: request.Batch with { Version = number }, Model: name),
+                static call => $"POST /v2/models/{call.Model}/infer",
+                http.RequestAborted);
+            var outputs = InferenceJson.OutputNames(result);
             if (request.Outputs is { Count: > 0 } wanted)
             {
-                var unknown = wanted.Select(o => o.Name).Where(n => outputs.All(o => o.Name != n)).ToList();
+                var unknown = wanted.Where(n => !outputs.Contains(n)).ToList();
                 if (unknown.Count > 0)
                 {
                     throw new InvalidPredictionInputException(
-                        $"Unknown output{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(n => $"'{n}'"))}; this model's outputs are {string.Join(", ", outputs.Select(o => o.Name))}.");
+                        $"Unknown output{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(n => $"'{n}'"))}; this model's outputs are {string.Join(", ", outputs)}.");
                 }
 
-                outputs = [.. outputs.Where(o => wanted.Any(w => w.Name == o.Name))];
+                outputs = wanted;
             }
 
-            return TypedResults.Ok(new InferResponse(name, result.Version.ToString(CultureInfo.InvariantCulture), request.Id, outputs));
+            return new InferResult(result, request.Id, outputs);
         }
         catch (OrleansMlException error)
         {
             return Error(error);
         }
-    }
-
-    /// <summary>Columns (one tensor each, all of the same length) as the batch the grain contract takes.</summary>
-    internal static PredictionBatch ToBatch(InferRequest request)
-    {
-        if (request.Inputs is not { Count: > 0 } inputs)
+        catch (JsonException error)
         {
-            throw new InvalidPredictionInputException("inputs is required: send one tensor per column, e.g. {\"name\": \"age\", \"shape\": [2], \"datatype\": \"FP32\", \"data\": [31, 45]}.");
+            return TypedResults.Json(new ErrorResponse($"Malformed JSON body: {error.Message}"), statusCode: StatusCodes.Status400BadRequest);
         }
-
-        var names = new string[inputs.Count];
-        var columns = new FeatureValue[inputs.Count][];
-        for (var c = 0; c < inputs.Count; c++)
-        {
-            var input = inputs[c];
-            names[c] = string.IsNullOrEmpty(input.Name)
-                ? throw new InvalidPredictionInputException($"inputs[{c}] has no name: name each tensor after the column it holds.")
-                : input.Name;
-            if (names.Take(c).Contains(input.Name, StringComparer.Ordinal))
-            {
-                throw new InvalidPredictionInputException($"Input '{input.Name}' is sent twice: send one tensor per column.");
-            }
-
-            columns[c] = Column(input);
-            if (columns[c].Length != columns[0].Length)
-            {
-                throw new InvalidPredictionInputException(
-                    $"Input '{input.Name}' holds {columns[c].Length} values but '{names[0]}' holds {columns[0].Length}: every column tensor needs one value per row.");
-            }
-        }
-
-        var count = columns[0].Length;
-        if (count == 0)
-        {
-            throw new InvalidPredictionInputException("The input tensors hold no rows: send at least one value per column.");
-        }
-
-        // Columns in, rows of cells out: the batch holds row after row.
-        var cells = new FeatureValue[count * names.Length];
-        for (var c = 0; c < names.Length; c++)
-        {
-            var column = columns[c];
-            for (var r = 0; r < count; r++)
-            {
-                cells[(r * names.Length) + c] = column[r];
-            }
-        }
-
-        return new PredictionBatch([.. names], count, ImmutableArray.Create(cells), []);
-    }
-
-    /// <summary>One tensor's values: shape [n] or [n, 1], data flat or nested, of the declared datatype.</summary>
-    private static FeatureValue[] Column(InferInput input)
-    {
-        var name = input.Name;
-        var datatype = input.Datatype?.ToUpperInvariant();
-        var kind = datatype switch
-        {
-            "BOOL" => FeatureValueKind.Boolean,
-            "BYTES" => FeatureValueKind.String,
-            "FP16" or "FP32" or "FP64" or "INT8" or "INT16" or "INT32" or "INT64" or "UINT8" or "UINT16" or "UINT32" or "UINT64" => FeatureValueKind.Number,
-            null or "" => throw new InvalidPredictionInputException($"Input '{name}' has no datatype: use FP32, FP64, INT64, BOOL or BYTES."),
-            _ => throw new InvalidPredictionInputException($"Input '{name}' has datatype '{input.Datatype}', which is not one of FP16, FP32, FP64, INT8-64, UINT8-64, BOOL, BYTES."),
-        };
-        if (input.Shape is not { Length: 1 or 2 } shape || shape.Any(d => d < 0) || (shape.Length == 2 && shape[1] != 1))
-        {
-            throw new InvalidPredictionInputException(
-                $"Input '{name}' has shape [{string.Join(", ", input.Shape ?? [])}]: a column tensor has shape [rows] or [rows, 1].");
-        }
-
-        var values = new List<FeatureValue>((int)Math.Min(shape[0], 1 << 16));
-        if (input.Data.ValueKind is not JsonValueKind.Array)
-        {
-            throw new InvalidPredictionInputException($"Input '{name}' has no data array.");
-        }
-
-        Flatten(input.Data, values, name!, kind, datatype!);
-        if (values.Count != shape[0])
-        {
-            throw new InvalidPredictionInputException($"Input '{name}' declares shape [{string.Join(", ", shape)}] but holds {values.Count} values.");
-        }
-
-        return [.. values];
-    }
-
-    private static void Flatten(JsonElement data, List<FeatureValue> values, string name, FeatureValueKind kind, string datatype)
-    {
-        foreach (var element in data.EnumerateArray())
-        {
-            if (element.ValueKind == JsonValueKind.Array)
-            {
-                Flatten(element, values, name, kind, datatype);
-                continue;
-            }
-
-            values.Add((kind, element.ValueKind) switch
-            {
-                (_, JsonValueKind.Null) => FeatureValue.Missing,
-                (FeatureValueKind.Number, JsonValueKind.Number) => FeatureValue.FromNumber(element.GetDouble()),
-                (FeatureValueKind.Boolean, JsonValueKind.True) => FeatureValue.FromBoolean(true),
-                (FeatureValueKind.Boolean, JsonValueKind.False) => FeatureValue.FromBoolean(false),
-                (FeatureValueKind.String, JsonValueKind.String) => FeatureValue.FromString(element.GetString()),
-                _ => throw new InvalidPredictionInputException(
-                    $"Input '{name}' ({datatype}) holds a JSON {element.ValueKind.ToString().ToLowerInvariant()} at index {values.Count}; "
-                    + $"{datatype} data are {(kind == FeatureValueKind.Number ? "numbers" : kind == FeatureValueKind.Boolean ? "true or false" : "strings")}."),
-            });
-        }
-    }
-
-    /// <summary>The output tensors: label, probabilities [rows, classes] and score for classifiers, value for regression.</summary>
-    internal static List<OutputTensor> ToOutputs(BatchPrediction result)
-    {
-        var count = result.Count;
-        if (result.Task == ModelTask.Regression)
-        {
-            return [new OutputTensor("value", "FP64", [count], result.Scores.ToArray())];
-        }
-
-        // Class probabilities in ordinal order of the class names, which the tensor's "classes" parameter lists.
-        var order = Enumerable.Range(0, result.Classes.Length).OrderBy(k => result.Classes[k], StringComparer.Ordinal).ToArray();
-        var classes = order.Select(k => result.Classes[k]).ToArray();
-        var probabilities = new double[count * classes.Length];
-        for (var r = 0; r < count; r++)
-        {
-            for (var k = 0; k < order.Length; k++)
-            {
-                probabilities[(r * classes.Length) + k] = result.Probabilities[(r * classes.Length) + order[k]];
-            }
-        }
-
-        var labels = result.Labels;
-        var values = result.ClassValues;
-        OutputTensor label = (values.IsDefaultOrEmpty ? FeatureValueKind.String : values[0].Kind) switch
-        {
-            FeatureValueKind.Number => new("label", "FP64", [count], labels.Select(l => values[l].Number).ToArray()),
-            FeatureValueKind.Boolean => new("label", "BOOL", [count], labels.Select(l => values[l].Number == 1).ToArray()),
-            _ => new("label", "BYTES", [count], labels.Select(l => values[l].Text ?? string.Empty).ToArray()),
-        };
-        return
-        [
-            label,
-            new OutputTensor("probabilities", "FP64", [count, classes.Length], probabilities)
-            {
-                Parameters = new Dictionary<string, object> { ["classes"] = JsonSerializer.Serialize(classes, Json) },
-            },
-            new OutputTensor("score", "FP64", [count], result.Scores.ToArray()),
-        ];
     }
 
     private static MetadataTensor[] Inputs(ModelSignature signature) =>
@@ -339,7 +205,7 @@ public sealed record MetadataTensor(
     public Dictionary<string, object>? Parameters { get; init; }
 }
 
-/// <summary>An inference request: one tensor per column, optionally the outputs wanted.</summary>
+/// <summary>An inference request: one tensor per column, optionally the outputs wanted (the documented shape of the body).</summary>
 public sealed record InferRequest(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("inputs")] List<InferInput>? Inputs,
@@ -355,7 +221,7 @@ public sealed record InferInput(
 /// <summary>An output the client wants.</summary>
 public sealed record RequestedOutput([property: JsonPropertyName("name")] string Name);
 
-/// <summary>An inference response.</summary>
+/// <summary>An inference response (the documented shape; written by <see cref="InferenceJson"/>).</summary>
 public sealed record InferResponse(
     [property: JsonPropertyName("model_name")] string ModelName,
     [property: JsonPropertyName("model_version")] string ModelVersion,
@@ -373,29 +239,18 @@ public sealed record OutputTensor(
     public Dictionary<string, object>? Parameters { get; init; }
 }
 
-/// <summary>
-/// The infer body, read by the endpoint itself so that malformed JSON gets the protocol's error shape rather than the
-/// REST API's problem details.
-/// </summary>
-public sealed class InferBody
+/// <summary>An infer answer written as JSON from the answer's arrays, with its length known before it is sent.</summary>
+public sealed class InferResult(BatchPrediction result, string? id, IReadOnlyList<string> outputs) : IResult
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
-
-    public InferRequest? Request { get; private init; }
-
-    public string? Error { get; private init; }
-
-    public static async ValueTask<InferBody> BindAsync(HttpContext context)
+    public async Task ExecuteAsync(HttpContext httpContext)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        try
-        {
-            var request = await JsonSerializer.DeserializeAsync<InferRequest>(context.Request.Body, Options, context.RequestAborted);
-            return new InferBody { Request = request };
-        }
-        catch (JsonException error)
-        {
-            return new InferBody { Error = $"Malformed JSON body: {error.Message}" };
-        }
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var output = new System.Buffers.ArrayBufferWriter<byte>(256 + (result.Count * 64));
+        InferenceJson.Write(output, result, id, outputs);
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = output.WrittenCount;
+        await response.Body.WriteAsync(output.WrittenMemory, httpContext.RequestAborted);
     }
 }

@@ -84,7 +84,7 @@ public static class PredictionRowsReader
     private static InvalidPredictionInputException NoRows() =>
         new("rows is required: send at least one row, an object of column name to value.");
 
-    private static bool Named(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    internal static bool Named(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
         if (reader.ValueTextEquals(name))
         {
@@ -319,7 +319,7 @@ public static class PredictionRowsReader
     /// The number the reader is on (which the reader has already checked against JSON's grammar), parsed by fast_float:
     /// correctly rounded like <see cref="Utf8JsonReader.TryGetDouble"/>, several times faster. False when it is not finite.
     /// </summary>
-    private static bool Number(ref Utf8JsonReader reader, out double number)
+    internal static bool Number(ref Utf8JsonReader reader, out double number)
     {
         if (!reader.HasValueSequence
             && csFastFloat.FastDoubleParser.TryParseDouble(reader.ValueSpan, out var consumed, out number)

@@ -26,6 +26,13 @@ public sealed class RequestBody : IDisposable
                 StatusCodes.Status415UnsupportedMediaType);
         }
 
+        return await ReadAsync(http);
+    }
+
+    /// <summary>Reads the body whatever its content type (for routes that answer every error in their own shape).</summary>
+    public static async Task<RequestBody> ReadAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         var body = new RequestBody((int)Math.Min(http.Request.ContentLength ?? 0, 1 << 20));
         try
         {

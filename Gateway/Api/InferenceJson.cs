@@ -1,0 +1,405 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace OrleansMl.Gateway.Api;
+
+/// <summary>
+/// The Open Inference Protocol's infer body read straight into a <see cref="PredictionBatch"/> (each tensor's data into
+/// its column of cells, no document in between), and the answer's output tensors written from the answer's arrays.
+/// </summary>
+public static class InferenceJson
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.Default, SkipValidation = true };
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    /// <summary>What an infer request asks: its id, the rows, and the outputs it wants (null: all).</summary>
+    public sealed record Request(string? Id, PredictionBatch Batch, IReadOnlyList<string>? Outputs);
+
+    /// <summary>
+    /// Reads <c>{"id"?, "inputs": [{"name", "shape", "datatype", "data"}], "outputs"?: [{"name"}]}</c> (property names in any
+    /// case, others ignored). Throws <see cref="JsonException"/> for malformed JSON and
+    /// <see cref="InvalidPredictionInputException"/> naming the tensor for anything else.
+    /// </summary>
+    public static Request Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        if (json.Trim(" \t\r\n"u8).IsEmpty || !reader.Read())
+        {
+            throw new InvalidPredictionInputException("The request body is empty: send {\"inputs\": [...]}.");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidPredictionInputException("The request body must be a JSON object: {\"inputs\": [...]}.");
+        }
+
+        string? id = null;
+        List<(string? Name, long[]? Shape, string? Datatype, int Data)>? inputs = null;
+        List<string>? outputs = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (PredictionRowsReader.Named(ref reader, "id"u8))
+            {
+                reader.Read();
+                id = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.Null => null,
+                    _ => throw new InvalidPredictionInputException("id must be a string."),
+                };
+            }
+            else if (PredictionRowsReader.Named(ref reader, "inputs"u8))
+            {
+                reader.Read();
+                inputs = reader.TokenType == JsonTokenType.Null ? null : ReadInputs(ref reader);
+            }
+            else if (PredictionRowsReader.Named(ref reader, "outputs"u8))
+            {
+                reader.Read();
+                outputs = reader.TokenType == JsonTokenType.Null ? null : ReadOutputs(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (inputs is not { Count: > 0 })
+        {
+            throw new InvalidPredictionInputException("inputs is required: send one tensor per column, e.g. {\"name\": \"age\", \"shape\": [2], \"datatype\": \"FP32\", \"data\": [31, 45]}.");
+        }
+
+        var names = new string[inputs.Count];
+        var columns = new FeatureValue[inputs.Count][];
+        for (var c = 0; c < inputs.Count; c++)
+        {
+            var (name, shape, datatype, data) = inputs[c];
+            names[c] = string.IsNullOrEmpty(name)
+                ? throw new InvalidPredictionInputException($"inputs[{c}] has no name: name each tensor after the column it holds.")
+                : name;
+            if (names.AsSpan(0, c).Contains(name))
+            {
+                throw new InvalidPredictionInputException($"Input '{name}' is sent twice: send one tensor per column.");
+            }
+
+            columns[c] = Column(json, name, shape, datatype, data);
+            if (columns[c].Length != columns[0].Length)
+            {
+                throw new InvalidPredictionInputException(
+                    $"Input '{name}' holds {columns[c].Length} values but '{names[0]}' holds {columns[0].Length}: every column tensor needs one value per row.");
+            }
+        }
+
+        var count = columns[0].Length;
+        if (count == 0)
+        {
+            throw new InvalidPredictionInputException("The input tensors hold no rows: send at least one value per column.");
+        }
+
+        // Columns in, rows of cells out: the batch holds row after row.
+        var cells = new FeatureValue[count * names.Length];
+        for (var c = 0; c < names.Length; c++)
+        {
+            var column = columns[c];
+            for (var r = 0; r < count; r++)
+            {
+                cells[(r * names.Length) + c] = column[r];
+            }
+        }
+
+        return new Request(id, new PredictionBatch([.. names], count, ImmutableArray.Create(cells), []), outputs);
+    }
+
+    /// <summary>The output tensors: label, probabilities [rows, classes] and score for classifiers, value for regression.</summary>
+    public static IReadOnlyList<string> OutputNames(BatchPrediction result) =>
+        result.Task == ModelTask.Regression ? ["value"] : ["label", "probabilities", "score"];
+
+    /// <summary>
+    /// Writes the infer answer: <c>{"model_name", "model_version", "id", "outputs": [...]}</c>, the outputs in
+    /// <paramref name="outputs"/> (already checked to be this model's).
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, BatchPrediction result, string? id, IReadOnlyList<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(outputs);
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("model_name"u8, result.Model);
+        writer.WriteString("model_version"u8, result.Version.ToString(CultureInfo.InvariantCulture));
+        if (id is not null)
+        {
+            writer.WriteString("id"u8, id);
+        }
+
+        writer.WriteStartArray("outputs"u8);
+        var count = result.Count;
+        foreach (var name in OutputNames(result).Where(outputs.Contains))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name"u8, name);
+            switch (name)
+            {
+                case "value" or "score":
+                    Header(writer, "FP64", count);
+                    foreach (var value in result.Scores)
+                    {
+                        writer.WriteNumberValue(value);
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                case "label":
+                    var kind = result.ClassValues.IsDefaultOrEmpty ? FeatureValueKind.String : result.ClassValues[0].Kind;
+                    Header(writer, kind switch { FeatureValueKind.Number => "FP64", FeatureValueKind.Boolean => "BOOL", _ => "BYTES" }, count);
+                    foreach (var label in result.Labels)
+                    {
+                        var value = result.ClassValues[label];
+                        switch (kind)
+                        {
+                            case FeatureValueKind.Number:
+                                writer.WriteNumberValue(value.Number);
+                                break;
+                            case FeatureValueKind.Boolean:
+                                writer.WriteBooleanValue(value.Number == 1);
+                                break;
+                            default:
+                                writer.WriteStringValue(value.Text ?? string.Empty);
+                                break;
+                        }
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                default:
+                    // Class probabilities in ordinal order of the class names, which the tensor's "classes" parameter lists.
+                    var classes = result.Classes.Length;
+                    var order = Enumerable.Range(0, classes).OrderBy(k => result.Classes[k], StringComparer.Ordinal).ToArray();
+                    Header(writer, "FP64", count, classes);
+                    for (var r = 0; r < count; r++)
+                    {
+                        foreach (var k in order)
+                        {
+                            writer.WriteNumberValue(result.Probabilities[(r * classes) + k]);
+                        }
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteStartObject("parameters"u8);
+                    writer.WriteString("classes"u8, JsonSerializer.Serialize(order.Select(k => result.Classes[k]), Web));
+                    writer.WriteEndObject();
+                    break;
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void Header(Utf8JsonWriter writer, string datatype, int rows, int? width = null)
+    {
+        writer.WriteString("datatype"u8, datatype);
+        writer.WriteStartArray("shape"u8);
+        writer.WriteNumberValue(rows);
+        if (width is { } w)
+        {
+            writer.WriteNumberValue(w);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("data"u8);
+    }
+
+    private static List<(string? Name, long[]? Shape, string? Datatype, int Data)> ReadInputs(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidPredictionInputException("inputs must be an array of tensors, one per column.");
+        }
+
+        var inputs = new List<(string?, long[]?, string?, int)>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InvalidPredictionInputException($"inputs[{inputs.Count}] must be a tensor object: {{\"name\", \"shape\", \"datatype\", \"data\"}}.");
+            }
+
+            string? name = null;
+            long[]? shape = null;
+            string? datatype = null;
+            var data = -1;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (PredictionRowsReader.Named(ref reader, "name"u8))
+                {
+                    reader.Read();
+                    name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (PredictionRowsReader.Named(ref reader, "datatype"u8))
+                {
+                    reader.Read();
+                    datatype = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (PredictionRowsReader.Named(ref reader, "shape"u8))
+                {
+                    reader.Read();
+                    shape = ReadShape(ref reader, name);
+                }
+                else if (PredictionRowsReader.Named(ref reader, "data"u8))
+                {
+                    // Read once the datatype is known, which may come after the data.
+                    reader.Read();
+                    data = reader.TokenType == JsonTokenType.StartArray ? (int)reader.TokenStartIndex : -1;
+                    reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            inputs.Add((name, shape, datatype, data));
+        }
+
+        return inputs;
+    }
+
+    private static long[] ReadShape(ref Utf8JsonReader reader, string? name)
+    {
+        var shape = new List<long>();
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                shape.Add(reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var d) ? d
+                    : throw new InvalidPredictionInputException($"Input '{name}' has a shape that is not a list of whole numbers."));
+            }
+        }
+        else if (reader.TokenType != JsonTokenType.Null)
+        {
+            throw new InvalidPredictionInputException($"Input '{name}' has a shape that is not a list of whole numbers.");
+        }
+
+        return [.. shape];
+    }
+
+    private static List<string> ReadOutputs(ref Utf8JsonReader reader)
+    {
+        var outputs = new List<string>();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidPredictionInputException("outputs must be an array of {\"name\": ...}.");
+        }
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InvalidPredictionInputException("outputs must be an array of {\"name\": ...}.");
+            }
+
+            string? name = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isName = PredictionRowsReader.Named(ref reader, "name"u8);
+                reader.Read();
+                if (isName && reader.TokenType == JsonTokenType.String)
+                {
+                    name = reader.GetString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            outputs.Add(name ?? throw new InvalidPredictionInputException("Each requested output needs a name."));
+        }
+
+        return outputs;
+    }
+
+    /// <summary>One tensor's values: shape [n] or [n, 1], data flat or nested, of the declared datatype.</summary>
+    private static FeatureValue[] Column(ReadOnlySpan<byte> json, string name, long[]? shape, string? declared, int data)
+    {
+        var datatype = declared?.ToUpperInvariant();
+        var kind = datatype switch
+        {
+            "BOOL" => FeatureValueKind.Boolean,
+            "BYTES" => FeatureValueKind.String,
+            "FP16" or "FP32" or "FP64" or "INT8" or "INT16" or "INT32" or "INT64" or "UINT8" or "UINT16" or "UINT32" or "UINT64" => FeatureValueKind.Number,
+            null or "" => throw new InvalidPredictionInputException($"Input '{name}' has no datatype: use FP32, FP64, INT64, BOOL or BYTES."),
+            _ => throw new InvalidPredictionInputException($"Input '{name}' has datatype '{declared}', which is not one of FP16, FP32, FP64, INT8-64, UINT8-64, BOOL, BYTES."),
+        };
+        if (shape is not { Length: 1 or 2 } || shape.Any(d => d < 0) || (shape.Length == 2 && shape[1] != 1))
+        {
+            throw new InvalidPredictionInputException(
+                $"Input '{name}' has shape [{string.Join(", ", shape ?? [])}]: a column tensor has shape [rows] or [rows, 1].");
+        }
+
+        if (data < 0)
+        {
+            throw new InvalidPredictionInputException($"Input '{name}' has no data array.");
+        }
+
+        var values = new List<FeatureValue>((int)Math.Min(shape[0], 1 << 16));
+        var reader = new Utf8JsonReader(json[data..], ReaderOptions);
+        reader.Read();
+        Flatten(ref reader, values, name, kind, datatype!);
+        if (values.Count != shape[0])
+        {
+            throw new InvalidPredictionInputException($"Input '{name}' declares shape [{string.Join(", ", shape)}] but holds {values.Count} values.");
+        }
+
+        return [.. values];
+    }
+
+    /// <summary>The values of the array the reader is on, nested arrays flattened.</summary>
+    private static void Flatten(ref Utf8JsonReader reader, List<FeatureValue> values, string name, FeatureValueKind kind, string datatype)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            switch (kind, reader.TokenType)
+            {
+                case (_, JsonTokenType.StartArray):
+                    Flatten(ref reader, values, name, kind, datatype);
+                    break;
+                case (_, JsonTokenType.Null):
+                    values.Add(FeatureValue.Missing);
+                    break;
+                case (FeatureValueKind.Number, JsonTokenType.Number):
+                    values.Add(PredictionRowsReader.Number(ref reader, out var number)
+                        ? FeatureValue.FromNumber(number)
+                        : throw new InvalidPredictionInputException($"Input '{name}' ({datatype}) holds a number out of range at index {values.Count}."));
+                    break;
+                case (FeatureValueKind.Boolean, JsonTokenType.True or JsonTokenType.False):
+                    values.Add(FeatureValue.FromBoolean(reader.TokenType == JsonTokenType.True));
+                    break;
+                case (FeatureValueKind.String, JsonTokenType.String):
+                    values.Add(FeatureValue.FromString(reader.GetString()));
+                    break;
+                default:
+                    throw new InvalidPredictionInputException(
+                        $"Input '{name}' ({datatype}) holds a JSON {Kind(reader.TokenType)} at index {values.Count}; "
+                        + $"{datatype} data are {(kind == FeatureValueKind.Number ? "numbers" : kind == FeatureValueKind.Boolean ? "true or false" : "strings")}.");
+            }
+        }
+    }
+
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        _ => token.ToString().ToLowerInvariant(),
+    };
+}
