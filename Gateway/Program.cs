@@ -1,18 +1,22 @@
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Extensions;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();
+builder.AddGatewaySecurity();
 
 var app = builder.Build();
 app.UseGateway();
+app.UseGatewaySecurity();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
-app.MapMcp("/mcp").WithMcpProtection();
+app.MapKeysApi();
+app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
 app.Run();
 

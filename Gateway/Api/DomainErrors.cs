@@ -19,6 +19,8 @@ public static class DomainErrors
         VersionNotReadyException => (StatusCodes.Status409Conflict, "Version not ready"),
         RollbackUnavailableException => (StatusCodes.Status409Conflict, "Nothing to roll back to"),
         PayloadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Payload too large"),
+        ApiKeyNotFoundException => (StatusCodes.Status404NotFound, "API key not found"),
+        InvalidApiKeyRequestException => (StatusCodes.Status400BadRequest, "Invalid key request"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 

@@ -97,7 +97,7 @@ public static class McpExtensions
             new ProblemDetails { Status = status, Title = title, Detail = detail }, options: null, contentType: "application/problem+json");
     }
 
-    private static bool OriginAllowed(HttpContext context)
+    internal static bool OriginAllowed(HttpContext context)
     {
         var origin = context.Request.Headers.Origin.ToString();
         if (string.IsNullOrEmpty(origin))

@@ -5,6 +5,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -15,6 +16,7 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
     /// <summary>How often a waiting <c>train_model</c> reads the job's progress.</summary>
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "train_model", Title = "Train a model version", Destructive = false, Idempotent = false, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Trains a new version of a model on a dataset (the model is created on its first version). Returns at once with the "
@@ -57,6 +59,7 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
         return ToolResults.Structured(done, Summary(done));
     }
 
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "get_training_status", Title = "Get a version's training status", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Shows one model version: status (queued, running, succeeded, failed, cancelled), stage and progress, held-out metrics, "
@@ -70,6 +73,7 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
         return ToolResults.Structured(info, Summary(info));
     }
 
+    [RequiresScope(Scopes.Train)]
     [McpServerTool(Name = "cancel_training", Title = "Cancel a training job", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Cancels a queued or running training job; the version ends as cancelled and can never serve predictions. "
