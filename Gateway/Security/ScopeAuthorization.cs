@@ -28,8 +28,14 @@ internal sealed class ScopeAuthorizationHandler : AuthorizationHandler<ScopeRequ
             return Task.CompletedTask;
         }
 
-        var required = http.GetEndpoint()?.Metadata.GetMetadata<RequiresScopeAttribute>();
-        if (required is null)
+        var endpoint = http.GetEndpoint();
+        var required = endpoint?.Metadata.GetMetadata<RequiresScopeAttribute>();
+        if (required is null && endpoint is not RouteEndpoint)
+        {
+            // Routing's own answers (405 for a known path with another method) hold no data.
+            context.Succeed(requirement);
+        }
+        else if (required is null)
         {
             context.Fail(new ScopeFailureReason(this, "This route declares no scope, so it is refused to every caller.", null));
         }
