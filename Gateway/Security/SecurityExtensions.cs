@@ -200,9 +200,13 @@ public static class SecurityExtensions
     /// <summary>The caller's name travels with every grain call this request makes, so grains record who changed what.</summary>
     private static async Task SetCallerAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.User is CallerPrincipal { Access.Name: { } name })
+        if (context.User is CallerPrincipal { Access: var access })
         {
-            Caller.Set(name);
+            Caller.Set(access.Name);
+            if (!access.Names.IsEmpty)
+            {
+                NameVisibility.Limit(access);
+            }
         }
 
         await next(context);
