@@ -85,6 +85,15 @@ public static class SecurityExtensions
         services.AddSingleton<TrainingLimiter>();
 
         services.Configure<McpServerOptions>(McpAccessFilters.Install);
+        services.Configure<ProblemDetailsOptions>(o =>
+        {
+            var previous = o.CustomizeProblemDetails;
+            o.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                DescribeUnsupportedMediaType(context);
+            };
+        });
         return builder;
     }
 
@@ -154,17 +163,35 @@ public static class SecurityExtensions
                 .SelectMany(a => a.ContentTypes).ToList() ?? [];
             var sent = http.Request.ContentType;
             var media = sent?.Split(';', 2)[0].Trim();
+            // Routing already answers 415 to a Content-Type it does not match; a request without one gets here.
             if (declared.Count > 0 && !declared.Any(d => string.Equals(d, media, StringComparison.OrdinalIgnoreCase)))
             {
                 return TypedResults.Problem(
                     statusCode: StatusCodes.Status415UnsupportedMediaType,
                     title: "Unsupported media type",
-                    detail: $"This route accepts {string.Join(", ", declared)}; the request's Content-Type is {(string.IsNullOrEmpty(sent) ? "missing" : $"'{sent}'")}.");
+                    detail: $"{http.Request.Method} {http.Request.Path} takes {Words(declared)}; the request's Content-Type is {(string.IsNullOrEmpty(sent) ? "missing" : $"'{sent}'")}.");
             }
 
             return await next(context);
         });
         return builder;
+    }
+
+    private static string Words(List<string> items) =>
+        items.Count == 1 ? items[0] : $"{string.Join(", ", items.Take(items.Count - 1))} or {items[^1]}";
+
+    /// <summary>
+    /// Routing answers 415 with an empty body when a request's Content-Type matches none its route accepts; the
+    /// ProblemDetails then says what the routes take.
+    /// </summary>
+    private static void DescribeUnsupportedMediaType(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
+        {
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail = $"{request.Method} {request.Path} does not take Content-Type '{request.ContentType}'. "
+                + "Dataset uploads take text/csv, application/csv or multipart/form-data (file field 'file'); the other routes take application/json.";
+        }
     }
 
     /// <summary>The training request's <c>dataset</c> must be within the caller's name patterns too (the route checks <c>{name}</c>, the model).</summary>
