@@ -102,14 +102,11 @@ internal sealed class ApiKeyAuthenticationHandler(
     /// <summary>Why authentication failed: this handler's own result, or the token handler's when a token was sent.</summary>
     private async Task<Exception?> FailureAsync()
     {
-        var own = await HandleAuthenticateOnceSafeAsync();
-        if (own.Failure is not null || !auth.Value.JwtEnabled || SelectScheme(Context) != JwtBearerDefaults.AuthenticationScheme)
-        {
-            return own.Failure;
-        }
-
-        var token = await Context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-        return token.Failure;
+        // Both results are cached per request: nothing is validated twice.
+        var result = auth.Value.JwtEnabled && SelectScheme(Context) == JwtBearerDefaults.AuthenticationScheme
+            ? await Context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme)
+            : await HandleAuthenticateOnceSafeAsync();
+        return result.Failure;
     }
 
     /// <summary>

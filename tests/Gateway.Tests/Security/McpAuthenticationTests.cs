@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace OrleansMl.Gateway.Tests.Security;
+
+/// <summary>
+/// The MCP authorization specification's part for a protected resource: 401 with <c>WWW-Authenticate</c> naming the
+/// protected resource metadata (RFC 9728), which is served without credentials.
+/// </summary>
+public sealed class McpAuthenticationTests : IAsyncLifetime, IDisposable
+{
+    private readonly GatewayFactory _factory = SecureGateway.Create();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("oml_not-a-key-000000000000000000000000000000000")]
+    public async Task McpWithoutAValidKey_Gets401NamingTheResourceMetadata_WhichAnswersWithoutCredentials(string? key)
+    {
+        using var client = _factory.Client(key);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        var metadataUrl = challenge.Parameter!.Split("resource_metadata=\"")[1].Split('"')[0];
+        Assert.Equal("http://localhost/.well-known/oauth-protected-resource/mcp", metadataUrl);
+
+        using var anonymous = _factory.CreateClient();
+        var metadata = JsonNode.Parse(await anonymous.GetStringAsync(metadataUrl))!;
+        Assert.Equal("http://localhost/mcp", metadata["resource"]!.GetValue<string>());
+        Assert.Equal(Scopes.All, metadata["scopes_supported"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Equal(["header"], metadata["bearer_methods_supported"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/.well-known/oauth-protected-resource")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheCSharpClient_WithoutAKey_FailsWith401_AndWithAKeyConnects()
+    {
+        var error = await Assert.ThrowsAnyAsync<HttpRequestException>(() => _factory.ConnectMcpAsync(key: null));
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+
+        var (_, key) = await _factory.CreateKeyAsync("mcp-reader", ["read"]);
+        await using var client = await _factory.ConnectMcpAsync(key);
+        Assert.Equal("orleansml", client.ServerInfo?.Name);
+    }
+}
