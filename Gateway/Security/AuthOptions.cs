@@ -36,7 +36,7 @@ public sealed class AuthOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (AdminKey is { } key && (key.Length < MinAdminKeyLength || key.Length > MaxCredentialLength || key.Any(char.IsWhiteSpace)))
+        if (AdminKey is { Length: > 0 } key && (key.Length < MinAdminKeyLength || key.Length > MaxCredentialLength || key.Any(char.IsWhiteSpace)))
         {
             yield return new ValidationResult(
                 $"OrleansMl:Auth:AdminKey must be {MinAdminKeyLength} to {MaxCredentialLength} characters without spaces (it has {key.Length}): "
