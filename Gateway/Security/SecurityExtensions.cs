@@ -85,6 +85,7 @@ public static class SecurityExtensions
         services.AddSingleton<TrainingLimiter>();
 
         services.Configure<McpServerOptions>(McpAccessFilters.Install);
+        services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", OpenApiSecurity.Configure);
         services.Configure<ProblemDetailsOptions>(o =>
         {
             var previous = o.CustomizeProblemDetails;

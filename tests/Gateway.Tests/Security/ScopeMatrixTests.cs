@@ -138,6 +138,26 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task TheOpenApiDocument_NamesTheScopeOfEveryApiOperation()
+    {
+        using var client = _factory.CreateClient();
+        var paths = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject();
+        var documented = 0;
+        foreach (var (route, scope) in Routes.Where(r => r.Key.Contains(" /api/", StringComparison.Ordinal)))
+        {
+            var space = route.IndexOf(' ', StringComparison.Ordinal);
+            var path = route[(space + 1)..].Replace(":int", string.Empty, StringComparison.Ordinal).TrimEnd('/');
+            var operation = paths[path]?[route[..space].ToLowerInvariant()];
+            Assert.True(operation is not null, $"{route} is not in the OpenAPI document");
+            Assert.EndsWith($"Scope: {scope}.", operation["description"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal(scope, operation["security"]![0]!["ApiKey"]![0]!.GetValue<string>());
+            documented++;
+        }
+
+        Assert.Equal(16, documented);
+    }
+
+    [Fact]
     public void EveryTool_HasAnEntryInTheContract_AndDeclaresItsScope()
     {
         var tools = _factory.Services.GetRequiredService<IOptions<McpServerOptions>>().Value.ToolCollection!;
