@@ -16,6 +16,7 @@ app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
 app.MapKeysApi();
+app.MapAuditApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
 app.Run();

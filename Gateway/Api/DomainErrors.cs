@@ -21,6 +21,7 @@ public static class DomainErrors
         PayloadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Payload too large"),
         ApiKeyNotFoundException => (StatusCodes.Status404NotFound, "API key not found"),
         InvalidApiKeyRequestException => (StatusCodes.Status400BadRequest, "Invalid key request"),
+        InvalidAuditQueryException => (StatusCodes.Status400BadRequest, "Invalid audit query"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 

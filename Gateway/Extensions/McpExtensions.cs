@@ -42,6 +42,7 @@ public static class McpExtensions
             .WithTools<TrainingTools>(McpJson.Options)
             .WithTools<ModelTools>(McpJson.Options)
             .WithTools<PredictionTools>(McpJson.Options)
+            .WithTools<AuditTools>(McpJson.Options)
             .WithResources<CatalogResources>()
             .WithListResourcesHandler(CatalogResources.ListAsync)
             .WithPrompts<DeployPrompts>(McpJson.Options)

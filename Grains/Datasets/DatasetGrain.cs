@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrleansMl.Audit;
 using OrleansMl.Hosting;
 
 namespace OrleansMl.Datasets;
@@ -40,6 +41,8 @@ public sealed class DatasetGrain(
         await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddDatasetAsync(Name);
         await UpdateStateAsync(new DatasetState(Versions.Add(new DatasetVersionRecord(info, sample)), state.RecordExists ? state.State.CreatedAt : info.CreatedAt));
         frames.Remember(receipt.ContentHash, frame);
+        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
+            to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
         return new DatasetUploadResult(info, Created: true);
     }
 

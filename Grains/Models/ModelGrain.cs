@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Orleans.Runtime.Placement;
 using OrleansMl.Datasets;
 using Microsoft.Extensions.Logging;
+using OrleansMl.Audit;
 using OrleansMl.Hosting;
 using OrleansMl.Predictions;
 
@@ -34,6 +35,8 @@ public sealed partial class ModelGrain(
         var entry = new VersionEntry(version, spec, TrainingStatus.Queued, null, ImmutableDictionary<string, double>.Empty, time.GetUtcNow(), null, null, null);
         await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
         await UpdateStateAsync(Current with { Versions = Current.Versions.Add(entry) });
+        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{version}",
+            detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {spec.Task.ToString().ToLowerInvariant()}, algorithm {spec.Algorithm.ToString().ToLowerInvariant()}");
         return await StartNearDatasetAsync(version, spec);
     }
 
@@ -56,9 +59,15 @@ public sealed partial class ModelGrain(
     public async Task<ModelVersionInfo> CancelAsync(int version)
     {
         var entry = Find(version);
-        await GetOrRestartAsync(entry);
+        var before = await GetOrRestartAsync(entry);
         var info = await VersionGrain(version).CancelAsync();
         await RecordAsync(info);
+        if (info.Status == TrainingStatus.Cancelled && before.Status != TrainingStatus.Cancelled)
+        {
+            await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.TrainingCancelled, $"models/{Name}/versions/{version}",
+                from: Describe(before.Status), to: Describe(info.Status));
+        }
+
         return info;
     }
 
@@ -91,6 +100,8 @@ public sealed partial class ModelGrain(
             History = current.History.Add(change),
         });
         await PublishRoutesAsync();
+        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.AliasPromoted, $"models/{Name}/aliases/{alias}",
+            from: from is { } was ? $"v{was}" : null, to: $"v{version}", detail: reason);
         return new AliasInfo(Name, alias, version, change);
     }
 
@@ -120,6 +131,8 @@ public sealed partial class ModelGrain(
             History = current.History.Add(change),
         });
         await PublishRoutesAsync();
+        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
+            from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
     }
 

@@ -83,11 +83,11 @@ await check('connects statelessly and names the server', async () => {
   assert(transport.sessionId === undefined, `a stateless server issues no session id, got ${transport.sessionId}`);
 });
 
-await check('lists the twelve tools with output schemas', async () => {
+await check('lists the thirteen tools with output schemas', async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   const expected = ['cancel_training', 'compare_versions', 'create_dataset', 'describe_dataset', 'describe_model', 'get_training_status',
-    'list_datasets', 'list_models', 'predict', 'promote_model', 'rollback_model', 'train_model'];
+    'list_changes', 'list_datasets', 'list_models', 'predict', 'promote_model', 'rollback_model', 'train_model'];
   assert(JSON.stringify(names) === JSON.stringify(expected), `tools: ${names}`);
   assert(tools.every((t) => t.outputSchema?.type === 'object'), 'every tool has an object output schema');
 });
@@ -183,6 +183,16 @@ await check('cancelling a waiting train_model ends the call; cancel_training sto
   assert(outcome !== 'completed' && Date.now() - started < 20_000, `outcome: ${outcome}`);
   const { structuredContent: v } = await call('cancel_training', { model, version: 3 });
   assert(v.status === 'cancelled', JSON.stringify(v));
+});
+
+await check('the audit log lists the conversation\'s changes with the agent key\'s name, newest first', async () => {
+  const { structuredContent: log } = await call('list_changes', { limit: 100 });
+  const mine = log.entries.filter((e) => e.target.includes(suffix));
+  const actions = mine.map((e) => `${e.action} ${e.from ?? '-'}>${e.to ?? '-'}`);
+  assert(mine.every((e) => e.by === `e2e-agent-${suffix}`), JSON.stringify(mine.map((e) => e.by)));
+  assert(actions.includes('model.alias.rolled-back v2>v1') && actions.some((a) => /^model\.training\.cancelled (queued|running)>cancelled$/.test(a))
+    && actions.at(-1) === 'dataset.version.created ->v1', actions.join(', '));
+  assert(mine.every((e, i) => i === 0 || e.sequence < mine[i - 1].sequence), 'newest first');
 });
 
 await check('a predict-only key sees only predict, and is told why train_model is refused', async () => {

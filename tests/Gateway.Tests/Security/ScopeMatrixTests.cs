@@ -43,6 +43,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/keys/"] = Scopes.Admin,
         ["POST /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id}"] = Scopes.Admin,
+        ["GET /api/audit"] = Scopes.Read,
         ["POST /mcp/"] = AnyCaller,
         ["* /health/live"] = Open,
         ["* /health/ready"] = Open,
@@ -70,6 +71,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["predict"] = Scopes.Predict,
         ["promote_model"] = Scopes.Deploy,
         ["rollback_model"] = Scopes.Deploy,
+        ["list_changes"] = Scopes.Read,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
@@ -154,7 +156,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(16, documented);
+        Assert.Equal(17, documented);
     }
 
     [Fact]
