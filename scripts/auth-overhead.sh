@@ -3,8 +3,9 @@
 # alternating rounds without credentials (no key configured: the loopback default) and with an API key (admin key
 # configured, a predict-only key sent as X-Api-Key), on the same data. Needs the Release build, wrk and curl.
 #   scripts/auth-overhead.sh [rounds=3] [seconds=10]
-# Prints requests/s and latency per round and the median overhead. Run it on a quiet machine: other processes on the
-# same cores move these numbers more than the key check does.
+# Prints per round requests/s, latency and the gateway's CPU time per request (user + system, from /proc), and the
+# medians. CPU time per request moves less than throughput when other processes share the cores, but final figures
+# still belong to a quiet machine.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds=${1:-3}
@@ -50,15 +51,22 @@ done = function(summary, latency, requests)
 end
 LUA
 
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
 measure() { # $1: label, $2: admin key or empty, $3: key to send or empty
   start "$2"
   BENCH_KEY="$3" wrk -t2 -c8 -d2s -s "$work/predict.lua" "$url/api/models/bench/predict" >/dev/null   # warm-up
-  local line
+  local line before after
+  before=$(cpu_ticks)
   line=$(BENCH_KEY="$3" wrk -t2 -c8 -d"${seconds}s" -s "$work/predict.lua" "$url/api/models/bench/predict" | grep '^RESULT')
+  after=$(cpu_ticks)
   stop
   read -r _ rps p50 p99 errors <<<"$line"
-  printf '%-12s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n' "$1" "$rps" "$p50" "$p99" "$errors"
+  local cpu
+  cpu=$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v r="$rps" -v s="$seconds" 'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')
+  printf '%-12s %8s req/s  p50 %6s ms  p99 %6s ms  %6s µs CPU/request  errors %s\n' "$1" "$rps" "$p50" "$p99" "$cpu" "$errors"
   echo "$rps" >>"$work/$1"
+  echo "$cpu" >>"$work/$1.cpu"
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -69,4 +77,6 @@ done
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 without=$(median "$work/no-key"); with=$(median "$work/with-key")
-awk -v a="$without" -v b="$with" 'BEGIN { printf "median: %.0f req/s without a key, %.0f with a key: the key check costs %.1f%%\n", a, b, (a - b) / a * 100 }'
+awk -v a="$without" -v b="$with" 'BEGIN { printf "median throughput: %.0f req/s without a key, %.0f with one: %+.1f%%\n", a, b, (b - a) / a * 100 }'
+without=$(median "$work/no-key.cpu"); with=$(median "$work/with-key.cpu")
+awk -v a="$without" -v b="$with" 'BEGIN { printf "median CPU per request: %.1f µs without a key, %.1f with one: %+.1f%%\n", a, b, (b - a) / a * 100 }'

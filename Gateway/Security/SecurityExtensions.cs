@@ -212,18 +212,12 @@ public static class SecurityExtensions
         return builder;
     }
 
-    private static async Task RefuseForeignOriginAsync(HttpContext context, RequestDelegate next)
-    {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
-            && !McpExtensions.OriginAllowed(context))
-        {
-            await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+    private static Task RefuseForeignOriginAsync(HttpContext context, RequestDelegate next) =>
+        HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method)
+            || McpExtensions.OriginAllowed(context)
+            ? next(context)
+            : Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed",
                 $"Requests from origin '{context.Request.Headers.Origin}' are refused: its host is not in AllowedHosts.");
-            return;
-        }
-
-        await next(context);
-    }
 
     /// <summary>The caller's name travels with every grain call this request makes, so grains record who changed what.</summary>
     private static async Task SetCallerAsync(HttpContext context, RequestDelegate next)
@@ -240,7 +234,7 @@ public static class SecurityExtensions
         await next(context);
     }
 
-    private static async Task LimitTrainingAsync(HttpContext context, RequestDelegate next)
+    private static Task LimitTrainingAsync(HttpContext context, RequestDelegate next)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<RequiresScopeAttribute>() is { Training: true }
             && context.RequestServices.GetRequiredService<TrainingLimiter>() is { } limiter
@@ -250,13 +244,12 @@ public static class SecurityExtensions
             {
                 if (!lease.IsAcquired)
                 {
-                    await RateLimits.RejectAsync(context, lease, limiter.Refusal(RateLimits.Describe(context)));
-                    return;
+                    return RateLimits.RejectAsync(context, lease, limiter.Refusal(RateLimits.Describe(context)));
                 }
             }
         }
 
-        await next(context);
+        return next(context);
     }
 
     /// <summary>The training budget is per credential; callers without credentials share one.</summary>
