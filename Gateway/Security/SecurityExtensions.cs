@@ -22,7 +22,7 @@ public static class SecurityExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var auth = Bind<AuthOptions>(builder, AuthOptions.SectionName);
-        Bind<LimitsOptions>(builder, LimitsOptions.SectionName);
+        var limits = Bind<LimitsOptions>(builder, LimitsOptions.SectionName);
 
         var services = builder.Services;
         services.AddSingleton<KeyTable>();
@@ -80,7 +80,6 @@ public static class SecurityExtensions
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
-        var limits = builder.Configuration.GetSection(LimitsOptions.SectionName).Get<LimitsOptions>() ?? new LimitsOptions();
         services.AddRateLimiter(o => RateLimits.Configure(o, limits));
         services.AddSingleton<TrainingLimiter>();
 

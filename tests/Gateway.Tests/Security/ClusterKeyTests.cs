@@ -19,7 +19,7 @@ public sealed class ClusterKeyTests(ITestOutputHelper output)
 {
     private static readonly string[] Read = ["read"];
 
-    private static readonly TimeSpan PropagationLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PropagationLimit = TimeSpan.FromSeconds(15);
 
     [Fact]
     public async Task AKeyMadeOnOneGateway_WorksOnTheOther_RevocationReachesItWithinSeconds_AndOnlyItsHashIsStored()
