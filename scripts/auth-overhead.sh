@@ -3,6 +3,8 @@
 # alternating rounds without credentials (no key configured: the loopback default) and with an API key (admin key
 # configured, a predict-only key sent as X-Api-Key), on the same data. Needs the Release build, wrk and curl.
 #   scripts/auth-overhead.sh [rounds=3] [seconds=10]
+# BASELINE=path/to/OrleansMl.Gateway.dll adds a third configuration per round: another build (e.g. one without access
+# control), without a key, on the same data.
 # Prints per round requests/s, latency and the gateway's CPU time per request (user + system, from /proc), and the
 # medians. CPU time per request moves less than throughput when other processes share the cores, but final figures
 # still belong to a quiet machine.
@@ -22,8 +24,8 @@ pid=
 stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=; }
 trap 'stop; rm -rf "$work"' EXIT
 
-start() { # $1: admin key or empty
-  OrleansMl__Auth__AdminKey="$1" dotnet "$gateway" --urls "$url" "--OrleansMl:DataDirectory=$work/data" \
+start() { # $1: admin key or empty, $2: the gateway to run (default: this build)
+  OrleansMl__Auth__AdminKey="$1" dotnet "${2:-$gateway}" --urls "$url" "--OrleansMl:DataDirectory=$work/data" \
     "--OrleansMl:SiloPort=$silo" "--OrleansMl:GatewayPort=$client" >>"$work/gateway.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 120); do curl -sf "$url/health/ready" >/dev/null && return 0; kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -53,8 +55,8 @@ LUA
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 
-measure() { # $1: label, $2: admin key or empty, $3: key to send or empty
-  start "$2"
+measure() { # $1: label, $2: admin key or empty, $3: key to send or empty, $4: the gateway (default: this build)
+  start "$2" "${4:-}"
   BENCH_KEY="$3" wrk -t2 -c8 -d2s -s "$work/predict.lua" "$url/api/models/bench/predict" >/dev/null   # warm-up
   local line before after
   before=$(cpu_ticks)
@@ -73,6 +75,7 @@ for round in $(seq 1 "$rounds"); do
   echo "round $round"
   measure "no-key" "" ""
   measure "with-key" "$admin" "$key"
+  if [ -n "${BASELINE:-}" ]; then measure "baseline" "" "" "$BASELINE"; fi
 done
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -80,3 +83,9 @@ without=$(median "$work/no-key"); with=$(median "$work/with-key")
 awk -v a="$without" -v b="$with" 'BEGIN { printf "median throughput: %.0f req/s without a key, %.0f with one: %+.1f%%\n", a, b, (b - a) / a * 100 }'
 without=$(median "$work/no-key.cpu"); with=$(median "$work/with-key.cpu")
 awk -v a="$without" -v b="$with" 'BEGIN { printf "median CPU per request: %.1f µs without a key, %.1f with one: %+.1f%%\n", a, b, (b - a) / a * 100 }'
+if [ -n "${BASELINE:-}" ]; then
+  base=$(median "$work/baseline"); with=$(median "$work/with-key")
+  awk -v a="$base" -v b="$with" 'BEGIN { printf "median throughput of the baseline build: %.0f req/s; with a key: %+.1f%%\n", a, (b - a) / a * 100 }'
+  base=$(median "$work/baseline.cpu"); with=$(median "$work/with-key.cpu")
+  awk -v a="$base" -v b="$with" 'BEGIN { printf "median CPU per request of the baseline build: %.1f µs; with a key: %+.1f%%\n", a, (b - a) / a * 100 }'
+fi

@@ -63,7 +63,17 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await gateway.WaitUntilReadyAsync();
+        try
+        {
+            await gateway.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            // A gateway that never became ready must not outlive the test.
+            await gateway.DisposeAsync();
+            throw;
+        }
+
         return gateway;
     }
 
