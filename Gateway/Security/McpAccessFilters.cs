@@ -83,7 +83,11 @@ internal static class McpAccessFilters
                 }
             }
 
-            Caller.Set(access.Name);
+            if (SecurityExtensions.Changes(required))
+            {
+                Caller.Set(access.Name);
+            }
+
             return await next(context, cancellationToken);
         };
 
@@ -127,7 +131,6 @@ internal static class McpAccessFilters
                 throw Forbidden(access.NameRefusal(name));
             }
 
-            Caller.Set(access.Name);
             return await next(context, cancellationToken);
         };
 
