@@ -117,6 +117,25 @@ public sealed class RequestGuardTests
         Assert.Equal(HttpStatusCode.Created, otherUpload.StatusCode);
     }
 
+    [Fact]
+    public async Task Metrics_AreOpenByDefault_AndNeedReadWhenProtected()
+    {
+        await using var open = SecureGateway.Create();
+        await using var protectedMetrics = SecureGateway.Create(new Dictionary<string, string> { ["OrleansMl:Auth:ProtectMetrics"] = "true" });
+        var (_, reader) = await protectedMetrics.CreateKeyAsync("metrics-reader", ["read"]);
+        var (_, predictor) = await protectedMetrics.CreateKeyAsync("metrics-predictor", ["predict"]);
+        using var anonymousOpen = open.CreateClient();
+        using var anonymous = protectedMetrics.CreateClient();
+        using var withRead = protectedMetrics.Client(reader);
+        using var withPredict = protectedMetrics.Client(predictor);
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymousOpen.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withRead.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await withPredict.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string url, string origin, HttpContent? content = null)
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };
