@@ -4,6 +4,7 @@ using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayConfiguration();
 builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();
@@ -15,6 +16,7 @@ app.UseGatewaySecurity();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
+app.MapInferenceProtocolApi();
 app.MapKeysApi();
 app.MapAuditApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();

@@ -4,6 +4,8 @@
 #
 #   scripts/cluster.sh up            start whatever is not running yet (builds first when the sources changed)
 #   scripts/cluster.sh status        what runs, where
+#   scripts/cluster.sh scale S G     S silos and G gateways: starts the missing ones, stops (SIGTERM) those numbered
+#                                    above, gateways first when shrinking, silos first when growing
 #   scripts/cluster.sh down          stop gateways, then silos (SIGTERM: they leave the cluster cleanly), then PostgreSQL;
 #                                    the data stays for the next "up"
 #   scripts/cluster.sh down --wipe   the same, then delete the data, logs and folder
@@ -11,7 +13,7 @@
 # Settings (environment variables; "up" remembers them in $CLUSTER_DIR/cluster.env for later commands):
 #   SILOS=3 GATEWAYS=1      how many of each (1-9)
 #   BASE_PORT=8080          gateway j listens on BASE_PORT+j-1, PostgreSQL on BASE_PORT+10, silo i serves
-#                           /health/live on BASE_PORT+10+i, Orleans silo port BASE_PORT+20+i, gateway port BASE_PORT+30+i
+#                           /health/* and /metrics on BASE_PORT+10+i, Orleans silo port BASE_PORT+20+i, gateway port BASE_PORT+30+i
 #   CLUSTER_DIR=.cluster    logs, pids and the PostgreSQL data (relative to the repository root)
 #   POSTGRES=<connection>   use this existing database (an Npgsql connection string) instead of a local server
 #   CONFIGURATION=Release   which build to run; BUILD=auto|always|never (auto: when a source is newer than the build)
@@ -227,7 +229,7 @@ up() {
   migrate
   local i j
   for i in $(seq 1 "$SILOS"); do start_silo "$i"; done
-  for i in $(seq 1 "$SILOS"); do wait_healthy "silo-$i" OrleansMl.Silo.dll "http://127.0.0.1:$(silo_http "$i")/health/live"; done
+  for i in $(seq 1 "$SILOS"); do wait_healthy "silo-$i" OrleansMl.Silo.dll "http://127.0.0.1:$(silo_http "$i")/health/ready"; done
   for j in $(seq 1 "$GATEWAYS"); do start_gateway "$j"; done
   for j in $(seq 1 "$GATEWAYS"); do wait_healthy "gateway-$j" OrleansMl.Gateway.dll "http://127.0.0.1:$(gateway_http "$j")/health/ready"; done
   echo
@@ -237,10 +239,11 @@ up() {
   echo "  stop: scripts/cluster.sh down   (keeps the data; down --wipe deletes it)"
 }
 
-# SIGTERM the processes named by the pid files matching $1, wait up to $3 seconds for them, then SIGKILL.
-stop_all() {
-  local pattern=$1 program=$2 grace=$3 file pids=() deadline
-  for file in "$CLUSTER_DIR"/$pattern; do
+# SIGTERM the processes named by the pid files given after $1 $2, wait up to $2 seconds for them, then SIGKILL.
+stop_files() {
+  local program=$1 grace=$2 file pids=() deadline
+  shift 2
+  for file in "$@"; do
     [ -f "$file" ] || continue
     if alive "$file" "$program"; then
       say "stopping $(basename "$file" .pid)"
@@ -256,7 +259,46 @@ stop_all() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  rm -f "$CLUSTER_DIR"/$pattern
+  rm -f "$@"
+}
+
+# SIGTERM the processes named by the pid files matching $1, wait up to $3 seconds for them, then SIGKILL.
+stop_all() {
+  local pattern=$1 program=$2 grace=$3
+  # shellcheck disable=SC2206
+  local files=("$CLUSTER_DIR"/$pattern)
+  stop_files "$program" "$grace" "${files[@]}"
+}
+
+# Pid files of the processes named $1-<n> numbered above $2.
+numbered_above() {
+  local prefix=$1 keep=$2 file n
+  for file in "$CLUSTER_DIR/$prefix"-*.pid; do
+    [ -f "$file" ] || continue
+    n=$(basename "$file" .pid); n=${n##*-}
+    [ "$n" -gt "$keep" ] && echo "$file"
+  done
+}
+
+scale() {
+  local silos=${1:-} gateways=${2:-} i j
+  [[ "$silos" =~ ^[1-9]$ ]] && [[ "$gateways" =~ ^[1-9]$ ]] || die "usage: scripts/cluster.sh scale <silos 1-9> <gateways 1-9>"
+  [ -f "$STATE" ] || die "no cluster in $CLUSTER_DIR: run scripts/cluster.sh up first"
+  build_if_needed
+  SILOS=$silos GATEWAYS=$gateways
+  save_state
+  # Shrinking: gateways leave before silos, so clients move on before the silos they use go.
+  # shellcheck disable=SC2046
+  stop_files OrleansMl.Gateway.dll 15 $(numbered_above gateway "$GATEWAYS")
+  # Silos get their shutdown timeout (30 s) to hand over work and leave the membership table.
+  # shellcheck disable=SC2046
+  stop_files OrleansMl.Silo.dll 40 $(numbered_above silo "$SILOS")
+  # Growing: silos join before gateways start sending them work.
+  for i in $(seq 1 "$SILOS"); do start_silo "$i"; done
+  for i in $(seq 1 "$SILOS"); do wait_healthy "silo-$i" OrleansMl.Silo.dll "http://127.0.0.1:$(silo_http "$i")/health/ready"; done
+  for j in $(seq 1 "$GATEWAYS"); do start_gateway "$j"; done
+  for j in $(seq 1 "$GATEWAYS"); do wait_healthy "gateway-$j" OrleansMl.Gateway.dll "http://127.0.0.1:$(gateway_http "$j")/health/ready"; done
+  say "$SILOS silo(s), $GATEWAYS gateway(s)"
 }
 
 down() {
@@ -315,5 +357,6 @@ case "${1:-}" in
   up) up ;;
   down) shift; down "$@" ;;
   status) status ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  scale) shift; scale "$@" ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

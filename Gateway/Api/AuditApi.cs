@@ -22,7 +22,7 @@ public static class AuditApi
                 + "revocation. since: an ISO 8601 time; limit: 1-500 (default 50); cursor: nextCursor of the previous page. A caller limited to "
                 + "name patterns sees only the changes to those models and datasets.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 

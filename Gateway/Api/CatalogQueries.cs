@@ -35,8 +35,7 @@ public static class CatalogQueries
         {
             try
             {
-                var info = await grains.GetGrain<IModelGrain>(n).GetAsync();
-                return new ModelSummary(info.Name, info.Versions.Length, info.Versions.LastOrDefault()?.Version, info.Aliases);
+                return await grains.GetGrain<IModelGrain>(n).GetSummaryAsync();
             }
             catch (ModelNotFoundException)
             {

@@ -21,9 +21,9 @@ public static class DatasetsApi
             .WithRequestExample("text/csv", "x1,x2,color,label\n1.5,0.3,red,yes\n-0.7,1.2,blue,no\n0.2,-1.1,green,no\n")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .DisableAntiforgery();
-        group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version").AddEndpointFilter<TransientRetryFilter>();
-        group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<TransientRetryFilter>();
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
         return app;
     }
 
@@ -79,12 +79,13 @@ public sealed record DatasetVersionDetails(
     string ContentHash,
     long SizeBytes,
     DateTimeOffset CreatedAt,
-    ImmutableArray<ImmutableDictionary<string, string?>> SampleRows)
+    ImmutableArray<ImmutableDictionary<string, string?>> SampleRows,
+    string? CreatedBy)
 {
     public static DatasetVersionDetails From(DatasetPreview preview)
     {
         ArgumentNullException.ThrowIfNull(preview);
         var v = preview.Version;
-        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows);
+        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows, v.CreatedBy);
     }
 }

@@ -6,6 +6,9 @@ namespace OrleansMl.Gateway.Api;
 /// </summary>
 public static class DomainErrors
 {
+    /// <summary>What a 503 asks the client to wait before trying again (the <c>Retry-After</c> header, in seconds).</summary>
+    public const int RetryAfterSeconds = 5;
+
     public static (int Status, string Title) Describe(OrleansMlException exception) => exception switch
     {
         DatasetNotFoundException => (StatusCodes.Status404NotFound, "Dataset not found"),
@@ -22,6 +25,7 @@ public static class DomainErrors
         ApiKeyNotFoundException => (StatusCodes.Status404NotFound, "API key not found"),
         InvalidApiKeyRequestException => (StatusCodes.Status400BadRequest, "Invalid key request"),
         InvalidAuditQueryException => (StatusCodes.Status400BadRequest, "Invalid audit query"),
+        StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 
@@ -42,6 +46,7 @@ public static class DomainErrors
             VersionNotReadyException => "Call get_training_status (or train_model with wait: true) and use a version whose status is succeeded.",
             RollbackUnavailableException => "Call describe_model to see the alias history; promote_model points the alias at any succeeded version.",
             PayloadTooLargeException => "Send less data per call.",
+            StorageUnavailableException => $"The change was not made; call the same tool again in {RetryAfterSeconds} seconds or so.",
             _ => null,
         };
         var (_, title) = Describe(exception);

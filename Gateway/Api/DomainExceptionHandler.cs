@@ -19,12 +19,17 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the error has been logged."),
         };
 
-        if (status >= 500)
+        if (status >= 500 && exception is not OrleansMlException)
         {
             LogUnhandled(logger, exception, httpContext.Request.Path);
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = DomainErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

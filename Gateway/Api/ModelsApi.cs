@@ -18,20 +18,23 @@ public static class ModelsApi
             .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""")
             .RequireScope(Scopes.Train, training: true)
             .WithDatasetAccess();
-        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<TransientRetryFilter>();
-        group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<TransientRetryFilter>();
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One version: status, progress, metrics, spec, timings, error, input schema").AddEndpointFilter<TransientRetryFilter>();
-        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<TransientRetryFilter>();
+        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync)
+            .WithSummary("One version: status, progress, metrics, spec, timings, error, input schema")
+            .WithDescription($"status: {EnumWords.List<TrainingStatus>()}; a version ends succeeded, failed or cancelled.")
+            .AddEndpointFilter<FailoverFilter>();
+        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")
             .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         group.MapPut("/{name}/aliases/{alias}", SetAliasAsync)
             .WithSummary("Point an alias (e.g. production) at a succeeded version")
             .WithRequestExample("application/json", """{"version":2,"reason":"auc 0.91 vs 0.88"}""")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Deploy)
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync)
             .WithSummary("Move an alias back to the version it held before")
             .WithRequestExample("application/json", """{"reason":"more false positives in production"}""")
@@ -77,12 +80,14 @@ public static class ModelsApi
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).CancelAsync(version));
     }
 
-    internal static async Task<Ok<AliasInfo>> SetAliasAsync(string name, string alias, SetAliasBody body, IGrainFactory grains)
+    internal static async Task<Results<Ok<AliasInfo>, ValidationProblem>> SetAliasAsync(string name, string alias, SetAliasBody body, IGrainFactory grains)
     {
         Names.Validate(name, "model");
         if (body.Version is not { } version)
         {
-            throw new InvalidTrainingRequestException("version is required: the number of the succeeded version the alias should point to.");
+            const string missing = "version is required: the number of the succeeded version the alias should point to.";
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["version"] = [missing] }, detail: missing, title: "Invalid alias change");
         }
 
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, version, body.Reason));

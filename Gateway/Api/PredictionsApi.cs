@@ -12,13 +12,13 @@ public static class PredictionsApi
         app.MapPost("/api/models/{name}/predict", PredictAsync)
             .WithTags("Predictions")
             .WithSummary("Predict with a model")
-            .WithDescription("Without version or alias, the 'production' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.")
+            .WithDescription($"Without version or alias, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.")
             .WithRequestExample("application/json", """{"rows":[{"tenure_months":2,"monthly_charges":95.5,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes"}]}""")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Predict)
-            .AddEndpointFilter<TransientRetryFilter>();
+            .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 

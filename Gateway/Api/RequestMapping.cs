@@ -6,18 +6,19 @@ namespace OrleansMl.Gateway.Api;
 /// <summary>Turns loosely typed inputs (REST bodies, MCP arguments) into contract types with errors that name the field.</summary>
 public static class RequestMapping
 {
-    public static readonly string TaskValues = "auto, binary, multiclass, regression";
-    public static readonly string AlgorithmValues = "auto, fasttree, lightgbm, fastforest, linear";
+    public static string TaskValues => EnumWords.List<ModelTask>();
+
+    public static string AlgorithmValues => EnumWords.List<TrainingAlgorithm>();
 
     public static ModelTask ParseTask(string? value) => value is null or ""
         ? ModelTask.Auto
-        : Enum.TryParse<ModelTask>(value, ignoreCase: true, out var task) && Enum.IsDefined(task) && !int.TryParse(value, out _)
+        : EnumWords.TryParse<ModelTask>(value, out var task)
             ? task
             : throw new InvalidTrainingRequestException($"task '{value}' is not one of: {TaskValues}.");
 
     public static TrainingAlgorithm ParseAlgorithm(string? value) => value is null or ""
         ? TrainingAlgorithm.Auto
-        : Enum.TryParse<TrainingAlgorithm>(value, ignoreCase: true, out var algorithm) && Enum.IsDefined(algorithm) && !int.TryParse(value, out _)
+        : EnumWords.TryParse<TrainingAlgorithm>(value, out var algorithm)
             ? algorithm
             : throw new InvalidTrainingRequestException($"algorithm '{value}' is not one of: {AlgorithmValues}.");
 

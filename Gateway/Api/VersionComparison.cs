@@ -37,7 +37,7 @@ public sealed record VersionComparison(
         var notes = ImmutableArray.CreateBuilder<string>();
         foreach (var v in new[] { baseline, candidate }.Where(v => v.Status != TrainingStatus.Succeeded))
         {
-            notes.Add($"Version {v.Version} is {v.Status.ToString().ToLowerInvariant()}: it has no final metrics.");
+            notes.Add($"Version {v.Version} is {EnumWords.Word(v.Status)}: it has no final metrics.");
         }
 
         if (baseline.Spec.Dataset != candidate.Spec.Dataset || baseline.Spec.DatasetVersion != candidate.Spec.DatasetVersion)
@@ -48,7 +48,7 @@ public sealed record VersionComparison(
         var task = TaskOf(candidate);
         if (task != TaskOf(baseline))
         {
-            notes.Add($"The versions solve different tasks ({TaskOf(baseline).ToString().ToLowerInvariant()} vs {task.ToString().ToLowerInvariant()}).");
+            notes.Add($"The versions solve different tasks ({EnumWords.Word(TaskOf(baseline))} vs {EnumWords.Word(task)}).");
         }
 
         var primary = task switch

@@ -3,11 +3,13 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -21,14 +23,13 @@ public static class GatewayExtensions
     /// <summary>Host names accepted when <c>AllowedHosts</c> is not configured: this machine only.</summary>
     public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
 
-    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Adds the gateway's own configuration sources. Call it first: the silo or client composition and every option
+    /// read below it must see them.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
-            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
 
         // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
         // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
@@ -47,10 +48,25 @@ public static class GatewayExtensions
             sources.Insert(1, json);
         }
 
-        var options = builder.AddOrleansMlOptions();
-        var maxBody = options.MaxUploadBytes + (1 << 20);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
-        builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = maxBody);
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Uploads up to the configured limit, plus room for the multipart framing.
+        builder.AddOrleansMlOptions();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>(
+            (k, ml) => k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20));
+        builder.Services.AddOptions<FormOptions>().Configure<IOptions<OrleansMlOptions>>(
+            (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
+        builder.Services.AddSingleton<FailoverPolicy>();
 
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddProblemDetails();
@@ -66,6 +82,7 @@ public static class GatewayExtensions
         }));
         builder.Services.AddHealthChecks()
             .AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        builder.AddOrleansMlMetrics();
         return builder;
     }
 
@@ -74,7 +91,6 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
         return app;
     }
 
@@ -84,7 +100,7 @@ public static class GatewayExtensions
         // Open to every caller: probes, the API description and the docs page hold no data.
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
-        app.MapMetrics("/metrics").WithMetricsAccess();
+        app.MapOrleansMlMetrics().WithMetricsAccess();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
@@ -103,6 +119,6 @@ public static class GatewayExtensions
 
     private sealed class LowerCaseNamingPolicy : JsonNamingPolicy
     {
-        public override string ConvertName(string name) => name.ToLowerInvariant();
+        public override string ConvertName(string name) => EnumWords.Word(name);
     }
 }

@@ -47,7 +47,7 @@ public static class McpExtensions
             .WithListResourcesHandler(CatalogResources.ListAsync)
             .WithPrompts<DeployPrompts>(McpJson.Options)
             .WithCompleteHandler(NameCompletions.CompleteAsync)
-            .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap));
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolMetricsFilter.Wrap).AddCallToolFilter(ToolCallFilter.Wrap));
         return builder;
     }
 

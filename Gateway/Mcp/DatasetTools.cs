@@ -39,11 +39,11 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
     public async Task<CallToolResult> DescribeDataset(
         [Description("Dataset name, as listed by list_datasets.")] string name,
         [Description("Dataset version (1, 2, ...). Omit for the latest version.")] int? version = null,
-        [Description("How many sample rows to include, 0 to 20. Default 5.")] int sampleRows = 5)
+        [Description("How many sample rows to include, 0 to 10. Default 5.")] int sampleRows = 5)
     {
         name = ToolArguments.Name(name, "dataset");
         version = ToolArguments.Version(version);
-        var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, Math.Clamp(sampleRows, 0, 20));
+        var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, Math.Clamp(sampleRows, 0, DatasetPreview.MaxSampleRows));
         var v = description.Version;
         var columns = string.Join("; ", v.Columns.Select(DescribeColumn));
         var text = $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "
@@ -76,13 +76,11 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         var result = await grains.UploadDatasetAsync(name, csv, cancellationToken);
         var v = result.Version;
         var text = (result.Created
-                ? $"Created dataset '{v.Name}' version {v.Version}: {v.Rows} rows, {v.Columns.Length} columns ({string.Join(", ", v.Columns.Select(c => $"{c.Name}: {Word(c.Kind)}"))}). "
+                ? $"Created dataset '{v.Name}' version {v.Version}: {v.Rows} rows, {v.Columns.Length} columns ({string.Join(", ", v.Columns.Select(c => $"{c.Name}: {EnumWords.Word(c.Kind)}"))}). "
                 : $"Identical content already exists as dataset '{v.Name}' version {v.Version}; nothing was added. ")
             + $"Next: describe_dataset for statistics and samples, or train_model with dataset '{v.Name}' and a label column.";
         return ToolResults.Structured(result, text);
     }
-
-    internal static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     private static string DescribeColumn(ColumnInfo c)
     {
@@ -92,6 +90,6 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
             _ => c.TopValues.IsDefaultOrEmpty ? $"{c.Distinct} distinct" : $"{c.Distinct} distinct, e.g. {string.Join(", ", c.TopValues.Take(4).Select(t => t.Value))}",
         };
         var missing = c.Missing > 0 ? $", {c.Missing} missing" : string.Empty;
-        return $"{c.Name} ({Word(c.Kind)}: {stats}{missing})";
+        return $"{c.Name} ({EnumWords.Word(c.Kind)}: {stats}{missing})";
     }
 }

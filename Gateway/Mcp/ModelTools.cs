@@ -11,8 +11,6 @@ namespace OrleansMl.Gateway.Mcp;
 [McpServerToolType]
 public sealed class ModelTools(IGrainFactory grains)
 {
-    private const string Production = "production";
-
     [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_models", Title = "List models", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelList))]
@@ -38,7 +36,7 @@ public sealed class ModelTools(IGrainFactory grains)
         model = ToolArguments.Name(model, "model");
         var info = await grains.GetGrain<IModelGrain>(model).GetAsync();
         var versions = string.Join("; ", info.Versions.Select(v =>
-            $"v{v.Version} {DatasetTools.Word(v.Status)}{(v.Algorithm is null ? string.Empty : " " + v.Algorithm)}{(v.Metrics.IsEmpty ? string.Empty : " " + Metrics(v.Metrics))}"));
+            $"v{v.Version} {EnumWords.Word(v.Status)}{(v.Algorithm is null ? string.Empty : " " + v.Algorithm)}{(v.Metrics.IsEmpty ? string.Empty : " " + Metrics(v.Metrics))}"));
         var text = $"Model '{info.Name}': {versions}. Aliases: {(info.Aliases.IsEmpty ? "none (predict uses the newest succeeded version)" : Aliases(info.Aliases))}. "
             + $"{info.AliasHistory.Length} alias change(s) recorded.";
         return ToolResults.Structured(info, text);
@@ -47,13 +45,13 @@ public sealed class ModelTools(IGrainFactory grains)
     [RequiresScope(Scopes.Deploy)]
     [McpServerTool(Name = "promote_model", Title = "Promote a version to an alias", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
-    [Description("Points an alias (default 'production') at a succeeded version, so predictions without an explicit version use it "
+    [Description("Points an alias (default '" + ModelAliases.Production + "') at a succeeded version, so predictions without an explicit version use it "
         + "from the next call on. The change is recorded in the model's history and can be undone with rollback_model. "
         + "Compare first with compare_versions.")]
     public async Task<CallToolResult> PromoteModel(
         [Description("Model name.")] string model,
         [Description("The succeeded version to promote.")] int version,
-        [Description("Alias to move. Default 'production'; any name such as 'staging' works.")] string alias = Production,
+        [Description("Alias to move. Default '" + ModelAliases.Production + "'; any name such as 'staging' works.")] string alias = ModelAliases.Production,
         [Description("Why, recorded in the alias history (e.g. 'auc 0.91 vs 0.88').")] string? reason = null)
     {
         model = ToolArguments.Name(model, "model");
@@ -68,11 +66,11 @@ public sealed class ModelTools(IGrainFactory grains)
     [RequiresScope(Scopes.Deploy)]
     [McpServerTool(Name = "rollback_model", Title = "Roll an alias back", Destructive = true, Idempotent = false, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
-    [Description("Moves an alias (default 'production') back to the version it pointed at before its latest promotion, e.g. when "
+    [Description("Moves an alias (default '" + ModelAliases.Production + "') back to the version it pointed at before its latest promotion, e.g. when "
         + "the newly promoted version predicts worse. Each call steps back once more; it fails when the alias has no earlier version.")]
     public async Task<CallToolResult> RollbackModel(
         [Description("Model name.")] string model,
-        [Description("Alias to roll back. Default 'production'.")] string alias = Production,
+        [Description("Alias to roll back. Default '" + ModelAliases.Production + "'.")] string alias = ModelAliases.Production,
         [Description("Why, recorded in the alias history.")] string? reason = null)
     {
         model = ToolArguments.Name(model, "model");

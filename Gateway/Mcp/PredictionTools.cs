@@ -15,7 +15,7 @@ public sealed class PredictionTools(IGrainFactory grains)
     [McpServerTool(Name = "predict", Title = "Predict with a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(PredictionResult))]
     [Description("Scores rows with a model and says which version answered. Without version or alias it uses the version the "
-        + "'production' alias points at, else the newest succeeded version. Each row is an object of column name to value with "
+        + "'" + ModelAliases.Production + "' alias points at, else the newest succeeded version. Each row is an object of column name to value with "
         + "the model's input columns (get_training_status shows them in signature.inputs). Classification returns the label in "
         + "the label column's own values with probabilities; regression returns a value.")]
     public async Task<CallToolResult> Predict(

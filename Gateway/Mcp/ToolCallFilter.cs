@@ -10,7 +10,7 @@ namespace OrleansMl.Gateway.Mcp;
 /// Wraps every tool call. Arguments that do not fit the tool's input schema (missing, unknown, wrong JSON type, not an
 /// allowed value) are rejected as JSON-RPC "invalid params" before the tool runs; domain errors from the cluster become
 /// tool errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only
-/// and idempotent tools are retried through a cluster failover window, as the REST routes are (<see cref="TransientRetryFilter"/>).
+/// and idempotent tools run under the gateway's <see cref="FailoverPolicy"/>, as the idempotent REST routes do.
 /// </summary>
 internal static class ToolCallFilter
 {
@@ -23,25 +23,16 @@ internal static class ToolCallFilter
                 Validate(tool.ProtocolTool, context.Params?.Arguments);
             }
 
-            // Like the idempotent REST routes, read-only and idempotent tools ride out a cluster failover window.
-            var retry = tool?.ProtocolTool.Annotations is { } a && (a.ReadOnlyHint is true || a.IdempotentHint is true);
-            var deadline = DateTime.UtcNow + TransientRetryFilter.Budget;
-            var delay = TimeSpan.FromMilliseconds(100);
-            while (true)
+            var idempotent = tool?.ProtocolTool.Annotations is { } a && (a.ReadOnlyHint is true || a.IdempotentHint is true);
+            try
             {
-                try
-                {
-                    return await next(context, cancellationToken);
-                }
-                catch (OrleansMlException ex)
-                {
-                    throw new McpException(DomainErrors.ToolText(ex));
-                }
-                catch (Exception ex) when (retry && TransientRetryFilter.IsTransient(ex) && DateTime.UtcNow + delay < deadline && !cancellationToken.IsCancellationRequested)
-                {
-                    await Task.Delay(delay, cancellationToken);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-                }
+                return idempotent && context.Services?.GetService<FailoverPolicy>() is { } policy
+                    ? await policy.RunAsync(() => next(context, cancellationToken).AsTask(), $"tool {tool!.ProtocolTool.Name}", cancellationToken)
+                    : await next(context, cancellationToken);
+            }
+            catch (OrleansMlException ex)
+            {
+                throw new McpException(DomainErrors.ToolText(ex));
             }
         };
 

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -11,10 +10,19 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>MCP tools for training jobs: the same grain calls as <see cref="ModelsApi"/>.</summary>
 [McpServerToolType]
-public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
+public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover, TimeProvider time)
 {
-    /// <summary>How often a waiting <c>train_model</c> reads the job's progress.</summary>
-    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long one long poll of a waiting <c>train_model</c> may wait for a change: shorter than the failover policy's
+    /// stall limit, so a poll lost with a silo is raced by a second one.
+    /// </summary>
+    internal static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The least time between two progress notifications: a job's stages can change within milliseconds, and clients
+    /// may handle notifications that arrive that close together out of order.
+    /// </summary>
+    internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
     [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "train_model", Title = "Train a model version", Destructive = false, Idempotent = false, OpenWorld = false,
@@ -29,9 +37,9 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
         [Description("Model name: 1-64 letters, digits, '.', '_' or '-'. A new name creates the model.")] string model,
         [Description("Dataset to train on, as listed by list_datasets.")] string dataset,
         [Description("The column to predict (see describe_dataset).")] string label,
-        [AllowedValues(null, "auto", "binary", "multiclass", "regression")]
+        [AllowedWords<ModelTask>]
         [Description("Prediction task. One of: auto (default: inferred from the label column), binary, multiclass, regression.")] string? task = null,
-        [AllowedValues(null, "auto", "fasttree", "lightgbm", "fastforest", "linear")]
+        [AllowedWords<TrainingAlgorithm>]
         [Description("Learner. One of: auto (default: a small time-boxed search), fasttree, lightgbm, fastforest, linear. "
             + "linear and lightgbm are the fastest.")] string? algorithm = null,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
@@ -55,7 +63,7 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
                 + $"Call get_training_status with model '{model}' and version {version.Version} to follow it, or train_model with wait: true next time to block until it ends.");
         }
 
-        var done = await WaitAsync(context, grain, version, cancellationToken);
+        var done = await WaitAsync(context, version, cancellationToken);
         return ToolResults.Structured(done, Summary(done));
     }
 
@@ -108,23 +116,33 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
         ? "no metrics"
         : string.Join(", ", v.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:G4}")));
 
-    private static string Word(TrainingStatus status) => DatasetTools.Word(status);
+    private static string Word(TrainingStatus status) => EnumWords.Word(status);
 
     /// <summary>
-    /// Polls the version until it ends, sending a progress notification whenever the stage or percent changes.
-    /// Cancelling the request ends the wait, not the job.
+    /// Follows the version until it ends, sending a progress notification whenever the stage or percent changes. It
+    /// long-polls the version grain itself (registered by the train call that returned it), which answers as soon as
+    /// anything changes. Cancelling the request ends the wait, not the job.
     /// </summary>
     private async Task<ModelVersionInfo> WaitAsync(
-        RequestContext<CallToolRequestParams> context, IModelGrain grain, ModelVersionInfo current, CancellationToken cancellationToken)
+        RequestContext<CallToolRequestParams> context, ModelVersionInfo current, CancellationToken cancellationToken)
     {
         var token = context.Params?.ProgressToken;
+        var version = grains.GetModelVersion(current.Model, current.Version);
         (string Stage, int Percent)? reported = null;
+        var reportedAt = long.MinValue;
         while (true)
         {
             var now = (current.Stage, (int)Math.Round(current.Progress * 100));
             if (token is { } t && now != reported)
             {
+                var since = reportedAt == long.MinValue ? ProgressInterval : time.GetElapsedTime(reportedAt);
+                if (since < ProgressInterval)
+                {
+                    await Task.Delay(ProgressInterval - since, time, cancellationToken);
+                }
+
                 reported = now;
+                reportedAt = time.GetTimestamp();
                 await context.Server.NotifyProgressAsync(t, new ProgressNotificationValue
                 {
                     Progress = now.Item2,
@@ -138,8 +156,9 @@ public sealed class TrainingTools(IGrainFactory grains, TimeProvider time)
                 return current;
             }
 
-            await Task.Delay(PollInterval, time, cancellationToken);
-            current = await grain.GetVersionAsync(current.Version);
+            var known = current;
+            current = await failover.RunAsync(
+                () => version.WaitForChangeAsync(known, LongPoll, cancellationToken), "train_model (waiting)", cancellationToken);
         }
     }
 }

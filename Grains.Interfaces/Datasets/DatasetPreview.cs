@@ -8,4 +8,8 @@ namespace OrleansMl;
 [GenerateSerializer, Immutable, Alias("OrleansMl.DatasetPreview")]
 public sealed record DatasetPreview(
     [property: Id(0)] DatasetVersionInfo Version,
-    [property: Id(1)] ImmutableArray<ImmutableDictionary<string, string?>> SampleRows);
+    [property: Id(1)] ImmutableArray<ImmutableDictionary<string, string?>> SampleRows)
+{
+    /// <summary>The most sample rows a dataset version keeps, and so the most a preview can show.</summary>
+    public const int MaxSampleRows = 10;
+}

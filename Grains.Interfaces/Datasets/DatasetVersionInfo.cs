@@ -10,6 +10,7 @@ namespace OrleansMl;
 /// <param name="ContentHash">SHA-256 of the uploaded bytes (hex); identical uploads share it.</param>
 /// <param name="SizeBytes">Size of the uploaded CSV in bytes.</param>
 /// <param name="CreatedAt">When the version was created.</param>
+/// <param name="CreatedBy">Who uploaded it (the caller's name; null when anonymous).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.DatasetVersionInfo")]
 public sealed record DatasetVersionInfo(
     [property: Id(0)] string Name,
@@ -18,4 +19,5 @@ public sealed record DatasetVersionInfo(
     [property: Id(3)] ImmutableArray<ColumnInfo> Columns,
     [property: Id(4)] string ContentHash,
     [property: Id(5)] long SizeBytes,
-    [property: Id(6)] DateTimeOffset CreatedAt);
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] string? CreatedBy = null);

@@ -26,7 +26,7 @@ public interface IDatasetGrain : IGrainWithStringKey
 
     /// <summary>One version with its first <paramref name="rows"/> rows.</summary>
     [Alias("Preview")]
-    Task<DatasetPreview> PreviewAsync(int version, int rows = 5, CancellationToken cancellationToken = default);
+    Task<DatasetPreview> PreviewAsync(int version, int rows = 5);
 
     /// <summary>Cache hit and miss counters of this activation.</summary>
     [Alias("GetCacheStats")]

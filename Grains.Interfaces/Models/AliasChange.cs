@@ -7,6 +7,7 @@ namespace OrleansMl;
 /// <param name="To">Version after the change.</param>
 /// <param name="At">When.</param>
 /// <param name="Reason">Why, as given by the caller.</param>
+/// <param name="By">Who made the change (the caller's name; null when anonymous).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.AliasChange")]
 public sealed record AliasChange(
     [property: Id(0)] string Alias,
@@ -14,4 +15,5 @@ public sealed record AliasChange(
     [property: Id(2)] int? From,
     [property: Id(3)] int To,
     [property: Id(4)] DateTimeOffset At,
-    [property: Id(5)] string? Reason);
+    [property: Id(5)] string? Reason,
+    [property: Id(6)] string? By = null);

@@ -3,45 +3,58 @@ using Orleans.Concurrency;
 namespace OrleansMl;
 
 /// <summary>
-/// The registry entry of one model, keyed by model name: its versions, aliases and alias history.
-/// Promotion and rollback are linearizable here.
+/// The registry of one model, keyed by model name: which version numbers exist, which of them can serve, its aliases
+/// and their history. Everything about a single version is owned by its <see cref="IModelVersionGrain"/>; the reads
+/// here check the registry and ask the version. Promotion and rollback are linearizable here.
 /// </summary>
 [Alias("OrleansMl.IModelGrain")]
 public interface IModelGrain : IGrainWithStringKey
 {
-    /// <summary>Allocates the next version and queues its training. Returns at once with status queued.</summary>
+    /// <summary>
+    /// Validates the request, allocates the next version and queues its training. Returns at once with status queued.
+    /// A rejected or failed request allocates nothing: the next request gets the same version number.
+    /// </summary>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
     /// <exception cref="InvalidTrainingRequestException">The label or a feature column is missing, or a setting is out of range.</exception>
+    /// <exception cref="StorageUnavailableException">The new version could not be stored; nothing was created.</exception>
     [Alias("Train")]
     Task<ModelVersionInfo> TrainAsync(TrainingRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Versions (summaries), aliases and alias history.</summary>
+    /// <summary>Versions (summaries, read from each version), aliases and alias history.</summary>
     /// <exception cref="ModelNotFoundException">The model has no versions.</exception>
-    [Alias("Get")]
+    [Alias("Get"), AlwaysInterleave]
     Task<ModelInfo> GetAsync();
 
-    /// <summary>One version in full.</summary>
+    /// <summary>The model as listed: version count, newest version and aliases (from the registry alone).</summary>
+    /// <exception cref="ModelNotFoundException">The model has no versions.</exception>
+    [Alias("GetSummary"), AlwaysInterleave]
+    Task<ModelSummary> GetSummaryAsync();
+
+    /// <summary>One version in full, as its version grain holds it.</summary>
     /// <exception cref="ModelVersionNotFoundException">No such version.</exception>
-    [Alias("GetVersion")]
+    [Alias("GetVersion"), AlwaysInterleave]
     Task<ModelVersionInfo> GetVersionAsync(int version);
 
     /// <summary>Cancels a queued or running job; a finished job is returned unchanged.</summary>
-    [Alias("Cancel")]
+    /// <exception cref="StorageUnavailableException">The cancellation could not be stored; the job goes on.</exception>
+    [Alias("Cancel"), AlwaysInterleave]
     Task<ModelVersionInfo> CancelAsync(int version);
 
     /// <summary>Points <paramref name="alias"/> at a succeeded version and records the change.</summary>
     /// <exception cref="VersionNotReadyException">The version has not succeeded.</exception>
+    /// <exception cref="StorageUnavailableException">The change could not be stored; the alias is unchanged.</exception>
     [Alias("SetAlias")]
     Task<AliasInfo> SetAliasAsync(string alias, int version, string? reason = null);
 
     /// <summary>Moves <paramref name="alias"/> back to the version it held before its latest change.</summary>
     /// <exception cref="RollbackUnavailableException">The alias never pointed at another version.</exception>
+    /// <exception cref="StorageUnavailableException">The change could not be stored; the alias is unchanged.</exception>
     [Alias("RollbackAlias")]
     Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null);
 
     /// <summary>
-    /// Resolves which version serves a prediction: an explicit version, else an alias, else <c>production</c>,
-    /// else the newest succeeded version.
+    /// Resolves which version serves a prediction: an explicit version, else an alias, else
+    /// <see cref="ModelAliases.Production"/>, else the newest succeeded version.
     /// </summary>
     [Alias("Resolve"), AlwaysInterleave]
     Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null);

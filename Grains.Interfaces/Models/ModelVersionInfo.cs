@@ -19,6 +19,7 @@ namespace OrleansMl;
 /// <param name="StartedAt">When the job last started running.</param>
 /// <param name="CompletedAt">When the job ended.</param>
 /// <param name="Attempts">How many times the job was started (more than 1 after a resume).</param>
+/// <param name="CreatedBy">Who requested the version (the caller's name; null when anonymous).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelVersionInfo")]
 public sealed record ModelVersionInfo(
     [property: Id(0)] string Model,
@@ -36,4 +37,10 @@ public sealed record ModelVersionInfo(
     [property: Id(12)] DateTimeOffset CreatedAt,
     [property: Id(13)] DateTimeOffset? StartedAt,
     [property: Id(14)] DateTimeOffset? CompletedAt,
-    [property: Id(15)] int Attempts);
+    [property: Id(15)] int Attempts,
+    [property: Id(16)] string? CreatedBy = null)
+{
+    /// <summary>The version as listed on its model.</summary>
+    public ModelVersionSummary ToSummary() =>
+        new(Version, Status, Algorithm, Metrics, Spec.Dataset, Spec.DatasetVersion, CreatedAt, CompletedAt, CreatedBy);
+}

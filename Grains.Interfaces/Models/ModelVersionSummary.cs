@@ -11,6 +11,7 @@ namespace OrleansMl;
 /// <param name="DatasetVersion">Dataset version trained on.</param>
 /// <param name="CreatedAt">When requested.</param>
 /// <param name="CompletedAt">When it ended.</param>
+/// <param name="CreatedBy">Who requested it (null when anonymous).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelVersionSummary")]
 public sealed record ModelVersionSummary(
     [property: Id(0)] int Version,
@@ -20,4 +21,5 @@ public sealed record ModelVersionSummary(
     [property: Id(4)] string Dataset,
     [property: Id(5)] int DatasetVersion,
     [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] DateTimeOffset? CompletedAt);
+    [property: Id(7)] DateTimeOffset? CompletedAt,
+    [property: Id(8)] string? CreatedBy = null);

@@ -3,7 +3,9 @@ namespace OrleansMl;
 /// <summary>
 /// The prediction entry point for a model, keyed by model name. A stateless worker: every silo that receives
 /// calls runs local replicas that keep the loaded model hot, so predictions have no single-activation hotspot.
-/// Each call resolves the version through the model grain, so a promotion or rollback applies to the next call.
+/// Each silo resolves the version from its own copy of the model's routes (aliases and servable versions), which the
+/// model grain pushes to every silo before it acknowledges a promotion, rollback or newly succeeded version; so a
+/// change applies to the next call without a grain call per prediction.
 /// </summary>
 [Alias("OrleansMl.IPredictorGrain")]
 public interface IPredictorGrain : IGrainWithStringKey

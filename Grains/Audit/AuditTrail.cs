@@ -1,23 +1,22 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansMl.Audit;
 
 /// <summary>
-/// How grains record a change in the audit log: after their own write succeeded, and best effort. The change is
-/// already stored, with its author, in the grain that owns it (alias history, version and dataset records, the key
-/// registry); failing the caller's request over the log would report a failure for a change that happened, so a failed
-/// append is logged instead.
+/// How grains record a change in the audit log: the grain that made the change, after its own write succeeded, and
+/// best effort. The change is already stored, with its author, in the grain that owns it (alias history, version and
+/// dataset records, the key registry); failing the caller's request over the log would report a failure for a change
+/// that happened, so a failed append is logged instead.
 /// </summary>
 public static partial class AuditTrail
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     public static async Task RecordAsync(
-        IGrainFactory grains, IServiceProvider services, string action, string target, string? from = null, string? to = null, string? detail = null)
+        IGrainFactory grains, ILogger logger, string action, string target, string? from = null, string? to = null, string? detail = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(logger);
         try
         {
             await grains.GetGrain<IAuditLogGrain>(IAuditLogGrain.Key)
@@ -26,7 +25,7 @@ public static partial class AuditTrail
         }
         catch (Exception ex)
         {
-            LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuditTrail)), ex, action, target, Caller.Name);
+            LogFailed(logger, ex, action, target, Caller.Name);
         }
     }
 

@@ -1,26 +1,36 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Catalog;
 
 public sealed class CatalogGrain(
-    [PersistentState("catalog", StorageNames.Grains)] IPersistentState<CatalogState> state) : Grain, ICatalogGrain
+    [PersistentState("catalog", StorageNames.Grains)] IPersistentState<CatalogState> state,
+    ILogger<CatalogGrain> logger) : Grain, ICatalogGrain
 {
-    private CatalogState Current => state.RecordExists ? state.State : CatalogState.Empty;
+    // What storage holds; reads use it, never state.State.
+    private CatalogState _committed = CatalogState.Empty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _committed = state.RecordExists ? state.State : CatalogState.Empty;
+        return Task.CompletedTask;
+    }
 
     public Task AddDatasetAsync(string name) =>
-        Current.Datasets.Contains(name) ? Task.CompletedTask : UpdateStateAsync(Current with { Datasets = Current.Datasets.Add(name) });
+        _committed.Datasets.Contains(name) ? Task.CompletedTask : CommitAsync(_committed with { Datasets = _committed.Datasets.Add(name) });
 
     public Task AddModelAsync(string name) =>
-        Current.Models.Contains(name) ? Task.CompletedTask : UpdateStateAsync(Current with { Models = Current.Models.Add(name) });
+        _committed.Models.Contains(name) ? Task.CompletedTask : CommitAsync(_committed with { Models = _committed.Models.Add(name) });
 
-    public Task<ImmutableArray<string>> GetDatasetNamesAsync() => Task.FromResult(Current.Datasets.ToImmutableArray());
+    public Task<ImmutableArray<string>> GetDatasetNamesAsync() => Task.FromResult(_committed.Datasets.ToImmutableArray());
 
-    public Task<ImmutableArray<string>> GetModelNamesAsync() => Task.FromResult(Current.Models.ToImmutableArray());
+    public Task<ImmutableArray<string>> GetModelNamesAsync() => Task.FromResult(_committed.Models.ToImmutableArray());
 
-    private Task UpdateStateAsync(CatalogState next)
+    private async Task CommitAsync(CatalogState next)
     {
-        state.State = next;
-        return state.WriteStateAsync();
+        await state.CommitAsync(next, this, logger, "the catalog");
+        _committed = next;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
@@ -6,7 +7,7 @@ using OrleansMl.Work;
 namespace OrleansMl.Datasets;
 
 /// <summary>Gets the parsed features of a dataset version: from this silo's cache, or by parsing the stored CSV once.</summary>
-public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifacts, ParsingWorker parsing, OrleansMlOptions options)
+public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifacts, ParsingWorker parsing, IOptions<OrleansMlOptions> options)
 {
     private readonly CsvReadOptions _csv = new();
 
@@ -23,5 +24,5 @@ public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifact
 
     public void Remember(string hash, DatasetFrame frame) => cache.Add(hash, frame);
 
-    public long MaxUploadBytes => options.MaxUploadBytes;
+    public long MaxUploadBytes => options.Value.MaxUploadBytes;
 }

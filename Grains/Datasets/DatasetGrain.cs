@@ -1,22 +1,38 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Datasets;
 
-public sealed class DatasetGrain(
+public sealed partial class DatasetGrain(
     [PersistentState("dataset", StorageNames.Grains)] IPersistentState<DatasetState> state,
     DatasetFrameLoader frames,
     FrameCache cache,
     ILocalSiloDetails silo,
-    TimeProvider time) : Grain, IDatasetGrain, IDatasetLocation
+    TimeProvider time,
+    ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation
 {
-    private const int SampleRows = 10;
+    // What storage holds; reads use it, never state.State.
+    private DatasetState? _committed;
 
     private string Name => this.GetPrimaryKeyString();
 
     private ImmutableArray<DatasetVersionRecord> Versions =>
-        state.RecordExists && !state.State.Versions.IsDefault ? state.State.Versions : [];
+        _committed is { Versions.IsDefault: false } committed ? committed.Versions : [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _committed = state.RecordExists ? state.State : null;
+        if (!Versions.IsEmpty)
+        {
+            // In the background: the activation does not wait for the catalog (which may itself be failing over).
+            _ = EnsureListedAsync();
+        }
+
+        return Task.CompletedTask;
+    }
 
     public async Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default)
     {
@@ -33,34 +49,51 @@ public sealed class DatasetGrain(
         }
 
         var frame = await frames.ParseAsync(receipt.ContentHash, cancellationToken);
+        var versions = Versions;
         var info = new DatasetVersionInfo(
-            Name, Versions.Length + 1, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow());
-        var sample = Enumerable.Range(0, Math.Min(SampleRows, frame.RowCount)).Select(frame.GetRow).ToImmutableArray();
-
-        // The catalog entry goes first: a crash in between lists a name whose versions are empty, never the reverse.
-        await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddDatasetAsync(Name);
-        await UpdateStateAsync(new DatasetState(Versions.Add(new DatasetVersionRecord(info, sample)), state.RecordExists ? state.State.CreatedAt : info.CreatedAt));
+            Name, versions.Length + 1, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow(), Caller.Name);
+        var sample = Enumerable.Range(0, Math.Min(DatasetPreview.MaxSampleRows, frame.RowCount)).Select(frame.GetRow).ToImmutableArray();
+        var next = new DatasetState(versions.Add(new DatasetVersionRecord(info, sample)), _committed?.CreatedAt ?? info.CreatedAt);
+        await state.CommitAsync(next, this, logger, $"dataset '{Name}'");
+        _committed = next;
         frames.Remember(receipt.ContentHash, frame);
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
+        await EnsureListedAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
             to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
         return new DatasetUploadResult(info, Created: true);
     }
 
     public Task<DatasetInfo> GetAsync() =>
-        Task.FromResult(new DatasetInfo(Name, RequireVersions().Select(v => v.Info).ToImmutableArray(), state.State.CreatedAt));
+        Task.FromResult(new DatasetInfo(Name, RequireVersions().Select(v => v.Info).ToImmutableArray(), _committed!.CreatedAt));
 
     public Task<DatasetVersionInfo> GetVersionAsync(int version) => Task.FromResult(Find(version).Info);
 
-    public Task<DatasetPreview> PreviewAsync(int version, int rows = 5, CancellationToken cancellationToken = default)
+    public Task<DatasetPreview> PreviewAsync(int version, int rows = 5)
     {
         var record = Find(version);
-        return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, SampleRows)).ToImmutableArray()));
+        return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, DatasetPreview.MaxSampleRows)).ToImmutableArray()));
     }
 
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(silo.SiloAddress);
 
     public Task<DatasetCacheStats> GetCacheStatsAsync() =>
         Task.FromResult(cache.GetStats(Name, Versions.Select(v => v.Info.ContentHash)));
+
+    /// <summary>
+    /// Lists the dataset in the catalog. Done after the dataset's write, and again by every activation, so a crash in
+    /// between leaves the dataset unlisted only until it is next activated.
+    /// </summary>
+    private async Task EnsureListedAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddDatasetAsync(Name);
+        }
+        catch (Exception ex)
+        {
+            LogListingFailed(logger, ex, Name);
+        }
+    }
 
     private ImmutableArray<DatasetVersionRecord> RequireVersions() => Versions.IsEmpty
         ? throw new DatasetNotFoundException($"Dataset '{Name}' does not exist. Upload a CSV under that name to create it.")
@@ -74,9 +107,6 @@ public sealed class DatasetGrain(
             : throw new DatasetNotFoundException($"Dataset '{Name}' has no version {version}; it has versions 1 to {versions.Length}.");
     }
 
-    private Task UpdateStateAsync(DatasetState next)
-    {
-        state.State = next;
-        return state.WriteStateAsync();
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list dataset {Dataset} in the catalog; its next activation tries again")]
+    private static partial void LogListingFailed(ILogger logger, Exception exception, string dataset);
 }

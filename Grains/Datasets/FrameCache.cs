@@ -1,4 +1,4 @@
-using System.Diagnostics.Metrics;
+using OrleansMl.Diagnostics;
 using OrleansMl.Ml;
 
 namespace OrleansMl.Datasets;
@@ -10,10 +10,6 @@ namespace OrleansMl.Datasets;
 /// </summary>
 public sealed class FrameCache(long capacityBytes, TimeSpan timeToLive, TimeProvider time)
 {
-    private static readonly Meter Meter = new("OrleansMl.Datasets");
-    private static readonly Counter<long> HitCounter = Meter.CreateCounter<long>("orleansml.dataset.cache.hits");
-    private static readonly Counter<long> MissCounter = Meter.CreateCounter<long>("orleansml.dataset.cache.misses");
-
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LinkedListNode<Entry>> _entries = [];
     private readonly LinkedList<Entry> _recency = [];
@@ -150,7 +146,7 @@ public sealed class FrameCache(long capacityBytes, TimeSpan timeToLive, TimeProv
     {
         var (hits, misses) = _counters.GetValueOrDefault(dataset);
         _counters[dataset] = hit ? (hits + 1, misses) : (hits, misses + 1);
-        (hit ? HitCounter : MissCounter).Add(1, new KeyValuePair<string, object?>("dataset", dataset));
+        OrleansMlMetrics.DatasetCacheLookup(dataset, hit);
     }
 
     private sealed class Entry(string hash, DatasetFrame frame, DateTimeOffset lastUsed)

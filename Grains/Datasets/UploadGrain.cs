@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansMl.Hosting;
 using OrleansMl.Storage;
@@ -9,8 +10,9 @@ namespace OrleansMl.Datasets;
 /// the bytes never leave the process.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class UploadGrain(IArtifactStore artifacts, OrleansMlOptions options) : Grain, IUploadGrain
+public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOptions> options) : Grain, IUploadGrain
 {
+    // Memory only: a staged upload lives in the artifact store, and one whose activation is lost is simply sent again.
     private UploadReceipt? _receipt;
     private bool _tooLarge;
 
@@ -27,7 +29,7 @@ public sealed class UploadGrain(IArtifactStore artifacts, OrleansMlOptions optio
         }
 
         var size = await artifacts.AppendStagedAsync(this.GetPrimaryKey(), chunk, cancellationToken);
-        if (size > options.MaxUploadBytes)
+        if (size > options.Value.MaxUploadBytes)
         {
             _tooLarge = true;
             await artifacts.DeleteStagedAsync(this.GetPrimaryKey(), cancellationToken);
@@ -54,5 +56,5 @@ public sealed class UploadGrain(IArtifactStore artifacts, OrleansMlOptions optio
     }
 
     private PayloadTooLargeException TooLarge() => new(
-        $"The upload is larger than the {options.MaxUploadMegabytes} MB limit; split the data or raise OrleansMl__MaxUploadMegabytes.");
+        $"The upload is larger than the {options.Value.MaxUploadMegabytes} MB limit; split the data or raise OrleansMl__MaxUploadMegabytes.");
 }

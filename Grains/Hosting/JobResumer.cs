@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansMl.Models;
 
 namespace OrleansMl.Hosting;
 
 /// <summary>
-/// After the silo starts, reads every model once: a version that was queued or running when the process stopped is
-/// re-activated by that read and runs again.
+/// After the silo starts, asks every model which versions it is still waiting for, and wakes each of them: a job that
+/// was queued or running when the process stopped runs again, and an ended job whose notice was lost reports again.
+/// (Embedded mode keeps reminders in memory, so after a restart this is what resumes them; in a cluster the versions'
+/// durable reminders do it too.)
 /// </summary>
 public sealed partial class JobResumer(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<JobResumer> logger) : BackgroundService
 {
@@ -17,19 +20,17 @@ public sealed partial class JobResumer(IGrainFactory grains, IHostApplicationLif
             try
             {
                 var models = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
+                var woken = 0;
                 foreach (var model in models)
                 {
-                    try
+                    foreach (var version in await grains.GetGrain<IModelVersionListener>(model).GetPendingAsync())
                     {
-                        await grains.GetGrain<IModelGrain>(model).GetAsync();
-                    }
-                    catch (ModelNotFoundException)
-                    {
-                        // Listed before its first version was recorded: nothing to resume.
+                        await grains.GetModelVersion(model, version).EnsureProgressingAsync();
+                        woken++;
                     }
                 }
 
-                LogScanned(logger, models.Length);
+                LogScanned(logger, models.Length, woken);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -47,8 +48,8 @@ public sealed partial class JobResumer(IGrainFactory grains, IHostApplicationLif
         return started.Task.WaitAsync(stoppingToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Checked {Count} models for interrupted training jobs")]
-    private static partial void LogScanned(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checked {Count} models for interrupted training jobs; woke {Versions} versions")]
+    private static partial void LogScanned(ILogger logger, int count, int versions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming interrupted jobs failed (attempt {Attempt}); retrying")]
     private static partial void LogRetry(ILogger logger, Exception exception, int attempt);

@@ -4,7 +4,8 @@ namespace OrleansMl.Hosting;
 
 /// <summary>
 /// Settings of a silo (section <c>OrleansMl</c>; environment variables <c>OrleansMl__Name</c>, e.g.
-/// <c>OrleansMl__DataDirectory=/var/lib/orleansml</c>).
+/// <c>OrleansMl__DataDirectory=/var/lib/orleansml</c>). Bound once and validated when the host starts; grains and
+/// services take them as <c>IOptions&lt;OrleansMlOptions&gt;</c>. Every validation message names the variable to set.
 /// </summary>
 public sealed class OrleansMlOptions : IValidatableObject
 {
@@ -33,11 +34,11 @@ public sealed class OrleansMlOptions : IValidatableObject
     public string? PostgresConnectionString { get; set; }
 
     /// <summary>Orleans cluster id (<c>OrleansMl__ClusterId</c>).</summary>
-    [Required]
+    [Required(ErrorMessage = "OrleansMl:ClusterId is required: set OrleansMl__ClusterId (default orleansml).")]
     public string ClusterId { get; set; } = "orleansml";
 
     /// <summary>Orleans service id: keys grain state, so keep it stable (<c>OrleansMl__ServiceId</c>).</summary>
-    [Required]
+    [Required(ErrorMessage = "OrleansMl:ServiceId is required: set OrleansMl__ServiceId (default orleansml); it keys the stored state, so keep it stable.")]
     public string ServiceId { get; set; } = "orleansml";
 
     /// <summary>Silo-to-silo port (<c>OrleansMl__SiloPort</c>).</summary>
@@ -57,14 +58,14 @@ public sealed class OrleansMlOptions : IValidatableObject
     /// the training slots, at least one each: the spare core keeps predictions fast, and tree learners slow down many
     /// times over when their threads compete for cores.
     /// </summary>
-    [Range(0, 256)]
+    [Range(0, 256, ErrorMessage = "OrleansMl:TrainingThreads must be between 0 (automatic) and 256; set OrleansMl__TrainingThreads.")]
     public int TrainingThreads { get; set; }
 
     public int EffectiveTrainingThreads =>
-        TrainingThreads > 0 ? TrainingThreads : Math.Max(1, (Environment.ProcessorCount - 1) / TrainingConcurrency);
+        TrainingThreads > 0 ? TrainingThreads : Math.Max(1, (Environment.ProcessorCount - 1) / Math.Max(1, TrainingConcurrency));
 
     /// <summary>CSV parses that run at once on a silo (<c>OrleansMl__ParseConcurrency</c>).</summary>
-    [Range(1, 256)]
+    [Range(1, 256, ErrorMessage = "OrleansMl:ParseConcurrency must be between 1 and 256; set OrleansMl__ParseConcurrency.")]
     public int ParseConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Memory for parsed dataset features per silo, in MB (<c>OrleansMl__DatasetCacheMegabytes</c>).</summary>
@@ -79,11 +80,11 @@ public sealed class OrleansMlOptions : IValidatableObject
     public int MaxUploadMegabytes { get; set; } = 512;
 
     /// <summary>Most rows in one prediction request (<c>OrleansMl__MaxPredictionRows</c>).</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxPredictionRows must be between 1 and 1000000; set OrleansMl__MaxPredictionRows.")]
     public int MaxPredictionRows { get; set; } = 10_000;
 
     /// <summary>How often an interrupted job is retried before it is failed (<c>OrleansMl__MaxTrainingAttempts</c>).</summary>
-    [Range(1, 100)]
+    [Range(1, 100, ErrorMessage = "OrleansMl:MaxTrainingAttempts must be between 1 and 100; set OrleansMl__MaxTrainingAttempts.")]
     public int MaxTrainingAttempts { get; set; } = 3;
 
     /// <summary>
@@ -104,6 +105,13 @@ public sealed class OrleansMlOptions : IValidatableObject
             yield return new ValidationResult(
                 "OrleansMl:PostgresConnectionString is required in cluster mode: set OrleansMl__PostgresConnectionString, e.g. Host=db;Username=orleansml;Password=...;Database=orleansml.",
                 [nameof(PostgresConnectionString)]);
+        }
+
+        if (DatasetCacheTtl <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult(
+                $"OrleansMl:DatasetCacheTtl must be a positive time span (got {DatasetCacheTtl}): set OrleansMl__DatasetCacheTtl, e.g. 00:30:00.",
+                [nameof(DatasetCacheTtl)]);
         }
 
         if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))

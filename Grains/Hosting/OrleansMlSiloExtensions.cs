@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansMl.Datasets;
+using OrleansMl.Diagnostics;
 using OrleansMl.Ml;
 using OrleansMl.Predictions;
 using Npgsql;
@@ -16,7 +17,11 @@ using OrleansMl.Work;
 
 namespace OrleansMl.Hosting;
 
-/// <summary>The one place that decides how a process runs OrleansMl: embedded or cluster, silo or client.</summary>
+/// <summary>
+/// The one place that decides how a process runs OrleansMl: embedded or cluster, silo or client. Every setting is
+/// read through <see cref="IOptions{OrleansMlOptions}"/> when the host starts, validated first; only the mode is read
+/// while the host is composed, because it decides which services there are.
+/// </summary>
 public static class OrleansMlSiloExtensions
 {
     /// <summary>The ADO.NET invariant Orleans maps to Microsoft.Data.Sqlite.</summary>
@@ -31,8 +36,7 @@ public static class OrleansMlSiloExtensions
     public static IHostApplicationBuilder UseOrleansMl(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.AddOrleansMlOptions();
-        return options.Mode == OrleansMlMode.Cluster ? builder.AddOrleansMlClient(options) : builder.AddOrleansMlSilo();
+        return ReadMode(builder.Configuration) == OrleansMlMode.Cluster ? builder.AddOrleansMlClient() : builder.AddOrleansMlSilo();
     }
 
     /// <summary>
@@ -42,71 +46,152 @@ public static class OrleansMlSiloExtensions
     public static IHostApplicationBuilder AddOrleansMlSilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.AddOrleansMlOptions();
+        builder.AddOrleansMlOptions();
+        var mode = ReadMode(builder.Configuration);
 
         // A stopping silo hands its activations over and leaves the membership table cleanly within this time.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
+            silo.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansMlOptions>>((o, ml) =>
             {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = options.ServiceId;
+                o.ClusterId = ml.Value.ClusterId;
+                o.ServiceId = ml.Value.ServiceId;
             });
-            if (options.Mode == OrleansMlMode.Cluster)
+            if (mode == OrleansMlMode.Cluster)
             {
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, options.ListenOnAnyAddress);
+                silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansMlOptions>>((o, ml) =>
+                {
+                    var settings = ml.Value;
+                    o.AdvertisedIPAddress = IPAddress.Parse(settings.AdvertisedAddress);
+                    o.SiloPort = settings.SiloPort;
+                    o.GatewayPort = settings.GatewayPort;
+                    if (settings.ListenOnAnyAddress)
+                    {
+                        o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, settings.SiloPort);
+                        o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, settings.GatewayPort);
+                    }
+                });
 
                 // How long a crashed silo's grains stay unreachable: the other silos must first declare it dead.
-                silo.Configure<ClusterMembershipOptions>(o => o.NumMissedProbesLimit = options.MissedProbesLimit);
+                silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<OrleansMlOptions>>(
+                    (o, ml) => o.NumMissedProbesLimit = ml.Value.MissedProbesLimit);
+
+                // The strongly consistent in-cluster directory: when a silo dies, the survivors rebuild the directory
+                // entries it held from their own activations. With Orleans' default directory those entries die with
+                // it, and grains on healthy silos (training jobs among them) are deactivated and restarted.
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10; measured against the alternatives in the README.
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+
+                // Inside a Kubernetes pod: silo name from the pod, and a silo whose pod is deleted is declared dead at
+                // once. The package throws anywhere else, so it is used only where Kubernetes says it runs.
+                if (KubernetesHosting.InPod(builder.Configuration))
+                {
+                    silo.UseKubernetesHosting();
+                }
             }
             else
             {
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                // Localhost clustering with this silo as the primary, on the configured ports.
+                silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansMlOptions>>((o, ml) =>
+                {
+                    o.AdvertisedIPAddress = IPAddress.Loopback;
+                    o.SiloPort = ml.Value.SiloPort;
+                    o.GatewayPort = ml.Value.GatewayPort;
+                });
+                silo.UseDevelopmentClustering(b => b.Configure<IOptions<EndpointOptions>>(
+                    (o, endpoints) => o.PrimarySiloEndpoint = new IPEndPoint(endpoints.Value.AdvertisedIPAddress, endpoints.Value.SiloPort)));
             }
 
-            silo.AddOrleansMl(options);
+            silo.AddOrleansMl();
         });
         return builder;
     }
 
     /// <summary>
-    /// Everything but clustering endpoints: the ML engine, the bounded workers, the feature and model caches, the job
-    /// resumer, and storage by mode — SQLite grain state, file artifacts and in-process reminders under
+    /// Everything but clustering: the ML engine, the bounded workers, the feature and model caches, the job resumer,
+    /// and storage by mode — SQLite grain state, file artifacts and in-process reminders under
     /// <see cref="OrleansMlOptions.DataDirectory"/> (embedded), or membership, grain state, reminders and artifacts
-    /// in PostgreSQL (cluster).
+    /// in PostgreSQL (cluster). Settings come from the <c>OrleansMl</c> configuration section, then
+    /// <paramref name="configure"/>.
     /// </summary>
-    public static ISiloBuilder AddOrleansMl(this ISiloBuilder silo, OrleansMlOptions options)
+    public static ISiloBuilder AddOrleansMl(this ISiloBuilder silo, Action<OrleansMlOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        ArgumentNullException.ThrowIfNull(options);
-        silo.Services.AddOrleansMlServices(options);
-        if (options.Mode == OrleansMlMode.Cluster)
+        silo.Services.AddOrleansMlOptions(silo.Configuration);
+        if (configure is not null)
         {
-            silo.UsePostgres(options.PostgresConnectionString!);
+            silo.Services.Configure(configure);
+        }
+
+        silo.Services.AddOrleansMlServices();
+        var mode = ReadMode(silo.Configuration);
+        if (mode == OrleansMlMode.Cluster)
+        {
+            silo.UsePostgres(sp => Settings(sp).PostgresConnectionString!);
         }
         else
         {
-            silo.UseEmbeddedStorage(options);
+            silo.UseEmbeddedStorage();
         }
 
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
         silo.Services.AddHostedService<JobResumer>();
+        silo.AddOrleansMlSiloMetrics();
         return silo;
     }
 
-    private static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo, OrleansMlOptions options)
+    /// <summary>
+    /// Binds <see cref="OrleansMlOptions"/> to the <c>OrleansMl</c> section, once however often it is called, validated
+    /// when the host starts (an invalid setting stops the start with a message naming its environment variable).
+    /// </summary>
+    public static IHostApplicationBuilder AddOrleansMlOptions(this IHostApplicationBuilder builder)
     {
-        var dataDirectory = options.FullDataDirectory;
-        Directory.CreateDirectory(dataDirectory);
-        var sqlite = $"Data Source={Path.Combine(dataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
-        SqliteGrainStorageSchema.EnsureCreated(sqlite);
-        silo.Services.AddSingleton<IArtifactStore>(new FileArtifactStore(Path.Combine(dataDirectory, "artifacts")));
-        silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOrleansMlOptions(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// The mode, read once while the host is composed: it decides which services exist (a silo or a client, SQLite or
+    /// PostgreSQL), so it cannot wait for the options. Every other setting is read through the options.
+    /// </summary>
+    public static OrleansMlMode ReadMode(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var text = configuration.GetSection(OrleansMlOptions.SectionName)[nameof(OrleansMlOptions.Mode)];
+        return string.IsNullOrWhiteSpace(text) ? OrleansMlMode.Embedded
+            : Enum.TryParse<OrleansMlMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _) ? mode
+            : throw new OptionsValidationException(OrleansMlOptions.SectionName, typeof(OrleansMlOptions),
+                [$"OrleansMl:Mode '{text}' is not a mode: set OrleansMl__Mode to Embedded or Cluster."]);
+    }
+
+    private static void AddOrleansMlOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(OptionsRegistered)))
+        {
+            return;
+        }
+
+        services.AddSingleton(new OptionsRegistered());
+        services.AddOptions<OrleansMlOptions>()
+            .Bind(configuration.GetSection(OrleansMlOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+    }
+
+    private static OrleansMlOptions Settings(IServiceProvider services) => services.GetRequiredService<IOptions<OrleansMlOptions>>().Value;
+
+    private static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo)
+    {
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, EmbeddedStorageSetup>();
+        silo.Services.AddSingleton<IArtifactStore>(sp => new FileArtifactStore(Path.Combine(Settings(sp).FullDataDirectory, "artifacts")));
+        silo.AddAdoNetGrainStorage(StorageNames.Grains, b => b.Configure<IOptions<OrleansMlOptions>>((o, ml) =>
         {
             o.Invariant = SqliteInvariant;
-            o.ConnectionString = sqlite;
-        });
+            o.ConnectionString = EmbeddedStorageSetup.ConnectionString(ml.Value);
+        }));
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
@@ -116,18 +201,20 @@ public static class OrleansMlSiloExtensions
         return silo;
     }
 
-    private static IHostApplicationBuilder AddOrleansMlClient(this IHostApplicationBuilder builder, OrleansMlOptions options)
+    private static IHostApplicationBuilder AddOrleansMlClient(this IHostApplicationBuilder builder)
     {
-        var dataSource = NpgsqlDataSource.Create(options.PostgresConnectionString!);
-        builder.Services.AddSingleton(dataSource);
+        builder.AddOrleansMlOptions();
+
+        // Registered through a factory, the pool is created at start (after validation) and disposed with the container.
+        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(Settings(sp).PostgresConnectionString!));
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o =>
+            client.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansMlOptions>>((o, ml) =>
             {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = options.ServiceId;
+                o.ClusterId = ml.Value.ClusterId;
+                o.ServiceId = ml.Value.ServiceId;
             });
-            client.UsePostgresClustering(dataSource);
+            client.UsePostgresClustering();
             client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
 
             // Silos may start after the gateway: keep trying instead of failing the host.
@@ -140,36 +227,41 @@ public static class OrleansMlSiloExtensions
         return builder;
     }
 
-    /// <summary>Binds and validates <see cref="OrleansMlOptions"/>, and returns the bound values for wiring.</summary>
-    public static OrleansMlOptions AddOrleansMlOptions(this IHostApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<OrleansMlOptions>()
-            .Bind(builder.Configuration.GetSection(OrleansMlOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<OrleansMlOptions>>().Value);
-        var options = builder.Configuration.GetSection(OrleansMlOptions.SectionName).Get<OrleansMlOptions>() ?? new OrleansMlOptions();
-        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
-        {
-            throw new OptionsValidationException(OrleansMlOptions.SectionName, typeof(OrleansMlOptions), errors.Select(e => e.ErrorMessage ?? "invalid setting"));
-        }
-
-        return options;
-    }
-
-    private static IServiceCollection AddOrleansMlServices(this IServiceCollection services, OrleansMlOptions options)
+    private static IServiceCollection AddOrleansMlServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(options);
-        services.AddSingleton(sp => new FrameCache(options.DatasetCacheBytes, options.DatasetCacheTtl, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var settings = Settings(sp);
+            return new FrameCache(settings.DatasetCacheBytes, settings.DatasetCacheTtl, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton<DatasetFrameLoader>();
-        services.AddSingleton(new TrainingWorker(options.TrainingConcurrency));
-        services.AddSingleton(new ParsingWorker(options.ParseConcurrency));
-        services.AddSingleton(new ModelTrainer(new TrainerOptions { Threads = options.EffectiveTrainingThreads }));
+        services.AddSingleton(sp => new TrainingWorker(Settings(sp).TrainingConcurrency));
+        services.AddSingleton(sp => new ParsingWorker(Settings(sp).ParseConcurrency));
+        services.AddSingleton(sp => new ModelTrainer(new TrainerOptions { Threads = Settings(sp).EffectiveTrainingThreads }));
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelRouteCache>();
         return services;
+    }
+
+    /// <summary>Marks the options as registered, so that composing a host twice binds them once.</summary>
+    private sealed class OptionsRegistered;
+
+    /// <summary>
+    /// Creates the data directory and the SQLite schema in the first stage of silo start-up (after the options were
+    /// validated, before the grain storage opens the database).
+    /// </summary>
+    private sealed class EmbeddedStorageSetup(IOptions<OrleansMlOptions> options) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public static string ConnectionString(OrleansMlOptions settings) =>
+            $"Data Source={Path.Combine(settings.FullDataDirectory, "orleansml.db")};Default Timeout=30;Pooling=True";
+
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(EmbeddedStorageSetup), ServiceLifecycleStage.First, _ =>
+            {
+                Directory.CreateDirectory(options.Value.FullDataDirectory);
+                SqliteGrainStorageSchema.EnsureCreated(ConnectionString(options.Value));
+                return Task.CompletedTask;
+            });
     }
 }

@@ -4,11 +4,20 @@ using Microsoft.ML;
 namespace OrleansMl.Ml;
 
 /// <summary>
-/// The time-boxed search behind <see cref="TrainingAlgorithm.Auto"/>. Candidates are fitted on part of the training
-/// rows and scored on a validation part carved from the rest; the caller refits the winner on all training rows.
-/// The budget covers the search and that refit: the search stops when the predicted refit of the best candidate
-/// would overrun it. Large data is searched on a sample (so the budget buys several informative trials rather than
-/// one slow one) and the winner's trees then get the extra leaves the full data supports.
+/// The time-boxed search behind <see cref="TrainingAlgorithm.Auto"/>; the caller refits the winner on all training rows.
+/// <para>
+/// Under <see cref="CrossValidationRows"/> rows every candidate is scored by stratified k-fold cross-validation on the
+/// training rows (one small holdout is too noisy to choose by). The candidates are mostly each learner at its defaults
+/// (so the search picks among the models a user could have asked for, by the estimate that varies least), plus a
+/// stronger-regularized linear model and smaller boosted trees; the best mean over the folds wins. Fits run side by
+/// side when the trainer may use several threads.
+/// </para>
+/// <para>
+/// Above it, candidates are fitted on part of the training rows and scored on a validation part carved from the rest.
+/// The budget covers the search and the refit: the search stops when the predicted refit of the best candidate would
+/// overrun it. Large data is searched on a sample (so the budget buys several informative trials rather than one slow
+/// one) and the winner's trees then get the extra leaves the full data supports.
+/// </para>
 /// </summary>
 internal sealed class AutoSearch(
     MLContext ml,
@@ -19,20 +28,142 @@ internal sealed class AutoSearch(
     int seed,
     IProgress<TrainingProgress>? progress)
 {
+    /// <summary>Below this many training rows the search cross-validates.</summary>
+    public const int CrossValidationRows = 10_000;
+
+    // Small data: the whole training, search and refit included, should take well under a second.
+    private const double SmallDataBudgetSeconds = 0.25;
     private const double ValidationFraction = 0.2;
     private const int MaxSearchRows = 20_000;
     private const int MaxValidationRows = 10_000;
     private const int MaxScaledLeaves = 255;
     private const int MinimumTrials = 2;
 
+    // Cross-validation always scores boosted trees, the forest and the linear learner at two strengths: between them
+    // they were the best learners on most seeded splits of scikit-learn's small public datasets.
+    private const int CrossValidatedTrials = 4;
+
+    // Three folds: five cost two thirds more fits and matched the best learner no more often (16 times in 24 against 17
+    // on six seeded splits of each public dataset).
+    private const int FoldCount = 3;
+
     /// <summary>The training budget (search and refit) when the caller sets none: more for more data.</summary>
     public static double DefaultBudgetSeconds(int rows, FeatureLayout layout)
     {
+        if (rows < CrossValidationRows)
+        {
+            return SmallDataBudgetSeconds;
+        }
+
         var width = Math.Max(1, layout.Numeric.Length + (8 * layout.Text.Length));
         return Math.Clamp(1.5 + (rows * (double)width / 2e6), 1.5, 30);
     }
 
-    public Candidate Run(int[] trainRows, HyperParameters fixedParameters)
+    public Candidate Run(int[] trainRows, HyperParameters fixedParameters) =>
+        trainRows.Length < CrossValidationRows ? CrossValidate(trainRows, fixedParameters) : SearchOnSample(trainRows, fixedParameters);
+
+    /// <summary>
+    /// Scores candidates by cross-validation until the budget runs out; the first <see cref="CrossValidatedTrials"/>
+    /// always run.
+    /// </summary>
+    private Candidate CrossValidate(int[] trainRows, HyperParameters fixedParameters)
+    {
+        var watch = Stopwatch.StartNew();
+        var budget = TimeSpan.FromSeconds(fixedParameters.TimeBudgetSeconds ?? DefaultBudgetSeconds(trainRows.Length, plan.Layout));
+        var folds = Folds(trainRows, FoldCount);
+        var data = folds
+            .Select(f => (
+                Fit: ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Fit))),
+                Valid: ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Valid))),
+                Rows: f.Fit.Length))
+            .ToArray();
+        var minLeaf = Math.Clamp(trainRows.Length / 50, 2, 20);
+        List<Candidate> candidates =
+        [
+            Candidate.Default(TrainingAlgorithm.LightGbm, trainRows.Length, fixedParameters),
+            Candidate.Default(TrainingAlgorithm.Linear, trainRows.Length, fixedParameters),
+            Candidate.Default(TrainingAlgorithm.FastForest, trainRows.Length, fixedParameters),
+            new Candidate(TrainingAlgorithm.Linear, 100, 0, 0, 0, 1).With(fixedParameters),
+            new Candidate(TrainingAlgorithm.LightGbm, 300, 7, 0.05, minLeaf, 1).With(fixedParameters),
+            Candidate.Default(TrainingAlgorithm.FastTree, trainRows.Length, fixedParameters),
+            new Candidate(TrainingAlgorithm.LightGbm, 150, 15, 0.05, minLeaf, 0).With(fixedParameters),
+        ];
+        candidates = [.. candidates.Distinct()];
+        var scores = new double[candidates.Count][];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads ?? Environment.ProcessorCount) };
+
+        // The first candidates' folds form one pool of fits, fold by fold, so several threads overlap a LightGBM fit
+        // (LightGBM runs one fit per process at a time) with the linear ones; the rest run while the budget lasts.
+        var first = Math.Min(CrossValidatedTrials, candidates.Count);
+        for (var i = 0; i < first; i++)
+        {
+            scores[i] = new double[data.Length];
+        }
+
+        RunFits(parallel, data.Length * first, item =>
+        {
+            var (f, i) = Math.DivRem(item, first);
+            scores[i][f] = Trial(candidates[i], data[f].Fit, data[f].Rows, data[f].Valid, Timeout.InfiniteTimeSpan, learnerThreads: 1);
+        });
+        progress?.Report(new TrainingProgress("training", Math.Min(0.85, 0.2 + (0.65 * (watch.Elapsed / budget)))));
+        for (var i = first; i < candidates.Count && watch.Elapsed < budget; i++)
+        {
+            var candidate = candidates[i];
+            var limit = budget - watch.Elapsed;
+            var own = scores[i] = new double[data.Length];
+            RunFits(parallel, data.Length, f => own[f] = Trial(candidate, data[f].Fit, data[f].Rows, data[f].Valid, limit, learnerThreads: 1));
+            progress?.Report(new TrainingProgress("training", Math.Min(0.85, 0.2 + (0.65 * (watch.Elapsed / budget)))));
+        }
+
+        // The best mean over the folds wins. (Preferring the first candidate within one standard error of it, to favour
+        // plain defaults, did worse: on six seeded splits of each public dataset it matched the best learner on the test
+        // rows 15 times in 24 against 17 for the plain maximum.)
+        var best = candidates[Enumerable.Range(0, candidates.Count).Where(i => scores[i] is not null).MaxBy(i => scores[i].Average())];
+        return best.With(fixedParameters);
+    }
+
+    private void RunFits(ParallelOptions parallel, int count, Action<int> fit)
+    {
+        try
+        {
+            Parallel.For(0, count, parallel, fit);
+        }
+        catch (AggregateException) when (cancellation.IsCancellationRequested)
+        {
+            cancellation.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Stratified folds (by class for classification): each row is in exactly one validation part.</summary>
+    private (int[] Fit, int[] Valid)[] Folds(int[] rows, int k)
+    {
+        var labels = plan.LabelPlan.Values;
+        var random = new Random(seed + 1);
+        var shuffled = (int[])rows.Clone();
+        random.Shuffle(shuffled);
+        var ordered = plan.Task == ModelTask.Regression
+            ? shuffled
+            : [.. shuffled.OrderBy(r => labels[r])];
+        var assigned = new List<int>[k];
+        for (var f = 0; f < k; f++)
+        {
+            assigned[f] = [];
+        }
+
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            assigned[i % k].Add(ordered[i]);
+        }
+
+        return [.. Enumerable.Range(0, k).Select(f =>
+        {
+            var valid = assigned[f].Order().ToArray();
+            var fit = Enumerable.Range(0, k).Where(g => g != f).SelectMany(g => assigned[g]).Order().ToArray();
+            return (fit, valid);
+        })];
+    }
+
+    private Candidate SearchOnSample(int[] trainRows, HyperParameters fixedParameters)
     {
         var watch = Stopwatch.StartNew();
         var budget = TimeSpan.FromSeconds(fixedParameters.TimeBudgetSeconds ?? DefaultBudgetSeconds(trainRows.Length, plan.Layout));
@@ -97,7 +228,7 @@ internal sealed class AutoSearch(
     private static double Capacity(Candidate candidate) =>
         candidate.Algorithm == TrainingAlgorithm.Linear ? 1 : candidate.Trees * Math.Log2(Math.Max(2, candidate.Leaves));
 
-    private double Trial(Candidate candidate, IDataView fit, int rows, IDataView valid, TimeSpan timeLimit)
+    private double Trial(Candidate candidate, IDataView fit, int rows, IDataView valid, TimeSpan timeLimit, int? learnerThreads = null)
     {
         var context = cancellation.NewContext(seed);
         using var deadline = new Timer(_ => MlCancellation.Cancel(context), null, timeLimit, Timeout.InfiniteTimeSpan);
@@ -105,7 +236,7 @@ internal sealed class AutoSearch(
         {
             return cancellation.Run(() =>
             {
-                var model = Learners.Create(context, plan.Task, candidate, rows, threads, seed).Fit(fit);
+                var model = Learners.Create(context, plan.Task, candidate, rows, learnerThreads ?? threads, seed).Fit(fit);
                 var metrics = ModelMetrics.Evaluate(context, plan.Task, model.Transform(valid));
                 return ModelMetrics.Objective(plan.Task, metrics);
             });

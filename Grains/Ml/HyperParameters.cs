@@ -12,7 +12,11 @@ internal sealed record HyperParameters(
     double? L2,
     double? TimeBudgetSeconds)
 {
-    private const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds";
+    /// <summary>The parameter names as a list for messages.</summary>
+    public const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds";
+
+    /// <summary>Every parameter name a request may use, in any case ("iterations" is another name for "trees").</summary>
+    public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l2", "timeBudgetSeconds"];
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null);
 

@@ -31,6 +31,12 @@ public sealed class LoadedModel
     /// <summary>Class values in key order, decoded into the label's own kind.</summary>
     internal ImmutableArray<FeatureValue> ClassValues { get; private init; }
 
+    /// <summary>The flattened trees that score batches, or null when the model is not a tree ensemble scored that way.</summary>
+    internal TreeScorer? Trees { get; private init; }
+
+    /// <summary>Why <see cref="Trees"/> is null (empty when it is not).</summary>
+    internal string TreesUnavailable { get; private init; } = string.Empty;
+
     /// <summary>Loads model bytes produced by <see cref="ModelTrainer"/>.</summary>
     public static LoadedModel Load(Stream modelZip, ModelSignature signature)
     {
@@ -52,8 +58,11 @@ public sealed class LoadedModel
 
         var row = new DynamicInputRow(inputSchema);
         var bindings = signature.Inputs.Select(input => Bind(input, slots, inputSchema, row)).ToImmutableArray();
+        var trees = TreeScorer.TryCreate(model, inputSchema, signature.Task, out var treesUnavailable);
         return new LoadedModel
         {
+            Trees = trees,
+            TreesUnavailable = treesUnavailable,
             Signature = signature,
             Model = model,
             InputSchema = inputSchema,

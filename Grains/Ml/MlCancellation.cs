@@ -15,10 +15,14 @@ internal sealed class MlCancellation : IDisposable
         BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic,
         Type.EmptyTypes);
 
+    private static readonly TimeSpan RepeatEvery = TimeSpan.FromMilliseconds(100);
+
     private readonly List<MLContext> _contexts = [];
     private readonly Lock _lock = new();
     private readonly CancellationToken _token;
     private readonly CancellationTokenRegistration _registration;
+    private Timer? _repeat;
+    private bool _disposed;
 
     public MlCancellation(CancellationToken token)
     {
@@ -68,7 +72,16 @@ internal sealed class MlCancellation : IDisposable
         }
     }
 
-    public void Dispose() => _registration.Dispose();
+    public void Dispose()
+    {
+        _registration.Dispose();
+        lock (_lock)
+        {
+            _disposed = true;
+            _repeat?.Dispose();
+            _repeat = null;
+        }
+    }
 
     public bool IsCancellationRequested => _token.IsCancellationRequested;
 
@@ -80,6 +93,14 @@ internal sealed class MlCancellation : IDisposable
         lock (_lock)
         {
             contexts = [.. _contexts];
+
+            // A learner registers its inner environments as it goes, and one registered after the cancellation does not
+            // inherit it (seen with FastTree under load: a fit ran to its end minutes after being cancelled). Saying it
+            // again until the run is disposed reaches those too.
+            if (!_disposed)
+            {
+                _repeat ??= new Timer(static self => ((MlCancellation)self!).CancelAll(), this, RepeatEvery, RepeatEvery);
+            }
         }
 
         foreach (var context in contexts)

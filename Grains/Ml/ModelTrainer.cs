@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -30,10 +29,11 @@ public sealed class ModelTrainer(TrainerOptions options)
     public TrainerOptions Options { get; } = options;
 
     /// <summary>
-    /// Splits with <see cref="TrainingSpec.Seed"/>, fits, evaluates on the held-out rows and saves the model.
-    /// Throws <see cref="InvalidTrainingRequestException"/> for user errors (label or feature column missing, a
-    /// label with one value, a task that does not fit the label) and <see cref="OperationCanceledException"/> when
-    /// <paramref name="cancellationToken"/> fires, even in the middle of a fit.
+    /// Splits with <see cref="TrainingSpec.Seed"/>, fits, evaluates on the held-out rows and saves the model. The spec
+    /// is one the training request validation accepted for this frame's dataset version. Throws
+    /// <see cref="InvalidTrainingRequestException"/> for what only the data tells (a label with one value or too few
+    /// labelled rows, a task that does not fit the label's values, a parameter out of range) and
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires, even in the middle of a fit.
     /// </summary>
     public TrainedModel Train(
         DatasetFrame frame,
@@ -44,12 +44,6 @@ public sealed class ModelTrainer(TrainerOptions options)
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!(spec.TestFraction > 0 && spec.TestFraction <= 0.9))
-        {
-            throw new InvalidTrainingRequestException(
-                $"testFraction must be greater than 0 and at most 0.9; got {spec.TestFraction.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
         var parameters = HyperParameters.Parse(spec.Parameters);
         var plan = TrainingPlan.Create(frame, spec);
         var task = plan.Task;
@@ -76,8 +70,10 @@ public sealed class ModelTrainer(TrainerOptions options)
             ? new AutoSearch(ml, cancellation, plan, featurizer, Options.Threads, spec.Seed, progress)
                 .Run(trainRows, parameters)
             : Candidate.Default(spec.Algorithm, trainRows.Length, parameters);
+        // The final fit gets a context of its own, so a learner chosen by the search is fitted exactly as it would be
+        // when asked for by name (the search's trials draw on the shared context's random numbers).
         var learner = cancellation.Run(
-            () => Learners.Create(ml, task, candidate, trainRows.Length, Options.Threads, spec.Seed).Fit(trainFeatures));
+            () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed).Fit(trainFeatures));
         var model = new TransformerChain<ITransformer>(featurizer, learner);
         var trainingMs = watch.Elapsed.TotalMilliseconds;
 

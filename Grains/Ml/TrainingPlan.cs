@@ -23,32 +23,19 @@ internal sealed class TrainingPlan
 
     public ModelTask Task => LabelPlan.Task;
 
+    /// <summary>
+    /// Plans a run of a spec that <c>TrainingSpecValidator</c> accepted against this frame's schema (label and features
+    /// exist, at least one usable feature). What only the values can tell (a label with one value, too many classes)
+    /// is checked by <see cref="LabelPlan"/>.
+    /// </summary>
     public static TrainingPlan Create(DatasetFrame frame, TrainingSpec spec)
     {
-        var label = frame.Find(spec.Label ?? string.Empty)
-            ?? throw new InvalidTrainingRequestException(
-                $"The label column '{spec.Label}' is not in the dataset. Available columns: {ColumnList(frame)}.");
-
+        var label = Column(frame, spec.Label);
         var kinds = new Dictionary<string, ColumnKind>(StringComparer.Ordinal);
         if (!spec.Features.IsDefaultOrEmpty)
         {
-            var unknown = spec.Features.Where(f => frame.Find(f) is null).ToList();
-            if (unknown.Count > 0)
+            foreach (var column in spec.Features.Select(name => Column(frame, name)))
             {
-                throw new InvalidTrainingRequestException(
-                    $"Unknown feature column{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}. "
-                    + $"Available columns: {ColumnList(frame)}.");
-            }
-
-            foreach (var name in spec.Features)
-            {
-                var column = frame.Find(name)!;
-                if (column == label)
-                {
-                    throw new InvalidTrainingRequestException(
-                        $"The label column '{label.Name}' cannot also be a feature. Remove it from the features.");
-                }
-
                 // Asking for a column by name overrides "ignored": an id-like number is used as a number, a
                 // high-cardinality string as a (hashed) category.
                 kinds[column.Name] = column.Kind != ColumnKind.Ignored ? column.Kind
@@ -64,11 +51,9 @@ internal sealed class TrainingPlan
             }
         }
 
-        if (kinds.Count == 0)
+        if (kinds.Count == 0 || kinds.ContainsKey(label.Name))
         {
-            throw new InvalidTrainingRequestException(
-                $"No usable feature columns: every column other than the label '{label.Name}' is ignored (identifiers, "
-                + "empty or high-cardinality values). Name the features to use explicitly.");
+            throw Unvalidated($"features [{string.Join(", ", kinds.Keys)}] with label '{label.Name}'");
         }
 
         var labelPlan = LabelPlan.Create(label, spec.Task);
@@ -88,5 +73,9 @@ internal sealed class TrainingPlan
     public ColumnKind KindOf(FrameColumn column) =>
         Signature.Inputs.First(i => i.Name == column.Name).Kind;
 
-    private static string ColumnList(DatasetFrame frame) => string.Join(", ", frame.Columns.Select(c => c.Name));
+    private static FrameColumn Column(DatasetFrame frame, string? name) =>
+        frame.Find(name ?? string.Empty) ?? throw Unvalidated($"column '{name}', which the dataset does not have");
+
+    private static InvalidOperationException Unvalidated(string what) =>
+        new($"The training spec names {what}: it did not pass the training request validation.");
 }

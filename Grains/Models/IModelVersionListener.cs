@@ -1,9 +1,21 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
 namespace OrleansMl.Models;
 
-/// <summary>Implemented by the model grain: a version reports its terminal state so the registry stays current.</summary>
+/// <summary>Implemented by the model grain: the one way the registry learns that a version has ended.</summary>
 [Alias("OrleansMl.IModelVersionListener")]
 public interface IModelVersionListener : IGrainWithStringKey
 {
-    [Alias("OnVersionChanged")]
-    Task OnVersionChangedAsync(ModelVersionInfo info);
+    /// <summary>
+    /// Version <paramref name="version"/>, started as <paramref name="allocation"/>, ended with <paramref name="status"/>.
+    /// Idempotent. Returns true once the registry has taken note (routes published when it succeeded), false when the
+    /// registry never recorded that start (an orphan): either way there is nothing left to report.
+    /// </summary>
+    [Alias("OnVersionEnded")]
+    Task<bool> OnVersionEndedAsync(int version, Guid allocation, TrainingStatus status);
+
+    /// <summary>The versions whose end the registry has not been told of yet (queued, running, or ended unreported).</summary>
+    [Alias("GetPending"), AlwaysInterleave]
+    Task<ImmutableArray<int>> GetPendingAsync();
 }

@@ -1,106 +1,131 @@
 using System.Collections.Immutable;
-using Orleans.Runtime.Placement;
-using OrleansMl.Datasets;
 using Microsoft.Extensions.Logging;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
 using OrleansMl.Predictions;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Models;
 
+/// <summary>
+/// The registry of one model: version numbers, which of them can serve, aliases and their history. It owns nothing
+/// about a version beyond its identity; reads of a version go to the version grain, and the registry learns that a
+/// version ended from that version's one notice (<see cref="IModelVersionListener"/>), never by asking.
+/// </summary>
 public sealed partial class ModelGrain(
     [PersistentState("model", StorageNames.Grains)] IPersistentState<ModelState> state,
     TimeProvider time,
     ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
-
-    public const string DefaultAlias = "production";
-    private const double DefaultTestFraction = 0.2;
-    private const int DefaultSeed = 42;
+    // What storage holds; every read (interleaved ones included) uses it, never state.State.
+    private ModelState _committed = ModelState.Empty;
 
     private string Name => this.GetPrimaryKeyString();
 
-    private ModelState Current => state.RecordExists
-        ? state.State
-        : new ModelState([], ImmutableDictionary<string, int>.Empty, ImmutableDictionary<string, ImmutableArray<int>>.Empty, [], time.GetUtcNow());
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _committed = state.RecordExists ? state.State.Normalized() : ModelState.Empty;
+        if (!_committed.LegacyVersions.IsEmpty)
+        {
+            // A registry stored by the previous release: converted once, served from memory if it cannot be written now
+            // (the next change writes it; a later activation would convert it again, with the same result).
+            var converted = await PreviousReleaseRegistry.ConvertAsync(GrainFactory, Name, _committed);
+            try
+            {
+                await CommitAsync(converted);
+            }
+            catch (StorageUnavailableException)
+            {
+                _committed = converted;
+            }
+        }
+
+        if (_committed.Exists)
+        {
+            // In the background: the activation does not wait for the catalog (which may itself be failing over).
+            _ = EnsureListedAsync();
+        }
+    }
 
     public async Task<ModelVersionInfo> TrainAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Names.Validate(Name, "model");
-        var spec = await ResolveSpecAsync(request);
+        var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, request, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
 
-        var version = Current.Versions.Length + 1;
-        var entry = new VersionEntry(version, spec, TrainingStatus.Queued, null, ImmutableDictionary<string, double>.Empty, time.GetUtcNow(), null, null, null);
-        await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
-        await UpdateStateAsync(Current with { Versions = Current.Versions.Add(entry) });
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{version}",
-            detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {spec.Task.ToString().ToLowerInvariant()}, algorithm {spec.Algorithm.ToString().ToLowerInvariant()}");
-        return await StartNearDatasetAsync(version, spec);
+        // The version first, then the registry: if the registry's write fails, the started version is an orphan that is
+        // never listed or routed, whose notice is ignored, and which the next start of this number replaces.
+        var current = _committed;
+        var number = current.NextVersion;
+        var allocation = Guid.NewGuid();
+        var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
+        var entry = new RegisteredVersion(number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy);
+        await CommitAsync(current with
+        {
+            NextVersion = number + 1,
+            Versions = current.Versions.Add(number, entry),
+            Pending = current.Pending.Add(number),
+            CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
+        });
+        await EnsureListedAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
+            detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
+        return info;
     }
 
     public async Task<ModelInfo> GetAsync()
     {
-        RequireVersions();
-        await RefreshUnfinishedAsync();
-        var current = Current;
-        return new ModelInfo(Name, current.Versions.Select(v => v.ToSummary()).ToImmutableArray(), current.Aliases, current.History, current.CreatedAt);
+        var current = Require();
+        var versions = await Task.WhenAll(current.Versions.Keys.Select(v => VersionGrain(v).GetAsync()));
+        return new ModelInfo(Name, [.. versions.Select(v => v.ToSummary())], current.Aliases, current.History, current.CreatedAt);
     }
 
-    public async Task<ModelVersionInfo> GetVersionAsync(int version)
+    public Task<ModelSummary> GetSummaryAsync()
     {
-        var entry = Find(version);
-        var info = await GetOrRestartAsync(entry);
-        await RecordAsync(info);
-        return info;
+        var current = Require();
+        return Task.FromResult(new ModelSummary(Name, current.Versions.Count, current.Versions.Keys.Max(), current.Aliases));
     }
 
-    public async Task<ModelVersionInfo> CancelAsync(int version)
+    public Task<ModelVersionInfo> GetVersionAsync(int version)
     {
-        var entry = Find(version);
-        var before = await GetOrRestartAsync(entry);
-        var info = await VersionGrain(version).CancelAsync();
-        await RecordAsync(info);
-        if (info.Status == TrainingStatus.Cancelled && before.Status != TrainingStatus.Cancelled)
-        {
-            await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.TrainingCancelled, $"models/{Name}/versions/{version}",
-                from: Describe(before.Status), to: Describe(info.Status));
-        }
+        Find(_committed, version);
+        return VersionGrain(version).GetAsync();
+    }
 
-        return info;
+    public Task<ModelVersionInfo> CancelAsync(int version)
+    {
+        Find(_committed, version);
+        return VersionGrain(version).CancelAsync();
     }
 
     public async Task<AliasInfo> SetAliasAsync(string alias, int version, string? reason = null)
     {
         Names.Validate(alias, "alias");
-        var entry = Find(version);
-        var info = await GetOrRestartAsync(entry);
-        await RecordAsync(info);
-        if (info.Status != TrainingStatus.Succeeded)
+        var current = _committed;
+        Find(current, version);
+        if (!current.Servable.Contains(version))
         {
-            throw new VersionNotReadyException(
-                $"Version {version} of model '{Name}' is {Describe(info.Status)}; only a succeeded version can be promoted.");
+            throw await NotServableAsync(version, "only a succeeded version can be promoted");
         }
 
-        var current = Current;
         var from = current.Aliases.TryGetValue(alias, out var previous) ? previous : (int?)null;
         if (from == version)
         {
             var last = current.History.LastOrDefault(h => h.Alias == alias);
-            return new AliasInfo(Name, alias, version, last ?? new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason));
+            return new AliasInfo(Name, alias, version, last ?? new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason, Caller.Name));
         }
 
-        var change = new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason);
+        var change = new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason, Caller.Name);
         var stack = current.AliasStacks.GetValueOrDefault(alias, []);
-        await UpdateStateAsync(current with
+        await CommitAsync(current with
         {
             Aliases = current.Aliases.SetItem(alias, version),
             AliasStacks = current.AliasStacks.SetItem(alias, from is { } f ? stack.Add(f) : stack),
             History = current.History.Add(change),
         });
-        await PublishRoutesAsync();
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.AliasPromoted, $"models/{Name}/aliases/{alias}",
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasPromoted, $"models/{Name}/aliases/{alias}",
             from: from is { } was ? $"v{was}" : null, to: $"v{version}", detail: reason);
         return new AliasInfo(Name, alias, version, change);
     }
@@ -108,8 +133,7 @@ public sealed partial class ModelGrain(
     public async Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null)
     {
         Names.Validate(alias, "alias");
-        RequireVersions();
-        var current = Current;
+        var current = Require();
         if (!current.Aliases.TryGetValue(alias, out var now))
         {
             throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Promote a succeeded version to create it.");
@@ -123,249 +147,135 @@ public sealed partial class ModelGrain(
         }
 
         var target = stack[^1];
-        var change = new AliasChange(alias, "rollback", now, target, time.GetUtcNow(), reason);
-        await UpdateStateAsync(current with
+        var change = new AliasChange(alias, "rollback", now, target, time.GetUtcNow(), reason, Caller.Name);
+        await CommitAsync(current with
         {
             Aliases = current.Aliases.SetItem(alias, target),
             AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
             History = current.History.Add(change),
         });
-        await PublishRoutesAsync();
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
             from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
     }
 
     public async Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null)
     {
-        var current = Current;
-        if (current.Versions.IsEmpty)
+        var current = Require();
+        var routes = BuildRoutes(current);
+        if (routes.TryResolve(version, alias) is { } route)
         {
-            throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version first.");
+            var info = await VersionGrain(route.Version).GetAsync();
+            return new ResolvedVersion(Name, route.Version, route.Alias, info.ArtifactHash!, info.Signature!);
         }
 
-        VersionEntry entry;
-        string? via = null;
+        // Not servable: say precisely why.
         if (version is { } v)
         {
-            entry = Find(v);
-        }
-        else if (alias is not null)
-        {
-            entry = current.Aliases.TryGetValue(alias, out var aliased)
-                ? Find(aliased)
-                : throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Known aliases: {Known(current.Aliases.Keys)}.");
-            via = alias;
-        }
-        else if (current.Aliases.TryGetValue(DefaultAlias, out var production))
-        {
-            entry = Find(production);
-            via = DefaultAlias;
-        }
-        else
-        {
-            entry = current.Versions.LastOrDefault(e => e.Status == TrainingStatus.Succeeded)
-                ?? throw new VersionNotReadyException(
-                    $"Model '{Name}' has no succeeded version yet (latest: version {current.Versions[^1].Version}, {Describe(current.Versions[^1].Status)}). Wait for training to finish.");
+            Find(current, v);
+            throw await NotServableAsync(v, "it can serve predictions only once it has succeeded");
         }
 
-        if (entry.Status != TrainingStatus.Succeeded || entry.ArtifactHash is null || entry.Signature is null)
+        var name = alias ?? ModelAliases.Production;
+        if (current.Aliases.TryGetValue(name, out var aliased))
         {
-            // The registry may not have heard of a completion yet: ask the version itself.
-            var info = await VersionGrain(entry.Version).GetAsync();
-            if (info.Status != TrainingStatus.Succeeded || info.ArtifactHash is null || info.Signature is null)
-            {
-                throw new VersionNotReadyException(
-                    $"Version {entry.Version} of model '{Name}' is {Describe(info.Status)}; it can serve predictions only once it has succeeded.");
-            }
-
-            return new ResolvedVersion(Name, entry.Version, via, info.ArtifactHash, info.Signature);
+            throw await NotServableAsync(aliased, "it can serve predictions only once it has succeeded");
         }
 
-        return new ResolvedVersion(Name, entry.Version, via, entry.ArtifactHash, entry.Signature);
+        if (alias is not null)
+        {
+            throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Known aliases: {Known(current.Aliases.Keys)}.");
+        }
+
+        var latest = current.Versions.Keys.Max();
+        var status = (await VersionGrain(latest).GetAsync()).Status;
+        throw new VersionNotReadyException(
+            $"Model '{Name}' has no succeeded version yet (latest: version {latest}, {EnumWords.Word(status)}). Wait for training to finish.");
     }
 
-    public Task OnVersionChangedAsync(ModelVersionInfo info) => RecordAsync(info);
-
-    public Task<ModelRoutes> GetRoutesAsync() => Task.FromResult(BuildRoutes());
-
-    private ModelRoutes BuildRoutes()
+    public async Task<bool> OnVersionEndedAsync(int version, Guid allocation, TrainingStatus status)
     {
-        var current = Current;
-        var servable = current.Versions
-            .Where(v => v.Status == TrainingStatus.Succeeded && v.ArtifactHash is not null && v.Signature is not null)
-            .ToImmutableDictionary(v => v.Version, v => new ResolvedVersion(Name, v.Version, null, v.ArtifactHash!, v.Signature!));
-        return new ModelRoutes(Name, current.Revision, current.Aliases, servable);
+        var current = _committed;
+        if (!current.Versions.TryGetValue(version, out var entry) || entry.Allocation != allocation)
+        {
+            // A start the registry never recorded (its registration failed); the number is started afresh when allocated again.
+            LogIgnoredOrphan(logger, Name, version);
+            return false;
+        }
+
+        var next = current.Ended(version, status);
+        if (next != current)
+        {
+            await CommitAsync(next);
+        }
+
+        // Also for a notice sent again (the process may have stopped between storing the end and pushing the routes).
+        if (status == TrainingStatus.Succeeded)
+        {
+            await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        }
+
+        return true;
     }
+
+    public Task<ImmutableArray<int>> GetPendingAsync() => Task.FromResult(_committed.Pending.ToImmutableArray());
+
+    public Task<ModelRoutes> GetRoutesAsync() => Task.FromResult(BuildRoutes(_committed));
+
+    private ModelRoutes BuildRoutes(ModelState current) => new(Name, current.Revision, current.Aliases, current.Servable);
 
     /// <summary>
-    /// Pushes the routing table to every active silo before the change is acknowledged, so predictions resolved on
-    /// any silo see it on their next call. A silo that does not answer in time holds a table that expires soon.
+    /// Lists the model in the catalog. Done after the registry's write, and again by every activation, so a crash in
+    /// between leaves the model unlisted only until it is next activated or trained.
     /// </summary>
-    private async Task PublishRoutesAsync()
+    private async Task EnsureListedAsync()
     {
-        var routes = BuildRoutes();
         try
         {
-            var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-            await Task.WhenAll(hosts.Keys.Select(silo => OfferToAsync(silo, routes)));
+            await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
         }
         catch (Exception ex)
         {
-            LogPublishFailed(logger, ex, Name);
+            LogListingFailed(logger, ex, Name);
         }
     }
 
-    private async Task OfferToAsync(SiloAddress silo, ModelRoutes routes)
+    private async Task<VersionNotReadyException> NotServableAsync(int version, string why)
     {
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-        try
-        {
-            await GrainFactory.GetGrain<IRouteCacheGrain>(silo.ToParsableString()).OfferAsync(routes).WaitAsync(PublishTimeout);
-        }
-        catch (Exception ex)
-        {
-            LogPublishFailed(logger, ex, Name);
-        }
-        finally
-        {
-            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-        }
+        var status = (await VersionGrain(version).GetAsync()).Status;
+        return new VersionNotReadyException(status == TrainingStatus.Succeeded
+            ? $"Version {version} of model '{Name}' has succeeded but the registry has not taken note yet; try again in a moment."
+            : $"Version {version} of model '{Name}' is {EnumWords.Word(status)}; {why}.");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push the routes of model {Model} to every silo; stale copies expire on their own")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string model);
-
-    private async Task<TrainingSpec> ResolveSpecAsync(TrainingRequest request)
+    private async Task CommitAsync(ModelState next)
     {
-        Names.Validate(request.Dataset, "dataset");
-        if (string.IsNullOrWhiteSpace(request.Label))
-        {
-            throw new InvalidTrainingRequestException("label is required: name the dataset column the model should predict.");
-        }
-
-        var testFraction = request.TestFraction ?? DefaultTestFraction;
-        if (double.IsNaN(testFraction) || testFraction <= 0 || testFraction > 0.9)
-        {
-            throw new InvalidTrainingRequestException($"testFraction must be greater than 0 and at most 0.9 (got {testFraction}).");
-        }
-
-        var dataset = GrainFactory.GetGrain<IDatasetGrain>(request.Dataset);
-        var version = request.DatasetVersion is { } v ? await dataset.GetVersionAsync(v) : (await dataset.GetAsync()).Latest;
-        var columns = version.Columns.Select(c => c.Name).ToList();
-        if (!columns.Contains(request.Label))
-        {
-            throw new InvalidTrainingRequestException(
-                $"Dataset '{version.Name}' version {version.Version} has no column '{request.Label}' to use as the label. Columns: {string.Join(", ", columns)}.");
-        }
-
-        var features = request.Features.IsDefault ? [] : request.Features;
-        var unknown = features.Where(f => !columns.Contains(f)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new InvalidTrainingRequestException(
-                $"Dataset '{version.Name}' version {version.Version} has no column(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Columns: {string.Join(", ", columns)}.");
-        }
-
-        if (features.Contains(request.Label))
-        {
-            throw new InvalidTrainingRequestException($"The label '{request.Label}' cannot also be a feature; remove it from features.");
-        }
-
-        return new TrainingSpec(
-            version.Name, version.Version, version.ContentHash, request.Label, request.Task, request.Algorithm, features,
-            request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction, request.Seed ?? DefaultSeed);
+        next = next with { Revision = _committed.Revision + 1 };
+        await state.CommitAsync(next, this, logger, $"model '{Name}'");
+        _committed = next;
     }
 
-    /// <summary>
-    /// Activates the version on the silo that holds the dataset grain, and so its cached features (a placement hint:
-    /// the runtime falls back to its own choice if that silo is gone).
-    /// </summary>
-    private async Task<ModelVersionInfo> StartNearDatasetAsync(int version, TrainingSpec spec)
+    private ModelState Require() => _committed.Exists
+        ? _committed
+        : throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version to create it.");
+
+    private RegisteredVersion Find(ModelState current, int version)
     {
-        var silo = await GrainFactory.GetGrain<IDatasetLocation>(spec.Dataset).GetSiloAsync();
-        var previous = RequestContext.Get(IPlacementDirector.PlacementHintKey);
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-        try
-        {
-            return await VersionGrain(version).StartAsync(spec);
-        }
-        finally
-        {
-            if (previous is null)
-            {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-            }
-            else
-            {
-                RequestContext.Set(IPlacementDirector.PlacementHintKey, previous);
-            }
-        }
-    }
-
-    private async Task RefreshUnfinishedAsync()
-    {
-        foreach (var entry in Current.Versions.Where(e => !e.Status.IsTerminal()))
-        {
-            await RecordAsync(await GetOrRestartAsync(entry));
-        }
-    }
-
-    /// <summary>Reads a version; a version whose start was lost in a crash is started again from the recorded spec.</summary>
-    private async Task<ModelVersionInfo> GetOrRestartAsync(VersionEntry entry)
-    {
-        try
-        {
-            return await VersionGrain(entry.Version).GetAsync();
-        }
-        catch (ModelVersionNotFoundException)
-        {
-            return await StartNearDatasetAsync(entry.Version, entry.Spec);
-        }
-    }
-
-    private async Task RecordAsync(ModelVersionInfo info)
-    {
-        var current = Current;
-        var index = info.Version - 1;
-        if (index < 0 || index >= current.Versions.Length)
-        {
-            return;
-        }
-
-        var previous = current.Versions[index];
-        var updated = previous.With(info);
-        if (updated != previous)
-        {
-            await UpdateStateAsync(current with { Versions = current.Versions.SetItem(index, updated) });
-            if (updated.Status == TrainingStatus.Succeeded && previous.Status != TrainingStatus.Succeeded)
-            {
-                await PublishRoutesAsync();
-            }
-        }
-    }
-
-    private ImmutableArray<VersionEntry> RequireVersions() => Current.Versions.IsEmpty
-        ? throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version to create it.")
-        : Current.Versions;
-
-    private VersionEntry Find(int version)
-    {
-        var versions = RequireVersions();
-        return version >= 1 && version <= versions.Length
-            ? versions[version - 1]
-            : throw new ModelVersionNotFoundException($"Model '{Name}' has no version {version}; it has versions 1 to {versions.Length}.");
+        Require();
+        return current.Versions.TryGetValue(version, out var entry)
+            ? entry
+            : throw new ModelVersionNotFoundException(
+                $"Model '{Name}' has no version {version}; it has versions {current.Versions.Keys.Min()} to {current.Versions.Keys.Max()}.");
     }
 
     private IModelVersionGrain VersionGrain(int version) => GrainFactory.GetModelVersion(Name, version);
 
-    private static string Describe(TrainingStatus status) => status.ToString().ToLowerInvariant();
-
     private static string Known(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
 
-    private Task UpdateStateAsync(ModelState next)
-    {
-        state.State = next with { Revision = Current.Revision + 1 };
-        return state.WriteStateAsync();
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model}: ignored the end of a version {Version} start it never recorded")]
+    private static partial void LogIgnoredOrphan(ILogger logger, string model, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list model {Model} in the catalog; its next activation tries again")]
+    private static partial void LogListingFailed(ILogger logger, Exception exception, string model);
 }

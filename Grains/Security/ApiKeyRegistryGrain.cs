@@ -61,7 +61,7 @@ public sealed partial class ApiKeyRegistryGrain(
 
         var info = new ApiKeyInfo(NewId(), name, scopes, patterns, key.ExpiresAt, now, Caller.Name);
         await UpdateStateAsync(current with { Keys = current.Keys.Add(new ApiKeyEntry(info, hash)) });
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.KeyCreated, $"keys/{info.Id}", to: info.Name,
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.KeyCreated, $"keys/{info.Id}", to: info.Name,
             detail: $"scopes {string.Join(" ", info.Scopes)}{(info.Names.IsEmpty ? string.Empty : $"; names {string.Join(" ", info.Names)}")}"
                 + (info.ExpiresAt is { } until ? $"; expires {until:u}" : string.Empty));
         return info;
@@ -86,7 +86,7 @@ public sealed partial class ApiKeyRegistryGrain(
 
         var revoked = entry with { Info = entry.Info with { RevokedAt = time.GetUtcNow(), RevokedBy = Caller.Name } };
         await UpdateStateAsync(current with { Keys = current.Keys.SetItem(index, revoked) });
-        await AuditTrail.RecordAsync(GrainFactory, ServiceProvider, AuditActions.KeyRevoked, $"keys/{id}", from: "valid", to: "revoked", detail: entry.Info.Name);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.KeyRevoked, $"keys/{id}", from: "valid", to: "revoked", detail: entry.Info.Name);
         return revoked.Info;
     }
 

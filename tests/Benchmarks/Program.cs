@@ -15,8 +15,17 @@ using OrleansMl.Hosting;
 // accuracy on a make_classification-shaped set (10 informative of 20 features, 2 clusters per class, 1% flipped labels), prediction latency through direct grain calls and (with --gateway URL)
 // through the REST endpoint.
 //   dotnet run -c Release --project tests/Benchmarks -- [--rows 200000] [--algorithm auto] [--gateway http://127.0.0.1:8080]
+//   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
 var config = new ConfigurationBuilder().AddCommandLine(args).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
+if (config["write-csv"] is { } path)
+{
+    // The benchmark's synthetic set as a file, so other systems can be measured on the same rows.
+    await File.WriteAllTextAsync(path, SyntheticData.ToCsv(SyntheticData.ClassificationFrame(rows)));
+    Console.WriteLine($"wrote {rows:N0} rows x 20 features to {path}");
+    return;
+}
+
 var algorithm = Enum.Parse<TrainingAlgorithm>(config["algorithm"] ?? "auto", ignoreCase: true);
 var gateway = config["gateway"];
 var seconds = TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "5", CultureInfo.InvariantCulture));
@@ -96,11 +105,19 @@ static async Task<IHost> StartSiloAsync(string data)
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["OrleansMl:DataDirectory"] = data,
-        ["OrleansMl:SiloPort"] = "21111",
-        ["OrleansMl:GatewayPort"] = "40000",
+        ["OrleansMl:SiloPort"] = FreePort(),
+        ["OrleansMl:GatewayPort"] = FreePort(),
     });
     builder.AddOrleansMlSilo();
     var host = builder.Build();
     await host.StartAsync();
     return host;
+}
+
+// Other processes (tests, other benchmarks) may hold any fixed port.
+static string FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
 }

@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using Orleans.Runtime.Placement;
 using Xunit.Abstractions;
 
@@ -88,30 +92,40 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         var datasetsBefore = await GetTextAsync(http, "/api/datasets/churn") + await GetTextAsync(http, "/api/datasets/churn-long");
         var modelBefore = JsonNode.Parse(await GetTextAsync(http, $"/api/models/{Model}"))!;
 
-        // SIGKILL under a steady stream of predictions.
+        // SIGKILL under a steady stream of predictions, through REST and through MCP.
         var victimNumber = cluster.SiloNumber(victim);
         var clock = Stopwatch.StartNew();
         TimeSpan killedAt;
-        await using (var predictions = PredictionLoop.Start(http, clock))
+        await using var mcp = await ConnectMcpAsync(http);
+        await using (var predictions = PredictionLoop.Start(ct => RestPredictAsync(http, ct), clock))
+        await using (var mcpPredictions = PredictionLoop.Start(ct => McpPredictAsync(mcp, ct), clock))
         {
             await predictions.WaitForSuccessesAsync(20);
+            await mcpPredictions.WaitForSuccessesAsync(10);
             killedAt = clock.Elapsed;
             await cluster.SignalSiloAsync(victimNumber, "KILL");
             var recovered = await predictions.WaitForSuccessAfterAsync(killedAt, TimeSpan.FromSeconds(60));
+            var mcpRecovered = await mcpPredictions.WaitForSuccessAfterAsync(killedAt, TimeSpan.FromSeconds(60));
             await predictions.WaitForSuccessesAsync(20);
+            await mcpPredictions.WaitForSuccessesAsync(10);
             await predictions.StopAsync();
+            await mcpPredictions.StopAsync();
 
             var failover = recovered - killedAt;
-            var failed = predictions.Failures();
-            var window = predictions.StartedBetween(killedAt, recovered);
-            output.WriteLine(Invariant($"SIGKILL of silo {victimNumber} (model grain, running and queued job): predictions answered again after {failover.TotalSeconds:F1} s; {failed.Count} of {window} prediction requests sent in that window failed; slowest request {predictions.Slowest().TotalSeconds:F1} s"));
-            foreach (var failure in failed)
+            foreach (var (what, loop, back) in new[] { ("REST", predictions, recovered), ("MCP", mcpPredictions, mcpRecovered) })
             {
-                output.WriteLine(Invariant($"  failed at +{(failure.Start - killedAt).TotalSeconds:F1} s after {(failure.End - failure.Start).TotalSeconds:F1} s: {failure.Error}"));
+                var failed = loop.Failures();
+                output.WriteLine(Invariant($"SIGKILL of silo {victimNumber} (model grain, running and queued job), {what}: predictions answered again after {(back - killedAt).TotalSeconds:F1} s; {failed.Count} of {loop.StartedBetween(killedAt, back)} prediction requests sent in that window failed; slowest request {loop.Slowest().TotalSeconds:F1} s"));
+                foreach (var failure in failed)
+                {
+                    output.WriteLine(Invariant($"  failed at +{(failure.Start - killedAt).TotalSeconds:F1} s after {(failure.End - failure.Start).TotalSeconds:F1} s: {failure.Error}"));
+                }
+
+                Assert.True(back - killedAt <= FailoverLimit, Invariant($"{what} predictions answered again only after {(back - killedAt).TotalSeconds:F1} s."));
+                Assert.All(failed, f => Assert.InRange(f.Start, killedAt - TimeSpan.FromSeconds(1), back));
             }
 
             Assert.True(failover <= FailoverLimit, Invariant($"Predictions answered again only after {failover.TotalSeconds:F1} s."));
-            Assert.All(failed, f => Assert.InRange(f.Start, killedAt - TimeSpan.FromSeconds(1), recovered));
         }
 
         // The jobs of the dead silo: their reminders re-activate them on a survivor. Nothing else touches them until
@@ -146,9 +160,11 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
             ?? throw new InvalidOperationException("The model grain is not active anywhere.");
         var leaving = cluster.SiloNumber(host);
         var pid = cluster.SiloPid(leaving);
-        await using (var predictions = PredictionLoop.Start(http, clock))
+        await using (var predictions = PredictionLoop.Start(ct => RestPredictAsync(http, ct), clock))
+        await using (var mcpPredictions = PredictionLoop.Start(ct => McpPredictAsync(mcp, ct), clock))
         {
             await predictions.WaitForSuccessesAsync(20);
+            await mcpPredictions.WaitForSuccessesAsync(10);
             var signalledAt = clock.Elapsed;
             await cluster.SignalSiloAsync(leaving, "TERM");
             while (LocalCluster.IsRunning(pid))
@@ -159,10 +175,14 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
 
             var left = clock.Elapsed - signalledAt;
             await predictions.WaitForSuccessAfterAsync(clock.Elapsed, TimeSpan.FromSeconds(30));
+            await mcpPredictions.WaitForSuccessAfterAsync(clock.Elapsed, TimeSpan.FromSeconds(30));
             await predictions.WaitForSuccessesAsync(20);
+            await mcpPredictions.WaitForSuccessesAsync(10);
             await predictions.StopAsync();
-            output.WriteLine(Invariant($"SIGTERM of silo {leaving} (model grain): it left in {left.TotalSeconds:F1} s; {predictions.Failures().Count} of {predictions.StartedBetween(signalledAt, clock.Elapsed)} prediction requests failed; slowest {predictions.Slowest().TotalSeconds:F1} s"));
+            await mcpPredictions.StopAsync();
+            output.WriteLine(Invariant($"SIGTERM of silo {leaving} (model grain): it left in {left.TotalSeconds:F1} s; {predictions.Failures().Count} of {predictions.StartedBetween(signalledAt, clock.Elapsed)} REST and {mcpPredictions.Failures().Count} of {mcpPredictions.StartedBetween(signalledAt, clock.Elapsed)} MCP prediction requests failed; slowest {predictions.Slowest().TotalSeconds:F1} s (REST), {mcpPredictions.Slowest().TotalSeconds:F1} s (MCP)"));
             Assert.Empty(predictions.Failures());
+            Assert.Empty(mcpPredictions.Failures());
         }
 
         await cluster.UpAsync();
@@ -186,6 +206,31 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         Assert.All(restored, r => Assert.DoesNotContain("\"status\":\"queued\"", r.Value));
         Assert.All(restored, r => Assert.DoesNotContain("\"status\":\"running\"", r.Value));
     }
+
+    private static async Task<string?> RestPredictAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostJsonAsync($"/api/models/{Model}/predict", PredictionLoop.Request);
+        return response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+    }
+
+    private static async Task<string?> McpPredictAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        var result = await client.CallToolAsync("predict", McpPredictArguments, cancellationToken: cancellationToken);
+        return result.IsError is true ? string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text)) : null;
+    }
+
+    private static readonly Dictionary<string, object?> McpPredictArguments = new()
+    {
+        ["model"] = Model,
+        ["rows"] = JsonSerializer.SerializeToElement(new[] { PredictionLoop.Row }),
+    };
+
+    private static Task<McpClient> ConnectMcpAsync(HttpClient http) =>
+        McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(http.BaseAddress!, "/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+        }));
 
     /// <summary>Everything a user can read back, by route.</summary>
     private static async Task<Dictionary<string, string>> SnapshotAsync(HttpClient http)
@@ -308,21 +353,17 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
     /// </summary>
     private sealed class PredictionLoop : IAsyncDisposable
     {
-        public static readonly object Request = new
+        public static readonly Dictionary<string, object> Row = new()
         {
-            rows = new[]
-            {
-                new Dictionary<string, object>
-                {
-                    ["tenure_months"] = 2,
-                    ["monthly_charges"] = 95.5,
-                    ["contract"] = "month-to-month",
-                    ["internet"] = "fiber",
-                    ["support_calls"] = 5,
-                    ["paperless"] = "yes",
-                },
-            },
+            ["tenure_months"] = 2,
+            ["monthly_charges"] = 95.5,
+            ["contract"] = "month-to-month",
+            ["internet"] = "fiber",
+            ["support_calls"] = 5,
+            ["paperless"] = "yes",
         };
+
+        public static readonly object Request = new { rows = new[] { Row } };
 
         private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
@@ -334,10 +375,10 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
 
         private PredictionLoop(Stopwatch clock) => _clock = clock;
 
-        public static PredictionLoop Start(HttpClient http, Stopwatch clock)
+        public static PredictionLoop Start(Func<CancellationToken, Task<string?>> predict, Stopwatch clock)
         {
             var loop = new PredictionLoop(clock);
-            loop._loop = Task.Run(() => loop.RunAsync(http));
+            loop._loop = Task.Run(() => loop.RunAsync(predict));
             return loop;
         }
 
@@ -421,12 +462,12 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
             }
         }
 
-        private async Task RunAsync(HttpClient http)
+        private async Task RunAsync(Func<CancellationToken, Task<string?>> predict)
         {
             using var timer = new PeriodicTimer(Interval);
             do
             {
-                var request = PredictAsync(http);
+                var request = PredictAsync(predict);
                 lock (_requests)
                 {
                     _requests.Add(request);
@@ -447,16 +488,15 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
             }
         }
 
-        private async Task PredictAsync(HttpClient http)
+        private async Task PredictAsync(Func<CancellationToken, Task<string?>> predict)
         {
             var start = _clock.Elapsed;
             string? error;
             try
             {
-                using var response = await http.PostJsonAsync($"/api/models/{Model}/predict", Request);
-                error = response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                error = await predict(CancellationToken.None);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or McpException)
             {
                 error = $"{ex.GetType().Name}: {ex.Message}";
             }

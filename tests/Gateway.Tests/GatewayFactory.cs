@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OrleansMl.Gateway.Tests;
 
 /// <summary>The real gateway (with its co-hosted silo) on a throwaway data directory and free ports.</summary>
-public sealed class GatewayFactory : WebApplicationFactory<Program>
+public class GatewayFactory : WebApplicationFactory<Program>
 {
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
 
@@ -51,6 +51,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        GC.SuppressFinalize(this);
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -40,9 +40,9 @@ public sealed class LocalCluster : IAsyncDisposable
         Http = new HttpClient { BaseAddress = GatewayAddress(1), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public int Silos { get; }
+    public int Silos { get; private set; }
 
-    public int Gateways { get; }
+    public int Gateways { get; private set; }
 
     /// <summary>A client of the first gateway.</summary>
     public HttpClient Http { get; }
@@ -80,6 +80,21 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public Uri GatewayAddress(int gateway) => new($"http://127.0.0.1:{_basePort + gateway - 1}");
 
+    /// <summary>Where silo <paramref name="silo"/> serves <c>/health/*</c> and <c>/metrics</c>.</summary>
+    public Uri SiloHttpAddress(int silo) => new($"http://127.0.0.1:{_basePort + 10 + silo}");
+
+    /// <summary>
+    /// <c>cluster.sh scale</c>: starts the silos and gateways missing up to the new counts and stops (SIGTERM) those
+    /// above them, highest numbers first; returns once every remaining process is healthy again.
+    /// </summary>
+    public async Task<string> ScaleAsync(int silos, int gateways)
+    {
+        var text = await ScriptAsync("scale", silos.ToString(CultureInfo.InvariantCulture), gateways.ToString(CultureInfo.InvariantCulture));
+        Silos = silos;
+        Gateways = gateways;
+        return text;
+    }
+
     /// <summary>Starts whatever is not running (the whole cluster, or a silo that was stopped).</summary>
     public Task<string> UpAsync() => ScriptAsync("up");
 
@@ -93,7 +108,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(silo);
         var number = silo.Endpoint.Port - _basePort - 20;
-        return number >= 1 && number <= Silos ? number : throw new ArgumentException($"{silo} is not a silo of this cluster.", nameof(silo));
+        return number >= 1 && number <= 9 ? number : throw new ArgumentException($"{silo} is not a silo of this cluster.", nameof(silo));
     }
 
     public int SiloPid(int silo) => int.Parse(File.ReadAllText(Path.Combine(_folder, $"silo-{silo}.pid")).Trim(), CultureInfo.InvariantCulture);

@@ -119,6 +119,17 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task SetAlias_WithoutAVersion_IsAValidationProblemNamingTheField()
+    {
+        var response = await _http.PutAsJsonAsync($"/api/models/{Unique("m")}/aliases/production", new { reason = "forgot the version" });
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "version is required");
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("Invalid alias change", problem["title"]!.GetValue<string>());
+        Assert.Contains("version is required", problem["errors"]!["version"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Operations_EndpointsAnswer()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health/live")).StatusCode);
@@ -127,7 +138,8 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Contains("/api/models/{name}/train", openApi, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/docs")).StatusCode);
         var metrics = await _http.GetStringAsync("/metrics");
-        Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_count{", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/health/live\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

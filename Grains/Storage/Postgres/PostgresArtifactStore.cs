@@ -7,9 +7,10 @@ namespace OrleansMl.Storage.Postgres;
 /// <summary>
 /// The cluster-mode artifact store: content-addressed (SHA-256, lower-case hex) in PostgreSQL, so a cluster needs
 /// nothing but its database. Bytes are stored as rows of at most <see cref="ChunkBytes"/>, written and read one chunk
-/// per statement; identical content is stored once. A staged upload hashes its chunks as they arrive (the running hash
-/// is saved with the upload), and committing it only files its chunks under the hash: no byte is read back or copied.
-/// Requires the schema installed by <see cref="PostgresSchema"/>.
+/// per statement; identical content is stored once. A staged upload stores its chunks as they arrive; committing it
+/// reads them back in order to hash them (one chunk in memory at a time) and files them under that hash without
+/// copying them (or drops them when the content is already stored). Requires the schema installed by
+/// <see cref="PostgresSchema"/>.
 /// </summary>
 public sealed class PostgresArtifactStore(NpgsqlDataSource dataSource) : IArtifactStore
 {

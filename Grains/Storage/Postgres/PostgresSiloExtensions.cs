@@ -23,12 +23,21 @@ public static class PostgresSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        return silo.UsePostgres(_ => connectionString);
+    }
 
-        // Registered through a factory, unlike an instance, the pool is disposed with the container. Resolving it for
-        // the schema installer (which every silo creates) makes sure the container tracks it.
-        silo.Services.AddSingleton(_ => dataSource);
-        return silo.AddPostgres(dataSource, sp => sp.GetRequiredService<NpgsqlDataSource>());
+    /// <summary>
+    /// Stores everything in the PostgreSQL database whose connection string <paramref name="connectionString"/> gives
+    /// when the silo starts (e.g. from options); the silo owns the connection pool and closes it when it is disposed.
+    /// </summary>
+    public static ISiloBuilder UsePostgres(this ISiloBuilder silo, Func<IServiceProvider, string> connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(connectionString);
+
+        // Registered through a factory, unlike an instance, the pool is disposed with the container.
+        silo.Services.AddSingleton(sp => NpgsqlDataSource.Create(connectionString(sp)));
+        return silo.AddPostgres();
     }
 
     /// <summary>
@@ -40,7 +49,8 @@ public static class PostgresSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(dataSource);
-        return silo.AddPostgres(dataSource, _ => dataSource);
+        silo.Services.AddSingleton(dataSource);
+        return silo.AddPostgres();
     }
 
     /// <summary>An Orleans client (a gateway process) that finds the silos' gateways in the membership table.</summary>
@@ -55,29 +65,41 @@ public static class PostgresSiloExtensions
         });
     }
 
-    private static ISiloBuilder AddPostgres(this ISiloBuilder silo, NpgsqlDataSource dataSource, Func<IServiceProvider, NpgsqlDataSource> resolve)
+    /// <summary>As <see cref="UsePostgresClustering(IClientBuilder, NpgsqlDataSource)"/>, with the data source registered in the container.</summary>
+    public static IClientBuilder UsePostgresClustering(this IClientBuilder client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return client.UseAdoNetClustering(b => b.Configure<NpgsqlDataSource>((o, dataSource) =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = dataSource;
+        }));
+    }
+
+    /// <summary>Everything in the database of the container's <see cref="NpgsqlDataSource"/>.</summary>
+    private static ISiloBuilder AddPostgres(this ISiloBuilder silo)
     {
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            new SchemaInstaller(resolve(sp), sp.GetRequiredService<ILogger<SchemaInstaller>>()));
-        silo.UseAdoNetClustering(o =>
+            new SchemaInstaller(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<SchemaInstaller>>()));
+        silo.UseAdoNetClustering(b => b.Configure<NpgsqlDataSource>((o, dataSource) =>
         {
             o.Invariant = Invariant;
             o.DataSource = dataSource;
-        });
-        silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
+        }));
+        silo.AddAdoNetGrainStorage(StorageNames.Grains, b => b.Configure<NpgsqlDataSource>((o, dataSource) =>
         {
             o.Invariant = Invariant;
             o.DataSource = dataSource;
-        });
+        }));
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
-        silo.UseAdoNetReminderService(o =>
+        silo.UseAdoNetReminderService(b => b.Configure<NpgsqlDataSource>((o, dataSource) =>
         {
             o.Invariant = Invariant;
             o.DataSource = dataSource;
-        });
-        silo.Services.AddSingleton<IArtifactStore>(new PostgresArtifactStore(dataSource));
+        }));
+        silo.Services.AddSingleton<IArtifactStore>(sp => new PostgresArtifactStore(sp.GetRequiredService<NpgsqlDataSource>()));
         return silo;
     }
 

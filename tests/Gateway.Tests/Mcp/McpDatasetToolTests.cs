@@ -79,4 +79,19 @@ public sealed class McpDatasetToolTests(GatewayFactory factory)
         Assert.Contains("list_datasets", unknown, StringComparison.Ordinal);
         Assert.Contains("no version 7", version, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DescribeDataset_ShowsAtMostTheSampleRowsItAdvertises()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("samples");
+        await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(30) });
+
+        var described = await client.CallOkAsync("describe_dataset", new { name, sampleRows = 50 });
+        var advertised = (await client.ListToolsAsync()).Single(t => t.Name == "describe_dataset")
+            .JsonSchema.GetProperty("properties").GetProperty("sampleRows").GetProperty("description").GetString();
+
+        Assert.Equal(DatasetPreview.MaxSampleRows, described["version"]!["sampleRows"]!.AsArray().Count);
+        Assert.Contains($"0 to {DatasetPreview.MaxSampleRows}.", advertised, StringComparison.Ordinal);
+    }
 }

@@ -16,7 +16,9 @@ internal static class McpTestClient
             Endpoint = new Uri(factory.Server.BaseAddress, "/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
         }, factory.CreateClient(), ownsHttpClient: true);
-        return McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = protocolVersion }, cancellationToken: cancellationToken);
+        // A generous discovery probe: on a loaded machine the first request to a fresh gateway can outlast the default, and
+        // the in-memory test server then answers the abandoned probe with 499, which the client reports as a failure.
+        return McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = protocolVersion, DiscoverProbeTimeout = TimeSpan.FromSeconds(60) }, cancellationToken: cancellationToken);
     }
 
     /// <summary>Calls a tool that must succeed and returns its structured content.</summary>

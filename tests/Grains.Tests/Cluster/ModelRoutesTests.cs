@@ -6,8 +6,6 @@ namespace OrleansMl.Tests.Cluster;
 
 public sealed class ModelRoutesTests
 {
-    private static readonly ModelSignature Signature = new(ModelTask.Binary, "label", ColumnKind.Categorical, ["no", "yes"], []);
-
     [Fact]
     public void TryResolve_FollowsVersionThenAliasThenProductionThenNewest()
     {
@@ -45,11 +43,8 @@ public sealed class ModelRoutesTests
         Assert.Null(cache.Get("m"));
     }
 
-    private static (int, string?) Pick(ResolvedVersion? resolved) => (resolved!.Version, resolved.Alias);
+    private static (int, string?) Pick(VersionRoute? route) => (route!.Value.Version, route.Value.Alias);
 
-    private static ModelRoutes Routes(long revision, Dictionary<string, int> aliases, int[] servable) => new(
-        "m",
-        revision,
-        aliases.ToImmutableDictionary(),
-        servable.ToImmutableDictionary(v => v, v => new ResolvedVersion("m", v, null, new string('a', 64), Signature)));
+    private static ModelRoutes Routes(long revision, Dictionary<string, int> aliases, int[] servable) =>
+        new("m", revision, aliases.ToImmutableDictionary(), [.. servable]);
 }

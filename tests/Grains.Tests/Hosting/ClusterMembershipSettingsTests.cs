@@ -25,10 +25,30 @@ public sealed class ClusterMembershipSettingsTests
     }
 
     [Fact]
-    public void MissedProbesLimit_BelowTwo_IsRejectedWithTheSettingToChange()
+    public async Task MissedProbesLimit_BelowTwo_FailsStartUp_NamingTheSettingToChange()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => BuildClusterSilo(("OrleansMl:MissedProbesLimit", "1")).Dispose());
-        Assert.Contains("OrleansMl__MissedProbesLimit", error.Message);
+        using var host = BuildClusterSilo(("OrleansMl:MissedProbesLimit", "1"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("OrleansMl__MissedProbesLimit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("OrleansMl:TrainingConcurrency", "0", "OrleansMl__TrainingConcurrency")]
+    [InlineData("OrleansMl:MaxPredictionRows", "0", "OrleansMl__MaxPredictionRows")]
+    [InlineData("OrleansMl:DatasetCacheTtl", "-00:01:00", "OrleansMl__DatasetCacheTtl")]
+    [InlineData("OrleansMl:AdvertisedAddress", "silo-1", "OrleansMl__AdvertisedAddress")]
+    public async Task AnInvalidSetting_FailsStartUp_NamingItsEnvironmentVariable(string key, string value, string variable)
+    {
+        using var host = BuildClusterSilo((key, value));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(variable, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownMode_IsRejected_NamingItsEnvironmentVariable()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => BuildClusterSilo(("OrleansMl:Mode", "Sharded")).Dispose());
+        Assert.Contains("OrleansMl__Mode", error.Message, StringComparison.Ordinal);
     }
 
     private static IHost BuildClusterSilo(params (string Key, string Value)[] settings)

@@ -71,6 +71,10 @@ public static class MlTestData
 
     public static DatasetFrame Frame(string csv) => SyntheticData.Parse(csv);
 
+    /// <summary>One of scikit-learn's public datasets from tests/data (breast_cancer, iris, wine, diabetes); label <c>target</c>.</summary>
+    public static DatasetFrame Public(string name) =>
+        Frame(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", name + ".csv")));
+
     public static TrainingSpec Spec(
         string label,
         ModelTask task = ModelTask.Auto,

@@ -5,7 +5,8 @@ namespace OrleansMl.Tests.Support;
 
 /// <summary>
 /// One in-process silo configured exactly as a production silo (SQLite grain state, file artifacts, bounded
-/// workers), on a throwaway data directory. One training slot, so queued jobs are observable.
+/// workers), on a throwaway data directory. One training slot, so queued jobs are observable. Its grain storage can be
+/// made to fail on demand (<see cref="Faults"/>).
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -24,12 +25,22 @@ public class ClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    public StorageFaults Faults { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.Options.ConfigureFileLogging = false;
-        var options = new OrleansMlOptions { DataDirectory = DataDirectory, TrainingConcurrency = 1, MaxUploadMegabytes = 2 };
-        builder.ConfigureSilo((_, silo) => silo.AddOrleansMl(options));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOrleansMl(o =>
+            {
+                o.DataDirectory = DataDirectory;
+                o.TrainingConcurrency = 1;
+                o.MaxUploadMegabytes = 2;
+            });
+            Faults.Install(silo.Services, StorageNames.Grains);
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

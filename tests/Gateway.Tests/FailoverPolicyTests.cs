@@ -6,10 +6,10 @@ using OrleansMl.Gateway.Api;
 
 namespace OrleansMl.Gateway.Tests;
 
-/// <summary>How the gateway carries idempotent calls through a cluster failover.</summary>
-public sealed class TransientRetryFilterTests
+/// <summary>How the gateway carries idempotent calls through a cluster failover (REST routes through the endpoint filter).</summary>
+public sealed class FailoverPolicyTests
 {
-    private readonly TransientRetryFilter _filter = new(NullLogger<TransientRetryFilter>.Instance);
+    private readonly FailoverFilter _filter = new(new FailoverPolicy(NullLogger<FailoverPolicy>.Instance));
     private readonly EndpointFilterInvocationContext _context = new DefaultEndpointFilterInvocationContext(new DefaultHttpContext());
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class TransientRetryFilterTests
 
         Assert.Equal("answer", result);
         Assert.Equal(2, calls);
-        Assert.InRange(clock.Elapsed, TransientRetryFilter.StallLimit, TransientRetryFilter.StallLimit + TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, FailoverPolicy.StallLimit, FailoverPolicy.StallLimit + TimeSpan.FromSeconds(5));
         lost.SetException(new TimeoutException("Response did not arrive on time"));
     }
 
