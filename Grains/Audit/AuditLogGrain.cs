@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Audit;
 
@@ -11,7 +13,8 @@ namespace OrleansMl.Audit;
 /// </summary>
 public sealed class AuditLogGrain(
     [PersistentState("audit", StorageNames.Grains)] IPersistentState<AuditLogState> state,
-    TimeProvider time) : Grain, IAuditLogGrain
+    TimeProvider time,
+    ILogger<AuditLogGrain> logger) : Grain, IAuditLogGrain
 {
     /// <summary>Entries per page: a page's state stays small (tens of KB), so appending to it stays cheap.</summary>
     public const int PageSize = 256;
@@ -19,24 +22,21 @@ public sealed class AuditLogGrain(
     /// <summary>Pages one read may visit (a reader limited to a few names may skip many entries); the cursor continues.</summary>
     public const int MaxPagesPerRead = 40;
 
-    private long NextSequence => state.RecordExists ? state.State.NextSequence : 1;
+    // What storage holds; reads use it, never state.State.
+    private long _nextSequence = 1;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _nextSequence = state.RecordExists ? state.State.NextSequence : 1;
+        return Task.CompletedTask;
+    }
 
     public async Task<AuditEntry> AppendAsync(AuditChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var sequence = NextSequence;
-        var previous = state.State;
-        state.State = new AuditLogState(sequence + 1);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = previous;
-            DeactivateOnIdle();
-            throw;
-        }
+        var sequence = _nextSequence;
+        await state.CommitAsync(new AuditLogState(sequence + 1), this, logger, "the audit log");
+        _nextSequence = sequence + 1;
 
         var entry = new AuditEntry(sequence, time.GetUtcNow(), change.By, change.Action, change.Target, change.From, change.To, change.Detail);
         await GrainFactory.GetGrain<IAuditPageGrain>(sequence / PageSize).AppendAsync(entry);
@@ -47,7 +47,7 @@ public sealed class AuditLogGrain(
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, IAuditLogGrain.MaxLimit);
-        var highest = Math.Min(query.Before ?? long.MaxValue, NextSequence) - 1;
+        var highest = Math.Min(query.Before ?? long.MaxValue, _nextSequence) - 1;
         var found = new List<AuditEntry>(limit);
         for (var (page, visited) = (highest / PageSize, 0); highest >= 1 && page >= 0; page--, visited++)
         {

@@ -1,12 +1,22 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Audit;
 
 public sealed class AuditPageGrain(
-    [PersistentState("auditpage", StorageNames.Grains)] IPersistentState<AuditPageState> state) : Grain, IAuditPageGrain
+    [PersistentState("auditpage", StorageNames.Grains)] IPersistentState<AuditPageState> state,
+    ILogger<AuditPageGrain> logger) : Grain, IAuditPageGrain
 {
-    private ImmutableArray<AuditEntry> Entries => state.RecordExists && !state.State.Entries.IsDefault ? state.State.Entries : [];
+    // What storage holds; reads use it, never state.State.
+    private ImmutableArray<AuditEntry> _entries = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _entries = state.RecordExists && !state.State.Entries.IsDefault ? state.State.Entries : [];
+        return Task.CompletedTask;
+    }
 
     public async Task AppendAsync(AuditEntry entry)
     {
@@ -16,24 +26,15 @@ public sealed class AuditPageGrain(
             throw new ArgumentException($"Entry {entry.Sequence} belongs on page {entry.Sequence / AuditLogGrain.PageSize}.", nameof(entry));
         }
 
-        if (Entries.Any(e => e.Sequence == entry.Sequence))
+        if (_entries.Any(e => e.Sequence == entry.Sequence))
         {
             return;
         }
 
-        var previous = state.State;
-        state.State = new AuditPageState(Entries.Add(entry).Sort((a, b) => a.Sequence.CompareTo(b.Sequence)));
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = previous;
-            DeactivateOnIdle();
-            throw;
-        }
+        var next = _entries.Add(entry).Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        await state.CommitAsync(new AuditPageState(next), this, logger, $"audit page {this.GetPrimaryKeyLong()}");
+        _entries = next;
     }
 
-    public Task<ImmutableArray<AuditEntry>> ReadAsync() => Task.FromResult(Entries);
+    public Task<ImmutableArray<AuditEntry>> ReadAsync() => Task.FromResult(_entries);
 }

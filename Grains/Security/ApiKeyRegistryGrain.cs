@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Security;
 
@@ -11,7 +12,7 @@ namespace OrleansMl.Security;
 /// the right one (a slow password hash protects guessable secrets; nothing can guess these, and a key check must stay
 /// a hash-table lookup on the hot path).
 /// </summary>
-public sealed partial class ApiKeyRegistryGrain(
+public sealed class ApiKeyRegistryGrain(
     [PersistentState("keys", StorageNames.Grains)] IPersistentState<ApiKeyRegistryState> state,
     TimeProvider time,
     ILogger<ApiKeyRegistryGrain> logger) : Grain, IApiKeyRegistryGrain
@@ -22,7 +23,14 @@ public sealed partial class ApiKeyRegistryGrain(
     /// <summary>How long a revoked or expired key stays listed (and recognised, to say why it is refused).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
-    private ApiKeyRegistryState Current => state.RecordExists ? state.State : ApiKeyRegistryState.Empty;
+    // What storage holds; reads use it, never state.State.
+    private ApiKeyRegistryState _committed = ApiKeyRegistryState.Empty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _committed = state.RecordExists ? state.State : ApiKeyRegistryState.Empty;
+        return Task.CompletedTask;
+    }
 
     public async Task<ApiKeyInfo> CreateAsync(NewApiKey key)
     {
@@ -42,7 +50,7 @@ public sealed partial class ApiKeyRegistryGrain(
             throw new InvalidApiKeyRequestException("secretHash must be the SHA-256 of the secret as 64 hex digits.");
         }
 
-        var current = Prune(Current, now);
+        var current = Prune(_committed, now);
         var valid = current.Keys.Where(k => IsValid(k.Info, now)).ToList();
         if (valid.Find(k => k.Info.Name == name) is { } taken)
         {
@@ -67,11 +75,11 @@ public sealed partial class ApiKeyRegistryGrain(
         return info;
     }
 
-    public Task<ImmutableArray<ApiKeyInfo>> ListAsync() => Task.FromResult(Current.Keys.Select(k => k.Info).ToImmutableArray());
+    public Task<ImmutableArray<ApiKeyInfo>> ListAsync() => Task.FromResult(_committed.Keys.Select(k => k.Info).ToImmutableArray());
 
     public async Task<ApiKeyInfo> RevokeAsync(string id)
     {
-        var current = Current;
+        var current = _committed;
         var index = current.Keys.Select(k => k.Info.Id).ToList().IndexOf(id);
         if (index < 0)
         {
@@ -92,7 +100,7 @@ public sealed partial class ApiKeyRegistryGrain(
 
     public Task<ApiKeyTable?> GetTableAsync(long knownRevision)
     {
-        var current = Current;
+        var current = _committed;
         return Task.FromResult(current.Revision == knownRevision ? null : new ApiKeyTable(current.Revision, current.Keys));
     }
 
@@ -147,27 +155,10 @@ public sealed partial class ApiKeyRegistryGrain(
 
     private static string NewId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    /// <summary>
-    /// Writes, then makes the state current: on failure the previous state is restored, and the grain reloads from
-    /// storage on its next call (the write may or may not have reached the database).
-    /// </summary>
     private async Task UpdateStateAsync(ApiKeyRegistryState next)
     {
-        var previous = state.State;
-        state.State = next with { Revision = Current.Revision + 1 };
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception ex)
-        {
-            state.State = previous;
-            DeactivateOnIdle();
-            LogWriteFailed(logger, ex);
-            throw;
-        }
+        next = next with { Revision = _committed.Revision + 1 };
+        await state.CommitAsync(next, this, logger, "the API key registry");
+        _committed = next;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the API key registry; nothing was changed")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception);
 }
