@@ -18,11 +18,12 @@ public static class KeysApi
                 + "scopes: read, predict, train, deploy, admin. names: model and dataset name patterns such as 'fraud-*' (default: every name). "
                 + "expiresAt: when it stops working (default: never).")
             .WithRequestExample("application/json", """{"name":"scoring-service","scopes":["predict"],"names":["churn*"],"expiresAt":"2030-01-01T00:00:00Z"}""");
-        group.MapGet("/", ListAsync).WithSummary("List API keys (without secrets)");
+        group.MapGet("/", ListAsync).WithSummary("List API keys (without secrets)").AddEndpointFilter<FailoverFilter>();
         group.MapDelete("/{id}", RevokeAsync)
             .WithSummary("Revoke an API key")
             .WithDescription("Every gateway refuses the key within seconds. Revoking a revoked key returns it unchanged.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 

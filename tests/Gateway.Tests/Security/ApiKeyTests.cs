@@ -147,7 +147,7 @@ public sealed class ApiKeyTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task NamePatterns_LimitRoutesToolsListingsAndTheTrainingDataset()
+    public async Task NamePatterns_LimitRoutesInferenceProtocolRoutesToolsListingsAndTheTrainingDataset()
     {
         var fraud = McpTestClient.Unique("fraud");
         var other = McpTestClient.Unique("churn");
@@ -170,6 +170,15 @@ public sealed class ApiKeyTests : IAsyncLifetime, IDisposable
         Assert.Contains($"'{other}' is not one of them", await trainOnOther.ProblemDetailAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, trainOther.StatusCode);
         Assert.Contains(fraud, listed);
+
+        // The Open Inference Protocol routes apply the same patterns to the model in their path.
+        var inferOther = await client.PostJsonAsync($"/v2/models/{other}/infer", new { inputs = Array.Empty<object>() });
+        var metadataOther = await client.GetAsync($"/v2/models/{other}/versions/1");
+        var readyOwn = await client.GetAsync($"/v2/models/{fraud}-model/ready");
+        Assert.Equal(HttpStatusCode.Forbidden, inferOther.StatusCode);
+        Assert.Contains($"'{other}' is not one of them", await inferOther.ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, metadataOther.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, readyOwn.StatusCode);
         Assert.DoesNotContain(other, listed);
         Assert.All(listed, n => Assert.StartsWith("fraud-", n, StringComparison.Ordinal));
 

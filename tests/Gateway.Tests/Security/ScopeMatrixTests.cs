@@ -44,6 +44,14 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["POST /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id}"] = Scopes.Admin,
         ["GET /api/audit"] = Scopes.Read,
+        ["GET /v2/health/live"] = Open,
+        ["GET /v2/health/ready"] = Open,
+        ["GET /v2/models/{name}"] = Scopes.Read,
+        ["GET /v2/models/{name}/versions/{version}"] = Scopes.Read,
+        ["GET /v2/models/{name}/ready"] = Scopes.Read,
+        ["GET /v2/models/{name}/versions/{version}/ready"] = Scopes.Read,
+        ["POST /v2/models/{name}/infer"] = Scopes.Predict,
+        ["POST /v2/models/{name}/versions/{version}/infer"] = Scopes.Predict,
         ["POST /mcp/"] = AnyCaller,
         ["* /health/live"] = Open,
         ["* /health/ready"] = Open,
@@ -140,12 +148,12 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task TheOpenApiDocument_NamesTheScopeOfEveryApiOperation()
+    public async Task TheOpenApiDocument_NamesTheScopeOfEveryApiAndInferenceProtocolOperation()
     {
         using var client = _factory.CreateClient();
         var paths = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject();
         var documented = 0;
-        foreach (var (route, scope) in Routes.Where(r => r.Key.Contains(" /api/", StringComparison.Ordinal)))
+        foreach (var (route, scope) in Routes.Where(r => r.Key.Contains(" /api/", StringComparison.Ordinal) || r.Key.Contains(" /v2/models/", StringComparison.Ordinal)))
         {
             var space = route.IndexOf(' ', StringComparison.Ordinal);
             var path = route[(space + 1)..].Replace(":int", string.Empty, StringComparison.Ordinal).TrimEnd('/');
@@ -156,7 +164,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(17, documented);
+        Assert.Equal(23, documented);
     }
 
     [Fact]
@@ -249,6 +257,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         var path = route[(space + 1)..]
             .Replace("{name}", "matrix-nothing", StringComparison.Ordinal)
             .Replace("{version:int}", "1", StringComparison.Ordinal)
+            .Replace("{version}", "1", StringComparison.Ordinal)
             .Replace("{baseline:int}", "1", StringComparison.Ordinal)
             .Replace("{candidate:int}", "2", StringComparison.Ordinal)
             .Replace("{alias}", "production", StringComparison.Ordinal)
