@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Mcp;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -47,7 +48,9 @@ public static class McpExtensions
             .WithListResourcesHandler(CatalogResources.ListAsync)
             .WithPrompts<DeployPrompts>(McpJson.Options)
             .WithCompleteHandler(NameCompletions.CompleteAsync)
-            .WithRequestFilters(f => f.AddCallToolFilter(ToolMetricsFilter.Wrap).AddCallToolFilter(ToolCallFilter.Wrap));
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap));
+        // Outermost, after every other filter is registered (access control inserts its own in front of the others).
+        builder.Services.PostConfigure<McpServerOptions>(o => o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap));
         return builder;
     }
 

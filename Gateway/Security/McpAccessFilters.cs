@@ -53,12 +53,12 @@ internal static class McpAccessFilters
             var required = ScopeOf(tool);
             if (required is null)
             {
-                throw new McpException($"Forbidden: the tool {name} declares no scope, so it is refused to every caller.");
+                throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: the tool {name} declares no scope, so it is refused to every caller.");
             }
 
             if (!access.Allows(required.Set))
             {
-                throw new McpException($"Forbidden: {access.ScopeRefusal(name!, required.Set)}");
+                throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.ScopeRefusal(name!, required.Set)}");
             }
 
             foreach (var argument in NameArguments)
@@ -66,7 +66,7 @@ internal static class McpAccessFilters
                 if (context.Params?.Arguments?.TryGetValue(argument, out var value) is true && value.ValueKind == JsonValueKind.String
                     && value.GetString() is { } named && !access.MayAccess(named))
                 {
-                    throw new McpException($"Forbidden: {access.NameRefusal(named)}");
+                    throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.NameRefusal(named)}");
                 }
             }
 
@@ -78,7 +78,7 @@ internal static class McpAccessFilters
                     if (!lease.IsAcquired)
                     {
                         var seconds = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                        throw new McpException($"Too many requests: {limiter.Refusal(access.Description)} Retry after {seconds} s.");
+                        throw new ToolCallRefusedException(ToolCallRefusedException.RateLimited, $"Too many requests: {limiter.Refusal(access.Description)} Retry after {seconds} s.");
                     }
                 }
             }

@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using OrleansMl.Diagnostics;
+using OrleansMl.Gateway.Tests.Mcp;
 
 namespace OrleansMl.Gateway.Tests.Security;
 
@@ -56,5 +60,34 @@ public sealed class McpAuthenticationTests : IAsyncLifetime, IDisposable
         var (_, key) = await _factory.CreateKeyAsync("mcp-reader", ["read"]);
         await using var client = await _factory.ConnectMcpAsync(key);
         Assert.Equal("orleansml", client.ServerInfo?.Name);
+    }
+
+    [Fact]
+    public async Task ARefusedToolCall_IsCountedInTheToolMetrics_AsForbidden()
+    {
+        var counted = new ConcurrentBag<(string Tool, string Kind)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == OrleansMlMetrics.MeterName && instrument.Name == "orleansml.mcp.tool.errors")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var labels = tags.ToArray().ToDictionary(t => t.Key, t => t.Value as string);
+            counted.Add((labels["tool"]!, labels["kind"]!));
+        });
+        listener.Start();
+
+        var (_, key) = await _factory.CreateKeyAsync("mcp-predictor", ["predict"]);
+        await using var client = await _factory.ConnectMcpAsync(key);
+        var refused = await client.CallToolErrorAsync("promote_model", new { model = "m", version = 1 });
+
+        Assert.Contains("needs scope 'deploy'", refused, StringComparison.Ordinal);
+        Assert.Contains(("promote_model", "forbidden"), counted);
     }
 }
