@@ -20,13 +20,14 @@ public sealed class AuditTests : IAsyncLifetime, IDisposable
     public void Dispose() => _factory.Dispose();
 
     [Fact]
-    public async Task EveryChange_IsListedWithItsAuthor_NewestFirst_OverRestAndMcp()
+    public async Task EveryChange_IsListedWithItsAuthor_NewestFirst_OverRestAndMcp_AndTheRecordsNameTheirAuthor()
     {
         var dataset = McpTestClient.Unique("audit-data");
         var model = McpTestClient.Unique("audit-model");
         var (_, agentKey) = await _factory.CreateKeyAsync("audit-agent", AgentScopes);
+        var (_, mcpKey) = await _factory.CreateKeyAsync("audit-mcp-agent", AgentScopes);
         using var agent = _factory.Client(agentKey);
-        await using var mcp = await _factory.ConnectMcpAsync(agentKey);
+        await using var mcp = await _factory.ConnectMcpAsync(mcpKey);
 
         Assert.Equal(HttpStatusCode.Created, (await agent.PostCsvAsync($"/api/datasets/{dataset}", McpTestClient.BinaryCsv(200))).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "label", algorithm = "linear" })).StatusCode);
@@ -49,12 +50,19 @@ public sealed class AuditTests : IAsyncLifetime, IDisposable
             $"admin key.revoked keys/{keyId} valid revoked audit-temporary",
             $"admin key.created keys/{keyId} - audit-temporary scopes read",
             $"audit-agent model.alias.rolled-back models/{model}/aliases/production v2 v1 drift",
-            $"audit-agent model.alias.promoted models/{model}/aliases/production v1 v2 better",
+            $"audit-mcp-agent model.alias.promoted models/{model}/aliases/production v1 v2 better",
             $"audit-agent model.alias.promoted models/{model}/aliases/production - v1 baseline",
-            $"audit-agent model.training.requested models/{model} - v2 dataset {dataset} v1, label label, task auto, algorithm linear",
+            $"audit-mcp-agent model.training.requested models/{model} - v2 dataset {dataset} v1, label label, task auto, algorithm linear",
             $"audit-agent model.training.requested models/{model} - v1 dataset {dataset} v1, label label, task auto, algorithm linear",
             $"audit-agent dataset.version.created datasets/{dataset} - v1 200 rows, 4 columns, {McpTestClient.BinaryCsv(200).Length} bytes",
         ], entries);
+
+        // The records themselves carry the same authors: who uploaded, who asked for each version, who moved the alias.
+        var info = await (await agent.GetAsync($"/api/models/{model}")).ReadJsonAsync();
+        Assert.Equal(["audit-agent", "audit-mcp-agent"], info["versions"]!.AsArray().Select(v => v!["createdBy"]!.GetValue<string>()));
+        Assert.Equal(["audit-agent", "audit-mcp-agent", "audit-agent"], info["aliasHistory"]!.AsArray().Select(h => h!["by"]!.GetValue<string>()));
+        var uploaded = await (await agent.GetAsync($"/api/datasets/{dataset}/versions/1")).ReadJsonAsync();
+        Assert.Equal("audit-agent", uploaded["createdBy"]!.GetValue<string>());
     }
 
     [Fact]
