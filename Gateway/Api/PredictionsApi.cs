@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -16,6 +17,7 @@ public static class PredictionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Predict)
             .AddEndpointFilter<FailoverFilter>();
         return app;
     }

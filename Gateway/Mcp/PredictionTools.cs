@@ -3,6 +3,7 @@ using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -10,6 +11,7 @@ namespace OrleansMl.Gateway.Mcp;
 [McpServerToolType]
 public sealed class PredictionTools(IGrainFactory grains)
 {
+    [RequiresScope(Scopes.Predict)]
     [McpServerTool(Name = "predict", Title = "Predict with a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(PredictionResult))]
     [Description("Scores rows with a model and says which version answered. Without version or alias it uses the version the "
