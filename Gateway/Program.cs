@@ -1,5 +1,6 @@
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Extensions;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,14 +8,18 @@ builder.AddGatewayConfiguration();
 builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();
+builder.AddGatewaySecurity();
 
 var app = builder.Build();
 app.UseGateway();
+app.UseGatewaySecurity();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
 app.MapInferenceProtocolApi();
-app.MapMcp("/mcp").WithMcpProtection();
+app.MapKeysApi();
+app.MapAuditApi();
+app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
 app.Run();
 

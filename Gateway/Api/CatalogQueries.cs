@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -10,7 +11,7 @@ public static class CatalogQueries
     {
         ArgumentNullException.ThrowIfNull(grains);
         var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetDatasetNamesAsync();
-        var datasets = await Task.WhenAll(names.Select(async n =>
+        var datasets = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
         {
             try
             {
@@ -30,7 +31,7 @@ public static class CatalogQueries
     {
         ArgumentNullException.ThrowIfNull(grains);
         var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
-        var models = await Task.WhenAll(names.Select(async n =>
+        var models = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
         {
             try
             {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -8,13 +9,15 @@ public static class DatasetsApi
 {
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/datasets").WithTags("Datasets")
+        var group = app.MapGroup("/api/datasets").WithTags("Datasets").RequireScope(Scopes.Read)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}", UploadAsync)
             .WithSummary("Upload a CSV as a new dataset version")
             .WithDescription("Send the CSV as the request body (Content-Type: text/csv) or as the multipart file field 'file'. The schema and statistics are inferred. Identical content returns the existing version with 200 instead of 201.")
-            .Accepts<string>("text/csv", "multipart/form-data")
+            .Accepts<string>("text/csv", "application/csv", "multipart/form-data")
+            .AcceptsOnlyDeclaredContentTypes()
+            .RequireScope(Scopes.Train, training: true)
             .WithRequestExample("text/csv", "x1,x2,color,label\n1.5,0.3,red,yes\n-0.7,1.2,blue,no\n0.2,-1.1,green,no\n")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .DisableAntiforgery();

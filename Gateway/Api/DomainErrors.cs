@@ -22,6 +22,9 @@ public static class DomainErrors
         VersionNotReadyException => (StatusCodes.Status409Conflict, "Version not ready"),
         RollbackUnavailableException => (StatusCodes.Status409Conflict, "Nothing to roll back to"),
         PayloadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Payload too large"),
+        ApiKeyNotFoundException => (StatusCodes.Status404NotFound, "API key not found"),
+        InvalidApiKeyRequestException => (StatusCodes.Status400BadRequest, "Invalid key request"),
+        InvalidAuditQueryException => (StatusCodes.Status400BadRequest, "Invalid audit query"),
         StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -23,23 +24,34 @@ public static class InferenceProtocolApi
     public static IEndpointRouteBuilder MapInferenceProtocolApi(this IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol");
+        // Open like /health/*: they say only whether the gateway and the cluster answer.
         v2.MapGet("/health/live", () => TypedResults.Ok(new ServerLive(true)))
-            .WithSummary("Server liveness (Open Inference Protocol)");
+            .WithSummary("Server liveness (Open Inference Protocol)")
+            .AllowAnonymous()
+            .DisableRateLimiting();
         v2.MapGet("/health/ready", ReadyAsync)
-            .WithSummary("Server readiness: the cluster answers (Open Inference Protocol)");
+            .WithSummary("Server readiness: the cluster answers (Open Inference Protocol)")
+            .AllowAnonymous()
+            .DisableRateLimiting();
         v2.MapGet("/models/{name}", MetadataAsync)
-            .WithSummary("Model metadata: inputs and outputs of the version predictions use by default");
+            .WithSummary("Model metadata: inputs and outputs of the version predictions use by default")
+            .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/versions/{version}", MetadataAsync)
-            .WithSummary("Model metadata of one version");
+            .WithSummary("Model metadata of one version")
+            .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/ready", ModelReadyAsync)
-            .WithSummary("Whether the model has a version that serves predictions");
+            .WithSummary("Whether the model has a version that serves predictions")
+            .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/versions/{version}/ready", ModelReadyAsync)
-            .WithSummary("Whether a version serves predictions");
+            .WithSummary("Whether a version serves predictions")
+            .RequireScope(Scopes.Read);
         v2.MapPost("/models/{name}/infer", InferAsync)
             .WithSummary("Inference with one input tensor per column (Open Inference Protocol)")
+            .RequireScope(Scopes.Predict)
             .Produces<InferResponse>();
         v2.MapPost("/models/{name}/versions/{version}/infer", InferAsync)
             .WithSummary("Inference with one version")
+            .RequireScope(Scopes.Predict)
             .Produces<InferResponse>();
         return app;
     }

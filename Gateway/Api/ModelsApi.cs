@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -8,20 +9,22 @@ public static class ModelsApi
 {
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/models").WithTags("Models")
+        var group = app.MapGroup("/api/models").WithTags("Models").RequireScope(Scopes.Read)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}/train", TrainAsync)
             .WithSummary("Train a new model version")
             .WithDescription($"Returns at once (202) with the new version, status 'queued'; follow it with GET /api/models/{{name}}/versions/{{version}}. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.")
-            .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""");
+            .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""")
+            .RequireScope(Scopes.Train, training: true)
+            .WithDatasetAccess();
         group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync)
             .WithSummary("One version: status, progress, metrics, spec, timings, error, input schema")
             .WithDescription($"status: {EnumWords.List<TrainingStatus>()}; a version ends succeeded, failed or cancelled.")
             .AddEndpointFilter<FailoverFilter>();
-        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").AddEndpointFilter<FailoverFilter>();
+        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")
             .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
@@ -30,11 +33,13 @@ public static class ModelsApi
             .WithSummary("Point an alias (e.g. production) at a succeeded version")
             .WithRequestExample("application/json", """{"version":2,"reason":"auc 0.91 vs 0.88"}""")
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Deploy)
             .AddEndpointFilter<FailoverFilter>();
         group.MapPost("/{name}/aliases/{alias}/rollback", RollbackAsync)
             .WithSummary("Move an alias back to the version it held before")
             .WithRequestExample("application/json", """{"reason":"more false positives in production"}""")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Deploy);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
@@ -24,7 +25,8 @@ public static class PredictionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .RequireScope(Scopes.Predict);
         return app;
     }
 

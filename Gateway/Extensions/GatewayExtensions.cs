@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 using Scalar.AspNetCore;
 
@@ -97,12 +98,13 @@ public static class GatewayExtensions
     public static WebApplication MapOperations(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapOrleansMlMetrics();
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        // Open to every caller: probes, the API description and the docs page hold no data.
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
+        app.MapOrleansMlMetrics().WithMetricsAccess();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Mcp;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -46,11 +47,14 @@ public static class McpExtensions
             .WithTools<TrainingTools>(McpJson.Options)
             .WithTools<ModelTools>(McpJson.Options)
             .WithTools<PredictionTools>(McpJson.Options)
+            .WithTools<AuditTools>(McpJson.Options)
             .WithResources<CatalogResources>()
             .WithListResourcesHandler(CatalogResources.ListAsync)
             .WithPrompts<DeployPrompts>(McpJson.Options)
             .WithCompleteHandler(NameCompletions.CompleteAsync)
-            .WithRequestFilters(f => f.AddCallToolFilter(ToolMetricsFilter.Wrap).AddCallToolFilter(ToolCallFilter.Wrap));
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap));
+        // Outermost, after every other filter is registered (access control inserts its own in front of the others).
+        builder.Services.PostConfigure<McpServerOptions>(o => o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap));
         return builder;
     }
 
@@ -101,7 +105,7 @@ public static class McpExtensions
             new ProblemDetails { Status = status, Title = title, Detail = detail }, options: null, contentType: "application/problem+json");
     }
 
-    private static bool OriginAllowed(HttpContext context)
+    internal static bool OriginAllowed(HttpContext context)
     {
         var origin = context.Request.Headers.Origin.ToString();
         if (string.IsNullOrEmpty(origin))

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Gateway.Extensions;
 
 namespace OrleansMl.Gateway.Mcp;
@@ -13,6 +14,7 @@ namespace OrleansMl.Gateway.Mcp;
 [McpServerToolType]
 public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOptions> options)
 {
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_datasets", Title = "List datasets", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetList))]
     [Description("Lists every dataset with its latest version: row count and column schema (name, kind, statistics). "
@@ -28,6 +30,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(list, text);
     }
 
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "describe_dataset", Title = "Describe a dataset", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetDescription))]
     [Description("Shows one dataset version: every column with its kind (numeric, boolean, categorical, text, ignored), "
@@ -49,6 +52,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(description, text);
     }
 
+    [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "create_dataset", Title = "Create a dataset version from CSV", Destructive = false, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
     [Description("Uploads CSV text as a new version of a dataset (the dataset is created if it does not exist). The first line is "

@@ -3,6 +3,7 @@ using System.Globalization;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -10,6 +11,7 @@ namespace OrleansMl.Gateway.Mcp;
 [McpServerToolType]
 public sealed class ModelTools(IGrainFactory grains)
 {
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_models", Title = "List models", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelList))]
     [Description("Lists every model with its number of versions, newest version and aliases (e.g. production → 2). "
@@ -24,6 +26,7 @@ public sealed class ModelTools(IGrainFactory grains)
         return ToolResults.Structured(list, text);
     }
 
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "describe_model", Title = "Describe a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelInfo))]
     [Description("Shows a model: every version (status, algorithm, held-out metrics, dataset it was trained on), its aliases "
@@ -39,6 +42,7 @@ public sealed class ModelTools(IGrainFactory grains)
         return ToolResults.Structured(info, text);
     }
 
+    [RequiresScope(Scopes.Deploy)]
     [McpServerTool(Name = "promote_model", Title = "Promote a version to an alias", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
     [Description("Points an alias (default '" + ModelAliases.Production + "') at a succeeded version, so predictions without an explicit version use it "
@@ -59,6 +63,7 @@ public sealed class ModelTools(IGrainFactory grains)
             + $"predict without a version now uses it; rollback_model with alias '{result.Alias}' undoes this.");
     }
 
+    [RequiresScope(Scopes.Deploy)]
     [McpServerTool(Name = "rollback_model", Title = "Roll an alias back", Destructive = true, Idempotent = false, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(AliasInfo))]
     [Description("Moves an alias (default '" + ModelAliases.Production + "') back to the version it pointed at before its latest promotion, e.g. when "
@@ -76,6 +81,7 @@ public sealed class ModelTools(IGrainFactory grains)
             + "The next predict call uses it.");
     }
 
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "compare_versions", Title = "Compare two versions", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(VersionComparison))]
     [Description("Puts the held-out metrics of two versions of a model side by side and names the better version for each metric "

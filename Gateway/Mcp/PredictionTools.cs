@@ -6,6 +6,7 @@ using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -15,6 +16,7 @@ public sealed class PredictionTools(Predictors predictors)
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJson.Options.Encoder, SkipValidation = true };
 
+    [RequiresScope(Scopes.Predict)]
     [McpServerTool(Name = "predict", Title = "Predict with a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(PredictionResult))]
     [Description("Scores rows with a model and says which version answered. Without version or alias it uses the version the "

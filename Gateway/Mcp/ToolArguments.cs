@@ -22,6 +22,20 @@ internal static class ToolArguments
         }
     }
 
+    /// <summary>The async form of <see cref="Read{T}"/>.</summary>
+    public static async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return await read();
+        }
+        catch (OrleansMlException ex)
+        {
+            throw new McpProtocolException(ex.Message, McpErrorCode.InvalidParams);
+        }
+    }
+
     public static string Name(string? value, string what) => Read(() => Names.Validate(value, what));
 
     public static int Version(int value, string argument = "version") => value >= 1

@@ -3,12 +3,15 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Diagnostics;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
-/// Counts every tool call with its duration, and the failed ones by kind: arguments refused as invalid params, tool
-/// errors the model can act on, and anything else. The tool label is a registered tool's name, never the caller's text.
+/// Counts every tool call with its duration, and the failed ones by kind: calls access control refused (forbidden,
+/// rate_limited), arguments refused as invalid params, tool errors the model can act on, and anything else. The tool
+/// label is a registered tool's name, never the caller's text. It is the outermost call-tool filter, so it sees refused
+/// calls too.
 /// </summary>
 internal static class ToolMetricsFilter
 {
@@ -28,6 +31,11 @@ internal static class ToolMetricsFilter
             catch (McpProtocolException ex)
             {
                 error = ex.ErrorCode == McpErrorCode.InvalidParams ? "invalid_params" : "protocol";
+                throw;
+            }
+            catch (ToolCallRefusedException ex)
+            {
+                error = ex.Kind;
                 throw;
             }
             catch (McpException)

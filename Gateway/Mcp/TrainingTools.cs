@@ -4,6 +4,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -23,6 +24,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     /// </summary>
     internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
+    [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "train_model", Title = "Train a model version", Destructive = false, Idempotent = false, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Trains a new version of a model on a dataset (the model is created on its first version). Returns at once with the "
@@ -65,6 +67,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         return ToolResults.Structured(done, Summary(done));
     }
 
+    [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "get_training_status", Title = "Get a version's training status", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Shows one model version: status (queued, running, succeeded, failed, cancelled), stage and progress, held-out metrics, "
@@ -78,6 +81,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         return ToolResults.Structured(info, Summary(info));
     }
 
+    [RequiresScope(Scopes.Train)]
     [McpServerTool(Name = "cancel_training", Title = "Cancel a training job", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Cancels a queued or running training job; the version ends as cancelled and can never serve predictions. "

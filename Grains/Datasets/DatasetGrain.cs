@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using OrleansMl.Diagnostics;
+using OrleansMl.Audit;
 using OrleansMl.Hosting;
 using OrleansMl.Storage;
 
@@ -79,6 +80,8 @@ public sealed partial class DatasetGrain(
         _committed = next;
         frames.Remember(receipt.ContentHash, frame);
         await EnsureListedAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
+            to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
         return new DatasetUploadResult(info, Created: true);
     }
 

@@ -32,12 +32,11 @@ public static class MetricsExtensions
         return builder;
     }
 
-    /// <summary>Prometheus text format at <c>/metrics</c>.</summary>
-    public static IEndpointRouteBuilder MapOrleansMlMetrics(this IEndpointRouteBuilder endpoints)
+    /// <summary>Prometheus text format at <c>/metrics</c>; the returned builder lets a host put access rules on the route.</summary>
+    public static IEndpointConventionBuilder MapOrleansMlMetrics(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
-        return endpoints;
+        return endpoints.MapPrometheusScrapingEndpoint("/metrics");
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ public static class OrleansMlMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ToolBuckets });
 
     private static readonly Counter<long> ToolErrors = Meter.CreateCounter<long>(
-        "orleansml.mcp.tool.errors", null, "MCP tool calls that failed, by tool and kind (invalid_params, tool_error, internal)");
+        "orleansml.mcp.tool.errors", null, "MCP tool calls that failed, by tool and kind (forbidden, rate_limited, invalid_params, tool_error, internal, cancelled)");
 
     static OrleansMlMetrics()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using OrleansMl.Audit;
 using OrleansMl.Hosting;
 using OrleansMl.Predictions;
 using OrleansMl.Storage;
@@ -68,6 +69,8 @@ public sealed partial class ModelGrain(
             CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
         });
         await EnsureListedAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
+            detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
         return info;
     }
 
@@ -122,6 +125,8 @@ public sealed partial class ModelGrain(
             History = current.History.Add(change),
         });
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasPromoted, $"models/{Name}/aliases/{alias}",
+            from: from is { } was ? $"v{was}" : null, to: $"v{version}", detail: reason);
         return new AliasInfo(Name, alias, version, change);
     }
 
@@ -150,6 +155,8 @@ public sealed partial class ModelGrain(
             History = current.History.Add(change),
         });
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
+            from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansMl.Audit;
 using OrleansMl.Datasets;
 using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
@@ -161,9 +162,14 @@ public sealed partial class ModelVersionGrain(
             throw NotFound();
         }
 
-        if (await UpdateStateAsync(s => s.Info.Status.IsTerminal()
-            ? null
-            : s with { Info = s.Info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() } }))
+        var before = TrainingStatus.Queued;
+        if (await UpdateStateAsync(s =>
+        {
+            before = s.Info.Status;
+            return before.IsTerminal()
+                ? null
+                : s with { Info = s.Info with { Status = TrainingStatus.Cancelled, Stage = "cancelled", CompletedAt = time.GetUtcNow() } };
+        }))
         {
             // Only once the cancellation is stored: a failed write leaves the job running, as the caller is told.
             _cancellation?.Cancel();
@@ -171,6 +177,9 @@ public sealed partial class ModelVersionGrain(
 
             // Not awaited: the model may be the caller waiting for this answer.
             ReportInBackground();
+            var (model, version) = ModelVersionKey.Parse(Key);
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingCancelled, $"models/{model}/versions/{version}",
+                from: EnumWords.Word(before), to: EnumWords.Word(TrainingStatus.Cancelled));
         }
 
         return Present(_committed!);

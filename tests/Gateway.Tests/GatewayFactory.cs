@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrleansMl.Gateway.Tests;
 
@@ -13,6 +15,12 @@ public class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>Host names the gateway accepts ("*": any, as the in-memory test server calls itself "localhost").</summary>
     public string AllowedHosts { get; init; } = "*";
 
+    /// <summary>More settings for this gateway, e.g. <c>OrleansMl:Auth:AdminKey</c>.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Replaces services after the gateway registered its own (e.g. the token signing key of a test).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("OrleansMl:DataDirectory", DataDirectory);
@@ -22,6 +30,15 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("OrleansMl:TrainingConcurrency", "1");
         builder.UseSetting("Mcp:MaxCsvKilobytes", "256");
         builder.UseSetting("AllowedHosts", AllowedHosts);
+        foreach (var (name, value) in Settings)
+        {
+            builder.UseSetting(name, value);
+        }
+
+        if (TestServices is { } services)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     public static int FreePort()

@@ -32,7 +32,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(string dataDirectory, params string[] settings)
+    public static Task<GatewayProcess> StartAsync(string dataDirectory, params string[] settings) =>
+        StartOnAsync("127.0.0.1", dataDirectory, settings);
+
+    /// <summary>Starts a gateway listening on <paramref name="listenAddress"/> (e.g. 0.0.0.0), reached through loopback.</summary>
+    public static async Task<GatewayProcess> StartOnAsync(string listenAddress, string dataDirectory, params string[] settings)
     {
         var port = GatewayFactory.FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -44,7 +48,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.ArgumentList.Add(GatewayAssembly());
         foreach (var argument in new[]
         {
-            "--urls", $"http://127.0.0.1:{port}",
+            "--urls", $"http://{listenAddress}:{port}",
             $"--OrleansMl:DataDirectory={dataDirectory}",
             $"--OrleansMl:SiloPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
             $"--OrleansMl:GatewayPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
@@ -59,7 +63,17 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await gateway.WaitUntilReadyAsync();
+        try
+        {
+            await gateway.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            // A gateway that never became ready must not outlive the test.
+            await gateway.DisposeAsync();
+            throw;
+        }
+
         return gateway;
     }
 
@@ -126,7 +140,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             ? "Release"
             : "Debug";
 
-    private static string GatewayAssembly()
+    internal static string GatewayAssembly()
     {
         var path = Path.Combine(RestApiTests.RepositoryRoot(), "Gateway", "bin", Configuration, "net10.0", "OrleansMl.Gateway.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the Gateway first.", path);

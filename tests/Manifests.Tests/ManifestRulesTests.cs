@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting.Kubernetes;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 namespace OrleansMl.Manifests.Tests;
@@ -30,18 +31,29 @@ public sealed partial class ManifestRulesTests
         var known = KnownSettings();
         foreach (var (deployment, container) in Containers(rendered))
         {
-            var environment = Manifest.Environment(rendered, container, Manifest.PodValues("10.1.2.3"), (_, _) => "Host=db;Database=orleansml;Username=orleansml;Password=secret");
+            var environment = Manifest.Environment(rendered, container, Manifest.PodValues("10.1.2.3"),
+                (_, key) => key == "admin-key" ? "a-generated-admin-key-0123456789abcdef" : "Host=db;Database=orleansml;Username=orleansml;Password=secret");
             foreach (var name in environment.Keys.Where(k => k.StartsWith("OrleansMl__", StringComparison.OrdinalIgnoreCase)))
             {
-                Assert.True(known.Contains(name) || PendingSettings.Contains(name), $"{deployment}/{container.Name}: {name} is not a setting of OrleansMl");
+                Assert.True(known.Contains(name), $"{deployment}/{container.Name}: {name} is not a setting of OrleansMl");
             }
 
-            var options = new ConfigurationBuilder().AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value))).Build()
-                .GetSection(OrleansMlOptions.SectionName).Get<OrleansMlOptions>() ?? new OrleansMlOptions();
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value))).Build();
+            var options = configuration.GetSection(OrleansMlOptions.SectionName).Get<OrleansMlOptions>() ?? new OrleansMlOptions();
             var errors = new List<ValidationResult>();
             Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true),
                 $"{deployment}/{container.Name}: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
             Assert.Equal(OrleansMlMode.Cluster, options.Mode);
+            if (deployment == "orleansml-gateway")
+            {
+                // A pod's gateway listens on every interface, which it refuses to do without credentials configured.
+                var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+                Assert.True(Validator.TryValidateObject(auth, new ValidationContext(auth), errors, validateAllProperties: true),
+                    $"{deployment}/{container.Name}: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
+                Assert.True(auth.CredentialsConfigured, $"{deployment}/{container.Name} sets neither OrleansMl__Auth__AdminKey nor OIDC, so it would refuse to start");
+                Assert.Equal(AuthMode.Secure, auth.Mode);
+            }
         }
     }
 
@@ -320,15 +332,6 @@ public sealed partial class ManifestRulesTests
             }
         }
     }
-
-    /// <summary>
-    /// Settings the manifests provide for features that arrive separately: the admin key of access control
-    /// (<c>OrleansMl__Auth__AdminKey</c>, from the <c>orleansml-auth</c> Secret). Listed only until an options class binds
-    /// it; then it is checked like every other setting.
-    /// </summary>
-    private static readonly HashSet<string> PendingSettings = KnownSettings().Any(s => s.StartsWith("OrleansMl__Auth__", StringComparison.OrdinalIgnoreCase))
-        ? []
-        : new(StringComparer.OrdinalIgnoreCase) { "OrleansMl__Auth__AdminKey" };
 
     /// <summary>The Kubernetes API calls of Microsoft.Orleans.Hosting.Kubernetes, read from its assembly, as (verb, resource).</summary>
     private static HashSet<(string Verb, string Resource)> VerbsCalledByTheHostingPackage()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end checks against the real Gateway process (Release build):
-#   1. the official MCP TypeScript SDK drives a whole conversation (sdk-e2e.mjs);
-#   2. the official MCP conformance suite runs its protocol-level server scenarios.
+# End-to-end checks against the real Gateway process (Release build), with access control on (an admin key):
+#   1. the official MCP TypeScript SDK drives a whole conversation with an API key it creates (sdk-e2e.mjs), and sees
+#      the 401 without a key;
+#   2. the official MCP conformance suite runs its protocol-level server scenarios with an API key (through
+#      key-proxy.mjs, as the suite sends no headers of its own), and once without a key, which must fail with 401.
 # Installs its npm packages (npm ci), starts the Gateway on free ports with a throwaway data directory, stops it at
 # the end, and prints one "e2e: N passed, M failed" line. Exits non-zero if anything failed.
 set -uo pipefail
@@ -31,10 +33,13 @@ free_port() { "$node22" -e 'const s=require("net").createServer().listen(0,"127.
 port=$(free_port); silo_port=$(free_port); client_port=$(free_port)
 data=$(mktemp -d)
 log="$data/gateway.log"
-dotnet "$gateway" --urls "http://127.0.0.1:$port" "--OrleansMl:DataDirectory=$data/data" \
+admin_key=$("$node22" -e 'console.log("e2e-admin-" + require("crypto").randomBytes(32).toString("base64url"))')
+OrleansMl__Auth__AdminKey="$admin_key" dotnet "$gateway" --urls "http://127.0.0.1:$port" "--OrleansMl:DataDirectory=$data/data" \
   "--OrleansMl:SiloPort=$silo_port" "--OrleansMl:GatewayPort=$client_port" >"$log" 2>&1 &
 pid=$!
+proxy_pid=
 stop() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
   kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   rm -rf "$data"
 }
@@ -51,7 +56,7 @@ if [ "$ready" -ne 1 ]; then cat "$log" >&2; fail "the Gateway did not become rea
 url="http://127.0.0.1:$port/mcp"
 
 echo "== MCP TypeScript SDK end to end ($("$node_sdk" --version)) against $url"
-out=$("$node_sdk" "$here/sdk-e2e.mjs" "$url" "$root/samples/churn.csv" 2>&1)
+out=$("$node_sdk" "$here/sdk-e2e.mjs" "$url" "$root/samples/churn.csv" "$admin_key" 2>&1)
 sdk_status=$?
 echo "$out"
 if [[ $(echo "$out" | tail -n 1) =~ ^sdk:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
@@ -61,10 +66,31 @@ else
   failed=$((failed + 1))
 fi
 
-echo "== MCP conformance suite ($("$node22" --version)): ${SCENARIOS[*]}"
+# The suite's key: read is all its protocol-level scenarios need.
+conformance_key=$("$node22" -e '
+  fetch(process.argv[1], { method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": process.argv[2] },
+    body: JSON.stringify({ name: "conformance-" + Date.now(), scopes: ["read"] }) })
+    .then(async (r) => { const b = await r.json(); if (r.status !== 201) throw new Error(JSON.stringify(b)); console.log(b.key); })
+    .catch((e) => { console.error(e); process.exit(1); })' "http://127.0.0.1:$port/api/keys" "$admin_key") || fail "could not create the conformance key"
+proxy_port=$(free_port)
+"$node22" "$here/key-proxy.mjs" "$proxy_port" "http://127.0.0.1:$port" "$conformance_key" >"$data/proxy.log" 2>&1 &
+proxy_pid=$!
+for _ in $(seq 1 50); do grep -q "key proxy on" "$data/proxy.log" 2>/dev/null && break; sleep 0.1; done
+keyed_url="http://127.0.0.1:$proxy_port/mcp"
+
 suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+echo "== MCP conformance suite without a key: must be refused with 401"
+result=$(timeout 300 "$node22" "$suite" server --url "$url" --scenario server-initialize 2>&1)
+status=$?
+if [ "$status" -ne 0 ] && echo "$result" | grep -q "\"status\":401"; then
+  passed=$((passed + 1)); echo "PASS conformance without a key is refused (401)"
+else
+  failed=$((failed + 1)); echo "FAIL conformance without a key was not refused with 401"; echo "$result"
+fi
+
+echo "== MCP conformance suite ($("$node22" --version)) with an API key: ${SCENARIOS[*]}"
 for scenario in "${SCENARIOS[@]}"; do
-  result=$(timeout 300 "$node22" "$suite" server --url "$url" --scenario "$scenario" 2>&1)
+  result=$(timeout 300 "$node22" "$suite" server --url "$keyed_url" --scenario "$scenario" 2>&1)
   status=$?
   line=$(echo "$result" | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^Passed: [0-9]+/[0-9]+, [0-9]+ failed' | tail -n 1)
   if [ "$status" -eq 0 ] && [[ $line =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then

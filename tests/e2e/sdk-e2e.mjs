@@ -1,12 +1,14 @@
 // End-to-end check of the OrleansMl MCP server with the official TypeScript SDK, against a running gateway.
-// Usage: node sdk-e2e.mjs <mcp url> <csv file>
+// Usage: node sdk-e2e.mjs <mcp url> <csv file> <admin key>
+// With the admin key it creates an agent key (read, predict, train, deploy) over REST and runs the conversation with it,
+// sent as a header; it also checks the answers without a key (401) and with a predict-only key.
 // Prints PASS/FAIL per check and a final "sdk: N passed, M failed" line; exits 1 when a check failed.
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
-const [url, csvPath] = process.argv.slice(2);
+const [url, csvPath, adminKey] = process.argv.slice(2);
 const csv = readFileSync(csvPath, 'utf8');
 const suffix = Date.now().toString(36);
 const dataset = `churn-${suffix}`;
@@ -46,8 +48,34 @@ async function waitForVersion(version) {
 }
 const json = (result) => JSON.parse(result.contents[0].text);
 
+async function createKey(name, scopes) {
+  const response = await fetch(new URL('/api/keys', url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Api-Key': adminKey },
+    body: JSON.stringify({ name: `${name}-${suffix}`, scopes }),
+  });
+  const body = await response.json();
+  if (response.status !== 201) throw new Error(`creating key ${name}: ${response.status} ${JSON.stringify(body)}`);
+  return body.key;
+}
+const connect = (key) => new StreamableHTTPClientTransport(new URL(url), { requestInit: key ? { headers: { 'X-Api-Key': key } } : undefined });
+
+const agentKey = await createKey('e2e-agent', ['read', 'predict', 'train', 'deploy']);
 const client = new Client({ name: 'orleansml-e2e', version: '1.0.0' });
-const transport = new StreamableHTTPClientTransport(new URL(url));
+const transport = connect(agentKey);
+
+await check('without a key the server answers 401 naming its protected resource metadata', async () => {
+  const anonymous = new Client({ name: 'orleansml-e2e-anonymous', version: '1.0.0' });
+  const refused = await anonymous.connect(connect(undefined)).then(() => 'connected', (e) => e);
+  assert(refused !== 'connected' && refused?.code === 401, `connect without a key: ${refused}`);
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+  assert(response.status === 401 && metadataUrl, `${response.status} ${challenge}`);
+  const metadata = await (await fetch(metadataUrl)).json();
+  assert(metadata.resource.endsWith('/mcp') && metadata.scopes_supported.includes('train'), JSON.stringify(metadata));
+});
 
 await check('connects statelessly and names the server', async () => {
   await client.connect(transport);
@@ -55,11 +83,11 @@ await check('connects statelessly and names the server', async () => {
   assert(transport.sessionId === undefined, `a stateless server issues no session id, got ${transport.sessionId}`);
 });
 
-await check('lists the twelve tools with output schemas', async () => {
+await check('lists the thirteen tools with output schemas', async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   const expected = ['cancel_training', 'compare_versions', 'create_dataset', 'describe_dataset', 'describe_model', 'get_training_status',
-    'list_datasets', 'list_models', 'predict', 'promote_model', 'rollback_model', 'train_model'];
+    'list_changes', 'list_datasets', 'list_models', 'predict', 'promote_model', 'rollback_model', 'train_model'];
   assert(JSON.stringify(names) === JSON.stringify(expected), `tools: ${names}`);
   assert(tools.every((t) => t.outputSchema?.type === 'object'), 'every tool has an object output schema');
 });
@@ -155,6 +183,28 @@ await check('cancelling a waiting train_model ends the call; cancel_training sto
   assert(outcome !== 'completed' && Date.now() - started < 20_000, `outcome: ${outcome}`);
   const { structuredContent: v } = await call('cancel_training', { model, version: 3 });
   assert(v.status === 'cancelled', JSON.stringify(v));
+});
+
+await check('the audit log lists the conversation\'s changes with the agent key\'s name, newest first', async () => {
+  const { structuredContent: log } = await call('list_changes', { limit: 100 });
+  const mine = log.entries.filter((e) => e.target.includes(suffix));
+  const actions = mine.map((e) => `${e.action} ${e.from ?? '-'}>${e.to ?? '-'}`);
+  assert(mine.every((e) => e.by === `e2e-agent-${suffix}`), JSON.stringify(mine.map((e) => e.by)));
+  assert(actions.includes('model.alias.rolled-back v2>v1') && actions.some((a) => /^model\.training\.cancelled (queued|running)>cancelled$/.test(a))
+    && actions.at(-1) === 'dataset.version.created ->v1', actions.join(', '));
+  assert(mine.every((e, i) => i === 0 || e.sequence < mine[i - 1].sequence), 'newest first');
+});
+
+await check('a predict-only key sees only predict, and is told why train_model is refused', async () => {
+  const service = new Client({ name: 'orleansml-e2e-service', version: '1.0.0' });
+  await service.connect(connect(await createKey('e2e-service', ['predict'])));
+  const { tools } = await service.listTools();
+  assert(JSON.stringify(tools.map((t) => t.name)) === '["predict"]', `tools: ${tools.map((t) => t.name)}`);
+  const { structuredContent: p } = await service.callTool({ name: 'predict', arguments: { model, rows: [row] } });
+  assert(p.version === 1, JSON.stringify(p));
+  const refused = await service.callTool({ name: 'train_model', arguments: { model, dataset, label: 'churned' } });
+  assert(refused.isError === true && refused.content[0].text.includes("needs scope 'train'"), JSON.stringify(refused));
+  await service.close();
 });
 
 await client.close();

@@ -9,7 +9,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     private static readonly string[] ContractTools =
     [
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
-        "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions",
+        "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
     ];
 
     [Fact]
@@ -48,6 +48,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [InlineData("cancel_training", false, true, true)]
     [InlineData("promote_model", false, true, true)]
     [InlineData("rollback_model", false, true, false)]
+    [InlineData("list_changes", true, false, true)]
     public async Task ToolAnnotations_SayWhatEachToolChanges(string name, bool readOnly, bool destructive, bool idempotent)
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansMl.Gateway.Security;
+
+/// <summary>Rate limits per credential (section <c>OrleansMl:Limits</c>; environment variables <c>OrleansMl__Limits__Name</c>).</summary>
+public sealed class LimitsOptions
+{
+    public const string SectionName = "OrleansMl:Limits";
+
+    /// <summary>
+    /// Requests per second for each key, token subject, or (without credentials) remote address; bursts up to one second's
+    /// worth (<c>OrleansMl__Limits__RequestsPerSecond</c>). 0 (default) turns the limit off.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = "OrleansMl:Limits:RequestsPerSecond must be 0 (off) or more; set OrleansMl__Limits__RequestsPerSecond.")]
+    public int RequestsPerSecond { get; set; }
+
+    /// <summary>
+    /// Dataset uploads and training requests per minute for each credential, over REST and MCP together
+    /// (<c>OrleansMl__Limits__TrainingRequestsPerMinute</c>). 0 (default) turns the limit off.
+    /// </summary>
+    [Range(0, 1_000_000, ErrorMessage = "OrleansMl:Limits:TrainingRequestsPerMinute must be 0 (off) or more; set OrleansMl__Limits__TrainingRequestsPerMinute.")]
+    public int TrainingRequestsPerMinute { get; set; }
+}

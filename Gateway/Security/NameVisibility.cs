@@ -1,0 +1,15 @@
+namespace OrleansMl.Gateway.Security;
+
+/// <summary>
+/// Listings show only the names the current request's caller may use: a key limited to <c>fraud-*</c> lists only those
+/// models and datasets. Set per request for callers with name patterns only, so everyone else pays nothing.
+/// </summary>
+public static class NameVisibility
+{
+    private static readonly AsyncLocal<CallerAccess?> Limited = new();
+
+    /// <summary>True when the current caller may see <paramref name="name"/>.</summary>
+    public static bool IsVisible(string name) => Limited.Value is not { } access || access.MayAccess(name);
+
+    internal static void Limit(CallerAccess access) => Limited.Value = access;
+}
