@@ -17,6 +17,8 @@ app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
 app.MapInferenceProtocolApi();
+app.MapModelHealthApi();
+app.MapRolloutsApi();
 app.MapKeysApi();
 app.MapAuditApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();

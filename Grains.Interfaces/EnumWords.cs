@@ -12,7 +12,9 @@ public static class EnumWords
     public static string Word(string memberName)
     {
         ArgumentNullException.ThrowIfNull(memberName);
-        return memberName.ToLowerInvariant();
+
+        // A rollout's contract spells this state in camel case; every other word is the name in lower case.
+        return memberName == nameof(RolloutStatus.RolledBack) ? "rolledBack" : memberName.ToLowerInvariant();
     }
 
     /// <summary>The word for <paramref name="value"/>.</summary>

@@ -26,6 +26,9 @@ public static class DomainErrors
         InvalidApiKeyRequestException => (StatusCodes.Status400BadRequest, "Invalid key request"),
         InvalidAuditQueryException => (StatusCodes.Status400BadRequest, "Invalid audit query"),
         StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable"),
+        InvalidFeedbackException => (StatusCodes.Status400BadRequest, "Invalid feedback"),
+        InvalidRolloutException => (StatusCodes.Status400BadRequest, "Invalid rollout"),
+        RolloutNotFoundException => (StatusCodes.Status404NotFound, "Rollout not found"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 
@@ -46,6 +49,9 @@ public static class DomainErrors
             VersionNotReadyException => "Call get_training_status (or train_model with wait: true) and use a version whose status is succeeded.",
             RollbackUnavailableException => "Call describe_model to see the alias history; promote_model points the alias at any succeeded version.",
             PayloadTooLargeException => "Send less data per call.",
+            InvalidFeedbackException => "Send {items: [{predictionId, actual}]} with the predictionId each prediction came with.",
+            InvalidRolloutException => "Call describe_model to see the succeeded versions and aliases, and get_rollout for a rollout already running.",
+            RolloutNotFoundException => "Call start_rollout to start one.",
             StorageUnavailableException => $"The change was not made; call the same tool again in {RetryAfterSeconds} seconds or so.",
             _ => null,
         };

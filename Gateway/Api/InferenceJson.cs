@@ -120,7 +120,7 @@ public static class InferenceJson
         result.Task == ModelTask.Regression ? ["value"] : ["label", "probabilities", "score"];
 
     /// <summary>
-    /// Writes the infer answer: <c>{"model_name", "model_version", "id", "outputs": [...]}</c>, the outputs in
+    /// Writes the infer answer: <c>{"model_name", "model_version", "id", "parameters": {"version", "predictionIds"}, "outputs": [...]}</c>, the outputs in
     /// <paramref name="outputs"/> (already checked to be this model's).
     /// </summary>
     public static void Write(IBufferWriter<byte> output, BatchPrediction result, string? id, IReadOnlyList<string> outputs)
@@ -136,6 +136,21 @@ public static class InferenceJson
             writer.WriteString("id"u8, id);
         }
 
+        // The protocol has no field for per-row ids: they travel in the response's parameters, with the version.
+        writer.WriteStartObject("parameters"u8);
+        writer.WriteNumber("version"u8, result.Version);
+        if (!result.PredictionIds.IsDefaultOrEmpty)
+        {
+            writer.WriteStartArray("predictionIds"u8);
+            foreach (var predictionId in result.PredictionIds)
+            {
+                writer.WriteStringValue(predictionId);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
         writer.WriteStartArray("outputs"u8);
         var count = result.Count;
         foreach (var name in OutputNames(result).Where(outputs.Contains))

@@ -238,7 +238,12 @@ public sealed record InferResponse(
     [property: JsonPropertyName("model_name")] string ModelName,
     [property: JsonPropertyName("model_version")] string ModelVersion,
     [property: JsonPropertyName("id")] string? Id,
-    [property: JsonPropertyName("outputs")] List<OutputTensor> Outputs);
+    [property: JsonPropertyName("outputs")] List<OutputTensor> Outputs)
+{
+    /// <summary>The version that answered (<c>version</c>) and one id per row for feedback (<c>predictionIds</c>).</summary>
+    [JsonPropertyName("parameters")]
+    public Dictionary<string, object>? Parameters { get; init; }
+}
 
 /// <summary>An output tensor.</summary>
 public sealed record OutputTensor(

@@ -6,7 +6,7 @@ namespace OrleansMl.Gateway.Api;
 
 /// <summary>
 /// Writes a <see cref="BatchPrediction"/> as the JSON of a <see cref="PredictionResult"/>
-/// (<c>{model, version, alias, predictions: [{label, score, probabilities} or {value}]}</c>) straight from its arrays,
+/// (<c>{model, version, alias, predictions: [{predictionId, label, score, probabilities} or {predictionId, value}]}</c>) straight from its arrays,
 /// without an object or a dictionary per row.
 /// </summary>
 public static class PredictionJson
@@ -37,9 +37,19 @@ public static class PredictionJson
         var regression = result.Task == ModelTask.Regression;
         var classes = result.Classes.AsSpan();
         var probabilities = result.Probabilities.AsSpan();
+        var ids = result.PredictionIds;
         for (var row = 0; row < result.Count; row++)
         {
             writer.WriteStartObject();
+            if (!ids.IsDefaultOrEmpty)
+            {
+                writer.WriteString("predictionId"u8, ids[row]);
+            }
+            else if (writeNulls)
+            {
+                writer.WriteNull("predictionId"u8);
+            }
+
             if (regression)
             {
                 if (writeNulls)

@@ -18,6 +18,12 @@ public static class AuditActions
     /// <summary>An alias was moved back to its previous version.</summary>
     public const string AliasRolledBack = "model.alias.rolled-back";
 
+    /// <summary>A rollout was started.</summary>
+    public const string RolloutStarted = "model.rollout.started";
+
+    /// <summary>A rollout ended: promoted, rolled back by its guard, or aborted.</summary>
+    public const string RolloutEnded = "model.rollout.ended";
+
     /// <summary>An API key was created.</summary>
     public const string KeyCreated = "key.created";
 

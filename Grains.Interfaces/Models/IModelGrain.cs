@@ -58,4 +58,24 @@ public interface IModelGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Resolve"), AlwaysInterleave]
     Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null);
+
+    /// <summary>
+    /// Starts a rollout of a succeeded version against the version an alias points at: a canary (a share of the alias's
+    /// requests, advanced through steps while the guard holds, promoted at 100%) or a shadow (the candidate scores the
+    /// same rows off the request path). The split reaches every silo before this returns.
+    /// </summary>
+    /// <exception cref="InvalidRolloutException">The request is invalid, or a rollout is already running.</exception>
+    /// <exception cref="StorageUnavailableException">The rollout could not be stored; nothing started.</exception>
+    [Alias("StartRollout")]
+    Task<RolloutInfo> StartRolloutAsync(RolloutRequest request);
+
+    /// <summary>The current or last rollout, with per-arm counts since it started.</summary>
+    /// <exception cref="RolloutNotFoundException">The model never had a rollout.</exception>
+    [Alias("GetRollout"), AlwaysInterleave]
+    Task<RolloutInfo> GetRolloutAsync();
+
+    /// <summary>Stops the running rollout: all traffic returns to the baseline on every silo before this returns.</summary>
+    /// <exception cref="RolloutNotFoundException">No rollout is running.</exception>
+    [Alias("AbortRollout")]
+    Task<RolloutInfo> AbortRolloutAsync(string? reason = null);
 }

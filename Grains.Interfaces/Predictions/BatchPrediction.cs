@@ -15,6 +15,7 @@ namespace OrleansMl;
 /// <param name="Labels">Per row, the index of the predicted class (empty for regression).</param>
 /// <param name="Scores">Per row, the score (classification: binary margin or the winning class's probability) or the value (regression).</param>
 /// <param name="Probabilities">Row after row, one probability per class (empty for regression).</param>
+/// <param name="PredictionIds">Per row, the signed id that feedback names the prediction by.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.BatchPrediction")]
 public sealed record BatchPrediction(
     [property: Id(0)] string Model,
@@ -25,7 +26,8 @@ public sealed record BatchPrediction(
     [property: Id(5)] ImmutableArray<FeatureValue> ClassValues,
     [property: Id(6)] ImmutableArray<int> Labels,
     [property: Id(7)] ImmutableArray<double> Scores,
-    [property: Id(8)] ImmutableArray<double> Probabilities)
+    [property: Id(8)] ImmutableArray<double> Probabilities,
+    [property: Id(9)] ImmutableArray<string> PredictionIds = default)
 {
     /// <summary>How many rows were scored.</summary>
     public int Count => Scores.Length;
@@ -35,7 +37,7 @@ public sealed record BatchPrediction(
     {
         if (Task == ModelTask.Regression)
         {
-            return new Prediction(null, Scores[row], null, null);
+            return new Prediction(null, Scores[row], null, null, IdOf(row));
         }
 
         var classes = Classes.Length;
@@ -45,8 +47,11 @@ public sealed record BatchPrediction(
             probabilities[Classes[k]] = Probabilities[(row * classes) + k];
         }
 
-        return new Prediction(ClassValues[Labels[row]], null, Scores[row], probabilities.ToImmutable());
+        return new Prediction(ClassValues[Labels[row]], null, Scores[row], probabilities.ToImmutable(), IdOf(row));
     }
+
+    /// <summary>The prediction id of row <paramref name="row"/>, or null when the answer carries none.</summary>
+    public string? IdOf(int row) => PredictionIds.IsDefaultOrEmpty ? null : PredictionIds[row];
 
     /// <summary>Every row in the per-row form.</summary>
     public PredictionResult ToResult() =>

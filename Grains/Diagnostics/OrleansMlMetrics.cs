@@ -87,6 +87,15 @@ public static class OrleansMlMetrics
     private static readonly Counter<long> ToolErrors = Meter.CreateCounter<long>(
         "orleansml.mcp.tool.errors", null, "MCP tool calls that failed, by tool and kind (forbidden, rate_limited, invalid_params, tool_error, internal, cancelled)");
 
+    private static readonly Counter<long> RolloutRequests = Meter.CreateCounter<long>(
+        "orleansml.rollout.requests", null, "Requests through an alias with a rollout running, by model, version and arm (baseline or candidate)");
+
+    private static readonly Counter<long> RolloutDecisions = Meter.CreateCounter<long>(
+        "orleansml.rollout.decisions", null, "Rollout decisions, by model and action (start, advance, promote, rollback, abort)");
+
+    private static readonly Histogram<double> RolloutGuardValues = Meter.CreateHistogram<double>(
+        "orleansml.rollout.guard.value", null, "Guard metric values seen when a rollout is checked, by model, metric and arm");
+
     static OrleansMlMetrics()
     {
         Meter.CreateObservableGauge("orleansml.training.jobs", ObserveJobs, null, "Training jobs on this silo, by state: queued (waiting for a slot) and running");
@@ -147,6 +156,15 @@ public static class OrleansMlMetrics
         PredictionDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, modelTag, versionTag);
         PredictionRows.Add(rows, modelTag, versionTag);
     }
+
+    public static void RolloutRequest(string model, int version, string arm) =>
+        RolloutRequests.Add(1, new("model", model), new("version", VersionLabel(version)), new("arm", arm));
+
+    public static void RolloutDecided(string model, string action) =>
+        RolloutDecisions.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("action", action));
+
+    public static void RolloutGuardValue(string model, string metric, string arm, double value) =>
+        RolloutGuardValues.Record(value, new("model", model), new("metric", metric), new("arm", arm));
 
     public static void PredictionFailed(string model, string reason) =>
         PredictionErrors.Add(1, new("model", model), new("reason", reason));

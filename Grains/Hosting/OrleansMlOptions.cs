@@ -96,6 +96,15 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(2, 10, ErrorMessage = "OrleansMl:MissedProbesLimit must be between 2 and 10; set OrleansMl__MissedProbesLimit.")]
     public int MissedProbesLimit { get; set; } = 2;
 
+    /// <summary>Prediction ids and feedback (<c>OrleansMl__Feedback__*</c>).</summary>
+    public FeedbackOptions Feedback { get; set; } = new();
+
+    /// <summary>Rollouts and shadow scoring (<c>OrleansMl__Rollouts__*</c>).</summary>
+    public RolloutOptions Rollouts { get; set; } = new();
+
+    /// <summary>What the default prediction-id key is derived from: the settings that name this deployment's data.</summary>
+    public string DeploymentIdentity => $"{ServiceId}\n{ClusterId}\n{PostgresConnectionString ?? FullDataDirectory}";
+
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -112,6 +121,34 @@ public sealed class OrleansMlOptions : IValidatableObject
             yield return new ValidationResult(
                 $"OrleansMl:DatasetCacheTtl must be a positive time span (got {DatasetCacheTtl}): set OrleansMl__DatasetCacheTtl, e.g. 00:30:00.",
                 [nameof(DatasetCacheTtl)]);
+        }
+
+        if (Feedback.Retention <= TimeSpan.Zero || Feedback.Retention > TimeSpan.FromDays(3650))
+        {
+            yield return new ValidationResult(
+                $"OrleansMl:Feedback:Retention must be a positive time span of at most 3650 days (got {Feedback.Retention}): set OrleansMl__Feedback__Retention, e.g. 7.00:00:00.",
+                [nameof(Feedback)]);
+        }
+
+        if (Feedback.SigningKey is { Length: > 0 and < 16 })
+        {
+            yield return new ValidationResult(
+                "OrleansMl:Feedback:SigningKey is too short: set OrleansMl__Feedback__SigningKey to a random secret of at least 16 characters (the same on every silo), or leave it unset.",
+                [nameof(Feedback)]);
+        }
+
+        if (Rollouts.ShadowQueueCapacity is < 1 or > 1_000_000)
+        {
+            yield return new ValidationResult(
+                $"OrleansMl:Rollouts:ShadowQueueCapacity must be between 1 and 1000000 (got {Rollouts.ShadowQueueCapacity}): set OrleansMl__Rollouts__ShadowQueueCapacity.",
+                [nameof(Rollouts)]);
+        }
+
+        if (Rollouts.EvaluationInterval < TimeSpan.FromMilliseconds(100) || Rollouts.EvaluationInterval > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult(
+                $"OrleansMl:Rollouts:EvaluationInterval must be between 00:00:00.1 and 00:10:00 (got {Rollouts.EvaluationInterval}): set OrleansMl__Rollouts__EvaluationInterval.",
+                [nameof(Rollouts)]);
         }
 
         if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))

@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansMl.Datasets;
 using OrleansMl.Diagnostics;
+using OrleansMl.Health;
 using OrleansMl.Ml;
 using OrleansMl.Predictions;
 using Npgsql;
@@ -138,6 +139,11 @@ public static class OrleansMlSiloExtensions
 
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
         silo.Services.AddHostedService<JobResumer>();
+        silo.Services.AddSingleton<PredictionStats>();
+        silo.Services.AddSingleton(sp => PredictionIds.FromSettings(Settings(sp).Feedback.SigningKey, Settings(sp).DeploymentIdentity));
+        silo.Services.AddHostedService<HealthFlusher>();
+        silo.Services.AddSingleton<ShadowScorer>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<ShadowScorer>());
         silo.AddOrleansMlSiloMetrics();
         return silo;
     }

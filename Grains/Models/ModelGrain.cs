@@ -1,8 +1,12 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansMl.Audit;
+using OrleansMl.Diagnostics;
+using OrleansMl.Health;
 using OrleansMl.Hosting;
 using OrleansMl.Predictions;
+using OrleansMl.Rollouts;
 using OrleansMl.Storage;
 
 namespace OrleansMl.Models;
@@ -15,8 +19,12 @@ namespace OrleansMl.Models;
 public sealed partial class ModelGrain(
     [PersistentState("model", StorageNames.Grains)] IPersistentState<ModelState> state,
     TimeProvider time,
-    ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource
+    IOptions<OrleansMlOptions> options,
+    ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource, IRemindable
 {
+    private const string RolloutReminder = "rollout";
+    private IGrainTimer? _rolloutTimer;
+
     // What storage holds; every read (interleaved ones included) uses it, never state.State.
     private ModelState _committed = ModelState.Empty;
 
@@ -44,6 +52,12 @@ public sealed partial class ModelGrain(
         {
             // In the background: the activation does not wait for the catalog (which may itself be failing over).
             _ = EnsureListedAsync();
+        }
+
+        // A running rollout resumes its checks in whichever activation holds the model (its reminder wakes one).
+        if (_committed.Rollout is { IsRunning: true })
+        {
+            StartRolloutTimer();
         }
     }
 
@@ -223,7 +237,235 @@ public sealed partial class ModelGrain(
 
     public Task<ModelRoutes> GetRoutesAsync() => Task.FromResult(BuildRoutes(_committed));
 
-    private ModelRoutes BuildRoutes(ModelState current) => new(Name, current.Revision, current.Aliases, current.Servable);
+    private ModelRoutes BuildRoutes(ModelState current) => new(
+        Name, current.Revision, current.Aliases, current.Servable,
+        current.Rollout is { IsRunning: true } r
+            ? ImmutableDictionary<string, RouteSplit>.Empty.Add(r.Alias, new RouteSplit(r.Candidate, r.Weight, r.Mode, r.StickyBy))
+            : null);
+
+    public async Task<RolloutInfo> StartRolloutAsync(RolloutRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var current = Require();
+        var alias = request.Alias ?? ModelAliases.Production;
+        Names.Validate(alias, "alias");
+        RolloutPolicy.Validate(request);
+        if (current.Rollout is { IsRunning: true } running)
+        {
+            throw new InvalidRolloutException(
+                $"Model '{Name}' already has a rollout running (version {running.Candidate} on alias '{running.Alias}'); abort it first (DELETE /api/models/{Name}/rollout).");
+        }
+
+        Find(current, request.Candidate);
+        if (!current.Aliases.TryGetValue(alias, out var baseline))
+        {
+            throw new InvalidRolloutException($"Model '{Name}' has no alias '{alias}': promote a version to it first, which the rollout then uses as its baseline.");
+        }
+
+        if (!current.Servable.Contains(request.Candidate))
+        {
+            throw new InvalidRolloutException($"Version {request.Candidate} of model '{Name}' has not succeeded; only a succeeded version can be rolled out.");
+        }
+
+        if (baseline == request.Candidate)
+        {
+            throw new InvalidRolloutException($"Alias '{alias}' already points at version {baseline}: roll out another version.");
+        }
+
+        var now = time.GetUtcNow();
+        var (weight, steps) = RolloutPolicy.Start(request);
+        var reason = request.Mode == RolloutMode.Shadow
+            ? $"shadow of version {request.Candidate} beside version {baseline}"
+            : $"canary of version {request.Candidate} at {weight}% against version {baseline}, steps [{string.Join(", ", steps)}]";
+        var rollout = new RolloutState(
+            alias, baseline, request.Candidate, request.Mode, RolloutStatus.Running, weight, steps, request.StepAfter, request.StickyBy,
+            request.Guard, now, now, null, [new RolloutDecision(now, "start", weight, reason, Caller.Name)]);
+        await CommitAsync(current with { Rollout = rollout });
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        OrleansMlMetrics.RolloutDecided(Name, "start");
+        await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartRolloutTimer();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.RolloutStarted, $"models/{Name}/rollout",
+            from: $"v{baseline}", to: $"v{request.Candidate}", detail: reason);
+        return await InfoAsync(rollout);
+    }
+
+    public async Task<RolloutInfo> GetRolloutAsync()
+    {
+        Require();
+        return _committed.Rollout is { } rollout
+            ? await InfoAsync(rollout)
+            : throw new RolloutNotFoundException($"Model '{Name}' has no rollout; start one with PUT /api/models/{Name}/rollout.");
+    }
+
+    public async Task<RolloutInfo> AbortRolloutAsync(string? reason = null)
+    {
+        var current = Require();
+        if (current.Rollout is not { IsRunning: true } rollout)
+        {
+            throw new RolloutNotFoundException($"Model '{Name}' has no rollout running.");
+        }
+
+        var decision = new RolloutDecision(time.GetUtcNow(), "abort", 0, reason ?? "aborted", Caller.Name);
+        var ended = await EndRolloutAsync(current, rollout, RolloutStatus.Aborted, decision, aliasChange: null);
+        return await InfoAsync(ended);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RolloutReminder)
+        {
+            return;
+        }
+
+        if (_committed.Rollout is { IsRunning: true })
+        {
+            StartRolloutTimer();
+        }
+        else if (await this.GetReminder(RolloutReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void StartRolloutTimer() =>
+        _rolloutTimer ??= this.RegisterGrainTimer(EvaluateRolloutAsync, options.Value.Rollouts.EvaluationInterval, options.Value.Rollouts.EvaluationInterval);
+
+    /// <summary>Checks the running rollout's guard and steps, and carries out what <see cref="RolloutPolicy"/> decides.</summary>
+    private async Task EvaluateRolloutAsync(CancellationToken cancellationToken)
+    {
+        var current = _committed;
+        if (current.Rollout is not { IsRunning: true } rollout)
+        {
+            _rolloutTimer?.Dispose();
+            _rolloutTimer = null;
+            return;
+        }
+
+        try
+        {
+            var health = GrainFactory.GetGrain<IModelHealthGrain>(Name);
+            var observed = new RolloutPolicy.Observation(
+                await health.GetCountsAsync(rollout.Baseline, rollout.StartedAt),
+                await health.GetCountsAsync(rollout.Candidate, rollout.StartedAt),
+                await health.GetCountsAsync(rollout.Candidate, rollout.StepStartedAt));
+            if (rollout.Guard is { } guard)
+            {
+                RecordGuard(guard.Metric, observed);
+            }
+
+            var now = time.GetUtcNow();
+            if (RolloutPolicy.Decide(rollout, observed, now) is not { } decision)
+            {
+                return;
+            }
+
+            var entry = new RolloutDecision(now, decision.Action, decision.Weight, decision.Reason);
+            switch (decision.Action)
+            {
+                case "advance":
+                    await CommitAsync(current with
+                    {
+                        Rollout = rollout with { Weight = decision.Weight, StepStartedAt = now, Decisions = rollout.Decisions.Add(entry) },
+                    });
+                    await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+                    OrleansMlMetrics.RolloutDecided(Name, "advance");
+                    break;
+                case "promote":
+                    await EndRolloutAsync(current, rollout, RolloutStatus.Promoted, entry,
+                        new AliasChange(rollout.Alias, "promote", rollout.Baseline, rollout.Candidate, now, decision.Reason));
+                    break;
+                default:
+                    await EndRolloutAsync(current, rollout, RolloutStatus.RolledBack, entry,
+                        new AliasChange(rollout.Alias, "rollback", rollout.Candidate, rollout.Baseline, now, decision.Reason));
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next tick tries again; a failed write changed nothing.
+            LogRolloutCheckFailed(logger, ex, Name);
+        }
+    }
+
+    /// <summary>
+    /// Ends the rollout and records why: a promotion moves the alias to the candidate (with its history entry); a
+    /// rollback leaves the alias on the baseline and records the entry that explains it. The routes reach every silo
+    /// before this returns.
+    /// </summary>
+    private async Task<RolloutState> EndRolloutAsync(ModelState current, RolloutState rollout, RolloutStatus status, RolloutDecision decision, AliasChange? aliasChange)
+    {
+        var ended = rollout with
+        {
+            Status = status,
+            Weight = status == RolloutStatus.Promoted ? 100 : 0,
+            EndedAt = decision.At,
+            Decisions = rollout.Decisions.Add(decision),
+        };
+        var next = current with { Rollout = ended };
+        if (aliasChange is not null)
+        {
+            next = next with { History = next.History.Add(aliasChange) };
+        }
+
+        if (status == RolloutStatus.Promoted)
+        {
+            var stack = next.AliasStacks.GetValueOrDefault(rollout.Alias, []);
+            next = next with
+            {
+                Aliases = next.Aliases.SetItem(rollout.Alias, rollout.Candidate),
+                AliasStacks = next.AliasStacks.SetItem(rollout.Alias, stack.Add(rollout.Baseline)),
+            };
+        }
+
+        await CommitAsync(next);
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        OrleansMlMetrics.RolloutDecided(Name, decision.Action);
+        _rolloutTimer?.Dispose();
+        _rolloutTimer = null;
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.RolloutEnded, $"models/{Name}/rollout",
+            from: $"v{rollout.Baseline}", to: $"v{rollout.Candidate}", detail: $"{EnumWords.Word(status)}: {decision.Reason}");
+        if (status == RolloutStatus.Promoted)
+        {
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasPromoted, $"models/{Name}/aliases/{rollout.Alias}",
+                from: $"v{rollout.Baseline}", to: $"v{rollout.Candidate}", detail: decision.Reason);
+        }
+
+        return ended;
+    }
+
+    private void RecordGuard(string metric, RolloutPolicy.Observation observed)
+    {
+        foreach (var (arm, counts) in new[] { ("baseline", observed.Baseline), ("candidate", observed.Candidate) })
+        {
+            double? value = metric switch
+            {
+                RolloutPolicy.Accuracy => counts.Accuracy,
+                RolloutPolicy.ErrorRate => counts.ErrorRate,
+                RolloutPolicy.P99 => counts.LatencyQuantileMs(0.99),
+                RolloutPolicy.Rmse => counts.Labelled > 0 ? Math.Sqrt(counts.SquaredError / counts.Labelled) : null,
+                _ => counts.Labelled > 0 ? counts.AbsoluteError / counts.Labelled : null,
+            };
+            if (value is { } v && double.IsFinite(v))
+            {
+                OrleansMlMetrics.RolloutGuardValue(Name, metric, arm, v);
+            }
+        }
+    }
+
+    private async Task<RolloutInfo> InfoAsync(RolloutState rollout)
+    {
+        var health = GrainFactory.GetGrain<IModelHealthGrain>(Name);
+        var since = rollout.StartedAt;
+        var baseline = await health.GetCountsAsync(rollout.Baseline, since);
+        var candidate = await health.GetCountsAsync(rollout.Candidate, since);
+        var signature = (await VersionGrain(rollout.Candidate).GetAsync()).Signature;
+        return rollout.ToInfo(Name,
+        [
+            new RolloutArm("baseline", rollout.Baseline, ModelHealthGrain.Describe("rollout", baseline, signature)),
+            new RolloutArm("candidate", rollout.Candidate, ModelHealthGrain.Describe("rollout", candidate, signature)),
+        ]);
+    }
 
     /// <summary>
     /// Lists the model in the catalog. Done after the registry's write, and again by every activation, so a crash in
@@ -272,6 +514,9 @@ public sealed partial class ModelGrain(
     private IModelVersionGrain VersionGrain(int version) => GrainFactory.GetModelVersion(Name, version);
 
     private static string Known(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: checking the running rollout failed; the next check tries again")]
+    private static partial void LogRolloutCheckFailed(ILogger logger, Exception exception, string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model}: ignored the end of a version {Version} start it never recorded")]
     private static partial void LogIgnoredOrphan(ILogger logger, string model, int version);

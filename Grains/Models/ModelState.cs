@@ -17,6 +17,7 @@ namespace OrleansMl.Models;
 /// <param name="Versions">Every registered version by number.</param>
 /// <param name="Servable">Versions that succeeded: the ones predictions and aliases may use.</param>
 /// <param name="Pending">Versions whose end the registry has not yet been told of (queued, running, or ended unreported).</param>
+/// <param name="Rollout">The current or last rollout.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelState")]
 public sealed record ModelState(
     [property: Id(0)] ImmutableArray<LegacyVersionEntry> LegacyVersions,
@@ -28,7 +29,8 @@ public sealed record ModelState(
     [property: Id(6)] int NextVersion,
     [property: Id(7)] ImmutableSortedDictionary<int, RegisteredVersion> Versions,
     [property: Id(8)] ImmutableSortedSet<int> Servable,
-    [property: Id(9)] ImmutableSortedSet<int> Pending)
+    [property: Id(9)] ImmutableSortedSet<int> Pending,
+    [property: Id(10)] OrleansMl.Rollouts.RolloutState? Rollout = null)
 {
     /// <summary>A model with no version yet.</summary>
     public static ModelState Empty { get; } = new(

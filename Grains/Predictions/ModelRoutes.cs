@@ -12,7 +12,8 @@ public sealed record ModelRoutes(
     [property: Id(0)] string Model,
     [property: Id(1)] long Revision,
     [property: Id(2)] ImmutableDictionary<string, int> Aliases,
-    [property: Id(4)] ImmutableSortedSet<int> Servable)
+    [property: Id(4)] ImmutableSortedSet<int> Servable,
+    [property: Id(5)] ImmutableDictionary<string, RouteSplit>? Splits = null)
 {
     /// <summary>
     /// Resolves as <see cref="IModelGrain.ResolveAsync"/> does: an explicit version, else the alias, else

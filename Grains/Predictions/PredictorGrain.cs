@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using OrleansMl.Diagnostics;
+using OrleansMl.Health;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 
@@ -15,7 +16,9 @@ namespace OrleansMl.Predictions;
 /// for the artifact and signature). Predictions are counted here, where they are served, whoever calls.
 /// </summary>
 [StatelessWorker]
-public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IOptions<OrleansMlOptions> options) : Grain, IPredictorGrain
+public sealed class PredictorGrain(
+    ModelCache models, ModelRouteCache routes, IOptions<OrleansMlOptions> options, PredictionIds ids, PredictionStats stats,
+    ShadowScorer shadow, TimeProvider time) : Grain, IPredictorGrain
 {
     private const int MaxPredictors = 8;
 
@@ -27,26 +30,10 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
     public async Task<PredictionResult> PredictAsync(PredictionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            if (request.Rows.IsDefaultOrEmpty)
-            {
-                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
-            }
-
-            CheckSize(request.Rows.Length);
-            var route = await ResolveAsync(request.Version, request.Alias);
-            var predictor = await GetPredictorAsync(route.Version);
-            cancellationToken.ThrowIfCancellationRequested();
-            var result = new PredictionResult(Model, route.Version, route.Alias, predictor.Predict(request.Rows));
-            OrleansMlMetrics.Predicted(Model, route.Version, request.Rows.Length, started);
-            return result;
-        }
-        catch (Exception ex) when (Failed(ex))
-        {
-            throw;
-        }
+        var batch = PredictionBatch.FromRows(request.Rows.IsDefault ? [] : request.Rows, request.Version, request.Alias);
+        var result = await PredictBatchAsync(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        return result.ToResult();
     }
 
     public Task<BatchPrediction> PredictBatchAsync(PredictionBatch batch)
@@ -63,9 +50,13 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
             CheckSize(batch.Rows);
 
             // The usual case completes here without an await: the route is in this silo's table, the version loaded.
-            if (routes.Get(Model)?.Resolve(batch.Version, batch.Alias) is { } route && _predictors.TryGetValue(route.Version, out var predictor))
+            if (routes.Get(Model) is { } table && table.Resolve(batch.Version, batch.Alias) is { } resolved)
             {
-                return Task.FromResult(Score(predictor, route, batch, started));
+                var (route, split) = table.HasSplits ? Arm(table, resolved, batch) : (resolved, null);
+                if (_predictors.TryGetValue(route.Version, out var predictor))
+                {
+                    return Task.FromResult(Score(predictor, route, split, batch, started));
+                }
             }
         }
         catch (Exception ex) when (Failed(ex))
@@ -80,8 +71,17 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
     {
         try
         {
-            var route = await ResolveAsync(batch.Version, batch.Alias);
-            return Score(await GetPredictorAsync(route.Version), route, batch, started);
+            var resolved = await ResolveAsync(batch.Version, batch.Alias);
+            var (route, split) = routes.Get(Model) is { HasSplits: true } table ? Arm(table, resolved, batch) : (resolved, null);
+            try
+            {
+                return Score(await GetPredictorAsync(route.Version), route, split, batch, started);
+            }
+            catch (Exception ex) when (ex is not InvalidPredictionInputException and not PayloadTooLargeException)
+            {
+                stats.Failed(Model, route.Version);
+                throw;
+            }
         }
         catch (Exception ex) when (Failed(ex))
         {
@@ -89,17 +89,63 @@ public sealed class PredictorGrain(ModelCache models, ModelRouteCache routes, IO
         }
     }
 
-    private BatchPrediction Score(ModelPredictor predictor, VersionRoute route, PredictionBatch batch, long started)
+    private BatchPrediction Score(ModelPredictor predictor, VersionRoute route, RouteSplit? split, PredictionBatch batch, long started)
     {
         var scored = predictor.Predict(batch);
         var signature = predictor.Signature;
+        var regression = signature.Task == ModelTask.Regression;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var predictionIds = new string[scored.Count];
+        for (var r = 0; r < predictionIds.Length; r++)
+        {
+            predictionIds[r] = ids.Create(Model, route.Version, now, regression, regression ? scored.Scores[r] : scored.Labels[r]);
+        }
+
         var result = new BatchPrediction(
             Model, route.Version, route.Alias, signature.Task, signature.Classes, predictor.ClassValues,
             ImmutableCollectionsMarshal.AsImmutableArray(scored.Labels),
             ImmutableCollectionsMarshal.AsImmutableArray(scored.Scores),
-            ImmutableCollectionsMarshal.AsImmutableArray(scored.Probabilities));
+            ImmutableCollectionsMarshal.AsImmutableArray(scored.Probabilities),
+            ImmutableCollectionsMarshal.AsImmutableArray(predictionIds));
         OrleansMlMetrics.Predicted(Model, route.Version, scored.Count, started);
+        stats.Served(Model, route.Version, result, started);
+        if (split is { Mode: RolloutMode.Shadow })
+        {
+            OrleansMlMetrics.RolloutRequest(Model, route.Version, "baseline");
+            shadow.Offer(Model, split.Candidate, batch, result);
+        }
+        else if (split is not null)
+        {
+            OrleansMlMetrics.RolloutRequest(Model, route.Version, route.Version == split.Candidate ? "candidate" : "baseline");
+        }
+
         return result;
+    }
+
+    /// <summary>
+    /// The arm of a rollout on the alias the request came through: a canary sends its share to the candidate (by the
+    /// hash of the <c>stickyBy</c> value of the first row when the request has that column, else at random); a shadow
+    /// keeps the baseline and hands the rows to the shadow scorer once answered.
+    /// </summary>
+    private static (VersionRoute Route, RouteSplit? Split) Arm(RouteTable table, VersionRoute route, PredictionBatch batch)
+    {
+        if (batch.Version is not null || table.Split(route) is not { } split)
+        {
+            return (route, null);
+        }
+
+        if (split.Mode == RolloutMode.Shadow)
+        {
+            return (route, split);
+        }
+
+        string? key = null;
+        if (split.StickyBy is { } column && batch.Columns.IndexOf(column) is var c and >= 0 && batch.Has(0, c) && !batch.Cell(0, c).IsMissing)
+        {
+            key = batch.Cell(0, c).ToString();
+        }
+
+        return (CanarySplit.ToCandidate(key, split.Weight) ? route with { Version = split.Candidate } : route, split);
     }
 
     private void CheckSize(int rows)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 
 namespace OrleansMl.Predictions;
 
@@ -11,6 +12,7 @@ public sealed class RouteTable
     private readonly VersionRoute? _default;
     private readonly FrozenDictionary<string, VersionRoute> _aliases;
     private readonly FrozenSet<int> _servable;
+    private readonly FrozenDictionary<string, RouteSplit> _splits;
 
     public RouteTable(ModelRoutes routes, long expiresAt)
     {
@@ -22,7 +24,17 @@ public sealed class RouteTable
             .Where(a => routes.Servable.Contains(a.Value))
             .ToFrozenDictionary(a => a.Key, a => new VersionRoute(a.Value, a.Key), StringComparer.Ordinal);
         _servable = routes.Servable.ToFrozenSet();
+        _splits = (routes.Splits ?? ImmutableDictionary<string, RouteSplit>.Empty)
+            .Where(s => routes.Servable.Contains(s.Value.Candidate))
+            .ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    /// <summary>Whether any alias has a rollout running (the usual answer is no, and costs nothing more).</summary>
+    public bool HasSplits => _splits.Count > 0;
+
+    /// <summary>The rollout on the alias <paramref name="route"/> came through, if any.</summary>
+    public RouteSplit? Split(VersionRoute route) =>
+        route.Alias is { } alias && _splits.TryGetValue(alias, out var split) && split.Candidate != route.Version ? split : null;
 
     public ModelRoutes Routes { get; }
 

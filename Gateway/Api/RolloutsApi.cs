@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansMl.Gateway.Security;
+
+namespace OrleansMl.Gateway.Api;
+
+/// <summary>REST routes for a model's rollout: <c>/api/models/{name}/rollout</c>.</summary>
+public static class RolloutsApi
+{
+    public static IEndpointRouteBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/models").WithTags("Rollouts")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{name}/rollout", StartAsync)
+            .WithSummary("Start a canary or shadow rollout of a version against the version an alias points at")
+            .WithDescription("Canary: weight% of the alias's requests go to the candidate (by the hash of the stickyBy column's value when given), advancing through steps while the guard holds, promoted at 100. Shadow: the baseline answers; the candidate scores the same rows off the request path. guard.metric: accuracy, rmse, mae (maxDrop against the baseline, or max), errorRate, p99 (max).")
+            .WithRequestExample("application/json", """{"candidate":3,"alias":"production","mode":"canary","weight":10,"steps":[10,50,100],"stepAfter":{"samples":200,"duration":"00:05:00"},"stickyBy":"customer_id","guard":{"metric":"accuracy","maxDrop":0.02,"minSamples":200}}""")
+            .RequireScope(Scopes.Deploy);
+        group.MapGet("/{name}/rollout", GetAsync)
+            .WithSummary("The current or last rollout: state, weight, per-arm health and its decisions with their numbers")
+            .RequireScope(Scopes.Read)
+            .AddEndpointFilter<FailoverFilter>();
+        group.MapDelete("/{name}/rollout", AbortAsync)
+            .WithSummary("Abort the running rollout: all traffic returns to the baseline")
+            .RequireScope(Scopes.Deploy);
+        return app;
+    }
+
+    internal static async Task<Ok<RolloutInfo>> StartAsync(string name, RolloutBody body, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).StartRolloutAsync(ToRequest(body)));
+    }
+
+    internal static async Task<Ok<RolloutInfo>> GetAsync(string name, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetRolloutAsync());
+    }
+
+    internal static async Task<Ok<RolloutInfo>> AbortAsync(string name, IGrainFactory grains, string? reason = null)
+    {
+        Names.Validate(name, "model");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).AbortRolloutAsync(reason));
+    }
+
+    /// <summary>The grain request from the body; what cannot be a rollout at all is refused here.</summary>
+    public static RolloutRequest ToRequest(RolloutBody? body)
+    {
+        if (body?.Candidate is not { } candidate)
+        {
+            throw new InvalidRolloutException("candidate is required: the number of the succeeded version to roll out.");
+        }
+
+        var mode = RolloutMode.Canary;
+        if (body.Mode is { } word && !EnumWords.TryParse(word, out mode))
+        {
+            throw new InvalidRolloutException($"mode '{word}' is not one of {EnumWords.List<RolloutMode>()}.");
+        }
+
+        RolloutGuard? guard = null;
+        if (body.Guard is { } g)
+        {
+            guard = new RolloutGuard(
+                g.Metric ?? throw new InvalidRolloutException("guard.metric is required: accuracy, rmse, mae, errorRate or p99."),
+                g.MaxDrop, g.Max, g.MinSamples ?? 100);
+        }
+
+        return new RolloutRequest(
+            candidate, body.Alias is null ? null : Names.Validate(body.Alias, "alias"), mode, body.Weight,
+            body.Steps is null ? default : [.. body.Steps],
+            body.StepAfter is { } after ? new RolloutStepAfter(after.Samples, after.Duration) : null,
+            body.StickyBy, guard);
+    }
+}
+
+/// <summary>A rollout to start.</summary>
+/// <param name="Candidate">The succeeded version to roll out.</param>
+/// <param name="Alias">The alias whose traffic is split (default production).</param>
+/// <param name="Mode">canary (default) or shadow.</param>
+/// <param name="Weight">Percent of the alias's requests the candidate answers at first (default: the first step).</param>
+/// <param name="Steps">Weights to advance through, ending at 100 (default [10, 50, 100]).</param>
+/// <param name="StepAfter">When to advance: {samples, duration} (default: 1 minute).</param>
+/// <param name="StickyBy">A column whose value picks the arm.</param>
+/// <param name="Guard">{metric, maxDrop or max, minSamples}: what rolls the candidate back.</param>
+public sealed record RolloutBody(
+    int? Candidate,
+    string? Alias = null,
+    string? Mode = null,
+    int? Weight = null,
+    int[]? Steps = null,
+    StepAfterBody? StepAfter = null,
+    string? StickyBy = null,
+    GuardBody? Guard = null);
+
+/// <summary>When a canary advances.</summary>
+/// <param name="Samples">Candidate requests (labelled predictions for a feedback guard) in the step.</param>
+/// <param name="Duration">Time in the step, e.g. "00:05:00".</param>
+public sealed record StepAfterBody(long? Samples = null, TimeSpan? Duration = null);
+
+/// <summary>What rolls a candidate back.</summary>
+/// <param name="Metric">accuracy, rmse, mae, errorRate or p99.</param>
+/// <param name="MaxDrop">How far the candidate may fall behind the baseline (accuracy, rmse, mae).</param>
+/// <param name="Max">The highest value allowed (errorRate as a share, p99 in milliseconds, rmse, mae).</param>
+/// <param name="MinSamples">Samples before the guard is checked (default 100).</param>
+public sealed record GuardBody(string? Metric, double? MaxDrop = null, double? Max = null, int? MinSamples = null);

@@ -1,0 +1,117 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
+using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>MCP tools for rollouts, feedback and live health: the same grain calls as <see cref="RolloutsApi"/> and <see cref="ModelHealthApi"/>.</summary>
+[McpServerToolType]
+public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions> options)
+{
+    [RequiresScope(Scopes.Deploy)]
+    [McpServerTool(Name = "start_rollout", Title = "Start a canary or shadow rollout", Destructive = true, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(RolloutInfo))]
+    [Description("Rolls a succeeded version out against the version an alias (default '" + ModelAliases.Production + "') points at. "
+        + "canary: weight% of the alias's requests go to the candidate, advancing through steps while the guard holds and promoting it at 100; "
+        + "when the guard is breached (e.g. feedback accuracy more than maxDrop below the baseline's after minSamples labelled predictions) "
+        + "all traffic returns to the baseline by itself. shadow: the baseline answers; the candidate scores the same rows off the request path. "
+        + "Then send_feedback with the predictionIds of predictions, and get_rollout to watch.")]
+    public async Task<CallToolResult> StartRollout(
+        [Description("Model name.")] string model,
+        [Description("The succeeded version to roll out.")] int candidate,
+        [Description("The alias whose traffic is split. Default '" + ModelAliases.Production + "'.")] string? alias = null,
+        [Description("canary (default) or shadow.")] string? mode = null,
+        [Description("Percent of requests the candidate answers at first (default: the first step).")] int? weight = null,
+        [Description("Weights to advance through, ending at 100 (default [10, 50, 100]).")] int[]? steps = null,
+        [Description("Candidate samples (labelled predictions for a feedback guard, else requests) in a step before advancing.")] long? stepAfterSamples = null,
+        [Description("Seconds in a step before advancing (default 60 when neither stepAfter value is given).")] double? stepAfterSeconds = null,
+        [Description("A column whose value picks the arm, so the same value always gets the same one (e.g. customer_id).")] string? stickyBy = null,
+        [Description("Guard metric: accuracy, rmse, mae (with maxDrop against the baseline), errorRate or p99 (with max).")] string? guardMetric = null,
+        [Description("How far the candidate may fall behind the baseline (accuracy, e.g. 0.02; rmse, mae).")] double? guardMaxDrop = null,
+        [Description("The highest value allowed: errorRate as a share, p99 in milliseconds.")] double? guardMax = null,
+        [Description("Samples before the guard is checked (default 100).")] int? guardMinSamples = null)
+    {
+        model = ToolArguments.Name(model, "model");
+        var request = ToolArguments.Read(() => RolloutsApi.ToRequest(new RolloutBody(
+            candidate, alias, mode, weight, steps,
+            stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, stepAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null),
+            stickyBy,
+            guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))));
+        var info = await grains.GetGrain<IModelGrain>(model).StartRolloutAsync(request);
+        return ToolResults.Structured(info, Describe(info));
+    }
+
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "get_rollout", Title = "Show a model's rollout", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(RolloutInfo))]
+    [Description("Shows the current or last rollout of a model: running, promoted, rolledBack or aborted; the candidate's weight; per-arm "
+        + "requests, errors, latency and feedback accuracy since it started; and every decision with the numbers it was made on.")]
+    public async Task<CallToolResult> GetRollout([Description("Model name.")] string model)
+    {
+        model = ToolArguments.Name(model, "model");
+        var info = await grains.GetGrain<IModelGrain>(model).GetRolloutAsync();
+        return ToolResults.Structured(info, Describe(info));
+    }
+
+    [RequiresScope(Scopes.Deploy)]
+    [McpServerTool(Name = "abort_rollout", Title = "Abort a rollout", Destructive = true, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(RolloutInfo))]
+    [Description("Stops the running rollout of a model: all traffic returns to the baseline on every silo before the call returns.")]
+    public async Task<CallToolResult> AbortRollout(
+        [Description("Model name.")] string model,
+        [Description("Why, recorded in the rollout's decisions.")] string? reason = null)
+    {
+        model = ToolArguments.Name(model, "model");
+        var info = await grains.GetGrain<IModelGrain>(model).AbortRolloutAsync(reason);
+        return ToolResults.Structured(info, Describe(info));
+    }
+
+    [RequiresScope(Scopes.Predict)]
+    [McpServerTool(Name = "send_feedback", Title = "Send true labels for earlier predictions", Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(FeedbackResult))]
+    [Description("Sends the true label (or value) of earlier predictions, named by the predictionId each prediction came with. They are "
+        + "joined to the version that predicted and feed its accuracy (or RMSE/MAE) in get_model_health and a rollout's guard. Unknown, "
+        + "expired and duplicate ids are counted, not errors.")]
+    public async Task<CallToolResult> SendFeedback(
+        [Description("Model name.")] string model,
+        [Description("Items: [{\"predictionId\": \"...\", \"actual\": \"yes\"}], actual in the label column's own values.")] List<FeedbackBodyItem?> items)
+    {
+        model = ToolArguments.Name(model, "model");
+        var checkedItems = ToolArguments.Read(() => ModelHealthApi.ToItems(items, options.Value.MaxPredictionRows));
+        await grains.GetGrain<IModelGrain>(model).GetSummaryAsync();
+        var result = await grains.GetGrain<IModelHealthGrain>(model).RecordFeedbackAsync(checkedItems);
+        return ToolResults.Structured(result,
+            $"Feedback for model '{model}': {result.Accepted} accepted, {result.Unknown} unknown, {result.Expired} expired, {result.Duplicate} duplicate.");
+    }
+
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "get_model_health", Title = "Show a model's live health", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelHealth))]
+    [Description("Shows per version serving traffic, over the last 5 minutes and the last hour: requests, errors, p50/p99 latency, "
+        + "predicted label counts (or mean/stddev), feedback accuracy (or RMSE/MAE) and shadow agreement.")]
+    public async Task<CallToolResult> GetModelHealth([Description("Model name.")] string model)
+    {
+        model = ToolArguments.Name(model, "model");
+        await grains.GetGrain<IModelGrain>(model).GetSummaryAsync();
+        var health = await grains.GetGrain<IModelHealthGrain>(model).GetHealthAsync();
+        var text = health.Versions.IsEmpty
+            ? $"Model '{model}' served no predictions in the last hour."
+            : string.Join(" ", health.Versions.Select(v =>
+            {
+                var w = v.Windows[0];
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"v{v.Version} (5 min): {w.Requests} requests, {w.Errors} errors, p99 {w.P99Ms?.ToString(CultureInfo.InvariantCulture) ?? "-"} ms, {w.Labelled} labelled{(w.Accuracy is { } a ? $", accuracy {a:0.###}" : string.Empty)}.");
+            }));
+        return ToolResults.Structured(health, text);
+    }
+
+    private static string Describe(RolloutInfo info) =>
+        $"Rollout of model '{info.Model}' version {info.Candidate} against version {info.Baseline} on alias '{info.Alias}' ({EnumWords.Word(info.Mode)}): "
+        + $"{EnumWords.Word(info.Status)}, weight {info.Weight}%. Last decision: {info.Decisions[^1].Reason}.";
+}

@@ -1,0 +1,9 @@
+namespace OrleansMl;
+
+/// <summary>A rollout or guard request is invalid: an unknown candidate, a bad weight, step or guard, or a rollout already running.</summary>
+[GenerateSerializer, Alias("OrleansMl.InvalidRolloutException")]
+public sealed class InvalidRolloutException : OrleansMlException
+{
+    /// <summary>Creates the exception with a user-facing message.</summary>
+    public InvalidRolloutException(string message) : base(message) { }
+}

@@ -1,0 +1,315 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using OrleansMl.Hosting;
+using OrleansMl.Ml;
+
+namespace OrleansMl.Health;
+
+/// <summary>
+/// Sliding windows of one model's live counts, per version, in memory: 5 minutes by the second and 1 hour by the
+/// minute. Silos flush their counts here; feedback is checked against its signed prediction id and joined to the
+/// version and prediction the id names. After a restart the windows fill again from live traffic.
+/// </summary>
+public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOptions> options, TimeProvider time) : Grain, IModelHealthGrain
+{
+    private const int Seconds = 300;
+    private const int Minutes = 60;
+    private const int RememberedFeedback = 100_000;
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
+
+    private readonly Dictionary<int, Windows> _versions = [];
+    private readonly Dictionary<int, ModelSignature?> _signatures = [];
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly Queue<string> _seenOrder = new();
+
+    private string Model => this.GetPrimaryKeyString();
+
+    public Task ReportAsync(ImmutableDictionary<int, HealthCounts> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var (version, added) in counts)
+        {
+            Get(version).Add(now, added);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<FeedbackResult> RecordFeedbackAsync(ImmutableArray<FeedbackItem> items)
+    {
+        // Checked whole before anything is counted: a malformed item changes nothing.
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (items[i] is null || string.IsNullOrEmpty(items[i].PredictionId))
+            {
+                throw new InvalidFeedbackException($"items[{i}] has no predictionId: send the predictionId the prediction came with.");
+            }
+
+            if (items[i].Actual.IsMissing)
+            {
+                throw new InvalidFeedbackException($"items[{i}] has no actual: send the true label or value (a string, number or boolean).");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var oldest = now - options.Value.Feedback.Retention;
+        int accepted = 0, unknown = 0, expired = 0, duplicate = 0;
+        var second = now.ToUnixTimeSeconds();
+        foreach (var item in items)
+        {
+            var signature = PredictionIds.PeekVersion(item.PredictionId) is { } v ? await SignatureAsync(v) : null;
+            if (signature is null || ids.Read(Model, item.PredictionId, signature.Task == ModelTask.Regression) is not { } id)
+            {
+                unknown++;
+                continue;
+            }
+
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(id.UnixMilliseconds);
+            if (at > now + FutureSkew)
+            {
+                unknown++;
+                continue;
+            }
+
+            if (at < oldest)
+            {
+                expired++;
+                continue;
+            }
+
+            if (!Remember(item.PredictionId))
+            {
+                duplicate++;
+                continue;
+            }
+
+            var counts = new HealthCounts { Labelled = 1 };
+            if (signature.Task == ModelTask.Regression)
+            {
+                if (item.Actual.Kind != FeatureValueKind.Number)
+                {
+                    throw new InvalidFeedbackException($"The actual value of prediction '{item.PredictionId}' must be a number: version {id.Version} is a regression.");
+                }
+
+                var error = id.Predicted - item.Actual.Number;
+                counts.AbsoluteError = Math.Abs(error);
+                counts.SquaredError = error * error;
+            }
+            else
+            {
+                var index = (int)id.Predicted;
+                counts.Correct = index >= 0 && index < signature.Classes.Length && SameLabel(signature, index, item.Actual) ? 1 : 0;
+            }
+
+            Get(id.Version).Add(second, counts);
+            accepted++;
+        }
+
+        return new FeedbackResult(Model, accepted, unknown, expired, duplicate);
+    }
+
+    public async Task<ModelHealth> GetHealthAsync()
+    {
+        var now = time.GetUtcNow();
+        var second = now.ToUnixTimeSeconds();
+        var versions = ImmutableArray.CreateBuilder<VersionHealth>();
+        foreach (var (version, windows) in _versions.OrderByDescending(v => v.Key))
+        {
+            var signature = await SignatureAsync(version);
+            var fiveMinutes = windows.Sum(second, TimeSpan.FromMinutes(5));
+            var oneHour = windows.Sum(second, TimeSpan.FromHours(1));
+            if (oneHour.IsEmpty)
+            {
+                continue;
+            }
+
+            versions.Add(new VersionHealth(
+                version, signature?.Task ?? ModelTask.Binary,
+                [Describe("5m", fiveMinutes, signature), Describe("1h", oneHour, signature)],
+                ImmutableDictionary<string, double>.Empty));
+        }
+
+        return new ModelHealth(Model, now, versions.ToImmutable());
+    }
+
+    public Task<HealthCounts> GetCountsAsync(int version, DateTimeOffset since)
+    {
+        var now = time.GetUtcNow();
+        var span = now - since;
+        return Task.FromResult(_versions.TryGetValue(version, out var windows)
+            ? windows.Sum(now.ToUnixTimeSeconds(), span < TimeSpan.Zero ? TimeSpan.Zero : span)
+            : new HealthCounts());
+    }
+
+    internal static HealthWindow Describe(string name, HealthCounts counts, ModelSignature? signature)
+    {
+        var regression = signature?.Task == ModelTask.Regression;
+        ImmutableDictionary<string, long>? labels = null;
+        double? mean = null, stdDev = null, rmse = null, mae = null;
+        if (regression)
+        {
+            if (counts.Rows > 0)
+            {
+                mean = counts.Sum / counts.Rows;
+                stdDev = Math.Sqrt(Math.Max(0, (counts.SumOfSquares / counts.Rows) - (mean.Value * mean.Value)));
+            }
+
+            if (counts.Labelled > 0)
+            {
+                rmse = Math.Sqrt(counts.SquaredError / counts.Labelled);
+                mae = counts.AbsoluteError / counts.Labelled;
+            }
+        }
+        else
+        {
+            var classes = signature?.Classes ?? [];
+            labels = Enumerable.Range(0, counts.Labels.Length)
+                .Where(k => counts.Labels[k] > 0)
+                .ToImmutableDictionary(k => k < classes.Length ? classes[k] : $"#{k}", k => counts.Labels[k], StringComparer.Ordinal);
+        }
+
+        return new HealthWindow(
+            name, counts.Requests, counts.Rows, counts.Errors, counts.ErrorRate,
+            counts.LatencyQuantileMs(0.5), counts.LatencyQuantileMs(0.99),
+            labels, mean, stdDev, counts.Labelled, regression ? null : counts.Accuracy, rmse, mae,
+            counts.ShadowCompared, counts.ShadowCompared == 0 ? null : (double)counts.ShadowAgreed / counts.ShadowCompared,
+            counts.ShadowDropped)
+        {
+            ShadowP50Ms = counts.ShadowLatencyQuantileMs(0.5),
+            ShadowP99Ms = counts.ShadowLatencyQuantileMs(0.99),
+        };
+    }
+
+    private static bool SameLabel(ModelSignature signature, int index, FeatureValue actual)
+    {
+        var predicted = LabelValues.Decode(signature.LabelKind, signature.Classes[index]);
+        return actual.Kind == predicted.Kind
+            ? actual.Kind == FeatureValueKind.String ? string.Equals(actual.Text, predicted.Text, StringComparison.Ordinal) : actual.Number.Equals(predicted.Number)
+            : string.Equals(actual.ToString(), signature.Classes[index], StringComparison.OrdinalIgnoreCase);
+    }
+
+    private bool Remember(string id)
+    {
+        if (!_seen.Add(id))
+        {
+            return false;
+        }
+
+        _seenOrder.Enqueue(id);
+        if (_seenOrder.Count > RememberedFeedback)
+        {
+            _seen.Remove(_seenOrder.Dequeue());
+        }
+
+        return true;
+    }
+
+    private async ValueTask<ModelSignature?> SignatureAsync(int version)
+    {
+        if (_signatures.TryGetValue(version, out var known))
+        {
+            return known;
+        }
+
+        try
+        {
+            var info = await GrainFactory.GetModelVersion(Model, version).GetAsync();
+            known = info.Signature;
+        }
+        catch (ModelVersionNotFoundException)
+        {
+            known = null;
+        }
+        catch (ModelNotFoundException)
+        {
+            known = null;
+        }
+
+        // Only a signature is kept for good: a version that has none yet may still succeed.
+        if (known is not null || _signatures.Count < 1024)
+        {
+            _signatures[version] = known;
+        }
+
+        return known;
+    }
+
+    private Windows Get(int version)
+    {
+        if (!_versions.TryGetValue(version, out var windows))
+        {
+            _versions[version] = windows = new Windows();
+        }
+
+        return windows;
+    }
+
+    /// <summary>One version's buckets: by the second for the last 5 minutes, by the minute for the last hour.</summary>
+    private sealed class Windows
+    {
+        private readonly Dictionary<long, HealthCounts> _seconds = [];
+        private readonly Dictionary<long, HealthCounts> _minutes = [];
+
+        public void Add(long second, HealthCounts counts)
+        {
+            Bucket(_seconds, second).Add(counts);
+            Bucket(_minutes, second / 60).Add(counts);
+            if (_seconds.Count > Seconds + 10)
+            {
+                foreach (var old in _seconds.Keys.Where(s => s <= second - Seconds).ToList())
+                {
+                    _seconds.Remove(old);
+                }
+            }
+
+            if (_minutes.Count > Minutes + 2)
+            {
+                foreach (var old in _minutes.Keys.Where(m => m <= (second / 60) - Minutes).ToList())
+                {
+                    _minutes.Remove(old);
+                }
+            }
+        }
+
+        /// <summary>The counts of the last <paramref name="span"/>: by the second up to 5 minutes, else by the minute (at most an hour).</summary>
+        public HealthCounts Sum(long now, TimeSpan span)
+        {
+            var sum = new HealthCounts();
+            if (span <= TimeSpan.FromSeconds(Seconds))
+            {
+                var from = now - (long)Math.Ceiling(span.TotalSeconds);
+                foreach (var (second, counts) in _seconds)
+                {
+                    if (second >= from && second <= now)
+                    {
+                        sum.Add(counts);
+                    }
+                }
+            }
+            else
+            {
+                var from = (now / 60) - Math.Min(Minutes - 1, (long)Math.Ceiling(span.TotalMinutes));
+                foreach (var (minute, counts) in _minutes)
+                {
+                    if (minute >= from && minute <= now / 60)
+                    {
+                        sum.Add(counts);
+                    }
+                }
+            }
+
+            return sum;
+        }
+
+        private static HealthCounts Bucket(Dictionary<long, HealthCounts> buckets, long key)
+        {
+            if (!buckets.TryGetValue(key, out var bucket))
+            {
+                buckets[key] = bucket = new HealthCounts();
+            }
+
+            return bucket;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OrleansMl.Health;
+
+/// <summary>
+/// Prediction ids that describe themselves, so that serving one costs no storage and no grain call, and feedback can
+/// be joined to the version that predicted and to what it predicted without a lookup. An id is the base64url text of
+/// 33 bytes: a format byte, the version (int32), the time of the prediction (unix milliseconds, int64), 64 random bits,
+/// the prediction (classification: the class index as int32; regression: the value as float32), and the first 8 bytes
+/// of an HMAC-SHA256 over the model's name and everything before it, keyed with the cluster's signing key. Ids of
+/// another model, altered ids and made-up ids fail the check.
+/// </summary>
+public sealed class PredictionIds
+{
+    public const int TextLength = 44;
+    private const byte Format = 1;
+    private const int PayloadLength = 25;
+    private const int MacLength = 8;
+    private const int Length = PayloadLength + MacLength;
+
+    [ThreadStatic]
+    private static Dictionary<PredictionIds, IncrementalHash>? _hashes;
+
+    private readonly byte[] _key;
+
+    public PredictionIds(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _key = [.. key];
+    }
+
+    /// <summary>The key from a configured secret (any text), or derived from what identifies the deployment.</summary>
+    public static PredictionIds FromSettings(string? signingKey, string deployment) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes(string.IsNullOrEmpty(signingKey) ? "orleansml-prediction-ids\n" + deployment : signingKey)));
+
+    /// <summary>An id for a prediction of <paramref name="model"/> version <paramref name="version"/> made at <paramref name="unixMilliseconds"/>.</summary>
+    /// <param name="predicted">The class index (classification) or the value (regression), as <see cref="PredictionId.Predicted"/> gives it back.</param>
+    public string Create(string model, int version, long unixMilliseconds, bool regression, double predicted)
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        bytes[0] = Format;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes[1..], version);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[5..], unixMilliseconds);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[13..], Random.Shared.NextInt64());
+        if (regression)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes[21..], (float)predicted);
+        }
+        else
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes[21..], (int)predicted);
+        }
+
+        Mac(model, bytes[..PayloadLength], bytes[PayloadLength..]);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    /// <summary>Reads and checks an id of <paramref name="model"/>; null when it is not one (malformed, altered, another model's).</summary>
+    public PredictionId? Read(string model, string? id, bool regression)
+    {
+        if (id is null || id.Length != TextLength)
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[Length];
+        if (!Base64Url.TryDecodeFromChars(id, bytes, out var written) || written != Length || bytes[0] != Format)
+        {
+            return null;
+        }
+
+        Span<byte> mac = stackalloc byte[MacLength];
+        Mac(model, bytes[..PayloadLength], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac, bytes[PayloadLength..]))
+        {
+            return null;
+        }
+
+        var predicted = regression
+            ? BinaryPrimitives.ReadSingleLittleEndian(bytes[21..])
+            : BinaryPrimitives.ReadInt32LittleEndian(bytes[21..]);
+        return new PredictionId(
+            BinaryPrimitives.ReadInt32LittleEndian(bytes[1..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[5..]),
+            predicted);
+    }
+
+    /// <summary>The version an id names, read without checking it (to find the version whose task says how to check it).</summary>
+    public static int? PeekVersion(string? id)
+    {
+        if (id is null || id.Length != TextLength)
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[Length];
+        return Base64Url.TryDecodeFromChars(id, bytes, out var written) && written == Length && bytes[0] == Format
+            ? BinaryPrimitives.ReadInt32LittleEndian(bytes[1..])
+            : null;
+    }
+
+    private void Mac(string model, ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        // One HMAC per thread and key, reset after each use: creating one per id would cost more than scoring a row.
+        var hashes = _hashes ??= [];
+        if (!hashes.TryGetValue(this, out var hash))
+        {
+            hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            hashes[this] = hash;
+        }
+
+        Span<byte> name = stackalloc byte[Math.Min(Encoding.UTF8.GetMaxByteCount(model.Length), 1024)];
+        var length = Encoding.UTF8.GetBytes(model.AsSpan(0, Math.Min(model.Length, 256)), name);
+        hash.AppendData(name[..length]);
+        hash.AppendData([0]);
+        hash.AppendData(payload);
+        Span<byte> full = stackalloc byte[32];
+        hash.GetHashAndReset(full);
+        full[..MacLength].CopyTo(destination);
+    }
+
+}
+
+/// <summary>What a checked prediction id says.</summary>
+/// <param name="Version">The version that predicted.</param>
+/// <param name="UnixMilliseconds">When.</param>
+/// <param name="Predicted">The class index (classification) or the value (regression).</param>
+public readonly record struct PredictionId(int Version, long UnixMilliseconds, double Predicted);

@@ -1,0 +1,204 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace OrleansMl.Rollouts;
+
+/// <summary>
+/// Every decision of a running rollout, as a pure function of its state, the arms' counts and the time: so the same
+/// counts always give the same decision, and tests drive it with a fake clock.
+/// </summary>
+public static class RolloutPolicy
+{
+    public const string Accuracy = "accuracy";
+    public const string Rmse = "rmse";
+    public const string Mae = "mae";
+    public const string ErrorRate = "errorRate";
+    public const string P99 = "p99";
+
+    public static readonly ImmutableArray<string> Metrics = [Accuracy, Rmse, Mae, ErrorRate, P99];
+    public static readonly ImmutableArray<int> DefaultSteps = [10, 50, 100];
+
+    /// <summary>What the counts of a running rollout show.</summary>
+    /// <param name="Baseline">The baseline's counts since the rollout started.</param>
+    /// <param name="Candidate">The candidate's counts since the rollout started.</param>
+    /// <param name="CandidateThisStep">The candidate's counts since its current step started.</param>
+    public sealed record Observation(HealthCounts Baseline, HealthCounts Candidate, HealthCounts CandidateThisStep);
+
+    /// <summary>A decision: advance (to <paramref name="Weight"/>), promote or rollback, with its reason.</summary>
+    public sealed record Decision(string Action, int Weight, string Reason, string? Metric = null, double? CandidateValue = null, double? BaselineValue = null);
+
+    /// <summary>Checks a rollout request; the message names the field and what it takes.</summary>
+    public static void Validate(RolloutRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Enum.IsDefined(request.Mode))
+        {
+            throw new InvalidRolloutException("mode must be canary or shadow.");
+        }
+
+        var steps = request.Steps.IsDefaultOrEmpty ? DefaultSteps : request.Steps;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            if (steps[i] is < 1 or > 100 || (i > 0 && steps[i] <= steps[i - 1]))
+            {
+                throw new InvalidRolloutException($"steps must be weights from 1 to 100 in ascending order (got [{string.Join(", ", steps)}]).");
+            }
+        }
+
+        if (request.Mode == RolloutMode.Canary && steps[^1] != 100)
+        {
+            throw new InvalidRolloutException($"steps must end at 100, where the candidate is promoted (got [{string.Join(", ", steps)}]).");
+        }
+
+        if (request.Weight is { } weight && weight is < 1 or > 99)
+        {
+            throw new InvalidRolloutException($"weight must be between 1 and 99 percent (got {weight}); the candidate is promoted at 100.");
+        }
+
+        if (request.StepAfter is { } after && (after.Samples is < 1 || after.Duration is { } d && d < TimeSpan.Zero))
+        {
+            throw new InvalidRolloutException("stepAfter.samples must be at least 1 and stepAfter.duration must not be negative.");
+        }
+
+        if (request.StickyBy is { Length: 0 or > 256 })
+        {
+            throw new InvalidRolloutException("stickyBy must name an input column (1 to 256 characters).");
+        }
+
+        if (request.Guard is { } guard)
+        {
+            if (!Metrics.Contains(guard.Metric))
+            {
+                throw new InvalidRolloutException($"guard.metric '{guard.Metric}' is not one of {string.Join(", ", Metrics)}.");
+            }
+
+            if (guard.MinSamples < 1)
+            {
+                throw new InvalidRolloutException($"guard.minSamples must be at least 1 (got {guard.MinSamples}).");
+            }
+
+            var relative = guard.Metric is Accuracy or Rmse or Mae;
+            if ((guard.MaxDrop is null && guard.Max is null) || (guard.Metric == Accuracy && guard.MaxDrop is null) || (!relative && guard.Max is null))
+            {
+                throw new InvalidRolloutException(guard.Metric switch
+                {
+                    Accuracy => "guard.maxDrop is required for accuracy: how far below the baseline's accuracy the candidate may fall, e.g. 0.02.",
+                    Rmse or Mae => $"guard.maxDrop (how far above the baseline's {guard.Metric} the candidate may rise) or guard.max is required.",
+                    ErrorRate => "guard.max is required for errorRate: the highest share of failed requests, e.g. 0.01.",
+                    _ => "guard.max is required for p99: the highest 99th percentile latency in milliseconds, e.g. 50.",
+                });
+            }
+
+            if (guard.MaxDrop is < 0 || guard.Max is < 0)
+            {
+                throw new InvalidRolloutException("guard.maxDrop and guard.max must not be negative.");
+            }
+        }
+    }
+
+    /// <summary>The first weight and the steps of a validated request.</summary>
+    public static (int Weight, ImmutableArray<int> Steps) Start(RolloutRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var steps = request.Steps.IsDefaultOrEmpty ? DefaultSteps : request.Steps;
+        if (request.Mode == RolloutMode.Shadow)
+        {
+            return (0, []);
+        }
+
+        return (request.Weight ?? Math.Min(steps[0], 99), steps);
+    }
+
+    /// <summary>The decision for <paramref name="state"/> now, or null to hold.</summary>
+    public static Decision? Decide(RolloutState state, Observation observed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(observed);
+        if (!state.IsRunning)
+        {
+            return null;
+        }
+
+        if (state.Guard is { } guard && Breach(guard, observed) is { } breach)
+        {
+            return breach with { Weight = 0 };
+        }
+
+        if (state.Mode == RolloutMode.Shadow || state.NextSteps.FirstOrDefault() is not (> 0 and var next))
+        {
+            return null;
+        }
+
+        var after = state.StepAfter ?? new RolloutStepAfter(Duration: TimeSpan.FromMinutes(1));
+        var samples = Samples(state.Guard, observed.CandidateThisStep);
+        var inStep = now - state.StepStartedAt;
+        if ((after.Samples is { } wanted && samples < wanted) || (after.Duration is { } duration && inStep < duration))
+        {
+            return null;
+        }
+
+        // A feedback guard must have seen enough to vouch for the candidate before it gets more traffic.
+        if (state.Guard is { } g && Samples(g, observed.Candidate) < g.MinSamples)
+        {
+            return null;
+        }
+
+        var why = string.Create(CultureInfo.InvariantCulture,
+            $"{samples} {(state.Guard is { Metric: Accuracy or Rmse or Mae } ? "labelled predictions" : "requests")} and {inStep.TotalSeconds:F0} s at {state.Weight}%{GuardNote(state.Guard, observed)}");
+        return next >= 100
+            ? new Decision("promote", 100, $"promoted: {why}")
+            : new Decision("advance", next, $"advanced to {next}%: {why}");
+    }
+
+    private static long Samples(RolloutGuard? guard, HealthCounts counts) =>
+        guard is { Metric: Accuracy or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.ShadowCompared;
+
+    private static Decision? Breach(RolloutGuard guard, Observation observed)
+    {
+        var (baseline, candidate) = (observed.Baseline, observed.Candidate);
+        var samples = Samples(guard, candidate);
+        if (samples < guard.MinSamples)
+        {
+            return null;
+        }
+
+        string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        switch (guard.Metric)
+        {
+            case Accuracy when candidate.Accuracy is { } c && baseline.Accuracy is { } b && c < b - guard.MaxDrop!.Value:
+                return new Decision("rollback", 0,
+                    $"auto-rollback: accuracy {F(c)} vs baseline {F(b)} − {F(guard.MaxDrop.Value)} after {samples} labelled predictions", Accuracy, c, b);
+            case Rmse or Mae:
+                var (cv, bv) = guard.Metric == Rmse
+                    ? (Math.Sqrt(candidate.SquaredError / candidate.Labelled), baseline.Labelled > 0 ? Math.Sqrt(baseline.SquaredError / baseline.Labelled) : (double?)null)
+                    : (candidate.AbsoluteError / candidate.Labelled, baseline.Labelled > 0 ? baseline.AbsoluteError / baseline.Labelled : (double?)null);
+                if (guard.Max is { } max && cv > max)
+                {
+                    return new Decision("rollback", 0, $"auto-rollback: {guard.Metric} {F(cv)} above max {F(max)} after {samples} labelled predictions", guard.Metric, cv, bv);
+                }
+
+                if (guard.MaxDrop is { } drop && bv is { } bl && cv > bl + drop)
+                {
+                    return new Decision("rollback", 0, $"auto-rollback: {guard.Metric} {F(cv)} vs baseline {F(bl)} + {F(drop)} after {samples} labelled predictions", guard.Metric, cv, bl);
+                }
+
+                return null;
+            case ErrorRate when candidate.ErrorRate is { } rate && rate > guard.Max!.Value:
+                return new Decision("rollback", 0, $"auto-rollback: error rate {F(rate)} above max {F(guard.Max.Value)} after {samples} requests", ErrorRate, rate, baseline.ErrorRate);
+            case P99:
+                var p99 = candidate.Requests > 0 ? candidate.LatencyQuantileMs(0.99) : candidate.ShadowLatencyQuantileMs(0.99);
+                return p99 is { } p && p > guard.Max!.Value
+                    ? new Decision("rollback", 0, $"auto-rollback: p99 {F(p)} ms above max {F(guard.Max.Value)} ms after {samples} requests", P99, p, baseline.LatencyQuantileMs(0.99))
+                    : null;
+            default:
+                return null;
+        }
+    }
+
+    private static string GuardNote(RolloutGuard? guard, Observation observed) => guard?.Metric switch
+    {
+        Accuracy when observed.Candidate.Accuracy is { } c && observed.Baseline.Accuracy is { } b =>
+            string.Create(CultureInfo.InvariantCulture, $"; accuracy {c:0.###} vs baseline {b:0.###}"),
+        _ => string.Empty,
+    };
+}
