@@ -151,7 +151,7 @@ public static class RolloutPolicy
     }
 
     private static long Samples(RolloutGuard? guard, HealthCounts counts) =>
-        guard is { Metric: Accuracy or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.ShadowCompared;
+        guard is { Metric: Accuracy or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.Errors + counts.ShadowCompared;
 
     private static Decision? Breach(RolloutGuard guard, Observation observed)
     {

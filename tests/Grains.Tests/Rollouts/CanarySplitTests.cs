@@ -1,0 +1,51 @@
+using OrleansMl.Health;
+using OrleansMl.Predictions;
+
+namespace OrleansMl.Tests.Rollouts;
+
+public sealed class CanarySplitTests
+{
+    [Theory]
+    [InlineData(10)]
+    [InlineData(50)]
+    [InlineData(90)]
+    public void TenThousandKeys_SplitWithinTwoPointsOfTheWeight(int weight)
+    {
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"customer-{i}").ToList();
+
+        var share = 100.0 * keys.Count(k => CanarySplit.ToCandidate(k, weight)) / keys.Count;
+
+        Assert.InRange(share, weight - 2, weight + 2);
+    }
+
+    [Fact]
+    public void TheSameKey_AlwaysGetsTheSameArm()
+    {
+        foreach (var key in Enumerable.Range(0, 1000).Select(i => $"k{i}"))
+        {
+            var first = CanarySplit.ToCandidate(key, 30);
+            Assert.All(Enumerable.Range(0, 5), _ => Assert.Equal(first, CanarySplit.ToCandidate(key, 30)));
+        }
+
+        Assert.False(CanarySplit.ToCandidate("any", 0));
+        Assert.True(CanarySplit.ToCandidate("any", 100));
+    }
+
+    [Fact]
+    public void PredictionIds_RoundTrip_AndRejectAlteredOrForeignIds()
+    {
+        var ids = PredictionIds.FromSettings(null, "deployment");
+        var id = ids.Create("churn", 3, 1_764_590_400_000, regression: false, predicted: 1);
+        var value = ids.Create("price", 2, 1_764_590_400_000, regression: true, predicted: 12.5);
+
+        Assert.Equal(PredictionIds.TextLength, id.Length);
+        Assert.Equal(new PredictionId(3, 1_764_590_400_000, 1), ids.Read("churn", id, regression: false));
+        Assert.Equal(12.5, ids.Read("price", value, regression: true)?.Predicted);
+        Assert.Equal(3, PredictionIds.PeekVersion(id));
+        Assert.Null(ids.Read("other", id, regression: false));
+        Assert.Null(ids.Read("churn", id[..^2] + (id[^2] == 'A' ? "B" : "A") + id[^1], regression: false));
+        Assert.Null(PredictionIds.FromSettings("another-secret-key", "deployment").Read("churn", id, regression: false));
+        Assert.Null(ids.Read("churn", "not an id", regression: false));
+        Assert.NotEqual(id, ids.Create("churn", 3, 1_764_590_400_000, regression: false, predicted: 1));
+    }
+}

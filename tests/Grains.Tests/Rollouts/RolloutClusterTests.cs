@@ -1,0 +1,207 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansMl.Predictions;
+using OrleansMl.Tests.Support;
+
+namespace OrleansMl.Tests.Rollouts;
+
+/// <summary>Rollouts on three silos with models really trained: traffic, feedback and the rollout's own decisions.</summary>
+[Collection(ThreeSiloCollection.Name)]
+public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
+{
+    private IClusterClient Client => fixture.Client;
+
+    [Fact]
+    public async Task ABadCandidate_UnderTrafficWithFeedback_IsRolledBackByItsGuard_OnEverySilo()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: true);
+        await grain.SetAliasAsync("production", 1);
+
+        await grain.StartRolloutAsync(new RolloutRequest(
+            2, Weight: 50, Steps: [50, 100], StepAfter: new RolloutStepAfter(Samples: 1_000_000),
+            Guard: new RolloutGuard("accuracy", MaxDrop: 0.02, MinSamples: 60)));
+        var ended = await DriveAsync(model, grain);
+
+        Assert.Equal(RolloutStatus.RolledBack, ended.Status);
+        Assert.Equal(0, ended.Weight);
+        var reason = ended.Decisions[^1].Reason;
+        Assert.Matches(@"^auto-rollback: accuracy 0\.\d+ vs baseline (0\.\d+|1) − 0\.02 after \d+ labelled predictions$", reason);
+        var info = await grain.GetAsync();
+        Assert.Equal(1, info.Aliases["production"]);
+        Assert.Equal(("rollback", 2, 1, reason), (info.AliasHistory[^1].Action, info.AliasHistory[^1].From, info.AliasHistory[^1].To, info.AliasHistory[^1].Reason));
+
+        // Every silo's route table carries no split any more, and no request reaches the candidate.
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            var table = silo.SiloHost.Services.GetRequiredService<ModelRouteCache>().Get(model);
+            Assert.True(table is null || !table.HasSplits, $"silo {silo.SiloAddress} still splits traffic");
+        }
+
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(1, (await predictor.PredictBatchAsync(Batch(new Random(i)).Batch)).Version);
+        }
+    }
+
+    [Fact]
+    public async Task AGoodCandidate_WalksTheSteps_AndIsPromoted()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: false);
+        await grain.SetAliasAsync("production", 1);
+
+        await grain.StartRolloutAsync(new RolloutRequest(
+            2, Weight: 30, Steps: [30, 60, 100], StepAfter: new RolloutStepAfter(Samples: 25, Duration: TimeSpan.Zero),
+            Guard: new RolloutGuard("accuracy", MaxDrop: 0.15, MinSamples: 25)));
+        var ended = await DriveAsync(model, grain);
+
+        Assert.Equal(RolloutStatus.Promoted, ended.Status);
+        Assert.Equal(["start", "advance", "promote"], ended.Decisions.Select(d => d.Action).ToArray());
+        Assert.Equal(60, ended.Decisions[1].Weight);
+        var info = await grain.GetAsync();
+        Assert.Equal(2, info.Aliases["production"]);
+        Assert.Equal(("promote", 1, 2), (info.AliasHistory[^1].Action, info.AliasHistory[^1].From, info.AliasHistory[^1].To));
+        Assert.Equal(2, (await Client.GetGrain<IPredictorGrain>(model).PredictBatchAsync(Batch(new Random(7)).Batch)).Version);
+    }
+
+    [Fact]
+    public async Task Shadow_AnswersBitIdenticalToTheBaseline_AndReportsAgreement()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: true);
+        await grain.SetAliasAsync("production", 1);
+        await grain.StartRolloutAsync(new RolloutRequest(2, Mode: RolloutMode.Shadow));
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+
+        for (var i = 0; i < 40; i++)
+        {
+            var (batch, _) = Batch(new Random(100 + i), rows: 5);
+            var shadowed = await predictor.PredictBatchAsync(batch);
+            var direct = await predictor.PredictBatchAsync(batch with { Version = 1 });
+            Assert.Equal(1, shadowed.Version);
+            Assert.Equal(direct.Labels.ToArray(), shadowed.Labels.ToArray());
+            Assert.Equal(direct.Scores.Select(BitConverter.DoubleToInt64Bits), shadowed.Scores.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(direct.Probabilities.Select(BitConverter.DoubleToInt64Bits), shadowed.Probabilities.Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        var health = await Eventually.GetAsync(
+            () => Client.GetGrain<IModelHealthGrain>(model).GetHealthAsync(),
+            h => h.Versions.Any(v => v.Version == 2 && v.Windows[0].ShadowCompared >= 200),
+            what: "the candidate's shadow scores in the health windows");
+        var candidate = health.Versions.Single(v => v.Version == 2).Windows[0];
+        Assert.InRange(candidate.ShadowAgreement!.Value, 0, 1);
+        Assert.NotNull(candidate.ShadowP99Ms);
+        Assert.True(health.Versions.Single(v => v.Version == 1).Windows[0].Requests >= 80);
+
+        var aborted = await grain.AbortRolloutAsync("seen enough");
+        Assert.Equal(RolloutStatus.Aborted, aborted.Status);
+    }
+
+    [Fact]
+    public async Task Feedback_CountsUnknownExpiredAndDuplicateIds_AndFeedsAccuracy()
+    {
+        var (model, _) = await TrainAsync(good: true, bad: false);
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+        var items = ImmutableArray.CreateBuilder<FeedbackItem>();
+        for (var i = 0; i < 40; i++)
+        {
+            var (batch, truth) = Batch(new Random(200 + i));
+            var result = await predictor.PredictBatchAsync(batch);
+            Assert.Equal(44, result.PredictionIds[0].Length);
+            items.Add(new FeedbackItem(result.PredictionIds[0], truth[0]));
+        }
+
+        var health = Client.GetGrain<IModelHealthGrain>(model);
+        var first = await health.RecordFeedbackAsync([.. items, items[0], new FeedbackItem(items[1].PredictionId[..^1] + "x", "yes")]);
+        var otherModel = await Client.GetGrain<IModelHealthGrain>(TestData.Name("other")).RecordFeedbackAsync([items[2]]);
+        var bad = await Assert.ThrowsAsync<InvalidFeedbackException>(() => health.RecordFeedbackAsync([new FeedbackItem("", "yes")]));
+
+        Assert.Equal((40, 1, 0, 1), (first.Accepted, first.Unknown, first.Expired, first.Duplicate));
+        Assert.Equal(1, otherModel.Unknown);
+        Assert.Contains("predictionId", bad.Message, StringComparison.Ordinal);
+        var window = await Eventually.GetAsync(
+            async () => (await health.GetHealthAsync()).Versions.Single(v => v.Version == 2).Windows[0],
+            w => w.Requests >= 40, what: "the flushed request counts");
+        Assert.Equal(40, window.Labelled);
+        Assert.True(window.Accuracy >= 0.85, $"accuracy {window.Accuracy}");
+        Assert.NotNull(window.P99Ms);
+        Assert.Equal(40, window.Labels!.Values.Sum());
+    }
+
+    /// <summary>Sends traffic through the alias with feedback for each prediction until the rollout ends (or a deadline).</summary>
+    private async Task<RolloutInfo> DriveAsync(string model, IModelGrain grain)
+    {
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+        var health = Client.GetGrain<IModelHealthGrain>(model);
+        var random = new Random(5);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            var items = ImmutableArray.CreateBuilder<FeedbackItem>();
+            for (var i = 0; i < 20; i++)
+            {
+                var (batch, truth) = Batch(random);
+                var result = await predictor.PredictBatchAsync(batch);
+                items.Add(new FeedbackItem(result.PredictionIds[0], truth[0]));
+            }
+
+            await health.RecordFeedbackAsync(items.ToImmutable());
+            var rollout = await grain.GetRolloutAsync();
+            if (rollout.Status != RolloutStatus.Running)
+            {
+                return rollout;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return await grain.GetRolloutAsync();
+    }
+
+    /// <summary>v1 trained on the data; v2 on the same rows with labels shuffled (bad) or on the data again with another learner (good).</summary>
+    private async Task<(string Model, IModelGrain Grain)> TrainAsync(bool good, bool bad)
+    {
+        var (dataset, shuffled, model) = (TestData.Name("ds"), TestData.Name("shuffled"), TestData.Name("m"));
+        var csv = TestData.Binary(400);
+        await Client.UploadDatasetAsync(dataset, csv);
+        await Client.UploadDatasetAsync(shuffled, ShuffleLabels(csv));
+        var grain = Client.GetGrain<IModelGrain>(model);
+        var first = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear));
+        Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Client, model, first.Version)).Status);
+        var second = await grain.TrainAsync(new TrainingRequest(bad ? shuffled : dataset, null, "label",
+            Algorithm: bad || !good ? TrainingAlgorithm.Linear : TrainingAlgorithm.LightGbm));
+        Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Client, model, second.Version)).Status);
+        return (model, grain);
+    }
+
+    private static string ShuffleLabels(string csv)
+    {
+        var lines = csv.TrimEnd('\n').Split('\n');
+        var labels = lines.Skip(1).Select(l => l[(l.LastIndexOf(',') + 1)..]).ToArray();
+        new Random(11).Shuffle(labels);
+        var text = new StringBuilder(lines[0]).Append('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            text.Append(lines[i][..(lines[i].LastIndexOf(',') + 1)]).Append(labels[i - 1]).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Rows like <see cref="TestData.Binary"/>'s, with their true labels.</summary>
+    private static (PredictionBatch Batch, FeatureValue[] Truth) Batch(Random random, int rows = 1)
+    {
+        var cells = new List<FeatureValue>();
+        var truth = new FeatureValue[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var x1 = Math.Round((random.NextDouble() * 4) - 2, 4);
+            var x2 = Math.Round((random.NextDouble() * 4) - 2, 4);
+            cells.AddRange([(double)r, x1, x2, x1 + x2 > 0 ? "red" : "blue"]);
+            truth[r] = x1 + x2 > 0 ? "yes" : "no";
+        }
+
+        return (new PredictionBatch(["id", "x1", "x2", "color"], rows, [.. cells], []), truth);
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Time.Testing;
+using OrleansMl.Rollouts;
+
+namespace OrleansMl.Tests.Rollouts;
+
+public sealed class RolloutPolicyTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void AccuracyGuard_RollsBack_WithTheNumbersInTheReason()
+    {
+        var state = Running(guard: new RolloutGuard("accuracy", MaxDrop: 0.02, MinSamples: 200));
+        var observed = new RolloutPolicy.Observation(Labelled(1000, 950), Labelled(214, 131), Labelled(214, 131));
+
+        var decision = RolloutPolicy.Decide(state, observed, _time.GetUtcNow());
+
+        Assert.NotNull(decision);
+        Assert.Equal("rollback", decision.Action);
+        Assert.Equal(0, decision.Weight);
+        Assert.Equal("auto-rollback: accuracy 0.612 vs baseline 0.95 − 0.02 after 214 labelled predictions", decision.Reason);
+    }
+
+    [Fact]
+    public void AccuracyGuard_Holds_BeforeMinSamples_AndWithinMaxDrop()
+    {
+        var state = Running(guard: new RolloutGuard("accuracy", MaxDrop: 0.02, MinSamples: 200));
+
+        Assert.Null(RolloutPolicy.Decide(state, new(Labelled(1000, 950), Labelled(199, 10), Labelled(199, 10)), _time.GetUtcNow()));
+        Assert.Null(RolloutPolicy.Decide(state with { StepAfter = new RolloutStepAfter(Samples: 10_000) },
+            new(Labelled(1000, 950), Labelled(300, 280), Labelled(300, 280)), _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Canary_AdvancesAfterSamplesAndDuration_ThenPromotesAt100()
+    {
+        var state = Running(guard: new RolloutGuard("accuracy", MaxDrop: 0.05, MinSamples: 50)) with
+        {
+            StepAfter = new RolloutStepAfter(Samples: 50, Duration: TimeSpan.FromMinutes(5)),
+        };
+        var good = new RolloutPolicy.Observation(Labelled(500, 470), Labelled(60, 57), Labelled(60, 57));
+
+        Assert.Null(RolloutPolicy.Decide(state, good, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var advance = RolloutPolicy.Decide(state, good, _time.GetUtcNow());
+        Assert.Equal(("advance", 50), (advance?.Action, advance?.Weight));
+
+        var atFifty = state with { Weight = 50, StepStartedAt = _time.GetUtcNow() };
+        Assert.Null(RolloutPolicy.Decide(atFifty, new(Labelled(500, 470), Labelled(60, 57), Labelled(10, 10)), _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var promote = RolloutPolicy.Decide(atFifty, good, _time.GetUtcNow());
+        Assert.Equal(("promote", 100), (promote?.Action, promote?.Weight));
+        Assert.StartsWith("promoted: 60 labelled predictions", promote!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ErrorRateAndLatencyGuards_RollBackAboveMax()
+    {
+        var failing = new HealthCounts { Requests = 90, Errors = 10 };
+        var slow = new HealthCounts { Requests = 100 };
+        slow.Latency[^1] = 100;
+
+        var errors = RolloutPolicy.Decide(Running(guard: new RolloutGuard("errorRate", Max: 0.05, MinSamples: 50)), new(new(), failing, failing), _time.GetUtcNow());
+        var latency = RolloutPolicy.Decide(Running(guard: new RolloutGuard("p99", Max: 50, MinSamples: 50)), new(new(), slow, slow), _time.GetUtcNow());
+
+        Assert.Equal("auto-rollback: error rate 0.1 above max 0.05 after 100 requests", errors?.Reason);
+        Assert.Equal("rollback", latency?.Action);
+    }
+
+    [Fact]
+    public void Shadow_NeverAdvances_AndEndedRolloutsDecideNothing()
+    {
+        var observed = new RolloutPolicy.Observation(Labelled(100, 100), Labelled(100, 100), Labelled(100, 100));
+        _time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Null(RolloutPolicy.Decide(Running() with { Mode = RolloutMode.Shadow, Weight = 0 }, observed, _time.GetUtcNow()));
+        Assert.Null(RolloutPolicy.Decide(Running() with { Status = RolloutStatus.Aborted }, observed, _time.GetUtcNow()));
+    }
+
+    [Theory]
+    [InlineData(0, null, "weight must be between 1 and 99")]
+    [InlineData(null, new[] { 50, 10, 100 }, "ascending order")]
+    [InlineData(null, new[] { 10, 50 }, "steps must end at 100")]
+    public void Validate_NamesTheBadField(int? weight, int[]? steps, string expected)
+    {
+        var error = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(
+            new RolloutRequest(2, Weight: weight, Steps: steps is null ? default : [.. steps])));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RejectsAGuardWithoutItsThreshold()
+    {
+        var accuracy = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(new RolloutRequest(2, Guard: new RolloutGuard("accuracy", Max: 0.9))));
+        var unknown = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(new RolloutRequest(2, Guard: new RolloutGuard("f1", MaxDrop: 0.1))));
+
+        Assert.Contains("guard.maxDrop is required for accuracy", accuracy.Message, StringComparison.Ordinal);
+        Assert.Contains("'f1' is not one of", unknown.Message, StringComparison.Ordinal);
+    }
+
+    private RolloutState Running(RolloutGuard? guard = null) => new(
+        "production", 1, 2, RolloutMode.Canary, RolloutStatus.Running, 10, [10, 50, 100], null, null, guard,
+        _time.GetUtcNow(), _time.GetUtcNow(), null, []);
+
+    private static HealthCounts Labelled(long labelled, long correct) => new() { Requests = labelled, Labelled = labelled, Correct = correct };
+}
