@@ -3,7 +3,7 @@ using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Api;
 
-/// <summary>REST routes for a model's rollout: <c>/api/models/{name}/rollout</c>.</summary>
+/// <summary>REST routes for a model's rollout and alias guards: <c>/api/models/{name}/rollout</c>, <c>/api/models/{name}/aliases/{alias}/guard</c>.</summary>
 public static class RolloutsApi
 {
     public static IEndpointRouteBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
@@ -23,8 +23,38 @@ public static class RolloutsApi
         group.MapDelete("/{name}/rollout", AbortAsync)
             .WithSummary("Abort the running rollout: all traffic returns to the baseline")
             .RequireScope(Scopes.Deploy);
+        group.MapPut("/{name}/aliases/{alias}/guard", SetGuardAsync)
+            .WithSummary("Guard an alias: if the version it points at does worse than the one before, the alias rolls back by itself")
+            .WithDescription("The version's live metric since its promotion is checked against the previous version's over the last hour; a breach rolls the alias back with the numbers in its history and removes the guard.")
+            .WithRequestExample("application/json", """{"metric":"accuracy","maxDrop":0.02,"minSamples":200}""")
+            .RequireScope(Scopes.Deploy);
+        group.MapDelete("/{name}/aliases/{alias}/guard", RemoveGuardAsync)
+            .WithSummary("Remove an alias's guard")
+            .RequireScope(Scopes.Deploy);
         return app;
     }
+
+    internal static async Task<Ok<AliasGuardInfo>> SetGuardAsync(string name, string alias, GuardBody body, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        Names.Validate(alias, "alias");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasGuardAsync(alias, ToGuard(body)
+            ?? throw new InvalidRolloutException("A guard is required: {\"metric\": \"accuracy\", \"maxDrop\": 0.02, \"minSamples\": 200}.")));
+    }
+
+    internal static async Task<Ok<AliasGuardInfo>> RemoveGuardAsync(string name, string alias, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        Names.Validate(alias, "alias");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).RemoveAliasGuardAsync(alias));
+    }
+
+    /// <summary>The guard of a body, or null without one.</summary>
+    public static RolloutGuard? ToGuard(GuardBody? body) => body is null
+        ? null
+        : new RolloutGuard(
+            body.Metric ?? throw new InvalidRolloutException("guard.metric is required: accuracy, rmse, mae, errorRate or p99."),
+            body.MaxDrop, body.Max, body.MinSamples ?? 100);
 
     internal static async Task<Ok<RolloutInfo>> StartAsync(string name, RolloutBody body, IGrainFactory grains)
     {
@@ -58,13 +88,7 @@ public static class RolloutsApi
             throw new InvalidRolloutException($"mode '{word}' is not one of {EnumWords.List<RolloutMode>()}.");
         }
 
-        RolloutGuard? guard = null;
-        if (body.Guard is { } g)
-        {
-            guard = new RolloutGuard(
-                g.Metric ?? throw new InvalidRolloutException("guard.metric is required: accuracy, rmse, mae, errorRate or p99."),
-                g.MaxDrop, g.Max, g.MinSamples ?? 100);
-        }
+        var guard = ToGuard(body.Guard);
 
         return new RolloutRequest(
             candidate, body.Alias is null ? null : Names.Validate(body.Alias, "alias"), mode, body.Weight,

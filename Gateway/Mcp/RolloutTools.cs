@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -109,6 +108,33 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
                     $"v{v.Version} (5 min): {w.Requests} requests, {w.Errors} errors, p99 {w.P99Ms?.ToString(CultureInfo.InvariantCulture) ?? "-"} ms, {w.Labelled} labelled{(w.Accuracy is { } a ? $", accuracy {a:0.###}" : string.Empty)}.");
             }));
         return ToolResults.Structured(health, text);
+    }
+
+    [RequiresScope(Scopes.Deploy)]
+    [McpServerTool(Name = "set_alias_guard", Title = "Guard an alias", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(AliasGuardInfo))]
+    [Description("Sets (or with remove: true, removes) the guard that watches an alias: if the live metric of the version it points at, "
+        + "since its promotion, does worse than the version before it (e.g. feedback accuracy more than maxDrop lower), the alias rolls "
+        + "back by itself with the numbers in its history, and the guard is removed.")]
+    public async Task<CallToolResult> SetAliasGuard(
+        [Description("Model name.")] string model,
+        [Description("The alias to watch, e.g. 'production'.")] string alias,
+        [Description("accuracy, rmse, mae (with maxDrop against the previous version), errorRate or p99 (with max).")] string? metric = null,
+        [Description("How far the version may fall behind the previous one (accuracy, e.g. 0.02; rmse, mae).")] double? maxDrop = null,
+        [Description("The highest value allowed: errorRate as a share, p99 in milliseconds.")] double? max = null,
+        [Description("Samples before the guard is checked (default 100).")] int? minSamples = null,
+        [Description("Remove the alias's guard instead.")] bool remove = false)
+    {
+        model = ToolArguments.Name(model, "model");
+        alias = ToolArguments.Name(alias, "alias");
+        var grain = grains.GetGrain<IModelGrain>(model);
+        var info = remove
+            ? await grain.RemoveAliasGuardAsync(alias)
+            : await grain.SetAliasGuardAsync(alias, ToolArguments.Read(() => RolloutsApi.ToGuard(new GuardBody(metric, maxDrop, max, minSamples))!));
+        var text = info.Guard is { } g
+            ? $"Alias '{alias}' of model '{model}' (version {info.Version}) is guarded by {g.Metric}; a breach rolls it back to version {info.Previous?.ToString(CultureInfo.InvariantCulture) ?? "(none yet)"}."
+            : $"Alias '{alias}' of model '{model}' has no guard.";
+        return ToolResults.Structured(info, text);
     }
 
     private static string Describe(RolloutInfo info) =>

@@ -24,6 +24,12 @@ public static class AuditActions
     /// <summary>A rollout ended: promoted, rolled back by its guard, or aborted.</summary>
     public const string RolloutEnded = "model.rollout.ended";
 
+    /// <summary>A guard was set on an alias.</summary>
+    public const string AliasGuardSet = "model.alias.guard-set";
+
+    /// <summary>An alias's guard was removed.</summary>
+    public const string AliasGuardRemoved = "model.alias.guard-removed";
+
     /// <summary>An API key was created.</summary>
     public const string KeyCreated = "key.created";
 

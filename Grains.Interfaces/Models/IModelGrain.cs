@@ -78,4 +78,19 @@ public interface IModelGrain : IGrainWithStringKey
     /// <exception cref="RolloutNotFoundException">No rollout is running.</exception>
     [Alias("AbortRollout")]
     Task<RolloutInfo> AbortRolloutAsync(string? reason = null);
+
+    /// <summary>
+    /// Sets the guard that watches an alias: when the live metric of the version it points at (since its promotion)
+    /// breaches the guard against the version before it (its counts over the last hour), the alias rolls back by itself,
+    /// with the numbers in its history, and the guard is removed.
+    /// </summary>
+    /// <exception cref="AliasNotFoundException">The model has no such alias.</exception>
+    /// <exception cref="InvalidRolloutException">The guard is invalid.</exception>
+    [Alias("SetAliasGuard")]
+    Task<AliasGuardInfo> SetAliasGuardAsync(string alias, RolloutGuard guard);
+
+    /// <summary>Removes an alias's guard (answered with <see cref="AliasGuardInfo.Guard"/> null).</summary>
+    /// <exception cref="AliasNotFoundException">The model has no such alias.</exception>
+    [Alias("RemoveAliasGuard")]
+    Task<AliasGuardInfo> RemoveAliasGuardAsync(string alias);
 }

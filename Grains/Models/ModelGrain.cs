@@ -54,8 +54,8 @@ public sealed partial class ModelGrain(
             _ = EnsureListedAsync();
         }
 
-        // A running rollout resumes its checks in whichever activation holds the model (its reminder wakes one).
-        if (_committed.Rollout is { IsRunning: true })
+        // A running rollout or a guard resumes its checks in whichever activation holds the model (a reminder wakes one).
+        if (Watching(_committed))
         {
             StartRolloutTimer();
         }
@@ -318,7 +318,7 @@ public sealed partial class ModelGrain(
             return;
         }
 
-        if (_committed.Rollout is { IsRunning: true })
+        if (Watching(_committed))
         {
             StartRolloutTimer();
         }
@@ -328,14 +328,98 @@ public sealed partial class ModelGrain(
         }
     }
 
+    public async Task<AliasGuardInfo> SetAliasGuardAsync(string alias, RolloutGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        Names.Validate(alias, "alias");
+        var current = Require();
+        var version = AliasVersion(current, alias);
+        RolloutPolicy.Validate(new RolloutRequest(version, Guard: guard));
+        await CommitAsync(current with { Guards = (current.Guards ?? ImmutableDictionary<string, RolloutGuard>.Empty).SetItem(alias, guard) });
+        await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartRolloutTimer();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasGuardSet, $"models/{Name}/aliases/{alias}/guard",
+            to: guard.Metric, detail: $"maxDrop {guard.MaxDrop?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, max {guard.Max?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, minSamples {guard.MinSamples}");
+        return GuardInfo(_committed, alias);
+    }
+
+    public async Task<AliasGuardInfo> RemoveAliasGuardAsync(string alias)
+    {
+        Names.Validate(alias, "alias");
+        var current = Require();
+        AliasVersion(current, alias);
+        if (current.Guards?.ContainsKey(alias) == true)
+        {
+            await CommitAsync(current with { Guards = current.Guards.Remove(alias) });
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasGuardRemoved, $"models/{Name}/aliases/{alias}/guard");
+        }
+
+        return GuardInfo(_committed, alias);
+    }
+
+    private int AliasVersion(ModelState current, string alias) => current.Aliases.TryGetValue(alias, out var version)
+        ? version
+        : throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Known aliases: {Known(current.Aliases.Keys)}.");
+
+    private AliasGuardInfo GuardInfo(ModelState current, string alias)
+    {
+        var stack = current.AliasStacks.GetValueOrDefault(alias, []);
+        return new AliasGuardInfo(Name, alias, current.Aliases[alias], stack.IsDefaultOrEmpty ? null : stack[^1], current.Guards?.GetValueOrDefault(alias));
+    }
+
+    private static bool Watching(ModelState current) => current.Rollout is { IsRunning: true } || current.Guards is { IsEmpty: false };
+
+    /// <summary>
+    /// Checks each guarded alias (one without a rollout running on it): the version it points at, since its promotion,
+    /// against the version before it over the last hour. A breach rolls the alias back, records the numbers in its
+    /// history and removes the guard, so one regression causes one rollback.
+    /// </summary>
+    private async Task EvaluateGuardsAsync()
+    {
+        foreach (var (alias, guard) in _committed.Guards ?? ImmutableDictionary<string, RolloutGuard>.Empty)
+        {
+            var current = _committed;
+            var stack = current.AliasStacks.GetValueOrDefault(alias, []);
+            if (current.Rollout is { IsRunning: true } r && r.Alias == alias || stack.IsDefaultOrEmpty || !current.Aliases.TryGetValue(alias, out var version))
+            {
+                continue;
+            }
+
+            var previous = stack[^1];
+            var promotedAt = current.History.LastOrDefault(h => h.Alias == alias && h.To == version)?.At ?? current.CreatedAt;
+            var now = time.GetUtcNow();
+            var health = GrainFactory.GetGrain<IModelHealthGrain>(Name);
+            var observed = new RolloutPolicy.Observation(
+                await health.GetCountsAsync(previous, now - TimeSpan.FromHours(1)),
+                await health.GetCountsAsync(version, promotedAt),
+                new HealthCounts());
+            if (RolloutPolicy.Breach(guard, observed) is not { } breach)
+            {
+                continue;
+            }
+
+            var change = new AliasChange(alias, "rollback", version, previous, now, breach.Reason);
+            await CommitAsync(current with
+            {
+                Aliases = current.Aliases.SetItem(alias, previous),
+                AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
+                History = current.History.Add(change),
+                Guards = current.Guards!.Remove(alias),
+            });
+            await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+            OrleansMlMetrics.RolloutDecided(Name, "guard-rollback");
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
+                from: $"v{version}", to: $"v{previous}", detail: breach.Reason);
+        }
+    }
+
     private void StartRolloutTimer() =>
         _rolloutTimer ??= this.RegisterGrainTimer(EvaluateRolloutAsync, options.Value.Rollouts.EvaluationInterval, options.Value.Rollouts.EvaluationInterval);
 
     /// <summary>Checks the running rollout's guard and steps, and carries out what <see cref="RolloutPolicy"/> decides.</summary>
     private async Task EvaluateRolloutAsync(CancellationToken cancellationToken)
     {
-        var current = _committed;
-        if (current.Rollout is not { IsRunning: true } rollout)
+        if (!Watching(_committed))
         {
             _rolloutTimer?.Dispose();
             _rolloutTimer = null;
@@ -344,6 +428,13 @@ public sealed partial class ModelGrain(
 
         try
         {
+            await EvaluateGuardsAsync();
+            var current = _committed;
+            if (current.Rollout is not { IsRunning: true } rollout)
+            {
+                return;
+            }
+
             var health = GrainFactory.GetGrain<IModelHealthGrain>(Name);
             var observed = new RolloutPolicy.Observation(
                 await health.GetCountsAsync(rollout.Baseline, rollout.StartedAt),
@@ -421,8 +512,6 @@ public sealed partial class ModelGrain(
         await CommitAsync(next);
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
         OrleansMlMetrics.RolloutDecided(Name, decision.Action);
-        _rolloutTimer?.Dispose();
-        _rolloutTimer = null;
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.RolloutEnded, $"models/{Name}/rollout",
             from: $"v{rollout.Baseline}", to: $"v{rollout.Candidate}", detail: $"{EnumWords.Word(status)}: {decision.Reason}");
         if (status == RolloutStatus.Promoted)

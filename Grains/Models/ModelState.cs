@@ -18,6 +18,7 @@ namespace OrleansMl.Models;
 /// <param name="Servable">Versions that succeeded: the ones predictions and aliases may use.</param>
 /// <param name="Pending">Versions whose end the registry has not yet been told of (queued, running, or ended unreported).</param>
 /// <param name="Rollout">The current or last rollout.</param>
+/// <param name="Guards">Per alias, the guard that rolls it back by itself.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelState")]
 public sealed record ModelState(
     [property: Id(0)] ImmutableArray<LegacyVersionEntry> LegacyVersions,
@@ -30,7 +31,8 @@ public sealed record ModelState(
     [property: Id(7)] ImmutableSortedDictionary<int, RegisteredVersion> Versions,
     [property: Id(8)] ImmutableSortedSet<int> Servable,
     [property: Id(9)] ImmutableSortedSet<int> Pending,
-    [property: Id(10)] OrleansMl.Rollouts.RolloutState? Rollout = null)
+    [property: Id(10)] OrleansMl.Rollouts.RolloutState? Rollout = null,
+    [property: Id(11)] ImmutableDictionary<string, RolloutGuard>? Guards = null)
 {
     /// <summary>A model with no version yet.</summary>
     public static ModelState Empty { get; } = new(

@@ -153,8 +153,11 @@ public static class RolloutPolicy
     private static long Samples(RolloutGuard? guard, HealthCounts counts) =>
         guard is { Metric: Accuracy or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.Errors + counts.ShadowCompared;
 
-    private static Decision? Breach(RolloutGuard guard, Observation observed)
+    /// <summary>The rollback a guard calls for, or null while it holds (or has too few samples to judge).</summary>
+    public static Decision? Breach(RolloutGuard guard, Observation observed)
     {
+        ArgumentNullException.ThrowIfNull(guard);
+        ArgumentNullException.ThrowIfNull(observed);
         var (baseline, candidate) = (observed.Baseline, observed.Candidate);
         var samples = Samples(guard, candidate);
         if (samples < guard.MinSamples)

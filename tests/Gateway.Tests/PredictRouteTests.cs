@@ -104,8 +104,15 @@ public sealed class PredictRouteTests(GatewayFactory factory)
     private static JsonNode Normalized(JsonNode answer)
     {
         var copy = answer.DeepClone();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var prediction in copy["predictions"]!.AsArray())
         {
+            // Each answer carries its own signed ids: checked here (present, distinct), then left out of the comparison.
+            var id = prediction!["predictionId"]!.GetValue<string>();
+            Assert.Equal(44, id.Length);
+            Assert.True(ids.Add(id), $"prediction id {id} appears twice");
+            prediction.AsObject().Remove("predictionId");
+
             if (prediction!["probabilities"] is JsonObject probabilities)
             {
                 var sorted = new JsonObject();

@@ -67,7 +67,7 @@ public sealed class McpResourcePromptTests(GatewayFactory factory)
         Assert.Equal(["dataset", "label", "model"], listed.ProtocolPrompt.Arguments!.Select(a => a.Name).Order(StringComparer.Ordinal));
         Assert.All(listed.ProtocolPrompt.Arguments!, a => Assert.True(a.Required));
         var text = string.Join("\n", prompt.Messages.Select(m => Assert.IsType<TextContentBlock>(m.Content).Text));
-        var steps = new[] { "describe_dataset", "train_model", "compare_versions", "promote_model", "predict with", "rollback_model" };
+        var steps = new[] { "describe_dataset", "train_model", "compare_versions", "promote_model", "start_rollout", "predict with", "send_feedback", "get_rollout", "rollback_model" };
         var positions = steps.Select(s => text.IndexOf(s, StringComparison.Ordinal)).ToList();
         Assert.All(positions, p => Assert.True(p >= 0));
         Assert.Equal(positions.Order(), positions);

@@ -10,6 +10,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
+        "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
     ];
 
     [Fact]

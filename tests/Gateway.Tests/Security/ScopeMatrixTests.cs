@@ -40,6 +40,13 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["PUT /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/aliases/{alias}/rollback"] = Scopes.Deploy,
         ["POST /api/models/{name}/predict"] = Scopes.Predict,
+        ["GET /api/models/{name}/health"] = Scopes.Read,
+        ["POST /api/models/{name}/feedback"] = Scopes.Predict,
+        ["PUT /api/models/{name}/rollout"] = Scopes.Deploy,
+        ["GET /api/models/{name}/rollout"] = Scopes.Read,
+        ["DELETE /api/models/{name}/rollout"] = Scopes.Deploy,
+        ["PUT /api/models/{name}/aliases/{alias}/guard"] = Scopes.Deploy,
+        ["DELETE /api/models/{name}/aliases/{alias}/guard"] = Scopes.Deploy,
         ["GET /api/keys/"] = Scopes.Admin,
         ["POST /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id}"] = Scopes.Admin,
@@ -80,6 +87,12 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["promote_model"] = Scopes.Deploy,
         ["rollback_model"] = Scopes.Deploy,
         ["list_changes"] = Scopes.Read,
+        ["start_rollout"] = Scopes.Deploy,
+        ["get_rollout"] = Scopes.Read,
+        ["abort_rollout"] = Scopes.Deploy,
+        ["send_feedback"] = Scopes.Predict,
+        ["get_model_health"] = Scopes.Read,
+        ["set_alias_guard"] = Scopes.Deploy,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
@@ -164,7 +177,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(23, documented);
+        Assert.Equal(30, documented);
     }
 
     [Fact]

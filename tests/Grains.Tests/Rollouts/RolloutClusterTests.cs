@@ -129,8 +129,35 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         Assert.Equal(40, window.Labels!.Values.Sum());
     }
 
+    [Fact]
+    public async Task AGuardedAlias_RollsBackByItself_WhenThePromotedVersionDoesWorseThanTheOneBefore()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: true);
+        await grain.SetAliasAsync("production", 1);
+        var sent = 0;
+        await FeedAsync(model, () => Task.FromResult(++sent >= 4));
+        await grain.SetAliasAsync("production", 2, "looks fine");
+        var guarded = await grain.SetAliasGuardAsync("production", new RolloutGuard("accuracy", MaxDrop: 0.02, MinSamples: 60));
+
+        await FeedAsync(model, async () => (await grain.GetAsync()).Aliases["production"] == 1);
+
+        Assert.Equal((2, 1), (guarded.Version, guarded.Previous));
+        var info = await grain.GetAsync();
+        Assert.Equal(1, info.Aliases["production"]);
+        var last = info.AliasHistory[^1];
+        Assert.Equal(("rollback", 2, 1), (last.Action, last.From, last.To));
+        Assert.Matches(@"^auto-rollback: accuracy 0\.\d+ vs baseline (0\.\d+|1) − 0\.02 after \d+ labelled predictions$", last.Reason);
+    }
+
     /// <summary>Sends traffic through the alias with feedback for each prediction until the rollout ends (or a deadline).</summary>
     private async Task<RolloutInfo> DriveAsync(string model, IModelGrain grain)
+    {
+        await FeedAsync(model, async () => (await grain.GetRolloutAsync()).Status != RolloutStatus.Running);
+        return await grain.GetRolloutAsync();
+    }
+
+    /// <summary>Rounds of 20 predictions through the alias, each followed by its feedback, until <paramref name="done"/> (or 90 s).</summary>
+    private async Task FeedAsync(string model, Func<Task<bool>> done)
     {
         var predictor = Client.GetGrain<IPredictorGrain>(model);
         var health = Client.GetGrain<IModelHealthGrain>(model);
@@ -147,16 +174,13 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
             }
 
             await health.RecordFeedbackAsync(items.ToImmutable());
-            var rollout = await grain.GetRolloutAsync();
-            if (rollout.Status != RolloutStatus.Running)
+            if (await done())
             {
-                return rollout;
+                return;
             }
 
             await Task.Delay(100);
         }
-
-        return await grain.GetRolloutAsync();
     }
 
     /// <summary>v1 trained on the data; v2 on the same rows with labels shuffled (bad) or on the data again with another learner (good).</summary>

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using OrleansMl.Gateway.Tests.Mcp;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>The rollout, feedback, health and alias-guard routes and tools, through the gateway with real models.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class RolloutRouteTests(GatewayFactory factory)
+{
+    private static readonly int[] OneRow = [1];
+    private static readonly double[] MinusOne = [-1.0];
+    private static readonly string[] Blue = ["blue"];
+    private static readonly int[] NoHundred = [10, 50];
+    private static readonly int[] TwoSteps = [20, 100];
+
+    private readonly HttpClient _http = factory.CreateClient();
+
+    [Fact]
+    public async Task Predictions_CarryIds_ThatFeedbackJoins_AndHealthReports()
+    {
+        var model = await TrainAsync("linear", "lightgbm");
+        var row = new { x1 = 1.5, x2 = 0.5, color = "red" };
+
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row } })).ReadJsonAsync();
+        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+        var infer = await (await _http.PostJsonAsync($"/v2/models/{model}/infer", new
+        {
+            inputs = new object[]
+            {
+                new { name = "x1", shape = OneRow, datatype = "FP64", data = MinusOne },
+                new { name = "x2", shape = OneRow, datatype = "FP64", data = MinusOne },
+                new { name = "color", shape = OneRow, datatype = "BYTES", data = Blue },
+            },
+        })).ReadJsonAsync();
+        var inferId = infer["parameters"]!["predictionIds"]![0]!.GetValue<string>();
+        var feedback = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[]
+            {
+                new { predictionId = ids[0], actual = "yes" },
+                new { predictionId = ids[1], actual = "yes" },
+                new { predictionId = inferId, actual = "no" },
+                new { predictionId = ids[0], actual = "yes" },
+                new { predictionId = "not-an-id", actual = "yes" },
+            },
+        });
+        var bad = await _http.PostJsonAsync($"/api/models/{model}/feedback", new { items = new object[] { new { predictionId = ids[0] } } });
+        var ghost = await _http.PostJsonAsync($"/api/models/ghost-{Guid.NewGuid():N}"[..30] + "/feedback", new { items = new object[] { new { predictionId = ids[0], actual = "yes" } } });
+
+        Assert.Equal(2, predicted["version"]!.GetValue<int>());
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Equal(2, infer["parameters"]!["version"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.Accepted, feedback.StatusCode);
+        var counts = await feedback.ReadJsonAsync();
+        Assert.Equal((3, 1, 0, 1), (counts["accepted"]!.GetValue<int>(), counts["unknown"]!.GetValue<int>(), counts["expired"]!.GetValue<int>(), counts["duplicate"]!.GetValue<int>()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("items[0].actual", (await bad.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, ghost.StatusCode);
+
+        var health = await PollAsync($"/api/models/{model}/health", h => h["versions"]!.AsArray().Any(v => v!["windows"]![0]!["requests"]!.GetValue<long>() >= 2));
+        var window = health["versions"]!.AsArray().Single(v => v!["version"]!.GetValue<int>() == 2)!["windows"]![0]!;
+        Assert.Equal("5m", window["window"]!.GetValue<string>());
+        Assert.Equal(3, window["labelled"]!.GetValue<long>());
+        Assert.Equal(1.0, window["accuracy"]!.GetValue<double>());
+        Assert.Equal(3, window["labels"]!.AsObject().Sum(l => l.Value!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Rollout_StartsReadsAndAborts_AndBadRequestsSayWhy()
+    {
+        var model = await TrainAsync("linear", "lightgbm");
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 })).StatusCode);
+
+        var noRollout = await _http.GetAsync($"/api/models/{model}/rollout");
+        var noCandidate = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { mode = "canary" });
+        var badMode = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "blue-green" });
+        var badSteps = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, steps = NoHundred });
+        var badGuard = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, guard = new { metric = "accuracy", max = 0.9 } });
+        var sameVersion = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 1 });
+        var started = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new
+        {
+            candidate = 2, weight = 20, steps = TwoSteps, stickyBy = "color",
+            stepAfter = new { samples = 1000, duration = "00:10:00" },
+            guard = new { metric = "accuracy", maxDrop = 0.02, minSamples = 50 },
+        });
+        var again = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2 });
+        var running = await (await _http.GetAsync($"/api/models/{model}/rollout")).ReadJsonAsync();
+        var aborted = await (await _http.DeleteAsync($"/api/models/{model}/rollout")).ReadJsonAsync();
+        var abortAgain = await _http.DeleteAsync($"/api/models/{model}/rollout");
+
+        Assert.Equal(HttpStatusCode.NotFound, noRollout.StatusCode);
+        await AssertBadAsync(noCandidate, "candidate is required");
+        await AssertBadAsync(badMode, "mode 'blue-green' is not one of canary, shadow");
+        await AssertBadAsync(badSteps, "steps must end at 100");
+        await AssertBadAsync(badGuard, "guard.maxDrop is required for accuracy");
+        await AssertBadAsync(sameVersion, "already points at version 1");
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+        await AssertBadAsync(again, "already has a rollout running");
+        Assert.Equal(("running", 20, 1, 2, "color"), (running["status"]!.GetValue<string>(), running["weight"]!.GetValue<int>(),
+            running["baseline"]!.GetValue<int>(), running["candidate"]!.GetValue<int>(), running["stickyBy"]!.GetValue<string>()));
+        Assert.Equal(["baseline", "candidate"], running["arms"]!.AsArray().Select(a => a!["arm"]!.GetValue<string>()));
+        Assert.Equal("start", running["decisions"]![0]!["action"]!.GetValue<string>());
+        Assert.Equal(("aborted", 0), (aborted["status"]!.GetValue<string>(), aborted["weight"]!.GetValue<int>()));
+        Assert.Equal(HttpStatusCode.NotFound, abortAgain.StatusCode);
+        var info = await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync();
+        Assert.Equal(1, info["aliases"]!["production"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task AliasGuard_IsSetAndRemoved_OverRestAndMcp()
+    {
+        var model = await TrainAsync("linear", "lightgbm");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 2 });
+
+        var set = await (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "errorRate", max = 0.05, minSamples = 20 })).ReadJsonAsync();
+        var unknownAlias = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/staging/guard", new { metric = "errorRate", max = 0.05 });
+        var noMax = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "p99" });
+        var removed = await (await _http.DeleteAsync($"/api/models/{model}/aliases/production/guard")).ReadJsonAsync();
+        await using var mcp = await factory.ConnectMcpAsync();
+        var viaMcp = await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", metric = "accuracy", maxDrop = 0.02 });
+
+        Assert.Equal(("errorRate", 2, 1), (set["guard"]!["metric"]!.GetValue<string>(), set["version"]!.GetValue<int>(), set["previous"]!.GetValue<int>()));
+        Assert.Equal(HttpStatusCode.NotFound, unknownAlias.StatusCode);
+        await AssertBadAsync(noMax, "guard.max is required for p99");
+        Assert.Null(removed["guard"]);
+        Assert.Equal("accuracy", viaMcp["guard"]!["metric"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task McpTools_StartReadAndAbortARollout_AndSendFeedback()
+    {
+        var model = await TrainAsync("linear", "lightgbm");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var started = await mcp.CallOkAsync("start_rollout", new { model, candidate = 2, mode = "shadow" });
+        var prediction = await mcp.CallOkAsync("predict", new { model, rows = new[] { new { x1 = 1.0, x2 = 1.0, color = "red" } } });
+        var id = prediction["predictions"]![0]!["predictionId"]!.GetValue<string>();
+        var feedback = await mcp.CallOkAsync("send_feedback", new { model, items = new[] { new { predictionId = id, actual = "yes" } } });
+        var read = await mcp.CallOkAsync("get_rollout", new { model });
+        var health = await mcp.CallOkAsync("get_model_health", new { model });
+        var aborted = await mcp.CallOkAsync("abort_rollout", new { model, reason = "done" });
+        var badFeedback = await mcp.CallInvalidParamsAsync("send_feedback", new { model, items = Array.Empty<object>() });
+
+        Assert.Equal(("shadow", "running"), (started["mode"]!.GetValue<string>(), started["status"]!.GetValue<string>()));
+        Assert.Equal(1, prediction["version"]!.GetValue<int>());
+        Assert.Equal(1, feedback["accepted"]!.GetValue<int>());
+        Assert.Equal("running", read["status"]!.GetValue<string>());
+        Assert.Equal(model, health["model"]!.GetValue<string>());
+        Assert.Equal(("aborted", "done"), (aborted["status"]!.GetValue<string>(), aborted["decisions"]![1]!["reason"]!.GetValue<string>()));
+        Assert.Contains("items is required", badFeedback, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertBadAsync(HttpResponseMessage response, string expected)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await response.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    private async Task<JsonNode> PollAsync(string url, Func<JsonNode, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var answer = await (await _http.GetAsync(url)).ReadJsonAsync();
+            if (done(answer) || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<string> TrainAsync(params string[] algorithms)
+    {
+        var model = McpTestClient.Unique("roll");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
+        foreach (var algorithm in algorithms)
+        {
+            var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "label", algorithm })).ReadJsonAsync();
+            Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        }
+
+        return model;
+    }
+}
