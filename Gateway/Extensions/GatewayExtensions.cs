@@ -59,7 +59,8 @@ public static class GatewayExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Uploads up to the configured limit, plus room for the multipart framing.
+        // The server's ceiling: uploads up to the configured limit, plus room for the multipart framing. Each route lowers
+        // it to its own limit (BodyLimits).
         builder.AddOrleansMlOptions();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>(
             (k, ml) => k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20));
@@ -90,6 +91,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodyLimits();
         return app;
     }
 
