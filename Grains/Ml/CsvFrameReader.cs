@@ -229,7 +229,7 @@ public static class CsvFrameReader
             if (row.Span.Contains('\0'))
             {
                 throw new InvalidDatasetException(
-                    $"Line {row.LineNumberFrom} (the header) contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
+                    "The header line contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
             }
 
             var names = new string[row.ColCount];

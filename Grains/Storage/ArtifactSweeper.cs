@@ -35,8 +35,8 @@ public sealed partial class ArtifactSweeper(
             }
 
             var owner = kind == "dataset"
-                ? grains.GetGrain<IArtifactReferrer>(name)
-                : grains.GetGrain<IArtifactReferrer>(ModelVersionKey.Format(name, version));
+                ? grains.GetGrain<IDatasetGrain>(name).AsReference<IArtifactReferrer>()
+                : grains.GetModelVersion(name, version).AsReference<IArtifactReferrer>();
             if (await owner.HoldsAsync(reference.Hash, version))
             {
                 await artifacts.ConfirmReferenceAsync(reference.Hash, reference.Owner, cancellationToken);
