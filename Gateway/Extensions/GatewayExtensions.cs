@@ -113,6 +113,9 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(json);
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+        // A metric or score that is not a finite number is written as "NaN" or "Infinity" rather than failing the response.
+        json.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy()));
         json.Converters.Add(new FeatureValueJsonConverter());
     }

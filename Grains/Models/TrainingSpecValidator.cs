@@ -148,6 +148,12 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException($"The label column '{label.Name}' has no values. Choose a label column that is filled in.");
         }
 
+        if (label.Count < ModelTrainer.MinimumRows)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"Only {label.Count} rows have a value in the label column '{label.Name}'; training needs at least {ModelTrainer.MinimumRows}."));
+        }
+
         if (label.Distinct < 2)
         {
             throw new InvalidTrainingRequestException(
