@@ -40,6 +40,22 @@ public sealed class DeleteTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task DeletingTheOnlyVersion_LeavesAModelWithNoVersions_ThatTrainingRevives()
+    {
+        var (dataset, model) = await DatasetAsync();
+        var grain = Grains.GetGrain<IModelGrain>(model);
+        await TrainAsync(grain, model, dataset, seed: 1);
+
+        await grain.DeleteVersionAsync(1);
+
+        var version = await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetVersionAsync(1));
+        var info = await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetAsync());
+        Assert.Contains("has no versions left: all were deleted", version.Message, StringComparison.Ordinal);
+        Assert.Contains("has no versions left", info.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await TrainAsync(grain, model, dataset, seed: 2)).Version);
+    }
+
+    [Fact]
     public async Task AVersionThatAnAliasUsesOrReturnsTo_OrThatIsStillTraining_IsNotDeleted()
     {
         var (dataset, model) = await DatasetAsync(3000);

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansMl.Storage;
 using OrleansMl.Storage.Postgres;
 using OrleansMl.Tests.Support;
 
