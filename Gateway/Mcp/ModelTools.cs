@@ -14,16 +14,35 @@ public sealed class ModelTools(IGrainFactory grains)
     [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_models", Title = "List models", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelList))]
-    [Description("Lists every model with its number of versions, newest version and aliases (e.g. production → 2). "
-        + "Then describe_model for the versions, metrics and alias history of one model.")]
-    public async Task<CallToolResult> ListModels()
+    [Description("Lists models with their number of versions, newest version and aliases (e.g. production → 2), a page at a time sorted "
+        + "by name. Then describe_model for the versions, metrics and alias history of one model.")]
+    public async Task<CallToolResult> ListModels(
+        [Description("Most models to return, 1 to 1000. Default 100.")] int? limit = null,
+        [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListModelsAsync(grains);
+        var list = await CatalogQueries.ListModelsAsync(grains, limit, cursor);
+        var more = list.NextCursor is null ? string.Empty : $" More models follow: call list_models with cursor '{list.NextCursor}'.";
         var text = list.Models.IsEmpty
-            ? "There are no models yet. Call train_model to train the first version of one."
+            ? (cursor is null ? "There are no models yet. Call train_model to train the first version of one." : "No more models.")
             : $"{list.Models.Length} model(s): " + string.Join("; ", list.Models.Select(m =>
-                $"{m.Name} ({m.VersionCount} version(s){(m.Aliases.IsEmpty ? string.Empty : ", " + Aliases(m.Aliases))})")) + ".";
+                $"{m.Name} ({m.VersionCount} version(s){(m.Aliases.IsEmpty ? string.Empty : ", " + Aliases(m.Aliases))})")) + "." + more;
         return ToolResults.Structured(list, text);
+    }
+
+    [RequiresScope(Scopes.Train)]
+    [McpServerTool(Name = "delete_model_version", Title = "Delete a model version", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DeletedVersion))]
+    [Description("Deletes one model version: it is no longer listed or served, its number is never reused, and its model file is removed "
+        + "from storage once nothing else uses it. Refused while an alias points at it or returns to it on rollback (promote_model or "
+        + "rollback_model first), or while its training is queued or running (cancel_training first).")]
+    public async Task<CallToolResult> DeleteModelVersion(
+        [Description("Model name.")] string model,
+        [Description("The version to delete.")] int version)
+    {
+        model = ToolArguments.Name(model, "model");
+        version = ToolArguments.Version(version);
+        await grains.GetGrain<IModelGrain>(model).DeleteVersionAsync(version);
+        return ToolResults.Structured(new DeletedVersion(model, version), $"Version {version} of model '{model}' is deleted.");
     }
 
     [RequiresScope(Scopes.Read)]
