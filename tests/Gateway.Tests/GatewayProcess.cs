@@ -21,6 +21,10 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public string Log
     {
         get
