@@ -25,6 +25,25 @@ public static class CatalogQueries
         return new ModelList(page.Items.Where(m => NameVisibility.IsVisible(m.Name)).ToImmutableArray(), page.NextCursor);
     }
 
+    /// <summary>
+    /// A version's metrics on a dataset version: the registry confirms the version is listed, then the version grain
+    /// scores the data on a training slot of its silo.
+    /// </summary>
+    public static async Task<ModelEvaluation> EvaluateAsync(
+        IGrainFactory grains, string model, int version, string? dataset, int? datasetVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        Names.Validate(model, "model");
+        if (string.IsNullOrEmpty(dataset))
+        {
+            throw new InvalidEvaluationRequestException("dataset is required: the name of the dataset to evaluate on, e.g. {\"dataset\": \"churn-december\"}.");
+        }
+
+        Names.Validate(dataset, "dataset");
+        await grains.GetGrain<IModelGrain>(model).GetVersionAsync(version);
+        return await grains.GetGrain<IModelVersionGrain>(ModelVersionKey.Format(model, version)).EvaluateAsync(dataset, datasetVersion, cancellationToken);
+    }
+
     /// <summary>One dataset version (the latest when <paramref name="version"/> is null) with sample rows, and how many versions exist.</summary>
     public static async Task<DatasetDescription> DescribeDatasetAsync(IGrainFactory grains, string name, int? version, int sampleRows)
     {

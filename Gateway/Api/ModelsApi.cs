@@ -37,6 +37,14 @@ public static class ModelsApi
             .RequireScope(Scopes.Train)
             .AddEndpointFilter<FailoverFilter>();
         group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
+        group.MapPost("/{name}/versions/{version:int}/evaluate", EvaluateAsync)
+            .WithSummary("A version's metrics on another dataset version")
+            .WithDescription("Scores every row of the dataset version (default: latest) and computes the metrics training reports, the same way, beside the version's own held-out metrics. Rows without a label, or with a class the model never saw, are counted and left out. Runs on a training slot; answers when done.")
+            .WithRequestExample("application/json", """{"dataset":"churn-december","datasetVersion":1}""")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Read)
+            .WithDatasetAccess()
+            .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")
             .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
@@ -95,6 +103,10 @@ public static class ModelsApi
         return TypedResults.Ok(VersionComparison.Compare(await model.GetVersionAsync(baseline), await model.GetVersionAsync(candidate)));
     }
 
+    internal static async Task<Ok<ModelEvaluation>> EvaluateAsync(
+        string name, int version, EvaluateBody body, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await CatalogQueries.EvaluateAsync(grains, name, version, body.Dataset, body.DatasetVersion, cancellationToken));
+
     internal static async Task<Ok<ModelVersionInfo>> CancelAsync(string name, int version, IGrainFactory grains)
     {
         Names.Validate(name, "model");
@@ -140,7 +152,19 @@ public sealed record TrainModelBody(
     string[]? Features = null,
     Dictionary<string, double>? Parameters = null,
     double? TestFraction = null,
-    int? Seed = null);
+    int? Seed = null) : INamesDataset;
+
+/// <summary>The data to evaluate a version on.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="DatasetVersion">Dataset version (default: latest).</param>
+public sealed record EvaluateBody(string? Dataset, int? DatasetVersion = null) : INamesDataset;
+
+/// <summary>A request body that names a dataset, which the caller's name patterns must allow as well as the route's model.</summary>
+public interface INamesDataset
+{
+    /// <summary>The dataset the request reads.</summary>
+    string? Dataset { get; }
+}
 
 /// <summary>Which version an alias should point to.</summary>
 /// <param name="Version">A succeeded version.</param>

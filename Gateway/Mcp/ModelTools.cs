@@ -121,6 +121,33 @@ public sealed class ModelTools(IGrainFactory grains)
         return ToolResults.Structured(comparison, Summary(comparison));
     }
 
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "evaluate_model", Title = "Evaluate a version on other data", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelEvaluation))]
+    [Description("Scores every row of a dataset version with a succeeded model version and reports the metrics training reports "
+        + "(accuracy, auc, f1, logLoss; microAccuracy, macroAccuracy; rmse, mae, r2), beside the version's own held-out metrics: how to "
+        + "check a model on fresh data (upload it with create_dataset first) before promote_model. The dataset needs the label column "
+        + "and the model's input columns. Answers when done; large datasets take a while.")]
+    public async Task<CallToolResult> EvaluateModel(
+        [Description("Model name.")] string model,
+        [Description("The succeeded version to evaluate.")] int version,
+        [Description("Dataset to score, with the label column, e.g. this month's data.")] string dataset,
+        [Description("Dataset version; default latest.")] int? datasetVersion = null,
+        CancellationToken cancellationToken = default)
+    {
+        model = ToolArguments.Name(model, "model");
+        dataset = ToolArguments.Name(dataset, "dataset");
+        var result = await CatalogQueries.EvaluateAsync(
+            grains, model, ToolArguments.Version(version), dataset, ToolArguments.Version(datasetVersion, nameof(datasetVersion)), cancellationToken);
+        var left = result.MissingLabelRows + result.UnknownLabelRows > 0
+            ? $" ({result.MissingLabelRows} without a label and {result.UnknownLabelRows} with a class the model never saw were left out)"
+            : string.Empty;
+        var training = result.TrainingMetrics.IsEmpty ? string.Empty : $"; held out in training: {Metrics(result.TrainingMetrics)}";
+        return ToolResults.Structured(result,
+            $"Model '{result.Model}' version {result.Version} on dataset '{result.Dataset}' version {result.DatasetVersion}, "
+            + $"{result.EvaluatedRows} of {result.Rows} rows{left}: {(result.Metrics.IsEmpty ? "no metrics (no labelled rows)" : Metrics(result.Metrics))}{training}.");
+    }
+
     private static string Summary(VersionComparison c)
     {
         var lines = c.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture,

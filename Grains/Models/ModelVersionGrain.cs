@@ -200,6 +200,39 @@ public sealed partial class ModelVersionGrain(
         }
     }
 
+    public async Task<ModelEvaluation> EvaluateAsync(string dataset, int? datasetVersion, CancellationToken cancellationToken = default)
+    {
+        Names.Validate(dataset, "dataset");
+        var info = Shown();
+        if (info.Status != TrainingStatus.Succeeded || info.ArtifactHash is not { } hash || info.Signature is not { } signature)
+        {
+            throw new VersionNotReadyException(
+                $"Version {info.Version} of model '{info.Model}' is {EnumWords.Word(info.Status)}; only a succeeded version can be evaluated.");
+        }
+
+        var source = GrainFactory.GetGrain<IDatasetGrain>(dataset);
+        var target = datasetVersion is { } v ? await source.GetVersionAsync(v) : (await source.GetAsync()).Latest;
+        if (target.IsDeleted)
+        {
+            throw new DatasetNotFoundException($"Version {target.Version} of dataset '{dataset}' was deleted: its rows are gone. Evaluate on another version.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var (frame, _) = await frames.GetAsync(dataset, target.ContentHash, cancellationToken);
+        byte[] model;
+        await using (var stream = await artifacts.OpenReadAsync(hash, cancellationToken))
+        using (var buffer = new MemoryStream())
+        {
+            await stream.CopyToAsync(buffer, cancellationToken);
+            model = buffer.ToArray();
+        }
+
+        var outcome = await worker.RunBoundedAsync(() => ModelEvaluator.Evaluate(model, signature, frame, cancellationToken), cancellationToken);
+        return new ModelEvaluation(
+            info.Model, info.Version, dataset, target.Version, signature.Task, outcome.Rows, outcome.EvaluatedRows, outcome.MissingLabelRows,
+            outcome.UnknownLabelRows, outcome.Metrics, info.Metrics, Math.Round(clock.Elapsed.TotalMilliseconds, 1));
+    }
+
     public async Task<ModelVersionInfo> CancelAsync()
     {
         if (_committed is null)

@@ -38,6 +38,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["POST /api/models/{name}/train"] = Scopes.Train,
         ["POST /api/models/{name}/versions/{version:int}/cancel"] = Scopes.Train,
         ["DELETE /api/models/{name}/versions/{version:int}"] = Scopes.Train,
+        ["POST /api/models/{name}/versions/{version:int}/evaluate"] = Scopes.Read,
         ["DELETE /api/datasets/{name}/versions/{version:int}"] = Scopes.Train,
         ["PUT /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/aliases/{alias}/rollback"] = Scopes.Deploy,
@@ -76,6 +77,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["get_training_status"] = Scopes.Read,
         ["cancel_training"] = Scopes.Train,
         ["delete_model_version"] = Scopes.Train,
+        ["evaluate_model"] = Scopes.Read,
         ["delete_dataset_version"] = Scopes.Train,
         ["list_models"] = Scopes.Read,
         ["describe_model"] = Scopes.Read,
@@ -168,7 +170,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(25, documented);
+        Assert.Equal(26, documented);
     }
 
     [Fact]
