@@ -392,7 +392,7 @@ public static class InferenceJson
                     break;
                 case (FeatureValueKind.Number, JsonTokenType.Number):
                     values.Add(PredictionRowsReader.Number(ref reader, out var number)
-                        ? FeatureValue.FromNumber(number)
+                        ? FeatureValue.FromNumber(RequestMapping.FloatRange(number, name, $"Input '{name}' index {values.Count}"))
                         : throw new InvalidPredictionInputException($"Input '{name}' ({datatype}) holds a number out of range at index {values.Count}."));
                     break;
                 case (FeatureValueKind.Boolean, JsonTokenType.True or JsonTokenType.False):

@@ -4,7 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -99,7 +101,7 @@ public static class InferenceProtocolApi
         }
     }
 
-    internal static async Task<IResult> InferAsync(string name, string? version, HttpContext http, Predictors predictors, FailoverPolicy failover)
+    internal static async Task<IResult> InferAsync(string name, string? version, HttpContext http, Predictors predictors, FailoverPolicy failover, IOptions<OrleansMlOptions> options)
     {
         try
         {
@@ -110,6 +112,8 @@ public static class InferenceProtocolApi
             {
                 request = InferenceJson.Read(body.Span);
             }
+
+            RequestMapping.CheckRowCount(request.Batch.Rows, options.Value.MaxPredictionRows);
 
             var result = await failover.RunAsync(
                 static call => call.Grain.PredictBatchAsync(call.Batch),

@@ -305,7 +305,7 @@ public static class PredictionRowsReader
     private static FeatureValue Value(ref Utf8JsonReader reader, int row, string column) => reader.TokenType switch
     {
         JsonTokenType.Number => Number(ref reader, out var number)
-            ? FeatureValue.FromNumber(number)
+            ? FeatureValue.FromNumber(RequestMapping.FloatRange(number, column, $"rows[{row}]"))
             : throw new InvalidPredictionInputException($"rows[{row}]: column '{column}' holds a number out of range."),
         JsonTokenType.String => FeatureValue.FromString(reader.GetString()),
         JsonTokenType.True => FeatureValue.FromBoolean(true),

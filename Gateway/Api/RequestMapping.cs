@@ -42,15 +42,18 @@ public static class RequestMapping
     }
 
     /// <summary>
-    /// Converts JSON rows (objects of column name to number, string, boolean or null) into a batch: rows that name the
+    /// Converts JSON rows (objects of column name to number, string, boolean or null), at most <paramref name="maxRows"/>
+    /// of them, every number within the range of the 32-bit floats models compute in, into a batch: rows that name the
     /// same columns in the same order as the first share its column list without a dictionary each.
     /// </summary>
-    public static PredictionBatch ToBatch(IReadOnlyList<Dictionary<string, JsonElement>>? rows, int? version = null, string? alias = null)
+    public static PredictionBatch ToBatch(IReadOnlyList<Dictionary<string, JsonElement>>? rows, int? version = null, string? alias = null, int maxRows = int.MaxValue)
     {
         if (rows is null || rows.Count == 0)
         {
             throw new InvalidPredictionInputException("rows is required: send at least one row, an object of column name to value.");
         }
+
+        CheckRowCount(rows.Count, maxRows);
 
         var first = rows[0] ?? throw NullRow(0);
         var columns = first.Keys.ToArray();
@@ -90,7 +93,7 @@ public static class RequestMapping
 
     private static FeatureValue Value(int row, string column, JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.Number => FeatureValue.FromNumber(value.GetDouble()),
+        JsonValueKind.Number => FeatureValue.FromNumber(FloatRange(value.GetDouble(), column, $"rows[{row}]")),
         JsonValueKind.String => FeatureValue.FromString(value.GetString()),
         JsonValueKind.True => FeatureValue.FromBoolean(true),
         JsonValueKind.False => FeatureValue.FromBoolean(false),
@@ -98,4 +101,30 @@ public static class RequestMapping
         _ => throw new InvalidPredictionInputException(
             $"rows[{row}]: column '{column}' holds a JSON {value.ValueKind.ToString().ToLowerInvariant()}; send a number, a string, a boolean or null."),
     };
+
+    /// <summary>Refuses more rows than a prediction request may hold (<c>OrleansMl__MaxPredictionRows</c>).</summary>
+    /// <exception cref="PayloadTooLargeException">More than <paramref name="maxRows"/>.</exception>
+    public static void CheckRowCount(int rows, int maxRows)
+    {
+        if (rows > maxRows)
+        {
+            throw new PayloadTooLargeException(
+                $"A request may hold at most {maxRows} rows (got {rows}); split it or raise OrleansMl__MaxPredictionRows.");
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> if a 32-bit float can hold it (models compute in them: a larger number would become
+    /// infinity); otherwise a 400 naming the column.
+    /// </summary>
+    public static double FloatRange(double value, string column, string where)
+    {
+        if (double.IsFinite(value) && Math.Abs(value) <= float.MaxValue)
+        {
+            return value;
+        }
+
+        throw new InvalidPredictionInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{where}: column '{column}' holds {value:R}, outside the range of the 32-bit floats models compute in (±3.4E+38). Send a smaller number, or null if it is unknown."));
+    }
 }

@@ -3,16 +3,18 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>The MCP prediction tool: the same grain call as <see cref="PredictionsApi"/>.</summary>
 [McpServerToolType]
-public sealed class PredictionTools(Predictors predictors)
+public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOptions> options)
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJson.Options.Encoder, SkipValidation = true };
 
@@ -33,7 +35,7 @@ public sealed class PredictionTools(Predictors predictors)
     {
         model = ToolArguments.Name(model, "model");
         var batch = ToolArguments.Read(() => RequestMapping.ToBatch(
-            rows, ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias")));
+            rows, ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias"), options.Value.MaxPredictionRows));
         var result = await predictors.Get(model).Grain.PredictBatchAsync(batch);
         cancellationToken.ThrowIfCancellationRequested();
 

@@ -349,7 +349,7 @@ public sealed class ModelPredictor
                         Multiclass(scored, start + r, _blockScores.AsSpan(r * classes, classes));
                         break;
                     default:
-                        scored.Scores[start + r] = _blockScores[r];
+                        scored.Scores[start + r] = Finite(_blockScores[r]);
                         break;
                 }
             }
@@ -574,7 +574,7 @@ public sealed class ModelPredictor
             {
                 float value = 0;
                 _score!(ref value);
-                scored.Scores[i] = value;
+                scored.Scores[i] = Finite(value);
                 break;
             }
         }
@@ -582,6 +582,8 @@ public sealed class ModelPredictor
 
     private static void Binary(ScoredRows scored, int i, float score, float probability)
     {
+        Finite(score);
+        Finite(probability);
         // The label follows the probability, so an answer never contradicts itself; metrics judge the same rule.
         scored.Labels[i] = probability > 0.5f ? 1 : 0;
         scored.Scores[i] = score;
@@ -591,6 +593,11 @@ public sealed class ModelPredictor
 
     private static void Multiclass(ScoredRows scored, int i, ReadOnlySpan<float> values)
     {
+        foreach (var value in values)
+        {
+            Finite(value);
+        }
+
         var classes = scored.Classes;
         var probabilities = scored.Probabilities.AsSpan(i * classes, classes);
         var best = 0;
@@ -625,6 +632,16 @@ public sealed class ModelPredictor
 
         return new Prediction(_model.ClassValues[scored.Labels[i]], null, scored.Scores[i], builder.ToImmutable());
     }
+
+    /// <summary>
+    /// A score that is not a finite number comes from inputs far outside anything the model was trained on (a value near
+    /// the float limit): that row's answer would mean nothing, so the request is refused with the reason.
+    /// </summary>
+    private static float Finite(float value) => float.IsFinite(value)
+        ? value
+        : throw new InvalidPredictionInputException(
+            "A row's values are so far outside the range the model was trained on that its score is not a finite number. "
+            + "Check the row's numbers (units, magnitudes) and send values in the range of the training data.");
 
     private static bool TryNumber(FeatureValue value, out float number)
     {
