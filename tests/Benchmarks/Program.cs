@@ -67,6 +67,15 @@ Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 1 caller", 1, s
 Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 16 callers", 16, seconds, () => predictor.PredictAsync(single)));
 Console.WriteLine(await Latency.MeasureAsync("grain call, 1000-row batch, 1 caller", 1, seconds, () => predictor.PredictAsync(batch)));
 
+// The hot-path cost of a rollout: the same single-row call through the production alias, without and with a 10% canary
+// (the canary never advances here), side by side in one run.
+await model.SetAliasAsync("production", 1);
+var aliased = new PredictionRequest([Row()]);
+Console.WriteLine(await Latency.MeasureAsync("grain call via alias, 1 row, 16 callers, no rollout", 16, seconds, () => predictor.PredictAsync(aliased)));
+await model.StartRolloutAsync(new RolloutRequest(2, Weight: 10, Steps: [10, 100], StepAfter: new RolloutStepAfter(Samples: long.MaxValue)));
+Console.WriteLine(await Latency.MeasureAsync("grain call via alias, 1 row, 16 callers, 10% canary", 16, seconds, () => predictor.PredictAsync(aliased)));
+await model.AbortRolloutAsync("benchmark done");
+
 if (gateway is not null)
 {
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = new Uri(gateway) };

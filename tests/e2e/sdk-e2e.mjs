@@ -83,12 +83,13 @@ await check('connects statelessly and names the server', async () => {
   assert(transport.sessionId === undefined, `a stateless server issues no session id, got ${transport.sessionId}`);
 });
 
-await check('lists the sixteen tools with output schemas', async () => {
+await check('lists the twenty-two tools with output schemas', async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   const expected = ['cancel_training', 'compare_versions', 'create_dataset', 'delete_dataset_version', 'delete_model_version',
     'describe_dataset', 'describe_model', 'evaluate_model', 'get_training_status', 'list_changes', 'list_datasets', 'list_models',
-    'predict', 'promote_model', 'rollback_model', 'train_model'];
+    'predict', 'promote_model', 'rollback_model', 'train_model', 'start_rollout', 'get_rollout', 'abort_rollout', 'send_feedback',
+    'get_model_health', 'set_alias_guard'].sort();
   assert(JSON.stringify(names) === JSON.stringify(expected), `tools: ${names}`);
   assert(tools.every((t) => t.outputSchema?.type === 'object'), 'every tool has an object output schema');
 });
@@ -196,11 +197,61 @@ await check('the audit log lists the conversation\'s changes with the agent key\
   assert(mine.every((e, i) => i === 0 || e.sequence < mine[i - 1].sequence), 'newest first');
 });
 
-await check('a predict-only key sees only predict, and is told why train_model is refused', async () => {
+await check('canaries a shuffled-label version with an accuracy guard, and feedback rolls it back by itself', async () => {
+  const lines = csv.trim().split('\n');
+  const header = lines[0].split(',');
+  const labelAt = header.indexOf('churned');
+  const labels = lines.slice(1).map((l) => l.split(',')[labelAt]);
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = labels.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [labels[i], labels[j]] = [labels[j], labels[i]];
+  }
+  const shuffled = [lines[0], ...lines.slice(1).map((l, i) => { const f = l.split(','); f[labelAt] = labels[i]; return f.join(','); })].join('\n') + '\n';
+  await call('create_dataset', { name: `${dataset}-shuffled`, csv: shuffled });
+  const { structuredContent: bad } = await call('train_model', { model, dataset: `${dataset}-shuffled`, label: 'churned', algorithm: 'linear', wait: true }, long);
+  assert(bad.status === 'succeeded', JSON.stringify(bad));
+  const { structuredContent: started } = await call('start_rollout', { model, candidate: bad.version, weight: 50, steps: [50, 100],
+    stepAfterSamples: 100000, guardMetric: 'accuracy', guardMaxDrop: 0.02, guardMinSamples: 40 });
+  assert(started.status === 'running' && started.baseline === 1 && started.weight === 50, JSON.stringify(started));
+  const rows = lines.slice(1).map((l) => {
+    const f = l.split(',');
+    const row = Object.fromEntries(header.map((h, i) => [h, f[i]]).filter(([h]) => h !== 'churned' && h !== 'customer_id')
+      .map(([h, v]) => [h, Number.isNaN(Number(v)) ? v : Number(v)]));
+    return { row, actual: f[labelAt] };
+  });
+  const deadline = Date.now() + 120_000;
+  let rollout = started;
+  for (let i = 0; rollout.status === 'running'; i++) {
+    assert(Date.now() < deadline, `still running: ${JSON.stringify(rollout.arms)}`);
+    const items = [];
+    for (const { row: r, actual } of rows.slice((i * 20) % 1180, ((i * 20) % 1180) + 20)) {
+      const { structuredContent: p } = await call('predict', { model, rows: [r] });
+      items.push({ predictionId: p.predictions[0].predictionId, actual });
+    }
+    const { structuredContent: f } = await call('send_feedback', { model, items });
+    assert(f.accepted === items.length, JSON.stringify(f));
+    rollout = (await call('get_rollout', { model })).structuredContent;
+  }
+  assert(rollout.status === 'rolledBack' && rollout.weight === 0, JSON.stringify(rollout));
+  const reason = rollout.decisions.at(-1).reason;
+  assert(/^auto-rollback: accuracy [\d.]+ vs baseline [\d.]+ − 0\.02 after \d+ labelled predictions$/.test(reason), reason);
+  const { structuredContent: m } = await call('describe_model', { model });
+  assert(m.aliases.production === 1 && m.aliasHistory.at(-1).reason === reason, JSON.stringify(m.aliasHistory.at(-1)));
+  for (const { row: r } of rows.slice(0, 20)) {
+    const { structuredContent: p } = await call('predict', { model, rows: [r] });
+    assert(p.version === 1, `after the rollback version ${p.version} answered`);
+  }
+  const { structuredContent: health } = await call('get_model_health', { model });
+  assert(health.versions.some((v) => v.version === bad.version && v.windows[0].labelled > 0), JSON.stringify(health.versions.map((v) => v.version)));
+});
+
+await check('a predict-only key sees only predict and send_feedback, and is told why train_model is refused', async () => {
   const service = new Client({ name: 'orleansml-e2e-service', version: '1.0.0' });
   await service.connect(connect(await createKey('e2e-service', ['predict'])));
   const { tools } = await service.listTools();
-  assert(JSON.stringify(tools.map((t) => t.name)) === '["predict"]', `tools: ${tools.map((t) => t.name)}`);
+  assert(JSON.stringify(tools.map((t) => t.name).sort()) === '["predict","send_feedback"]', `tools: ${tools.map((t) => t.name)}`);
   const { structuredContent: p } = await service.callTool({ name: 'predict', arguments: { model, rows: [row] } });
   assert(p.version === 1, JSON.stringify(p));
   const refused = await service.callTool({ name: 'train_model', arguments: { model, dataset, label: 'churned' } });
