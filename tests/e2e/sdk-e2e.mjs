@@ -142,7 +142,11 @@ await check('rolls back, and the next prediction comes from version 1', async ()
   assert(a.version === 1, JSON.stringify(a));
   const { structuredContent: p } = await call('predict', { model, rows: [row] });
   assert(p.version === 1 && p.alias === 'production', JSON.stringify(p));
-  assert(JSON.stringify(p.predictions[0]) === JSON.stringify(answerOfVersion1), `${JSON.stringify(p.predictions[0])} vs ${JSON.stringify(answerOfVersion1)}`);
+  // The same answer as version 1 gave before, but for the prediction id, which every prediction gets afresh.
+  const { predictionId: id, ...answer } = p.predictions[0];
+  const { predictionId: earlierId, ...earlier } = answerOfVersion1;
+  assert(id.length === 44 && earlierId.length === 44 && id !== earlierId, `ids ${id} and ${earlierId}`);
+  assert(JSON.stringify(answer) === JSON.stringify(earlier), `${JSON.stringify(answer)} vs ${JSON.stringify(earlier)}`);
 });
 
 await check('reads the dataset, model and model-card resources', async () => {
