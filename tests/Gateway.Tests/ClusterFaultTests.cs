@@ -258,9 +258,10 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         return Sorted(JsonNode.Parse(text))?.ToJsonString() ?? "null";
     }
 
+    /// <summary>The answer with its members in order and without prediction ids (every prediction gets its own).</summary>
     private static JsonNode? Sorted(JsonNode? node) => node switch
     {
-        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonObject o => new JsonObject(o.Where(p => p.Key != "predictionId").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
         JsonArray a => new JsonArray(a.Select(Sorted).ToArray()),
         _ => node?.DeepClone(),
     };
