@@ -75,7 +75,7 @@ public static class FeatureSetValidator
             {
                 problems.Add($"value '{value.Name}' has kind '{EnumWords.Word(value.Kind.ToString())}': use numeric, categorical or boolean");
             }
-            else if (value.Default is { } fallback && !FeatureKinds.Fits(value.Kind, fallback))
+            else if (value.Default is { IsMissing: false } fallback && !FeatureKinds.Fits(value.Kind, fallback))
             {
                 problems.Add($"the default of '{value.Name}' ({FeatureKinds.Describe(fallback)}) is not {FeatureKinds.Expected(value.Kind)}");
             }
