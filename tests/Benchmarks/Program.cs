@@ -18,7 +18,9 @@ using OrleansMl.Hosting;
 //   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
 //   dotnet run -c Release --project tests/Benchmarks -- --features [--seconds 10] [--keys 1000] [--batch 10000] [--inflight 2]
 //     (feature event ingestion only: batched per key against one call per event)
-var config = new ConfigurationBuilder().AddCommandLine(args).Build();
+// --features is a switch without a value: take it out so the settings after it still pair up.
+var features = args.Contains("--features");
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--features")]).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {
@@ -28,7 +30,7 @@ if (config["write-csv"] is { } path)
     return;
 }
 
-if (config["features"] is not null)
+if (features)
 {
     var featureData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
     using var featureSilo = await StartSiloAsync(featureData);
