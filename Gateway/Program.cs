@@ -19,6 +19,7 @@ app.MapPredictionsApi();
 app.MapInferenceProtocolApi();
 app.MapKeysApi();
 app.MapAuditApi();
+app.MapFeaturesApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
 app.Run();

@@ -47,6 +47,11 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["POST /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id}"] = Scopes.Admin,
         ["GET /api/audit"] = Scopes.Read,
+        ["PUT /api/features/{set}"] = Scopes.Train,
+        ["GET /api/features/{set}"] = Scopes.Read,
+        ["PUT /api/features/{set}/{key}"] = Scopes.Predict,
+        ["GET /api/features/{set}/{key}"] = Scopes.Read,
+        ["POST /api/features/{set}/events"] = Scopes.Predict,
         ["GET /v2/health/live"] = Open,
         ["GET /v2/health/ready"] = Open,
         ["GET /v2/models/{name}"] = Scopes.Read,
@@ -170,7 +175,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(26, documented);
+        Assert.Equal(31, documented);
     }
 
     [Fact]
@@ -267,6 +272,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             .Replace("{baseline:int}", "1", StringComparison.Ordinal)
             .Replace("{candidate:int}", "2", StringComparison.Ordinal)
             .Replace("{alias}", "production", StringComparison.Ordinal)
+            .Replace("{set}", "matrix-nothing", StringComparison.Ordinal)
+            .Replace("{key}", "c-1", StringComparison.Ordinal)
             .Replace("{id}", "key_0000000000000000", StringComparison.Ordinal)
             .Replace("{documentName}", "v1", StringComparison.Ordinal)
             .Replace("{documentName?}", string.Empty, StringComparison.Ordinal);
