@@ -96,6 +96,13 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(2, 10, ErrorMessage = "OrleansMl:MissedProbesLimit must be between 2 and 10; set OrleansMl__MissedProbesLimit.")]
     public int MissedProbesLimit { get; set; } = 2;
 
+    /// <summary>
+    /// Mounts the Orleans Dashboard (silos, activations, grain calls) at <c>/dashboard</c> of the gateway
+    /// (<c>OrleansMl__Dashboard</c>). Off by default: its profiler sees every grain call, predictions included, and it
+    /// shows grain state. In cluster mode set it on the silos and the gateways alike.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
