@@ -55,8 +55,8 @@ public sealed class Browser : IAsyncDisposable
         return await context.NewPageAsync();
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = true });
+    public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = fullPage });
 
     public async ValueTask DisposeAsync()
     {

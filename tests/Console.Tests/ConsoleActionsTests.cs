@@ -107,7 +107,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         await page.Locator("#model-name").FillAsync("bad/name");
         await page.Locator("[data-test=train]").ClickAsync();
         var problem = page.Locator("[data-test=problem]");
-        await Expect(problem).ToContainTextAsync("bad/name");
+        await Expect(problem).ToContainTextAsync("Invalid model name");
         await Browser.ScreenshotAsync(page, "train-error");
 
         // Promoting an alias to a version that does not exist: the API's 404 detail, in place.

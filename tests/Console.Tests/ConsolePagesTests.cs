@@ -137,7 +137,7 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
         await page.GotoAsync("/docs");
         await page.GetByText("OrleansMl").First.WaitForAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await Browser.ScreenshotAsync(page, "docs");
+        await Browser.ScreenshotAsync(page, "docs", fullPage: false);
         Assert.Empty(foreign);
         Assert.Equal(0, await page.GetByText("Ask AI").CountAsync());
         Assert.Equal(0, await page.GetByText("Deploy").CountAsync());
