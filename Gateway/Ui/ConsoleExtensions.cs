@@ -57,7 +57,7 @@ public static class ConsoleExtensions
     public static WebApplication MapConsole(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapStaticAssets().AllowAnonymous().DisableRateLimiting();
+        app.MapStaticAssets().AllowAnonymous().DisableRateLimiting().WithMetadata(new ConsoleEndpoint());
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .AllowAnonymous()
@@ -71,7 +71,7 @@ public static class ConsoleExtensions
 
         return app;
     }
-
-    /// <summary>Marks the console's endpoints (pages and circuit).</summary>
-    private sealed class ConsoleEndpoint;
 }
+
+/// <summary>Marks the console's endpoints: its pages, its circuit and the static assets they load.</summary>
+internal sealed class ConsoleEndpoint;
