@@ -6,43 +6,42 @@ namespace OrleansMl.Gateway.Api;
 /// <summary>Reads that combine several grains, shared by the REST routes and the MCP tools and resources.</summary>
 public static class CatalogQueries
 {
-    /// <summary>Every dataset with its latest version. A name whose dataset has vanished is skipped.</summary>
-    public static async Task<DatasetList> ListDatasetsAsync(IGrainFactory grains)
+    /// <summary>
+    /// A page of datasets with their latest version, from the catalog index (one call per catalog shard, none per
+    /// dataset). The index's copy of a version leaves out <c>topValues</c>; describe the version for those.
+    /// </summary>
+    public static async Task<DatasetList> ListDatasetsAsync(IGrainFactory grains, int? limit = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetDatasetNamesAsync();
-        var datasets = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
-        {
-            try
-            {
-                var info = await grains.GetGrain<IDatasetGrain>(n).GetAsync();
-                return new DatasetSummary(info.Name, info.Versions.Length, info.Latest);
-            }
-            catch (DatasetNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return new DatasetList(datasets.OfType<DatasetSummary>().ToImmutableArray());
+        var page = await CatalogIndex.ListDatasetsAsync(grains, limit, cursor);
+        return new DatasetList(page.Items.Where(d => NameVisibility.IsVisible(d.Name)).ToImmutableArray(), page.NextCursor);
     }
 
-    /// <summary>Every model with its version count, newest version and aliases.</summary>
-    public static async Task<ModelList> ListModelsAsync(IGrainFactory grains)
+    /// <summary>A page of models with their version count, newest version and aliases, from the catalog index.</summary>
+    public static async Task<ModelList> ListModelsAsync(IGrainFactory grains, int? limit = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
-        var models = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
+        var page = await CatalogIndex.ListModelsAsync(grains, limit, cursor);
+        return new ModelList(page.Items.Where(m => NameVisibility.IsVisible(m.Name)).ToImmutableArray(), page.NextCursor);
+    }
+
+    /// <summary>
+    /// A version's metrics on a dataset version: the registry confirms the version is listed, then the version grain
+    /// scores the data on a training slot of its silo.
+    /// </summary>
+    public static async Task<ModelEvaluation> EvaluateAsync(
+        IGrainFactory grains, string model, int version, string? dataset, int? datasetVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        Names.Validate(model, "model");
+        if (string.IsNullOrEmpty(dataset))
         {
-            try
-            {
-                return await grains.GetGrain<IModelGrain>(n).GetSummaryAsync();
-            }
-            catch (ModelNotFoundException)
-            {
-                return null;
-            }
-        }));
-        return new ModelList(models.OfType<ModelSummary>().ToImmutableArray());
+            throw new InvalidEvaluationRequestException("dataset is required: the name of the dataset to evaluate on, e.g. {\"dataset\": \"churn-december\"}.");
+        }
+
+        Names.Validate(dataset, "dataset");
+        await grains.GetGrain<IModelGrain>(model).GetVersionAsync(version);
+        return await grains.GetGrain<IModelVersionGrain>(ModelVersionKey.Format(model, version)).EvaluateAsync(dataset, datasetVersion, cancellationToken);
     }
 
     /// <summary>
@@ -52,7 +51,7 @@ public static class CatalogQueries
     public static async Task<JobList> ListJobsAsync(IGrainFactory grains, int recent)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var names = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
+        var names = await CatalogIndex.GetModelNamesAsync(grains);
         var models = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
         {
             try

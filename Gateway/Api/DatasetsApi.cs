@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -20,10 +22,21 @@ public static class DatasetsApi
             .RequireScope(Scopes.Train, training: true)
             .WithRequestExample("text/csv", "x1,x2,color,label\n1.5,0.3,red,yes\n-0.7,1.2,blue,no\n0.2,-1.1,green,no\n")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .WithUploadBodyLimit()
             .DisableAntiforgery();
-        group.MapGet("/", ListAsync).WithSummary("List datasets with their latest version").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/", ListAsync)
+            .WithSummary("List datasets with their latest version, a page at a time")
+            .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name. The latest version's columns come without topValues: GET the version for those.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
+        group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
+            .WithSummary("Delete a dataset version's rows")
+            .WithDescription("The version stays listed as lineage (schema, content hash, deletedAt) but its rows and samples are gone and it can no longer be trained on; its CSV is removed from the artifact store once nothing else references the same content. 409 while a model version that is not deleted was trained on it.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Train)
+            .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 
@@ -34,11 +47,25 @@ public static class DatasetsApi
         DatasetUploadResult result;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
-            var file = form.Files.GetFile("file")
-                ?? throw new InvalidDatasetException("The multipart form has no file field named 'file'; attach the CSV as 'file'.");
-            await using var stream = file.OpenReadStream();
-            result = await grains.UploadDatasetAsync(name, stream, cancellationToken);
+            // Streamed section by section: the file goes to the cluster as it arrives, never to a temporary file here.
+            var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
+            if (string.IsNullOrEmpty(boundary))
+            {
+                throw new InvalidDatasetException("The multipart body has no boundary in its Content-Type; send multipart/form-data with the CSV as the field 'file'.");
+            }
+
+            var reader = new MultipartReader(boundary, request.Body);
+            DatasetUploadResult? uploaded = null;
+            while (uploaded is null && await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+                {
+                    uploaded = await grains.UploadDatasetAsync(name, section.Body, cancellationToken);
+                }
+            }
+
+            result = uploaded ?? throw new InvalidDatasetException("The multipart form has no file field named 'file'; attach the CSV as 'file'.");
         }
         else
         {
@@ -50,8 +77,14 @@ public static class DatasetsApi
             : TypedResults.Ok(result.Version);
     }
 
-    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains) =>
-        TypedResults.Ok(await CatalogQueries.ListDatasetsAsync(grains));
+    internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains, int? limit, string? cursor) =>
+        TypedResults.Ok(await CatalogQueries.ListDatasetsAsync(grains, limit, cursor));
+
+    internal static async Task<Ok<DatasetVersionInfo>> DeleteVersionAsync(string name, int version, IGrainFactory grains)
+    {
+        Names.Validate(name, "dataset");
+        return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).DeleteVersionAsync(version));
+    }
 
     internal static async Task<Ok<DatasetInfo>> GetAsync(string name, IGrainFactory grains)
     {
@@ -67,8 +100,10 @@ public static class DatasetsApi
     }
 }
 
-/// <summary>Datasets with their latest version.</summary>
-public sealed record DatasetList(ImmutableArray<DatasetSummary> Datasets);
+/// <summary>A page of datasets with their latest version.</summary>
+/// <param name="Datasets">Sorted by name.</param>
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; absent on the last page.</param>
+public sealed record DatasetList(ImmutableArray<DatasetSummary> Datasets, string? NextCursor = null);
 
 /// <summary>One dataset version with sample rows.</summary>
 public sealed record DatasetVersionDetails(
@@ -80,12 +115,14 @@ public sealed record DatasetVersionDetails(
     long SizeBytes,
     DateTimeOffset CreatedAt,
     ImmutableArray<ImmutableDictionary<string, string?>> SampleRows,
-    string? CreatedBy)
+    string? CreatedBy,
+    DateTimeOffset? DeletedAt = null,
+    string? DeletedBy = null)
 {
     public static DatasetVersionDetails From(DatasetPreview preview)
     {
         ArgumentNullException.ThrowIfNull(preview);
         var v = preview.Version;
-        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows, v.CreatedBy);
+        return new(v.Name, v.Version, v.Rows, v.Columns, v.ContentHash, v.SizeBytes, v.CreatedAt, preview.SampleRows, v.CreatedBy, v.DeletedAt, v.DeletedBy);
     }
 }

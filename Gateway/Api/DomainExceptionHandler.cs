@@ -13,7 +13,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         {
             OrleansMlException domain => Describe(domain),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (StatusCodes.Status413PayloadTooLarge, "Payload too large", "The request body is larger than the configured limit (OrleansMl__MaxUploadMegabytes)."),
+                (StatusCodes.Status413PayloadTooLarge, "Payload too large", BodyLimits.Describe(httpContext)),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", Unwrap(bad)),
             JsonException json => (StatusCodes.Status400BadRequest, "Malformed JSON", json.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the error has been logged."),
@@ -28,6 +28,10 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             httpContext.Response.Headers.RetryAfter = DomainErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (exception is TrainingQueueFullException full)
+        {
+            httpContext.Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -4,7 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -99,14 +101,15 @@ public static class InferenceProtocolApi
         }
     }
 
-    internal static async Task<IResult> InferAsync(string name, string? version, InferBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<IResult> InferAsync(
+        string name, string? version, InferBody body, IGrainFactory grains, IOptions<OrleansMlOptions> options, CancellationToken cancellationToken)
     {
         try
         {
             Names.Validate(name, "model");
             var number = ParseVersion(version);
             var request = body.Request ?? throw new InvalidPredictionInputException(body.Error ?? "The request body is empty: send {\"inputs\": [...]}.");
-            var rows = ToRows(request);
+            var rows = ToRows(request, options.Value.MaxPredictionRows);
             var result = await grains.GetGrain<IPredictorGrain>(name).PredictAsync(new PredictionRequest(rows, number), cancellationToken);
             var outputs = ToOutputs(result.Predictions);
             if (request.Outputs is { Count: > 0 } wanted)
@@ -130,7 +133,7 @@ public static class InferenceProtocolApi
     }
 
     /// <summary>Columns (one tensor each, all of the same length) as the rows the grain contract takes.</summary>
-    internal static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(InferRequest request)
+    internal static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(InferRequest request, int maxRows = int.MaxValue)
     {
         if (request.Inputs is not { Count: > 0 } inputs)
         {
@@ -163,6 +166,8 @@ public static class InferenceProtocolApi
         {
             throw new InvalidPredictionInputException("The input tensors hold no rows: send at least one value per column.");
         }
+
+        RequestMapping.CheckRowCount(count, maxRows);
 
         // The grain contract takes a dictionary per row; one builder fills them all.
         var rows = ImmutableArray.CreateBuilder<ImmutableDictionary<string, FeatureValue>>(count);
@@ -228,7 +233,7 @@ public static class InferenceProtocolApi
             values.Add((kind, element.ValueKind) switch
             {
                 (_, JsonValueKind.Null) => FeatureValue.Missing,
-                (FeatureValueKind.Number, JsonValueKind.Number) => FeatureValue.FromNumber(element.GetDouble()),
+                (FeatureValueKind.Number, JsonValueKind.Number) => FeatureValue.FromNumber(RequestMapping.FloatRange(element.GetDouble(), name, $"Input '{name}' index {values.Count}")),
                 (FeatureValueKind.Boolean, JsonValueKind.True) => FeatureValue.FromBoolean(true),
                 (FeatureValueKind.Boolean, JsonValueKind.False) => FeatureValue.FromBoolean(false),
                 (FeatureValueKind.String, JsonValueKind.String) => FeatureValue.FromString(element.GetString()),

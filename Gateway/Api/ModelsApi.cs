@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
+using Microsoft.AspNetCore.Mvc;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -17,14 +18,33 @@ public static class ModelsApi
             .WithDescription($"Returns at once (202) with the new version, status 'queued'; follow it with GET /api/models/{{name}}/versions/{{version}}. task: {RequestMapping.TaskValues}. algorithm: {RequestMapping.AlgorithmValues}.")
             .WithRequestExample("application/json", """{"dataset":"churn","label":"churned","algorithm":"lightgbm","parameters":{"trees":200,"leaves":31},"testFraction":0.2,"seed":42}""")
             .RequireScope(Scopes.Train, training: true)
-            .WithDatasetAccess();
-        group.MapGet("/", ListAsync).WithSummary("List models with their version count and aliases").AddEndpointFilter<FailoverFilter>();
+            .WithDatasetAccess()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapGet("/", ListAsync)
+            .WithSummary("List models with their version count and aliases, a page at a time")
+            .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync)
             .WithSummary("One version: status, progress, metrics, spec, timings, error, input schema")
             .WithDescription($"status: {EnumWords.List<TrainingStatus>()}; a version ends succeeded, failed or cancelled.")
             .AddEndpointFilter<FailoverFilter>();
+        group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
+            .WithSummary("Delete a model version")
+            .WithDescription("The version is no longer listed, read or served, its number is never given again, and its model file is removed from the artifact store once nothing else references the same content. 409 while an alias points at it or returns to it on rollback, or while its job is queued or running (cancel it first).")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Train)
+            .AddEndpointFilter<FailoverFilter>();
         group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
+        group.MapPost("/{name}/versions/{version:int}/evaluate", EvaluateAsync)
+            .WithSummary("A version's metrics on another dataset version")
+            .WithDescription("Scores every row of the dataset version (default: latest) and computes the metrics training reports, the same way, beside the version's own held-out metrics. Rows without a label, or with a class the model never saw, are counted and left out. Runs on a training slot; answers when done.")
+            .WithRequestExample("application/json", """{"dataset":"churn-december","datasetVersion":1}""")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Read)
+            .WithDatasetAccess()
+            .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")
             .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
@@ -43,17 +63,26 @@ public static class ModelsApi
         return app;
     }
 
-    internal static async Task<Accepted<ModelVersionInfo>> TrainAsync(string name, TrainModelBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<Accepted<ModelVersionInfo>> TrainAsync(
+        string name, TrainModelBody body, IGrainFactory grains, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
         Names.Validate(name, "model");
         var request = RequestMapping.ToTrainingRequest(
-            body.Dataset, body.DatasetVersion, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, body.TestFraction, body.Seed);
+            body.Dataset, body.DatasetVersion, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, body.TestFraction, body.Seed)
+            with { IdempotencyKey = idempotencyKey };
         var version = await grains.GetGrain<IModelGrain>(name).TrainAsync(request, cancellationToken);
         return TypedResults.Accepted($"/api/models/{name}/versions/{version.Version}", version);
     }
 
-    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains) =>
-        TypedResults.Ok(await CatalogQueries.ListModelsAsync(grains));
+    internal static async Task<Ok<ModelList>> ListAsync(IGrainFactory grains, int? limit, string? cursor) =>
+        TypedResults.Ok(await CatalogQueries.ListModelsAsync(grains, limit, cursor));
+
+    internal static async Task<NoContent> DeleteVersionAsync(string name, int version, IGrainFactory grains)
+    {
+        Names.Validate(name, "model");
+        await grains.GetGrain<IModelGrain>(name).DeleteVersionAsync(version);
+        return TypedResults.NoContent();
+    }
 
     internal static async Task<Ok<ModelInfo>> GetAsync(string name, IGrainFactory grains)
     {
@@ -73,6 +102,10 @@ public static class ModelsApi
         var model = grains.GetGrain<IModelGrain>(name);
         return TypedResults.Ok(VersionComparison.Compare(await model.GetVersionAsync(baseline), await model.GetVersionAsync(candidate)));
     }
+
+    internal static async Task<Ok<ModelEvaluation>> EvaluateAsync(
+        string name, int version, EvaluateBody body, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await CatalogQueries.EvaluateAsync(grains, name, version, body.Dataset, body.DatasetVersion, cancellationToken));
 
     internal static async Task<Ok<ModelVersionInfo>> CancelAsync(string name, int version, IGrainFactory grains)
     {
@@ -119,7 +152,19 @@ public sealed record TrainModelBody(
     string[]? Features = null,
     Dictionary<string, double>? Parameters = null,
     double? TestFraction = null,
-    int? Seed = null);
+    int? Seed = null) : INamesDataset;
+
+/// <summary>The data to evaluate a version on.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="DatasetVersion">Dataset version (default: latest).</param>
+public sealed record EvaluateBody(string? Dataset, int? DatasetVersion = null) : INamesDataset;
+
+/// <summary>A request body that names a dataset, which the caller's name patterns must allow as well as the route's model.</summary>
+public interface INamesDataset
+{
+    /// <summary>The dataset the request reads.</summary>
+    string? Dataset { get; }
+}
 
 /// <summary>Which version an alias should point to.</summary>
 /// <param name="Version">A succeeded version.</param>
@@ -130,5 +175,7 @@ public sealed record SetAliasBody(int? Version, string? Reason = null);
 /// <param name="Reason">Recorded in the alias history.</param>
 public sealed record RollbackBody(string? Reason = null);
 
-/// <summary>Models with their version count and aliases.</summary>
-public sealed record ModelList(ImmutableArray<ModelSummary> Models);
+/// <summary>A page of models with their version count and aliases.</summary>
+/// <param name="Models">Sorted by name.</param>
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; absent on the last page.</param>
+public sealed record ModelList(ImmutableArray<ModelSummary> Models, string? NextCursor = null);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -17,15 +19,17 @@ public static class PredictionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireScope(Scopes.Predict)
             .AddEndpointFilter<FailoverFilter>();
         return app;
     }
 
-    internal static async Task<Ok<PredictionResult>> PredictAsync(string name, PredictBody body, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<Ok<PredictionResult>> PredictAsync(
+        string name, PredictBody body, IGrainFactory grains, IOptions<OrleansMlOptions> options, CancellationToken cancellationToken)
     {
         Names.Validate(name, "model");
-        var request = new PredictionRequest(RequestMapping.ToRows(body.Rows), body.Version, body.Alias);
+        var request = new PredictionRequest(RequestMapping.ToRows(body.Rows, options.Value.MaxPredictionRows), body.Version, body.Alias);
         return TypedResults.Ok(await grains.GetGrain<IPredictorGrain>(name).PredictAsync(request, cancellationToken));
     }
 }

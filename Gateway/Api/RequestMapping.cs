@@ -41,13 +41,18 @@ public static class RequestMapping
             features?.ToImmutableArray() ?? [], parameters?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase), testFraction, seed);
     }
 
-    /// <summary>Converts JSON rows (objects of column name to number, string, boolean or null).</summary>
-    public static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(IReadOnlyList<Dictionary<string, JsonElement>>? rows)
+    /// <summary>
+    /// Converts JSON rows (objects of column name to number, string, boolean or null), at most <paramref name="maxRows"/>
+    /// of them, every number within the range of the 32-bit floats models compute in.
+    /// </summary>
+    public static ImmutableArray<ImmutableDictionary<string, FeatureValue>> ToRows(IReadOnlyList<Dictionary<string, JsonElement>>? rows, int maxRows = int.MaxValue)
     {
         if (rows is null || rows.Count == 0)
         {
             throw new InvalidPredictionInputException("rows is required: send at least one row, an object of column name to value.");
         }
+
+        CheckRowCount(rows.Count, maxRows);
 
         var result = ImmutableArray.CreateBuilder<ImmutableDictionary<string, FeatureValue>>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -62,7 +67,7 @@ public static class RequestMapping
             {
                 row[column] = value.ValueKind switch
                 {
-                    JsonValueKind.Number => FeatureValue.FromNumber(value.GetDouble()),
+                    JsonValueKind.Number => FeatureValue.FromNumber(FloatRange(value.GetDouble(), column, $"rows[{i}]")),
                     JsonValueKind.String => FeatureValue.FromString(value.GetString()),
                     JsonValueKind.True => FeatureValue.FromBoolean(true),
                     JsonValueKind.False => FeatureValue.FromBoolean(false),
@@ -76,5 +81,31 @@ public static class RequestMapping
         }
 
         return result.MoveToImmutable();
+    }
+
+    /// <summary>Refuses more rows than a prediction request may hold (<c>OrleansMl__MaxPredictionRows</c>).</summary>
+    /// <exception cref="PayloadTooLargeException">More than <paramref name="maxRows"/>.</exception>
+    public static void CheckRowCount(int rows, int maxRows)
+    {
+        if (rows > maxRows)
+        {
+            throw new PayloadTooLargeException(
+                $"A request may hold at most {maxRows} rows (got {rows}); split it or raise OrleansMl__MaxPredictionRows.");
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> if a 32-bit float can hold it (models compute in them: a larger number would become
+    /// infinity); otherwise a 400 naming the column.
+    /// </summary>
+    public static double FloatRange(double value, string column, string where)
+    {
+        if (double.IsFinite(value) && Math.Abs(value) <= float.MaxValue)
+        {
+            return value;
+        }
+
+        throw new InvalidPredictionInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{where}: column '{column}' holds {value:R}, outside the range of the 32-bit floats models compute in (±3.4E+38). Send a smaller number, or null if it is unknown."));
     }
 }

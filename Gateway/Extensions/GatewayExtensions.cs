@@ -60,7 +60,8 @@ public static class GatewayExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Uploads up to the configured limit, plus room for the multipart framing.
+        // The server's ceiling: uploads up to the configured limit, plus room for the multipart framing. Each route lowers
+        // it to its own limit (BodyLimits).
         builder.AddOrleansMlOptions();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>(
             (k, ml) => k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20));
@@ -91,6 +92,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodyLimits();
         return app;
     }
 
@@ -122,6 +124,9 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(json);
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+        // A metric or score that is not a finite number is written as "NaN" or "Infinity" rather than failing the response.
+        json.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         json.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy()));
         json.Converters.Add(new FeatureValueJsonConverter());
     }

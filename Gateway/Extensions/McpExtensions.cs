@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Mcp;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -62,6 +63,7 @@ public static class McpExtensions
     public static IEndpointConventionBuilder WithMcpProtection(this IEndpointConventionBuilder endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.WithOwnBodyLimit();
         endpoint.Add(b =>
         {
             var inner = b.RequestDelegate ?? throw new InvalidOperationException("The MCP endpoint has no request delegate.");

@@ -14,7 +14,7 @@ public sealed class SiloReadyCheck(IGrainFactory grains, IHostApplicationLifetim
 
         try
         {
-            await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            await grains.GetGrain<ICatalogGrain>(CatalogIndex.ShardKey(0)).GetModelsAsync(null, 1).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

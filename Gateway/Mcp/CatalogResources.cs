@@ -40,21 +40,49 @@ public sealed class CatalogResources(IGrainFactory grains)
         return Contents($"model://{name}/versions/{number}", info);
     }
 
-    /// <summary>Lists every dataset and model as a concrete resource (the templates above read them).</summary>
+    /// <summary>
+    /// Lists datasets, then models, as concrete resources (the templates above read them), a page of at most
+    /// <see cref="CatalogIndex.DefaultPageSize"/> at a time from the catalog index; <c>nextCursor</c> continues.
+    /// </summary>
     internal static async ValueTask<ListResourcesResult> ListAsync(RequestContext<ListResourcesRequestParams> context, CancellationToken cancellationToken)
     {
-        var catalog = context.Services!.GetRequiredService<IGrainFactory>().GetGrain<ICatalogGrain>(ICatalogGrain.Key);
-        var datasets = await catalog.GetDatasetNamesAsync();
-        var models = await catalog.GetModelNamesAsync();
-        return new ListResourcesResult
+        var grains = context.Services!.GetRequiredService<IGrainFactory>();
+        var cursor = context.Params?.Cursor;
+        try
         {
-            Resources =
-            [
-                .. datasets.Select(n => new Resource { Uri = $"dataset://{n}", Name = n, Title = $"Dataset {n}", MimeType = Json, Description = $"Schema, statistics and sample rows of dataset '{n}'." }),
-                .. models.Select(n => new Resource { Uri = $"model://{n}", Name = n, Title = $"Model {n}", MimeType = Json, Description = $"Versions, metrics, aliases and history of model '{n}'." }),
-            ],
-        };
+            if (cursor is null || !cursor.StartsWith("m.", StringComparison.Ordinal))
+            {
+                var datasets = await CatalogIndex.ListDatasetsAsync(grains, cursor: cursor is null ? null : cursor[2..]);
+                var resources = datasets.Items.Select(d => DatasetResource(d.Name)).ToList();
+                if (datasets.NextCursor is not null)
+                {
+                    return new ListResourcesResult { Resources = resources, NextCursor = "d." + datasets.NextCursor };
+                }
+
+                // The models begin on the same page when room is left.
+                var first = await CatalogIndex.ListModelsAsync(grains, Math.Max(1, CatalogIndex.DefaultPageSize - resources.Count));
+                resources.AddRange(first.Items.Select(m => ModelResource(m.Name)));
+                return new ListResourcesResult { Resources = resources, NextCursor = first.NextCursor is null ? null : "m." + first.NextCursor };
+            }
+
+            var models = await CatalogIndex.ListModelsAsync(grains, cursor: cursor[2..]);
+            return new ListResourcesResult
+            {
+                Resources = [.. models.Items.Select(m => ModelResource(m.Name))],
+                NextCursor = models.NextCursor is null ? null : "m." + models.NextCursor,
+            };
+        }
+        catch (InvalidListRequestException ex)
+        {
+            throw new McpProtocolException(ex.Message, McpErrorCode.InvalidParams);
+        }
     }
+
+    private static Resource DatasetResource(string n) =>
+        new() { Uri = $"dataset://{n}", Name = n, Title = $"Dataset {n}", MimeType = Json, Description = $"Schema, statistics and sample rows of dataset '{n}'." };
+
+    private static Resource ModelResource(string n) =>
+        new() { Uri = $"model://{n}", Name = n, Title = $"Model {n}", MimeType = Json, Description = $"Versions, metrics, aliases and history of model '{n}'." };
 
     private static TextResourceContents Contents<T>(string uri, T value) => new()
     {

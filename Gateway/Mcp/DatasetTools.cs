@@ -17,16 +17,19 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
     [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_datasets", Title = "List datasets", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetList))]
-    [Description("Lists every dataset with its latest version: row count and column schema (name, kind, statistics). "
-        + "Call this first to find the dataset to train on; then describe_dataset for sample rows.")]
-    public async Task<CallToolResult> ListDatasets()
+    [Description("Lists datasets with their latest version: row count and column schema (name, kind, statistics), a page at a time "
+        + "sorted by name. Call this first to find the dataset to train on; then describe_dataset for top values and sample rows.")]
+    public async Task<CallToolResult> ListDatasets(
+        [Description("Most datasets to return, 1 to 1000. Default 100.")] int? limit = null,
+        [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListDatasetsAsync(grains);
+        var list = await CatalogQueries.ListDatasetsAsync(grains, limit, cursor);
+        var more = list.NextCursor is null ? string.Empty : $" More datasets follow: call list_datasets with cursor '{list.NextCursor}'.";
         var text = list.Datasets.IsEmpty
-            ? "There are no datasets yet. Call create_dataset with CSV text to add one."
+            ? (cursor is null ? "There are no datasets yet. Call create_dataset with CSV text to add one." : "No more datasets.")
             : $"{list.Datasets.Length} dataset(s): "
               + string.Join("; ", list.Datasets.Select(d => $"{d.Name} (v{d.Latest.Version}, {d.Latest.Rows} rows, columns: {string.Join(", ", d.Latest.Columns.Select(c => c.Name))})"))
-              + ". Call describe_dataset for statistics and sample rows.";
+              + ". Call describe_dataset for statistics and sample rows." + more;
         return ToolResults.Structured(list, text);
     }
 
@@ -80,6 +83,22 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
                 : $"Identical content already exists as dataset '{v.Name}' version {v.Version}; nothing was added. ")
             + $"Next: describe_dataset for statistics and samples, or train_model with dataset '{v.Name}' and a label column.";
         return ToolResults.Structured(result, text);
+    }
+
+    [RequiresScope(Scopes.Train)]
+    [McpServerTool(Name = "delete_dataset_version", Title = "Delete a dataset version", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetVersionInfo))]
+    [Description("Deletes the rows of one dataset version. The version stays listed as lineage (schema, content hash, deletedAt) but can no "
+        + "longer be trained on or previewed, and its CSV is removed from storage once nothing else uses the same content. Refused while a "
+        + "model version that is not deleted was trained on it: delete_model_version those first.")]
+    public async Task<CallToolResult> DeleteDatasetVersion(
+        [Description("Dataset name.")] string name,
+        [Description("The version to delete (1, 2, ...).")] int version)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var deleted = await grains.GetGrain<IDatasetGrain>(name).DeleteVersionAsync(ToolArguments.Version(version));
+        return ToolResults.Structured(deleted,
+            $"Dataset '{deleted.Name}' version {deleted.Version} is deleted: its rows are gone; its schema and content hash remain as lineage.");
     }
 
     private static string DescribeColumn(ColumnInfo c)

@@ -14,16 +14,35 @@ public sealed class ModelTools(IGrainFactory grains)
     [RequiresScope(Scopes.Read)]
     [McpServerTool(Name = "list_models", Title = "List models", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelList))]
-    [Description("Lists every model with its number of versions, newest version and aliases (e.g. production → 2). "
-        + "Then describe_model for the versions, metrics and alias history of one model.")]
-    public async Task<CallToolResult> ListModels()
+    [Description("Lists models with their number of versions, newest version and aliases (e.g. production → 2), a page at a time sorted "
+        + "by name. Then describe_model for the versions, metrics and alias history of one model.")]
+    public async Task<CallToolResult> ListModels(
+        [Description("Most models to return, 1 to 1000. Default 100.")] int? limit = null,
+        [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListModelsAsync(grains);
+        var list = await CatalogQueries.ListModelsAsync(grains, limit, cursor);
+        var more = list.NextCursor is null ? string.Empty : $" More models follow: call list_models with cursor '{list.NextCursor}'.";
         var text = list.Models.IsEmpty
-            ? "There are no models yet. Call train_model to train the first version of one."
+            ? (cursor is null ? "There are no models yet. Call train_model to train the first version of one." : "No more models.")
             : $"{list.Models.Length} model(s): " + string.Join("; ", list.Models.Select(m =>
-                $"{m.Name} ({m.VersionCount} version(s){(m.Aliases.IsEmpty ? string.Empty : ", " + Aliases(m.Aliases))})")) + ".";
+                $"{m.Name} ({m.VersionCount} version(s){(m.Aliases.IsEmpty ? string.Empty : ", " + Aliases(m.Aliases))})")) + "." + more;
         return ToolResults.Structured(list, text);
+    }
+
+    [RequiresScope(Scopes.Train)]
+    [McpServerTool(Name = "delete_model_version", Title = "Delete a model version", Destructive = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DeletedVersion))]
+    [Description("Deletes one model version: it is no longer listed or served, its number is never reused, and its model file is removed "
+        + "from storage once nothing else uses it. Refused while an alias points at it or returns to it on rollback (promote_model or "
+        + "rollback_model first), or while its training is queued or running (cancel_training first).")]
+    public async Task<CallToolResult> DeleteModelVersion(
+        [Description("Model name.")] string model,
+        [Description("The version to delete.")] int version)
+    {
+        model = ToolArguments.Name(model, "model");
+        version = ToolArguments.Version(version);
+        await grains.GetGrain<IModelGrain>(model).DeleteVersionAsync(version);
+        return ToolResults.Structured(new DeletedVersion(model, version), $"Version {version} of model '{model}' is deleted.");
     }
 
     [RequiresScope(Scopes.Read)]
@@ -100,6 +119,33 @@ public sealed class ModelTools(IGrainFactory grains)
         var b = await grain.GetVersionAsync(candidate);
         var comparison = VersionComparison.Compare(a, b);
         return ToolResults.Structured(comparison, Summary(comparison));
+    }
+
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "evaluate_model", Title = "Evaluate a version on other data", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(ModelEvaluation))]
+    [Description("Scores every row of a dataset version with a succeeded model version and reports the metrics training reports "
+        + "(accuracy, auc, f1, logLoss; microAccuracy, macroAccuracy; rmse, mae, r2), beside the version's own held-out metrics: how to "
+        + "check a model on fresh data (upload it with create_dataset first) before promote_model. The dataset needs the label column "
+        + "and the model's input columns. Answers when done; large datasets take a while.")]
+    public async Task<CallToolResult> EvaluateModel(
+        [Description("Model name.")] string model,
+        [Description("The succeeded version to evaluate.")] int version,
+        [Description("Dataset to score, with the label column, e.g. this month's data.")] string dataset,
+        [Description("Dataset version; default latest.")] int? datasetVersion = null,
+        CancellationToken cancellationToken = default)
+    {
+        model = ToolArguments.Name(model, "model");
+        dataset = ToolArguments.Name(dataset, "dataset");
+        var result = await CatalogQueries.EvaluateAsync(
+            grains, model, ToolArguments.Version(version), dataset, ToolArguments.Version(datasetVersion, nameof(datasetVersion)), cancellationToken);
+        var left = result.MissingLabelRows + result.UnknownLabelRows > 0
+            ? $" ({result.MissingLabelRows} without a label and {result.UnknownLabelRows} with a class the model never saw were left out)"
+            : string.Empty;
+        var training = result.TrainingMetrics.IsEmpty ? string.Empty : $"; held out in training: {Metrics(result.TrainingMetrics)}";
+        return ToolResults.Structured(result,
+            $"Model '{result.Model}' version {result.Version} on dataset '{result.Dataset}' version {result.DatasetVersion}, "
+            + $"{result.EvaluatedRows} of {result.Rows} rows{left}: {(result.Metrics.IsEmpty ? "no metrics (no labelled rows)" : Metrics(result.Metrics))}{training}.");
     }
 
     private static string Summary(VersionComparison c)

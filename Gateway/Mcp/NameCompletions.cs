@@ -15,15 +15,14 @@ internal static class NameCompletions
     {
         var request = context.Params;
         var grains = context.Services!.GetRequiredService<IGrainFactory>();
-        var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
         var argument = request?.Argument.Name;
         IEnumerable<string> candidates = (request?.Ref, argument) switch
         {
             (ResourceTemplateReference { Uri: "dataset://{name}" }, "name") or (PromptReference { Name: "train_and_deploy" }, "dataset")
-                => await catalog.GetDatasetNamesAsync(),
+                => await CatalogIndex.GetDatasetNamesAsync(grains),
             (ResourceTemplateReference { Uri: not null } r, "name") when r.Uri.StartsWith("model://", StringComparison.Ordinal)
-                => await catalog.GetModelNamesAsync(),
-            (PromptReference { Name: "train_and_deploy" }, "model") => await catalog.GetModelNamesAsync(),
+                => await CatalogIndex.GetModelNamesAsync(grains),
+            (PromptReference { Name: "train_and_deploy" }, "model") => await CatalogIndex.GetModelNamesAsync(grains),
             (PromptReference { Name: "train_and_deploy" }, "label") => await ColumnsAsync(grains, request?.Context?.Arguments),
             (ResourceTemplateReference { Uri: "model://{name}/versions/{version}" }, "version") => await VersionsAsync(grains, request?.Context?.Arguments),
             _ => [],

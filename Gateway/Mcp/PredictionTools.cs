@@ -1,15 +1,17 @@
 using System.ComponentModel;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>The MCP prediction tool: the same grain call as <see cref="PredictionsApi"/>.</summary>
 [McpServerToolType]
-public sealed class PredictionTools(IGrainFactory grains)
+public sealed class PredictionTools(IGrainFactory grains, IOptions<OrleansMlOptions> options)
 {
     [RequiresScope(Scopes.Predict)]
     [McpServerTool(Name = "predict", Title = "Predict with a model", ReadOnly = true, Idempotent = true, OpenWorld = false,
@@ -28,7 +30,7 @@ public sealed class PredictionTools(IGrainFactory grains)
     {
         model = ToolArguments.Name(model, "model");
         var request = ToolArguments.Read(() => new PredictionRequest(
-            RequestMapping.ToRows(rows), ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias")));
+            RequestMapping.ToRows(rows, options.Value.MaxPredictionRows), ToolArguments.Version(version), alias is null ? null : Names.Validate(alias, "alias")));
         var result = await grains.GetGrain<IPredictorGrain>(model).PredictAsync(request, cancellationToken);
         var answers = string.Join("; ", result.Predictions.Take(10).Select((p, i) => $"row {i}: {Describe(p)}"));
         var more = result.Predictions.Length > 10 ? $" (and {result.Predictions.Length - 10} more rows)" : string.Empty;

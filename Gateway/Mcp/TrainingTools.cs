@@ -48,12 +48,16 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         [Description("Share of rows held out for evaluation, greater than 0 and at most 0.9. Default 0.2.")] double? testFraction = null,
         [Description("Seed of the split and the learners. Default 42.")] int? seed = null,
         [Description("true: block until training ends, with progress notifications. false (default): return at once.")] bool wait = false,
+        [Description("Optional id of this request (1-200 printable characters, no spaces). Calling again with the same requestId and the same "
+            + "arguments within 24 hours returns the version the first call created instead of training again, so a retry is safe; the same "
+            + "requestId with different arguments is refused.")] string? requestId = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         model = ToolArguments.Name(model, "model");
         var request = ToolArguments.Read(() => RequestMapping.ToTrainingRequest(
-            dataset, ToolArguments.Version(datasetVersion, "datasetVersion"), label, task, algorithm, features, parameters, testFraction, seed));
+            dataset, ToolArguments.Version(datasetVersion, "datasetVersion"), label, task, algorithm, features, parameters, testFraction, seed)
+            with { IdempotencyKey = requestId });
         var grain = grains.GetGrain<IModelGrain>(model);
         var version = await grain.TrainAsync(request, cancellationToken);
         if (!wait)

@@ -196,14 +196,14 @@ public static class SecurityExtensions
         }
     }
 
-    /// <summary>The training request's <c>dataset</c> must be within the caller's name patterns too (the route checks <c>{name}</c>, the model).</summary>
+    /// <summary>The request body's <c>dataset</c> must be within the caller's name patterns too (the route checks <c>{name}</c>, the model).</summary>
     public static TBuilder WithDatasetAccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddEndpointFilter(async (context, next) =>
         {
             if (context.HttpContext.User is CallerPrincipal { Access: var access }
-                && context.Arguments.OfType<Api.TrainModelBody>().FirstOrDefault()?.Dataset is { } dataset && !access.MayAccess(dataset))
+                && context.Arguments.OfType<Api.INamesDataset>().FirstOrDefault()?.Dataset is { } dataset && !access.MayAccess(dataset))
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: access.NameRefusal(dataset));
             }

@@ -38,8 +38,9 @@ public sealed class ConsoleApi
         return caller;
     }
 
-    public Task<DatasetList> ListDatasetsAsync(CancellationToken cancellationToken = default) =>
-        GetAsync<DatasetList>("api/datasets", cancellationToken);
+    /// <summary>A page of datasets (<paramref name="cursor"/>: the previous page's <c>nextCursor</c>).</summary>
+    public Task<DatasetList> ListDatasetsAsync(string? cursor = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<DatasetList>($"api/datasets{Query(cursor, limit)}", cancellationToken);
 
     public Task<DatasetInfo> GetDatasetAsync(string name, CancellationToken cancellationToken = default) =>
         GetAsync<DatasetInfo>($"api/datasets/{Uri.EscapeDataString(name)}", cancellationToken);
@@ -56,8 +57,9 @@ public sealed class ConsoleApi
         return SendAsync<DatasetVersionInfo>(HttpMethod.Post, $"api/datasets/{Uri.EscapeDataString(name)}", form, _session.ApiKey, cancellationToken);
     }
 
-    public Task<ModelList> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        GetAsync<ModelList>("api/models", cancellationToken);
+    /// <summary>A page of models (<paramref name="cursor"/>: the previous page's <c>nextCursor</c>).</summary>
+    public Task<ModelList> ListModelsAsync(string? cursor = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<ModelList>($"api/models{Query(cursor, limit)}", cancellationToken);
 
     public Task<ModelInfo> GetModelAsync(string name, CancellationToken cancellationToken = default) =>
         GetAsync<ModelInfo>($"api/models/{Uri.EscapeDataString(name)}", cancellationToken);
@@ -83,6 +85,22 @@ public sealed class ConsoleApi
 
     public Task<AliasInfo> RollbackAsync(string name, string alias, RollbackBody body, CancellationToken cancellationToken = default) =>
         PostAsync<AliasInfo>($"api/models/{Uri.EscapeDataString(name)}/aliases/{Uri.EscapeDataString(alias)}/rollback", body, cancellationToken);
+
+    private static string Query(string? cursor, int? limit)
+    {
+        var parts = new List<string>();
+        if (cursor is not null)
+        {
+            parts.Add($"cursor={Uri.EscapeDataString(cursor)}");
+        }
+
+        if (limit is { } n)
+        {
+            parts.Add($"limit={n}");
+        }
+
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
 
     private Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Get, path, null, _session.ApiKey, cancellationToken);

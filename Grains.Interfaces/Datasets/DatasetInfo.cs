@@ -12,6 +12,6 @@ public sealed record DatasetInfo(
     [property: Id(1)] ImmutableArray<DatasetVersionInfo> Versions,
     [property: Id(2)] DateTimeOffset CreatedAt)
 {
-    /// <summary>The newest version.</summary>
-    public DatasetVersionInfo Latest => Versions[^1];
+    /// <summary>The newest version that is not deleted (the newest deleted one when every version is).</summary>
+    public DatasetVersionInfo Latest => Versions.LastOrDefault(v => !v.IsDeleted) ?? Versions[^1];
 }

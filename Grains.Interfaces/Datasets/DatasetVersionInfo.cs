@@ -11,6 +11,9 @@ namespace OrleansMl;
 /// <param name="SizeBytes">Size of the uploaded CSV in bytes.</param>
 /// <param name="CreatedAt">When the version was created.</param>
 /// <param name="CreatedBy">Who uploaded it (the caller's name; null when anonymous).</param>
+/// <param name="DeletedAt">When the version was deleted (null while it is live). A deleted version keeps its schema and
+/// content hash as lineage; its rows are gone.</param>
+/// <param name="DeletedBy">Who deleted it (null when anonymous or live).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.DatasetVersionInfo")]
 public sealed record DatasetVersionInfo(
     [property: Id(0)] string Name,
@@ -20,4 +23,11 @@ public sealed record DatasetVersionInfo(
     [property: Id(4)] string ContentHash,
     [property: Id(5)] long SizeBytes,
     [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] string? CreatedBy = null);
+    [property: Id(7)] string? CreatedBy = null,
+    [property: Id(8)] DateTimeOffset? DeletedAt = null,
+    [property: Id(9)] string? DeletedBy = null)
+{
+    /// <summary>Whether the version was deleted (its rows are gone; the record stays as lineage).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsDeleted => DeletedAt is not null;
+}

@@ -15,6 +15,17 @@ public interface IDatasetGrain : IGrainWithStringKey
     [Alias("AddVersionFromUpload")]
     Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes a version's rows: the version keeps its schema and content hash as lineage (marked deleted), can no
+    /// longer be trained on or previewed, and its CSV is removed from the artifact store once nothing else references
+    /// the same content.
+    /// </summary>
+    /// <exception cref="DatasetNotFoundException">No such version.</exception>
+    /// <exception cref="VersionInUseException">A model version that is not deleted was trained on it.</exception>
+    /// <exception cref="StorageUnavailableException">The change could not be stored; the version is unchanged.</exception>
+    [Alias("DeleteVersion")]
+    Task<DatasetVersionInfo> DeleteVersionAsync(int version);
+
     /// <summary>The dataset and all its versions.</summary>
     /// <exception cref="DatasetNotFoundException">No version was ever created.</exception>
     [Alias("Get")]

@@ -12,10 +12,13 @@ public interface IModelGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Validates the request, allocates the next version and queues its training. Returns at once with status queued.
-    /// A rejected or failed request allocates nothing: the next request gets the same version number.
+    /// A rejected or failed request allocates nothing: the next request gets the same version number. A request that
+    /// carries an <see cref="TrainingRequest.IdempotencyKey"/> seen before with the same request returns that version.
     /// </summary>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
     /// <exception cref="InvalidTrainingRequestException">The label or a feature column is missing, or a setting is out of range.</exception>
+    /// <exception cref="TrainingQueueFullException">Too many trainings are queued for the model or the cluster.</exception>
+    /// <exception cref="IdempotencyConflictException">The idempotency key was used with a different request.</exception>
     /// <exception cref="StorageUnavailableException">The new version could not be stored; nothing was created.</exception>
     [Alias("Train")]
     Task<ModelVersionInfo> TrainAsync(TrainingRequest request, CancellationToken cancellationToken = default);
@@ -51,6 +54,16 @@ public interface IModelGrain : IGrainWithStringKey
     /// <exception cref="StorageUnavailableException">The change could not be stored; the alias is unchanged.</exception>
     [Alias("RollbackAlias")]
     Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null);
+
+    /// <summary>
+    /// Deletes a version: it is no longer listed, read or served, its number is never given again, and its model file
+    /// is removed from the artifact store once nothing else references the same content.
+    /// </summary>
+    /// <exception cref="ModelVersionNotFoundException">No such version.</exception>
+    /// <exception cref="VersionInUseException">An alias or an alias's rollback stack uses it, or its job has not ended.</exception>
+    /// <exception cref="StorageUnavailableException">The change could not be stored; the version is unchanged.</exception>
+    [Alias("DeleteVersion")]
+    Task DeleteVersionAsync(int version);
 
     /// <summary>
     /// Resolves which version serves a prediction: an explicit version, else an alias, else

@@ -25,6 +25,19 @@ public interface IModelVersionGrain : IGrainWithStringKey
     [Alias("WaitForChange"), AlwaysInterleave]
     Task<ModelVersionInfo> WaitForChangeAsync(ModelVersionInfo known, TimeSpan timeout, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Scores every row of a dataset version (the latest when <paramref name="datasetVersion"/> is null) with this
+    /// version and computes the metrics its training reported, on a training slot of the silo that runs it. Read the
+    /// version through <see cref="IModelGrain.GetVersionAsync"/> first: this grain does not know whether its model still
+    /// lists it.
+    /// </summary>
+    /// <exception cref="ModelVersionNotFoundException">The version was never started, or was deleted.</exception>
+    /// <exception cref="VersionNotReadyException">The version has not succeeded.</exception>
+    /// <exception cref="DatasetNotFoundException">The dataset or its version does not exist, or its rows were deleted.</exception>
+    /// <exception cref="InvalidEvaluationRequestException">The dataset lacks the label or an input column, or holds another kind of value.</exception>
+    [Alias("Evaluate"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task<ModelEvaluation> EvaluateAsync(string dataset, int? datasetVersion, CancellationToken cancellationToken = default);
+
     /// <summary>Cancels a queued or running job; a finished job is returned unchanged.</summary>
     /// <exception cref="StorageUnavailableException">The cancellation could not be stored; the job goes on.</exception>
     [Alias("Cancel")]

@@ -12,6 +12,11 @@ namespace OrleansMl;
 /// <param name="Parameters">Hyper-parameters (e.g. <c>trees</c>, <c>leaves</c>, <c>learningRate</c>, <c>minLeaf</c>, <c>l2</c>, <c>timeBudgetSeconds</c>).</param>
 /// <param name="TestFraction">Share of rows held out for evaluation, in (0, 0.9]; default 0.2.</param>
 /// <param name="Seed">Seed of the split and of the learners; default 42.</param>
+/// <param name="IdempotencyKey">
+/// Optional caller-chosen key (1-200 printable ASCII characters): the same key with the same request within the
+/// idempotency window returns the version the first request created instead of training again; the same key with a
+/// different request is refused. Not part of what is trained.
+/// </param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.TrainingRequest")]
 public sealed record TrainingRequest(
     [property: Id(0)] string Dataset,
@@ -22,4 +27,5 @@ public sealed record TrainingRequest(
     [property: Id(5)] ImmutableArray<string> Features = default,
     [property: Id(6)] ImmutableDictionary<string, double>? Parameters = null,
     [property: Id(7)] double? TestFraction = null,
-    [property: Id(8)] int? Seed = null);
+    [property: Id(8)] int? Seed = null,
+    [property: Id(9)] string? IdempotencyKey = null);

@@ -9,7 +9,10 @@ namespace OrleansMl.Datasets;
 /// <summary>Gets the parsed features of a dataset version: from this silo's cache, or by parsing the stored CSV once.</summary>
 public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifacts, ParsingWorker parsing, IOptions<OrleansMlOptions> options)
 {
-    private readonly CsvReadOptions _csv = new();
+    private readonly CsvReadOptions _csv = CsvReadOptions.From(options.Value);
+
+    /// <summary>The limits uploads are read with (cell and name lengths, statistics kept).</summary>
+    public CsvReadOptions Csv => _csv;
 
     public Task<(DatasetFrame Frame, bool Hit)> GetAsync(string dataset, string hash, CancellationToken cancellationToken) =>
         cache.GetOrLoadAsync(dataset, hash, () => ParseAsync(hash, cancellationToken));
@@ -19,6 +22,14 @@ public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifact
         parsing.RunBoundedAsync(() =>
         {
             using var stream = artifacts.OpenReadAsync(hash, cancellationToken).GetAwaiter().GetResult();
+            return CsvFrameReader.Read(stream, _csv, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>Parses a staged upload before it is committed: a rejected one is deleted without ever being stored.</summary>
+    public Task<DatasetFrame> ParseStagedAsync(Guid uploadId, CancellationToken cancellationToken) =>
+        parsing.RunBoundedAsync(() =>
+        {
+            using var stream = artifacts.OpenStagedAsync(uploadId, cancellationToken).GetAwaiter().GetResult();
             return CsvFrameReader.Read(stream, _csv, cancellationToken);
         }, cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Models;
 using OrleansMl.Storage;
 
 namespace OrleansMl.Datasets;
@@ -10,10 +11,14 @@ public sealed partial class DatasetGrain(
     [PersistentState("dataset", StorageNames.Grains)] IPersistentState<DatasetState> state,
     DatasetFrameLoader frames,
     FrameCache cache,
+    IArtifactStore artifacts,
     ILocalSiloDetails silo,
     TimeProvider time,
-    ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation
+    ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation, IArtifactReferrer
 {
+    // How many model registries a delete asks at once whether they trained on the version.
+    private const int LineageQueries = 16;
+
     // What storage holds; reads use it, never state.State.
     private DatasetState? _committed;
 
@@ -27,8 +32,10 @@ public sealed partial class DatasetGrain(
         _committed = state.RecordExists ? state.State : null;
         if (!Versions.IsEmpty)
         {
-            // In the background: the activation does not wait for the catalog (which may itself be failing over).
-            _ = EnsureListedAsync();
+            // In the background: the activation does not wait for the catalog (which may itself be failing over), and a
+            // delete that stopped before releasing its CSV finishes now.
+            _ = PublishAsync();
+            _ = ReleaseDeletedAsync();
         }
 
         return Task.CompletedTask;
@@ -38,29 +45,73 @@ public sealed partial class DatasetGrain(
     {
         Names.Validate(Name, "dataset");
         var receipt = await GrainFactory.GetGrain<IUploadGrain>(uploadId).CompleteAsync(cancellationToken);
-        if (Versions.FirstOrDefault(v => v.Info.ContentHash == receipt.ContentHash) is { } existing)
+        var stored = false;
+        try
         {
-            return new DatasetUploadResult(existing.Info, Created: false);
+            if (Versions.FirstOrDefault(v => !v.Info.IsDeleted && v.Info.ContentHash == receipt.ContentHash) is { } existing)
+            {
+                return new DatasetUploadResult(existing.Info, Created: false);
+            }
+
+            if (receipt.SizeBytes == 0)
+            {
+                throw new InvalidDatasetException("The upload is empty: send CSV text with a header row and at least one data row.");
+            }
+
+            // Parsed while staged: a rejected upload is deleted below without ever reaching the store.
+            var frame = await frames.ParseStagedAsync(uploadId, cancellationToken);
+            var versions = Versions;
+            var number = versions.Length + 1;
+            var owner = ArtifactOwners.Dataset(Name, number);
+            await artifacts.AddReferenceAsync(receipt.ContentHash, owner, cancellationToken);
+            await artifacts.CommitStagedAsync(uploadId, receipt, cancellationToken);
+            stored = true;
+
+            var info = new DatasetVersionInfo(
+                Name, number, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow(), Caller.Name);
+            var sample = Enumerable.Range(0, Math.Min(DatasetPreview.MaxSampleRows, frame.RowCount))
+                .Select(r => frame.GetRow(r).ToImmutableDictionary(c => c.Key, c => c.Value is null ? null : frames.Csv.Shown(c.Value)))
+                .ToImmutableArray();
+            await CommitAsync(new DatasetState(versions.Add(new DatasetVersionRecord(info, sample)), _committed?.CreatedAt ?? info.CreatedAt));
+            frames.Remember(receipt.ContentHash, frame);
+            await ConfirmAsync(receipt.ContentHash, owner);
+            await PublishAsync();
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
+                to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
+            return new DatasetUploadResult(info, Created: true);
+        }
+        finally
+        {
+            if (!stored)
+            {
+                await DiscardStagedAsync(uploadId);
+            }
+        }
+    }
+
+    public async Task<DatasetVersionInfo> DeleteVersionAsync(int version)
+    {
+        var record = Find(version);
+        if (record.Info.IsDeleted)
+        {
+            return record.Info;
         }
 
-        if (receipt.SizeBytes == 0)
+        var users = await TrainedOnAsync(version);
+        if (users.Count > 0)
         {
-            throw new InvalidDatasetException("The upload is empty: send CSV text with a header row and at least one data row.");
+            var named = string.Join(", ", users.Take(10)) + (users.Count > 10 ? $" and {users.Count - 10} more" : string.Empty);
+            throw new VersionInUseException(
+                $"Dataset '{Name}' version {version} cannot be deleted: {named} {(users.Count == 1 ? "was" : "were")} trained on it. "
+                + "Delete those model versions first, or keep the dataset version.");
         }
 
-        var frame = await frames.ParseAsync(receipt.ContentHash, cancellationToken);
-        var versions = Versions;
-        var info = new DatasetVersionInfo(
-            Name, versions.Length + 1, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow(), Caller.Name);
-        var sample = Enumerable.Range(0, Math.Min(DatasetPreview.MaxSampleRows, frame.RowCount)).Select(frame.GetRow).ToImmutableArray();
-        var next = new DatasetState(versions.Add(new DatasetVersionRecord(info, sample)), _committed?.CreatedAt ?? info.CreatedAt);
-        await state.CommitAsync(next, this, logger, $"dataset '{Name}'");
-        _committed = next;
-        frames.Remember(receipt.ContentHash, frame);
-        await EnsureListedAsync();
-        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
-            to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
-        return new DatasetUploadResult(info, Created: true);
+        var deleted = record with { Info = record.Info with { DeletedAt = time.GetUtcNow(), DeletedBy = Caller.Name }, Sample = [] };
+        await CommitAsync(_committed! with { Versions = Versions.SetItem(version - 1, deleted) });
+        await ReleaseAsync(version);
+        await PublishAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionDeleted, $"datasets/{Name}", from: $"v{version}");
+        return deleted.Info;
     }
 
     public Task<DatasetInfo> GetAsync() =>
@@ -79,15 +130,94 @@ public sealed partial class DatasetGrain(
     public Task<DatasetCacheStats> GetCacheStatsAsync() =>
         Task.FromResult(cache.GetStats(Name, Versions.Select(v => v.Info.ContentHash)));
 
-    /// <summary>
-    /// Lists the dataset in the catalog. Done after the dataset's write, and again by every activation, so a crash in
-    /// between leaves the dataset unlisted only until it is next activated.
-    /// </summary>
-    private async Task EnsureListedAsync()
+    public Task<bool> HoldsAsync(string hash, int version) =>
+        Task.FromResult(version >= 1 && version <= Versions.Length && Versions[version - 1] is { Info.IsDeleted: false } record && record.Info.ContentHash == hash);
+
+    /// <summary>The live model versions trained on <paramref name="version"/>, as "model 'm' version 3", from every model's registry.</summary>
+    private async Task<List<string>> TrainedOnAsync(int version)
+    {
+        var models = await CatalogIndex.GetModelNamesAsync(GrainFactory);
+        var users = new List<string>();
+        foreach (var batch in models.Chunk(LineageQueries))
+        {
+            var found = await Task.WhenAll(batch.Select(async m =>
+                (Model: m, Versions: await GrainFactory.GetGrain<IModelLineage>(m).GetVersionsTrainedOnAsync(Name, version))));
+            users.AddRange(found.SelectMany(f => f.Versions.Select(v => $"model '{f.Model}' version {v}")));
+        }
+
+        return users;
+    }
+
+    /// <summary>Releases the CSV of a deleted version, then records that it did (so activations stop trying).</summary>
+    private async Task ReleaseAsync(int version)
+    {
+        var record = Versions[version - 1];
+        try
+        {
+            await artifacts.ReleaseReferenceAsync(record.Info.ContentHash, ArtifactOwners.Dataset(Name, version));
+            await CommitAsync(_committed! with { Versions = Versions.SetItem(version - 1, record with { Released = true }) });
+        }
+        catch (Exception ex)
+        {
+            // The next activation releases it.
+            LogReleaseFailed(logger, ex, Name, version);
+        }
+    }
+
+    private async Task ReleaseDeletedAsync()
+    {
+        foreach (var record in Versions.Where(v => v.Info.IsDeleted && !v.Released).ToList())
+        {
+            await ReleaseAsync(record.Info.Version);
+        }
+    }
+
+    private async Task ConfirmAsync(string hash, string owner)
     {
         try
         {
-            await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddDatasetAsync(Name);
+            await artifacts.ConfirmReferenceAsync(hash, owner);
+        }
+        catch (Exception ex)
+        {
+            // Left unconfirmed, the reference is checked with this grain by the sweep, which confirms it.
+            LogConfirmFailed(logger, ex, owner);
+        }
+    }
+
+    private async Task DiscardStagedAsync(Guid uploadId)
+    {
+        try
+        {
+            await artifacts.DeleteStagedAsync(uploadId);
+        }
+        catch (Exception ex)
+        {
+            // The sweep removes staged uploads nobody touches.
+            LogDiscardFailed(logger, ex, uploadId);
+        }
+    }
+
+    private async Task CommitAsync(DatasetState next)
+    {
+        next = next with { Revision = (_committed?.Revision ?? 0) + 1 };
+        await state.CommitAsync(next, this, logger, $"dataset '{Name}'");
+        _committed = next;
+    }
+
+    /// <summary>
+    /// Sets the dataset's listing in the catalog index: after every write, and on every activation, so a crash in
+    /// between leaves the listing stale only until the dataset is next activated.
+    /// </summary>
+    private async Task PublishAsync()
+    {
+        try
+        {
+            var live = Versions.Where(v => !v.Info.IsDeleted).ToList();
+            var summary = live.Count == 0
+                ? null
+                : new DatasetSummary(Name, live.Count, live[^1].Info with { Columns = [.. live[^1].Info.Columns.Select(c => c with { TopValues = [] })] });
+            await GrainFactory.CatalogShard(Name).SetDatasetAsync(Name, _committed?.Revision ?? 0, summary);
         }
         catch (Exception ex)
         {
@@ -109,4 +239,13 @@ public sealed partial class DatasetGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list dataset {Dataset} in the catalog; its next activation tries again")]
     private static partial void LogListingFailed(ILogger logger, Exception exception, string dataset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the CSV of deleted version {Version} of dataset {Dataset}; its next activation tries again")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string dataset, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not confirm the artifact reference of {Owner}; the sweep checks it")]
+    private static partial void LogConfirmFailed(ILogger logger, Exception exception, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete staged upload {Upload}; the sweep removes it")]
+    private static partial void LogDiscardFailed(ILogger logger, Exception exception, Guid upload);
 }

@@ -7,7 +7,8 @@ namespace OrleansMl.Datasets;
 
 /// <summary>
 /// Stages one upload in the artifact store chunk by chunk. Placed on the silo that receives it, so in embedded mode
-/// the bytes never leave the process.
+/// the bytes never leave the process. Completing it seals it (no more chunks) and hashes it; the dataset grain then
+/// parses the staged bytes and commits them only when it accepts them, so a rejected upload leaves nothing behind.
 /// </summary>
 [PreferLocalPlacement]
 public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOptions> options) : Grain, IUploadGrain
@@ -44,7 +45,7 @@ public sealed class UploadGrain(IArtifactStore artifacts, IOptions<OrleansMlOpti
             throw TooLarge();
         }
 
-        _receipt ??= await artifacts.CommitStagedAsync(this.GetPrimaryKey(), cancellationToken);
+        _receipt ??= await artifacts.SealStagedAsync(this.GetPrimaryKey(), cancellationToken);
         DeactivateOnIdle();
         return _receipt;
     }

@@ -19,7 +19,7 @@ public sealed partial class JobResumer(IGrainFactory grains, IHostApplicationLif
         {
             try
             {
-                var models = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync();
+                var models = await CatalogIndex.GetModelNamesAsync(grains);
                 var woken = 0;
                 foreach (var model in models)
                 {

@@ -103,7 +103,130 @@ public sealed class OrleansMlOptions : IValidatableObject
     /// </summary>
     public bool Dashboard { get; set; }
 
+    // Limits: each is checked when a request arrives, before any work is done, and answered with a 4xx that names the
+    // setting. The README's "Limits" table lists them with their defaults and status codes.
+
+    /// <summary>Wall-clock limit of one fit, in seconds (<c>OrleansMl__MaxTrainingSeconds</c>); <c>timeBudgetSeconds</c> may lower it.</summary>
+    [Range(1, 7 * 24 * 3600, ErrorMessage = "OrleansMl:MaxTrainingSeconds must be between 1 and 604800; set OrleansMl__MaxTrainingSeconds.")]
+    public int MaxTrainingSeconds { get; set; } = 1800;
+
+    /// <summary>Most trees (or linear iterations) a training may ask for (<c>OrleansMl__MaxTrees</c>).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxTrees must be between 1 and 1000000; set OrleansMl__MaxTrees.")]
+    public int MaxTrees { get; set; } = 10_000;
+
+    /// <summary>Most leaves per tree a training may ask for (<c>OrleansMl__MaxLeaves</c>).</summary>
+    [Range(2, 1 << 20, ErrorMessage = "OrleansMl:MaxLeaves must be between 2 and 1048576; set OrleansMl__MaxLeaves.")]
+    public int MaxLeaves { get; set; } = 16_384;
+
+    /// <summary>Most trees × leaves per tree of one model (<c>OrleansMl__MaxTreeLeaves</c>): bounds the model's size and fit time.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "OrleansMl:MaxTreeLeaves must be at least 1; set OrleansMl__MaxTreeLeaves.")]
+    public int MaxTreeLeaves { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Most input slots of a model after featurization (<c>OrleansMl__MaxFeatureWidth</c>): one per numeric or boolean
+    /// column, one per category of a categorical column (16,384 hashed slots above 1,000 categories), 20,000 per text column.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "OrleansMl:MaxFeatureWidth must be at least 1; set OrleansMl__MaxFeatureWidth.")]
+    public int MaxFeatureWidth { get; set; } = 200_000;
+
+    /// <summary>Queued or running trainings of one model (<c>OrleansMl__MaxQueuedTrainingsPerModel</c>); more are refused with 429.</summary>
+    [Range(1, 100_000, ErrorMessage = "OrleansMl:MaxQueuedTrainingsPerModel must be between 1 and 100000; set OrleansMl__MaxQueuedTrainingsPerModel.")]
+    public int MaxQueuedTrainingsPerModel { get; set; } = 10;
+
+    /// <summary>Queued or running trainings in the whole cluster (<c>OrleansMl__MaxQueuedTrainings</c>); more are refused with 429.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxQueuedTrainings must be between 1 and 1000000; set OrleansMl__MaxQueuedTrainings.")]
+    public int MaxQueuedTrainings { get; set; } = 100;
+
+    /// <summary>How long an idempotency key of a training request is remembered (<c>OrleansMl__IdempotencyWindow</c>, e.g. 1.00:00:00).</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Idempotency keys remembered per model; the oldest are forgotten first (<c>OrleansMl__MaxIdempotencyKeys</c>).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxIdempotencyKeys must be between 1 and 1000000; set OrleansMl__MaxIdempotencyKeys.")]
+    public int MaxIdempotencyKeys { get; set; } = 1000;
+
+    /// <summary>Largest request body of the JSON routes, in KB (<c>OrleansMl__MaxJsonBodyKilobytes</c>); uploads have their own limit.</summary>
+    [Range(1, 1 << 20, ErrorMessage = "OrleansMl:MaxJsonBodyKilobytes must be between 1 and 1048576; set OrleansMl__MaxJsonBodyKilobytes.")]
+    public int MaxJsonBodyKilobytes { get; set; } = 4096;
+
+    /// <summary>Most columns of an uploaded CSV (<c>OrleansMl__MaxColumns</c>).</summary>
+    [Range(1, 100_000, ErrorMessage = "OrleansMl:MaxColumns must be between 1 and 100000; set OrleansMl__MaxColumns.")]
+    public int MaxColumns { get; set; } = 2000;
+
+    /// <summary>Most data rows of an uploaded CSV (<c>OrleansMl__MaxDatasetRows</c>).</summary>
+    [Range(1, 1_000_000_000, ErrorMessage = "OrleansMl:MaxDatasetRows must be between 1 and 1000000000; set OrleansMl__MaxDatasetRows.")]
+    public int MaxDatasetRows { get; set; } = 20_000_000;
+
+    /// <summary>Longest cell of an uploaded CSV, in characters (<c>OrleansMl__MaxCellCharacters</c>).</summary>
+    [Range(1, 1 << 30, ErrorMessage = "OrleansMl:MaxCellCharacters must be at least 1; set OrleansMl__MaxCellCharacters.")]
+    public int MaxCellCharacters { get; set; } = 32_768;
+
+    /// <summary>Longest column name of an uploaded CSV, in characters (<c>OrleansMl__MaxColumnNameLength</c>).</summary>
+    [Range(1, 1 << 16, ErrorMessage = "OrleansMl:MaxColumnNameLength must be between 1 and 65536; set OrleansMl__MaxColumnNameLength.")]
+    public int MaxColumnNameLength { get; set; } = 256;
+
+    /// <summary>Most frequent values kept per column in a dataset version's statistics (<c>OrleansMl__MaxTopValues</c>).</summary>
+    [Range(0, 1000, ErrorMessage = "OrleansMl:MaxTopValues must be between 0 and 1000; set OrleansMl__MaxTopValues.")]
+    public int MaxTopValues { get; set; } = 10;
+
+    /// <summary>
+    /// Longest value shown in statistics (<c>topValues</c>) and sample rows, in characters; longer ones are cut and end
+    /// with "…" (<c>OrleansMl__MaxShownValueLength</c>).
+    /// </summary>
+    [Range(1, 1 << 20, ErrorMessage = "OrleansMl:MaxShownValueLength must be between 1 and 1048576; set OrleansMl__MaxShownValueLength.")]
+    public int MaxShownValueLength { get; set; } = 256;
+
+    /// <summary>Longest alias change reason, in characters (<c>OrleansMl__MaxAliasReasonLength</c>).</summary>
+    [Range(1, 1 << 20, ErrorMessage = "OrleansMl:MaxAliasReasonLength must be between 1 and 1048576; set OrleansMl__MaxAliasReasonLength.")]
+    public int MaxAliasReasonLength { get; set; } = 1000;
+
+    /// <summary>Most aliases of one model (<c>OrleansMl__MaxAliasesPerModel</c>).</summary>
+    [Range(1, 10_000, ErrorMessage = "OrleansMl:MaxAliasesPerModel must be between 1 and 10000; set OrleansMl__MaxAliasesPerModel.")]
+    public int MaxAliasesPerModel { get; set; } = 20;
+
+    /// <summary>
+    /// Alias changes a model keeps in its history, and versions each alias keeps to roll back to; the oldest are
+    /// dropped first (<c>OrleansMl__MaxAliasHistory</c>).
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "OrleansMl:MaxAliasHistory must be between 1 and 100000; set OrleansMl__MaxAliasHistory.")]
+    public int MaxAliasHistory { get; set; } = 100;
+
+    /// <summary>
+    /// Retention: keep only this many of a model's newest ended versions that no alias uses; older ones are deleted with
+    /// their model files (<c>OrleansMl__KeepVersions</c>). 0 (default) keeps every version.
+    /// </summary>
+    [Range(0, 1_000_000, ErrorMessage = "OrleansMl:KeepVersions must be 0 (keep all) or more; set OrleansMl__KeepVersions.")]
+    public int KeepVersions { get; set; }
+
+    /// <summary>
+    /// Embedded mode: uploads are refused (507) while the data directory's disk has less free space than this, in MB
+    /// (<c>OrleansMl__MinFreeDiskMegabytes</c>).
+    /// </summary>
+    [Range(0, int.MaxValue, ErrorMessage = "OrleansMl:MinFreeDiskMegabytes must be 0 or more; set OrleansMl__MinFreeDiskMegabytes.")]
+    public int MinFreeDiskMegabytes { get; set; } = 1024;
+
+    /// <summary>Loaded models kept in memory per silo, by the size of their model files, in MB (<c>OrleansMl__ModelCacheMegabytes</c>).</summary>
+    [Range(1, 1 << 20, ErrorMessage = "OrleansMl:ModelCacheMegabytes must be at least 1; set OrleansMl__ModelCacheMegabytes.")]
+    public int ModelCacheMegabytes { get; set; } = 1024;
+
+    /// <summary>
+    /// How often each silo sweeps the artifact store (<c>OrleansMl__SweepInterval</c>): abandoned staged uploads,
+    /// temporary files, and references whose owner never confirmed them.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A staged upload that received nothing for this long is abandoned and removed; an unconfirmed reference this old is
+    /// checked with its owner (<c>OrleansMl__StagedUploadMaxAge</c>).
+    /// </summary>
+    public TimeSpan StagedUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
+
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
+
+    public long MaxJsonBodyBytes => (long)MaxJsonBodyKilobytes << 10;
+
+    public long MinFreeDiskBytes => (long)MinFreeDiskMegabytes << 20;
+
+    public long ModelCacheBytes => (long)ModelCacheMegabytes << 20;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -119,6 +242,20 @@ public sealed class OrleansMlOptions : IValidatableObject
             yield return new ValidationResult(
                 $"OrleansMl:DatasetCacheTtl must be a positive time span (got {DatasetCacheTtl}): set OrleansMl__DatasetCacheTtl, e.g. 00:30:00.",
                 [nameof(DatasetCacheTtl)]);
+        }
+
+        foreach (var (value, name, example) in new[]
+        {
+            (IdempotencyWindow, nameof(IdempotencyWindow), "1.00:00:00"),
+            (SweepInterval, nameof(SweepInterval), "00:10:00"),
+            (StagedUploadMaxAge, nameof(StagedUploadMaxAge), "01:00:00"),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return new ValidationResult(
+                    $"OrleansMl:{name} must be a positive time span (got {value}): set OrleansMl__{name}, e.g. {example}.", [name]);
+            }
         }
 
         if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))

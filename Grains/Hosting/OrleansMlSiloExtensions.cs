@@ -144,6 +144,8 @@ public static class OrleansMlSiloExtensions
         }
 
         silo.Services.AddHostedService<JobResumer>();
+        silo.Services.AddSingleton<ArtifactSweeper>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<ArtifactSweeper>());
         silo.AddOrleansMlSiloMetrics();
         return silo;
     }
@@ -199,7 +201,8 @@ public static class OrleansMlSiloExtensions
     private static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo)
     {
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, EmbeddedStorageSetup>();
-        silo.Services.AddSingleton<IArtifactStore>(sp => new FileArtifactStore(Path.Combine(Settings(sp).FullDataDirectory, "artifacts")));
+        silo.Services.AddSingleton<IArtifactStore>(sp => new FileArtifactStore(
+            Path.Combine(Settings(sp).FullDataDirectory, "artifacts"), Settings(sp).MinFreeDiskBytes, sp.GetRequiredService<TimeProvider>()));
         silo.AddAdoNetGrainStorage(StorageNames.Grains, b => b.Configure<IOptions<OrleansMlOptions>>((o, ml) =>
         {
             o.Invariant = SqliteInvariant;
@@ -256,7 +259,11 @@ public static class OrleansMlSiloExtensions
         services.AddSingleton<DatasetFrameLoader>();
         services.AddSingleton(sp => new TrainingWorker(Settings(sp).TrainingConcurrency));
         services.AddSingleton(sp => new ParsingWorker(Settings(sp).ParseConcurrency));
-        services.AddSingleton(sp => new ModelTrainer(new TrainerOptions { Threads = Settings(sp).EffectiveTrainingThreads }));
+        services.AddSingleton(sp => new ModelTrainer(new TrainerOptions
+        {
+            Threads = Settings(sp).EffectiveTrainingThreads,
+            Limits = TrainingLimits.From(Settings(sp)),
+        }));
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelRouteCache>();
         return services;

@@ -28,6 +28,12 @@ internal sealed class AutoSearch(
     int seed,
     IProgress<TrainingProgress>? progress)
 {
+    /// <summary>The most trees any candidate of the search has (the random ones draw up to 400).</summary>
+    public const int LargestTrees = 400;
+
+    /// <summary>The most leaves any candidate of the search has (the forest's, on large data).</summary>
+    public const int LargestLeaves = 512;
+
     /// <summary>Below this many training rows the search cross-validates.</summary>
     public const int CrossValidationRows = 10_000;
 

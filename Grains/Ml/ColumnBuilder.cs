@@ -10,8 +10,6 @@ namespace OrleansMl.Ml;
 /// </summary>
 internal sealed class ColumnBuilder(string name)
 {
-    private const int TopValueCount = 10;
-
     private float[]? _numbers = [];
     private int[]? _codes;
     private Dictionary<string, int>? _lookup;
@@ -20,6 +18,12 @@ internal sealed class ColumnBuilder(string name)
     private List<int>? _firstLines;
 
     public string Name { get; } = name;
+
+    /// <summary>Most frequent values kept in the statistics.</summary>
+    public int TopValueCount { get; set; } = 10;
+
+    /// <summary>How a value is shown in the statistics (long ones are cut).</summary>
+    public Func<string, string> Shown { get; set; } = static v => v;
 
     /// <summary>Rows before this one were parsed as numbers and still need their exact text; 0 when none.</summary>
     public int SwitchRow { get; private set; }
@@ -248,16 +252,18 @@ internal sealed class ColumnBuilder(string name)
         var values = _values!;
         var counts = _counts!;
         long count = counts.Sum();
-        var top = Enumerable.Range(0, values.Count)
+        var byFrequency = Enumerable.Range(0, values.Count)
             .OrderByDescending(c => counts[c])
             .ThenBy(c => c)
+            .ToList();
+        var top = byFrequency
             .Take(TopValueCount)
-            .Select(c => new ValueCount(values[c], counts[c]))
+            .Select(c => new ValueCount(Shown(values[c]), counts[c]))
             .ToImmutableArray();
 
         if (count > 0 && values.All(v => CellValues.TryParseBoolWord(v, out _)))
         {
-            return BuildBoolean(rowCount, count, top);
+            return BuildBoolean(rowCount, count, top, byFrequency);
         }
 
         var kind = ColumnKind.Ignored;
@@ -286,7 +292,7 @@ internal sealed class ColumnBuilder(string name)
         return FrameColumn.Strings(info, _codes!, [.. values]);
     }
 
-    private FrameColumn BuildBoolean(int rowCount, long count, ImmutableArray<ValueCount> top)
+    private FrameColumn BuildBoolean(int rowCount, long count, ImmutableArray<ValueCount> top, List<int> byFrequency)
     {
         var truth = _values!.Select(v => CellValues.TryParseBoolWord(v, out var b) && b).ToArray();
         var numbers = new float[rowCount];
@@ -299,16 +305,16 @@ internal sealed class ColumnBuilder(string name)
         // The most frequent spelling of each side names the column's values when they are written back.
         string? trueSpelling = null;
         string? falseSpelling = null;
-        foreach (var value in top)
+        foreach (var value in byFrequency.Select(c => _values![c]))
         {
-            var isTrue = CellValues.TryParseBoolWord(value.Value, out var b) && b;
+            var isTrue = CellValues.TryParseBoolWord(value, out var b) && b;
             if (isTrue)
             {
-                trueSpelling ??= value.Value;
+                trueSpelling ??= value;
             }
             else
             {
-                falseSpelling ??= value.Value;
+                falseSpelling ??= value;
             }
         }
 

@@ -10,6 +10,40 @@ public sealed record CsvReadOptions
     public int MaxColumns { get; init; } = 2_000;
 
     public long MaxRows { get; init; } = 20_000_000;
+
+    /// <summary>Longest cell, in characters.</summary>
+    public int MaxCellCharacters { get; init; } = 32_768;
+
+    /// <summary>Longest column name, in characters.</summary>
+    public int MaxColumnNameLength { get; init; } = 256;
+
+    /// <summary>Most frequent values kept per column in the statistics.</summary>
+    public int MaxTopValues { get; init; } = 10;
+
+    /// <summary>Longest value kept in statistics (and shown in samples); longer ones are cut and end with "…".</summary>
+    public int MaxShownValueLength { get; init; } = 256;
+
+    /// <summary>The limits the silo's settings give.</summary>
+    public static CsvReadOptions From(Hosting.OrleansMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new CsvReadOptions
+        {
+            MaxColumns = options.MaxColumns,
+            MaxRows = options.MaxDatasetRows,
+            MaxCellCharacters = options.MaxCellCharacters,
+            MaxColumnNameLength = options.MaxColumnNameLength,
+            MaxTopValues = options.MaxTopValues,
+            MaxShownValueLength = options.MaxShownValueLength,
+        };
+    }
+
+    /// <summary><paramref name="value"/> as shown in statistics and samples: cut at <see cref="MaxShownValueLength"/>.</summary>
+    public string Shown(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Length <= MaxShownValueLength ? value : string.Concat(value.AsSpan(0, MaxShownValueLength), "…");
+    }
 }
 
 /// <summary>
@@ -21,8 +55,8 @@ public static class CsvFrameReader
 
     /// <summary>
     /// Reads the whole CSV. Throws <see cref="InvalidDatasetException"/> naming the line and column for: empty input,
-    /// a missing or duplicate header, ragged rows, no data rows, and a mostly-numeric column holding a
-    /// non-numeric value.
+    /// a missing, duplicate or too long column name, ragged rows, no data rows, a NUL character, a cell longer than
+    /// the limit, and a mostly-numeric column holding a non-numeric value.
     /// </summary>
     public static DatasetFrame Read(Stream csv, CsvReadOptions options, CancellationToken cancellationToken = default)
     {
@@ -47,6 +81,12 @@ public static class CsvFrameReader
         using (var reader = Open(csv))
         {
             builders = ReadHeader(reader, options);
+            foreach (var builder in builders)
+            {
+                builder.TopValueCount = options.MaxTopValues;
+                builder.Shown = options.Shown;
+            }
+
             var capacity = 0;
             long chars = 0;
             while (reader.MoveNext())
@@ -83,9 +123,23 @@ public static class CsvFrameReader
                 chars += row.Span.Length + 1;
 
                 var line = row.LineNumberFrom;
+                if (row.Span.Contains('\0'))
+                {
+                    throw new InvalidDatasetException(
+                        $"Line {line} contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
+                }
+
                 for (var c = 0; c < builders.Length; c++)
                 {
-                    builders[c].Append(row[c].Span, rows, line);
+                    var cell = row[c].Span;
+                    if (cell.Length > options.MaxCellCharacters)
+                    {
+                        throw new InvalidDatasetException(string.Create(CultureInfo.InvariantCulture,
+                            $"Line {line}, column '{builders[c].Name}' has a cell of {cell.Length} characters; at most {options.MaxCellCharacters} are allowed "
+                            + $"(OrleansMl__MaxCellCharacters). Shorten the value, or keep long documents out of the CSV."));
+                    }
+
+                    builders[c].Append(cell, rows, line);
                 }
 
                 rows++;
@@ -172,10 +226,24 @@ public static class CsvFrameReader
                     + "Drop the columns you do not need before uploading.");
             }
 
+            if (row.Span.Contains('\0'))
+            {
+                throw new InvalidDatasetException(
+                    "The header line contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
+            }
+
             var names = new string[row.ColCount];
             for (var c = 0; c < names.Length; c++)
             {
-                names[c] = row[c].ToString();
+                var name = row[c].Span;
+                if (name.Length > options.MaxColumnNameLength)
+                {
+                    throw new InvalidDatasetException(string.Create(CultureInfo.InvariantCulture,
+                        $"The name of column {c + 1} has {name.Length} characters; at most {options.MaxColumnNameLength} are allowed "
+                        + $"(OrleansMl__MaxColumnNameLength). It starts with '{options.Shown(name[..Math.Min(name.Length, 40)].ToString())}'."));
+                }
+
+                names[c] = name.ToString();
             }
 
             ValidateHeader(names);

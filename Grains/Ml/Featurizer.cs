@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Text;
 
 namespace OrleansMl.Ml;
 
@@ -9,7 +10,17 @@ namespace OrleansMl.Ml;
 /// </summary>
 internal static class Featurizer
 {
-    private const int HashedCategoryThreshold = 1000;
+    /// <summary>Above this many distinct values, a categorical column is hashed instead of one-hot encoded.</summary>
+    public const int HashedCategoryThreshold = 1000;
+
+    /// <summary>Slots of a hashed categorical column.</summary>
+    public const int HashedCategorySlots = 1 << HashBits;
+
+    /// <summary>Most word n-grams, and most character n-grams, a text column's dictionary keeps.</summary>
+    public const int TextNgramLimit = 10_000;
+
+    /// <summary>Most slots of a text column: its word n-grams and its character n-grams.</summary>
+    public const int TextSlots = 2 * TextNgramLimit;
 
     private const int HashBits = 14;
 
@@ -30,7 +41,7 @@ internal static class Featurizer
             if (plan.KindOf(column) == ColumnKind.Text)
             {
                 output = $"__text{i}";
-                estimator = estimator.Append(ml.Transforms.Text.FeaturizeText(output, input));
+                estimator = estimator.Append(ml.Transforms.Text.FeaturizeText(output, TextOptions(), input));
             }
             else
             {
@@ -44,5 +55,17 @@ internal static class Featurizer
         }
 
         return estimator.Append(ml.Transforms.Concatenate(FeatureLayout.Features, [.. parts]));
+    }
+
+    /// <summary>
+    /// ML.NET's text defaults (word unigrams and character trigrams), with dictionaries bounded so that a text column's
+    /// width is known before training: see <c>TrainingSpecValidator</c>'s feature-width check.
+    /// </summary>
+    private static TextFeaturizingEstimator.Options TextOptions()
+    {
+        var options = new TextFeaturizingEstimator.Options();
+        options.WordFeatureExtractor!.MaximumNgramsCount = [TextNgramLimit];
+        options.CharFeatureExtractor!.MaximumNgramsCount = [TextNgramLimit];
+        return options;
     }
 }

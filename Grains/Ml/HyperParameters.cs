@@ -20,8 +20,10 @@ internal sealed record HyperParameters(
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null);
 
-    public static HyperParameters Parse(ImmutableDictionary<string, double>? parameters)
+    /// <summary>Reads the parameters, each checked against its range (trees and leaves up to the settings' limits).</summary>
+    public static HyperParameters Parse(ImmutableDictionary<string, double>? parameters, TrainingLimits? limits = null)
     {
+        limits ??= TrainingLimits.Default;
         var result = None;
         if (parameters is null)
         {
@@ -32,12 +34,16 @@ internal sealed record HyperParameters(
         {
             result = key.ToUpperInvariant() switch
             {
-                "TREES" or "ITERATIONS" => result with { Trees = WholeNumber(key, value, 1, 10_000) },
-                "LEAVES" => result with { Leaves = WholeNumber(key, value, 2, 16_384) },
+                "TREES" or "ITERATIONS" => result with { Trees = WholeNumber(key, value, 1, limits.MaxTrees) },
+                "LEAVES" => result with { Leaves = WholeNumber(key, value, 2, limits.MaxLeaves) },
                 "LEARNINGRATE" => result with { LearningRate = Range(key, value, 1e-4, 1, "between 0.0001 and 1") },
                 "MINLEAF" => result with { MinLeaf = WholeNumber(key, value, 1, 100_000) },
                 "L2" => result with { L2 = Range(key, value, 0, 1_000, "between 0 and 1000") },
-                "TIMEBUDGETSECONDS" => result with { TimeBudgetSeconds = Range(key, value, 0.5, 3_600, "between 0.5 and 3600") },
+                "TIMEBUDGETSECONDS" => result with
+                {
+                    TimeBudgetSeconds = Range(key, value, 0.5, limits.MaxTrainingSeconds,
+                        $"between 0.5 and {limits.MaxTrainingSeconds} (OrleansMl__MaxTrainingSeconds)"),
+                },
                 _ => throw new InvalidTrainingRequestException(
                     $"Unknown parameter '{key}'. Allowed parameters: {Allowed}."),
             };
@@ -45,6 +51,20 @@ internal sealed record HyperParameters(
 
         return result;
     }
+
+    /// <summary>
+    /// The parameters each algorithm uses; naming another is a mistake the caller would not notice (it would be
+    /// ignored), so it is refused. <c>auto</c> takes them all: it applies each to the learners that use it.
+    /// </summary>
+    public static IReadOnlySet<string> AppliesTo(TrainingAlgorithm algorithm) => algorithm switch
+    {
+        TrainingAlgorithm.Linear => Set("TREES", "ITERATIONS", "L2", "TIMEBUDGETSECONDS"),
+        TrainingAlgorithm.FastForest => Set("TREES", "ITERATIONS", "LEAVES", "MINLEAF", "TIMEBUDGETSECONDS"),
+        TrainingAlgorithm.FastTree => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "TIMEBUDGETSECONDS"),
+        _ => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "L2", "TIMEBUDGETSECONDS"),
+    };
+
+    private static HashSet<string> Set(params string[] keys) => new(keys, StringComparer.Ordinal);
 
     private static int WholeNumber(string key, double value, int min, int max)
     {

@@ -85,6 +85,50 @@ internal sealed class LabelPlan
         };
     }
 
+    /// <summary>
+    /// The label of another frame encoded as <paramref name="signature"/>'s model knows it: binary and multiclass rows
+    /// by the class spellings the model was trained with, regression values as they are. A row whose class the model
+    /// never saw is NaN, like a missing label, and counted in <paramref name="unknownRows"/>.
+    /// </summary>
+    public static LabelPlan ForSignature(FrameColumn label, ModelSignature signature, out int unknownRows)
+    {
+        unknownRows = 0;
+        if (signature.Task == ModelTask.Regression)
+        {
+            if (label.Numbers is null || label.Kind == ColumnKind.Boolean)
+            {
+                throw new InvalidEvaluationRequestException(
+                    $"The model predicts a number in '{label.Name}', but this dataset's '{label.Name}' holds {(label.Kind == ColumnKind.Boolean ? "booleans" : "text")}.");
+            }
+
+            return new LabelPlan(ModelTask.Regression, ColumnKind.Numeric, [], label.Numbers);
+        }
+
+        var index = signature.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => (float)x.i, StringComparer.Ordinal);
+        var encoded = new float[label.Numbers?.Length ?? label.Codes!.Length];
+        for (var row = 0; row < encoded.Length; row++)
+        {
+            var text = label.Numbers is { } numbers
+                ? (float.IsNaN(numbers[row]) ? null : NumberText(label, numbers[row] == 0 ? 0f : numbers[row]))
+                : label.GetText(row);
+            if (text is null)
+            {
+                encoded[row] = float.NaN;
+            }
+            else if (index.TryGetValue(text, out var value))
+            {
+                encoded[row] = value;
+            }
+            else
+            {
+                encoded[row] = float.NaN;
+                unknownRows++;
+            }
+        }
+
+        return new LabelPlan(signature.Task, signature.LabelKind, signature.Classes, encoded);
+    }
+
     private static LabelPlan Binary(FrameColumn label, List<LabelValue> values)
     {
         int positive;

@@ -374,6 +374,8 @@ public sealed class ModelPredictor
 
     private Prediction Binary(float score, float probability)
     {
+        Finite(score);
+        Finite(probability);
         // The label follows the probability, so an answer never contradicts itself; metrics judge the same rule.
         var classes = _model.Signature.Classes;
         var positive = probability > 0.5f;
@@ -385,6 +387,11 @@ public sealed class ModelPredictor
 
     private Prediction Multiclass(ReadOnlySpan<float> values)
     {
+        foreach (var value in values)
+        {
+            Finite(value);
+        }
+
         var classes = _model.Signature.Classes;
         var builder = ImmutableDictionary.CreateBuilder<string, double>();
         var best = 0;
@@ -401,7 +408,17 @@ public sealed class ModelPredictor
         return new Prediction(_model.ClassValues[best], null, values[best], builder.ToImmutable());
     }
 
-    private static Prediction Regression(float value) => new(null, value, null, null);
+    private static Prediction Regression(float value) => new(null, Finite(value), null, null);
+
+    /// <summary>
+    /// A score that is not a finite number comes from inputs far outside anything the model was trained on (a value near
+    /// the float limit): that row's answer would mean nothing, so the request is refused with the reason.
+    /// </summary>
+    private static float Finite(float value) => float.IsFinite(value)
+        ? value
+        : throw new InvalidPredictionInputException(
+            "A row's values are so far outside the range the model was trained on that its score is not a finite number. "
+            + "Check the row's numbers (units, magnitudes) and send values in the range of the training data.");
 
     private static bool TryNumber(FeatureValue value, out float number)
     {

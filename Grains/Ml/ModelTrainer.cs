@@ -15,6 +15,9 @@ public sealed record TrainerOptions
     /// and under 4 s with one (2.2 s with both on idle cores).
     /// </summary>
     public int? Threads { get; init; }
+
+    /// <summary>The ranges parameters are read with: the same settings the training request was validated against.</summary>
+    public TrainingLimits Limits { get; init; } = TrainingLimits.Default;
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
-        var parameters = HyperParameters.Parse(spec.Parameters);
+        var parameters = HyperParameters.Parse(spec.Parameters, Options.Limits);
         var plan = TrainingPlan.Create(frame, spec);
         var task = plan.Task;
         var labels = plan.LabelPlan.Values;

@@ -16,6 +16,14 @@ public interface IModelVersionControl : IGrainWithStringKey
     [Alias("Start")]
     Task<ModelVersionInfo> StartAsync(TrainingSpec spec, Guid allocation);
 
+    /// <summary>
+    /// Deletes the version's state and releases its model file, after the registry removed it. Stops a job that still
+    /// runs. Idempotent: a version with no state (deleted already, or never started) has nothing to do.
+    /// </summary>
+    /// <exception cref="StorageUnavailableException">The state could not be deleted; the registry asks again later.</exception>
+    [Alias("Delete")]
+    Task DeleteAsync();
+
     /// <summary>The start this version's stored state belongs to, or null when it has none.</summary>
     [Alias("GetAllocation"), AlwaysInterleave]
     Task<Guid?> GetAllocationAsync();

@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Predictions;
 using OrleansMl.Storage;
 
@@ -10,13 +13,21 @@ namespace OrleansMl.Models;
 /// <summary>
 /// The registry of one model: version numbers, which of them can serve, aliases and their history. It owns nothing
 /// about a version beyond its identity; reads of a version go to the version grain, and the registry learns that a
-/// version ended from that version's one notice (<see cref="IModelVersionListener"/>), never by asking.
+/// version ended from that version's one notice (<see cref="IModelVersionListener"/>), never by asking. It enforces the
+/// per-model limits: queued trainings, idempotency keys, aliases and their history, and the retention of old versions.
 /// </summary>
 public sealed partial class ModelGrain(
     [PersistentState("model", StorageNames.Grains)] IPersistentState<ModelState> state,
+    IOptions<OrleansMlOptions> options,
     TimeProvider time,
-    ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource
+    ILogger<ModelGrain> logger) : Grain, IModelGrain, IModelVersionListener, IModelRoutesSource, IModelLineage
 {
+    /// <summary>What a refusal for a full training queue asks the caller to wait, in seconds.</summary>
+    public const int QueueRetryAfterSeconds = 30;
+
+    /// <summary>The longest idempotency key accepted.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
     // What storage holds; every read (interleaved ones included) uses it, never state.State.
     private ModelState _committed = ModelState.Empty;
 
@@ -40,10 +51,10 @@ public sealed partial class ModelGrain(
             }
         }
 
-        if (_committed.Exists)
+        if (_committed.Exists || !_committed.Versions.IsEmpty || _committed.NextVersion > 1)
         {
             // In the background: the activation does not wait for the catalog (which may itself be failing over).
-            _ = EnsureListedAsync();
+            _ = PublishAsync();
         }
     }
 
@@ -51,27 +62,74 @@ public sealed partial class ModelGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         Names.Validate(Name, "model");
-        var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, request, cancellationToken);
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var current = _committed;
+
+        // The same key and request within the window: the version the first request created, whatever happened since.
+        var requestHash = request.IdempotencyKey is { } key ? TrainingSpecHash.OfRequest(request) : null;
+        if (request.IdempotencyKey is { } k && Remembered(current, k, now) is { } seen)
+        {
+            if (seen.RequestHash != requestHash)
+            {
+                throw new IdempotencyConflictException(
+                    $"Idempotency key '{k}' was used {Ago(now - seen.At)} ago for a different training request of model '{Name}' "
+                    + $"(it created version {seen.Version}). Use a new key for a new request, or send the same request to get version {seen.Version}.");
+            }
+
+            return await VersionGrain(seen.Version).GetAsync();
+        }
+
+        if (current.Pending.Count >= settings.MaxQueuedTrainingsPerModel)
+        {
+            throw new TrainingQueueFullException(
+                $"Model '{Name}' already has {current.Pending.Count} trainings queued or running, the most allowed per model "
+                + $"(OrleansMl__MaxQueuedTrainingsPerModel). Nothing was started; try again once one ends (versions {string.Join(", ", current.Pending)}).",
+                QueueRetryAfterSeconds);
+        }
+
+        var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, request, TrainingLimits.From(settings), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         // The version first, then the registry: if the registry's write fails, the started version is an orphan that is
         // never listed or routed, whose notice is ignored, and which the next start of this number replaces.
-        var current = _committed;
         var number = current.NextVersion;
-        var allocation = Guid.NewGuid();
-        var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
-        var entry = new RegisteredVersion(number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy);
-        await CommitAsync(current with
+        var queue = GrainFactory.GetGrain<ITrainingQueueGrain>(ITrainingQueueGrain.Key);
+        var queued = ModelVersionKey.Format(Name, number);
+        if (!await queue.TryEnterAsync(queued))
         {
-            NextVersion = number + 1,
-            Versions = current.Versions.Add(number, entry),
-            Pending = current.Pending.Add(number),
-            CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
-        });
-        await EnsureListedAsync();
-        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
-            detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
-        return info;
+            throw new TrainingQueueFullException(
+                $"The cluster already has {settings.MaxQueuedTrainings} trainings queued or running, the most allowed (OrleansMl__MaxQueuedTrainings). "
+                + "Nothing was started; try again once some end.",
+                QueueRetryAfterSeconds);
+        }
+
+        try
+        {
+            var allocation = Guid.NewGuid();
+            var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
+            var entry = new RegisteredVersion(
+                number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy, spec.Dataset, spec.DatasetVersion);
+            await CommitAsync(current with
+            {
+                NextVersion = number + 1,
+                Versions = current.Versions.Add(number, entry),
+                Pending = current.Pending.Add(number),
+                CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
+                Requests = request.IdempotencyKey is { } newKey
+                    ? Pruned(current.Requests!.SetItem(newKey, new IdempotentRequest(requestHash!, number, now)), now)
+                    : current.Requests,
+            });
+            await PublishAsync();
+            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
+                detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
+            return info;
+        }
+        catch
+        {
+            await LeaveQueueAsync(queued);
+            throw;
+        }
     }
 
     public async Task<ModelInfo> GetAsync()
@@ -81,11 +139,7 @@ public sealed partial class ModelGrain(
         return new ModelInfo(Name, [.. versions.Select(v => v.ToSummary())], current.Aliases, current.History, current.CreatedAt);
     }
 
-    public Task<ModelSummary> GetSummaryAsync()
-    {
-        var current = Require();
-        return Task.FromResult(new ModelSummary(Name, current.Versions.Count, current.Versions.Keys.Max(), current.Aliases));
-    }
+    public Task<ModelSummary> GetSummaryAsync() => Task.FromResult(Summary(Require())!);
 
     public Task<ModelVersionInfo> GetVersionAsync(int version)
     {
@@ -102,6 +156,7 @@ public sealed partial class ModelGrain(
     public async Task<AliasInfo> SetAliasAsync(string alias, int version, string? reason = null)
     {
         Names.Validate(alias, "alias");
+        CheckReason(reason);
         var current = _committed;
         Find(current, version);
         if (!current.Servable.Contains(version))
@@ -116,15 +171,24 @@ public sealed partial class ModelGrain(
             return new AliasInfo(Name, alias, version, last ?? new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason, Caller.Name));
         }
 
+        var limit = options.Value.MaxAliasesPerModel;
+        if (from is null && current.Aliases.Count >= limit)
+        {
+            throw new TooManyAliasesException(
+                $"Model '{Name}' already has {current.Aliases.Count} aliases ({Known(current.Aliases.Keys)}), the most allowed (OrleansMl__MaxAliasesPerModel). "
+                + "Point one of them at the version instead.");
+        }
+
         var change = new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason, Caller.Name);
         var stack = current.AliasStacks.GetValueOrDefault(alias, []);
         await CommitAsync(current with
         {
             Aliases = current.Aliases.SetItem(alias, version),
-            AliasStacks = current.AliasStacks.SetItem(alias, from is { } f ? stack.Add(f) : stack),
-            History = current.History.Add(change),
+            AliasStacks = current.AliasStacks.SetItem(alias, Newest(from is { } f ? stack.Add(f) : stack)),
+            History = Newest(current.History.Add(change)),
         });
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await PublishAsync();
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasPromoted, $"models/{Name}/aliases/{alias}",
             from: from is { } was ? $"v{was}" : null, to: $"v{version}", detail: reason);
         return new AliasInfo(Name, alias, version, change);
@@ -133,6 +197,7 @@ public sealed partial class ModelGrain(
     public async Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null)
     {
         Names.Validate(alias, "alias");
+        CheckReason(reason);
         var current = Require();
         if (!current.Aliases.TryGetValue(alias, out var now))
         {
@@ -152,9 +217,10 @@ public sealed partial class ModelGrain(
         {
             Aliases = current.Aliases.SetItem(alias, target),
             AliasStacks = current.AliasStacks.SetItem(alias, stack.RemoveAt(stack.Length - 1)),
-            History = current.History.Add(change),
+            History = Newest(current.History.Add(change)),
         });
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await PublishAsync();
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
             from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
@@ -210,14 +276,50 @@ public sealed partial class ModelGrain(
             await CommitAsync(next);
         }
 
+        await LeaveQueueAsync(ModelVersionKey.Format(Name, version));
+
         // Also for a notice sent again (the process may have stopped between storing the end and pushing the routes).
         if (status == TrainingStatus.Succeeded)
         {
             await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
         }
 
+        await ApplyRetentionAsync(except: version);
+        await PublishAsync();
         return true;
     }
+
+    public async Task DeleteVersionAsync(int version)
+    {
+        await FinishDeletionsAsync();
+        var current = _committed;
+        if (version >= 1 && version < current.NextVersion && !current.Versions.ContainsKey(version))
+        {
+            return; // Deleted already: deleting is idempotent.
+        }
+
+        Find(current, version);
+        if (current.Pending.Contains(version))
+        {
+            var status = (await VersionGrain(version).GetAsync()).Status;
+            throw new VersionInUseException(status.IsTerminal()
+                ? $"Version {version} of model '{Name}' has just ended ({EnumWords.Word(status)}) and the registry is taking note; try again in a moment."
+                : $"Version {version} of model '{Name}' is {EnumWords.Word(status)}: cancel it first (POST /api/models/{Name}/versions/{version}/cancel or cancel_training), then delete it.");
+        }
+
+        if (UsesOf(current, version) is { Count: > 0 } uses)
+        {
+            throw new VersionInUseException(
+                $"Version {version} of model '{Name}' is in use: {string.Join("; ", uses)}. Point those aliases at other versions "
+                + "(rolling back past it removes it from an alias's rollback stack), then delete it.");
+        }
+
+        await DeleteVersionsAsync([version]);
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.ModelVersionDeleted, $"models/{Name}", from: $"v{version}");
+    }
+
+    public Task<ImmutableArray<int>> GetVersionsTrainedOnAsync(string dataset, int datasetVersion) =>
+        TrainedOnAsync(_committed, dataset, datasetVersion);
 
     public Task<ImmutableArray<int>> GetPendingAsync() => Task.FromResult(_committed.Pending.ToImmutableArray());
 
@@ -226,20 +328,214 @@ public sealed partial class ModelGrain(
     private ModelRoutes BuildRoutes(ModelState current) => new(Name, current.Revision, current.Aliases, current.Servable);
 
     /// <summary>
-    /// Lists the model in the catalog. Done after the registry's write, and again by every activation, so a crash in
-    /// between leaves the model unlisted only until it is next activated or trained.
+    /// What keeps version <paramref name="version"/> from being deleted: every alias that points at it or returns to it on
+    /// rollback. The one place to extend when something new comes to depend on a version.
     /// </summary>
-    private async Task EnsureListedAsync()
+    private static List<string> UsesOf(ModelState current, int version)
+    {
+        var uses = current.Aliases.Where(a => a.Value == version).Select(a => $"alias '{a.Key}' points at it").ToList();
+        uses.AddRange(current.AliasStacks
+            .Where(s => s.Value.Contains(version) && current.Aliases.GetValueOrDefault(s.Key) != version)
+            .Select(s => $"alias '{s.Key}' returns to it on rollback"));
+        uses.Sort(StringComparer.Ordinal);
+        return uses;
+    }
+
+    /// <summary>
+    /// Removes versions from the registry (one write), then has each version grain delete its state and release its
+    /// model file. A version grain that fails stays in <see cref="ModelState.Deleting"/> and is asked again by the next
+    /// delete or end notice; meanwhile it is unreachable, since every read checks the registry first.
+    /// </summary>
+    private async Task DeleteVersionsAsync(IReadOnlyCollection<int> versions)
+    {
+        var current = _committed;
+        var servable = versions.Any(current.Servable.Contains);
+        await CommitAsync(current with
+        {
+            Versions = current.Versions.RemoveRange(versions),
+            Servable = current.Servable.Except(versions),
+            Requests = current.Requests!.RemoveRange(current.Requests!.Where(r => versions.Contains(r.Value.Version)).Select(r => r.Key)),
+            Deleting = current.Deleting!.Union(versions),
+        });
+        LogDeleted(logger, Name, string.Join(", ", versions));
+        if (servable)
+        {
+            await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        }
+
+        await FinishDeletionsAsync();
+        await PublishAsync();
+    }
+
+    /// <summary>Asks the grains of removed versions to delete their state; drops from the list the ones that did.</summary>
+    private async Task FinishDeletionsAsync()
+    {
+        var done = new List<int>();
+        foreach (var version in _committed.Deleting!)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IModelVersionControl>(ModelVersionKey.Format(Name, version)).DeleteAsync();
+                done.Add(version);
+            }
+            catch (Exception ex)
+            {
+                LogVersionDeleteFailed(logger, ex, Name, version);
+            }
+        }
+
+        if (done.Count > 0)
+        {
+            try
+            {
+                await CommitAsync(_committed with { Deleting = _committed.Deleting!.Except(done) });
+            }
+            catch (StorageUnavailableException)
+            {
+                // Asked again next time; deleting twice is harmless.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Retention (<c>OrleansMl__KeepVersions</c>): keeps the newest N ended versions that nothing uses and deletes the
+    /// rest. <paramref name="except"/> (the version whose end is being noted) is left for the next time.
+    /// </summary>
+    private async Task ApplyRetentionAsync(int except)
+    {
+        var keep = options.Value.KeepVersions;
+        var current = _committed;
+        if (keep <= 0)
+        {
+            return;
+        }
+
+        var beyond = current.Versions.Keys
+            .Where(v => !current.Pending.Contains(v) && UsesOf(current, v).Count == 0)
+            .OrderDescending()
+            .Skip(keep)
+            .Where(v => v != except)
+            .ToList();
+        if (beyond.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await DeleteVersionsAsync(beyond);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            // The next version's end tries again.
+            LogRetentionFailed(logger, ex, Name);
+        }
+    }
+
+    private async Task<ImmutableArray<int>> TrainedOnAsync(ModelState current, string dataset, int datasetVersion)
+    {
+        var found = ImmutableArray.CreateBuilder<int>();
+        foreach (var (number, entry) in current.Versions)
+        {
+            if (entry.Dataset is not null)
+            {
+                if (entry.Dataset == dataset && entry.DatasetVersion == datasetVersion)
+                {
+                    found.Add(number);
+                }
+
+                continue;
+            }
+
+            // Registered before the registry kept lineage: the version knows.
+            var spec = (await VersionGrain(number).GetAsync()).Spec;
+            if (spec.Dataset == dataset && spec.DatasetVersion == datasetVersion)
+            {
+                found.Add(number);
+            }
+        }
+
+        return found.ToImmutable();
+    }
+
+    private ModelSummary? Summary(ModelState current) => current.Exists
+        ? new ModelSummary(Name, current.Versions.Count, current.Versions.Keys.Max(), current.Aliases)
+        : null;
+
+    /// <summary>
+    /// Sets the model's listing in the catalog index. Done after the registry's write, and again by every activation, so a
+    /// crash in between leaves the listing stale only until the model is next activated or changed.
+    /// </summary>
+    private async Task PublishAsync()
     {
         try
         {
-            await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).AddModelAsync(Name);
+            await GrainFactory.CatalogShard(Name).SetModelAsync(Name, _committed.Revision, Summary(_committed));
         }
         catch (Exception ex)
         {
             LogListingFailed(logger, ex, Name);
         }
     }
+
+    private async Task LeaveQueueAsync(string version)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITrainingQueueGrain>(ITrainingQueueGrain.Key).LeaveAsync(version);
+        }
+        catch (Exception ex)
+        {
+            // The queue drops the entry itself once it is full and this registry no longer counts the version as pending.
+            LogQueueLeaveFailed(logger, ex, version);
+        }
+    }
+
+    private IdempotentRequest? Remembered(ModelState current, string key, DateTimeOffset now)
+    {
+        if (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            throw new InvalidTrainingRequestException(
+                $"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces (got {key.Length} characters).");
+        }
+
+        return current.Requests!.TryGetValue(key, out var seen) && now - seen.At < options.Value.IdempotencyWindow && current.Versions.ContainsKey(seen.Version)
+            ? seen
+            : null;
+    }
+
+    /// <summary>Forgets keys older than the window, then the oldest beyond the most kept.</summary>
+    private ImmutableDictionary<string, IdempotentRequest> Pruned(ImmutableDictionary<string, IdempotentRequest> requests, DateTimeOffset now)
+    {
+        var window = options.Value.IdempotencyWindow;
+        var max = options.Value.MaxIdempotencyKeys;
+        var expired = requests.Where(r => now - r.Value.At >= window).Select(r => r.Key).ToList();
+        requests = requests.RemoveRange(expired);
+        return requests.Count <= max
+            ? requests
+            : requests.RemoveRange(requests.OrderBy(r => r.Value.At).ThenBy(r => r.Value.Version).Take(requests.Count - max).Select(r => r.Key));
+    }
+
+    private void CheckReason(string? reason)
+    {
+        var max = options.Value.MaxAliasReasonLength;
+        if (reason is { Length: var length } && length > max)
+        {
+            throw new InvalidAliasChangeException(string.Create(CultureInfo.InvariantCulture,
+                $"reason has {length} characters; at most {max} are allowed (OrleansMl__MaxAliasReasonLength). Shorten it."));
+        }
+    }
+
+    /// <summary>The newest entries, at most <c>OrleansMl__MaxAliasHistory</c> (older history stays in the audit log).</summary>
+    private ImmutableArray<T> Newest<T>(ImmutableArray<T> items)
+    {
+        var max = options.Value.MaxAliasHistory;
+        return items.Length <= max ? items : items.RemoveRange(0, items.Length - max);
+    }
+
+    private static string Ago(TimeSpan span) => span.TotalHours >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.#} h")
+        : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, span.TotalMinutes):0} min");
 
     private async Task<VersionNotReadyException> NotServableAsync(int version, string why)
     {
@@ -258,15 +554,23 @@ public sealed partial class ModelGrain(
 
     private ModelState Require() => _committed.Exists
         ? _committed
-        : throw new ModelNotFoundException($"Model '{Name}' does not exist. Train a version to create it.");
+        : throw new ModelNotFoundException(_committed.NextVersion > 1
+            ? $"Model '{Name}' has no versions left: all were deleted. Train a version to use it again."
+            : $"Model '{Name}' does not exist. Train a version to create it.");
 
     private RegisteredVersion Find(ModelState current, int version)
     {
         Require();
-        return current.Versions.TryGetValue(version, out var entry)
-            ? entry
-            : throw new ModelVersionNotFoundException(
-                $"Model '{Name}' has no version {version}; it has versions {current.Versions.Keys.Min()} to {current.Versions.Keys.Max()}.");
+        if (current.Versions.TryGetValue(version, out var entry))
+        {
+            return entry;
+        }
+
+        var numbers = current.Versions.Keys.ToList();
+        var known = numbers.Count <= 20 ? string.Join(", ", numbers) : $"{numbers[0]} to {numbers[^1]} ({numbers.Count} in all)";
+        throw new ModelVersionNotFoundException(version > 0 && version < current.NextVersion
+            ? $"Model '{Name}' has no version {version}: it was deleted. Its versions are {known}."
+            : $"Model '{Name}' has no version {version}; its versions are {known}.");
     }
 
     private IModelVersionGrain VersionGrain(int version) => GrainFactory.GetModelVersion(Name, version);
@@ -278,4 +582,16 @@ public sealed partial class ModelGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list model {Model} in the catalog; its next activation tries again")]
     private static partial void LogListingFailed(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model}: deleted versions {Versions}")]
+    private static partial void LogDeleted(ILogger logger, string model, string versions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: version {Version} did not delete its state yet; asked again later")]
+    private static partial void LogVersionDeleteFailed(ILogger logger, Exception exception, string model, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: deleting versions beyond the retention failed; the next version's end tries again")]
+    private static partial void LogRetentionFailed(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take {Version} off the cluster's training queue count")]
+    private static partial void LogQueueLeaveFailed(ILogger logger, Exception exception, string version);
 }

@@ -17,6 +17,8 @@ namespace OrleansMl.Models;
 /// <param name="Versions">Every registered version by number.</param>
 /// <param name="Servable">Versions that succeeded: the ones predictions and aliases may use.</param>
 /// <param name="Pending">Versions whose end the registry has not yet been told of (queued, running, or ended unreported).</param>
+/// <param name="Requests">Idempotency keys of training requests, with what they asked for and the version they got.</param>
+/// <param name="Deleting">Versions removed from the registry whose own grain has not yet confirmed it deleted its state.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelState")]
 public sealed record ModelState(
     [property: Id(0)] ImmutableArray<LegacyVersionEntry> LegacyVersions,
@@ -28,12 +30,14 @@ public sealed record ModelState(
     [property: Id(6)] int NextVersion,
     [property: Id(7)] ImmutableSortedDictionary<int, RegisteredVersion> Versions,
     [property: Id(8)] ImmutableSortedSet<int> Servable,
-    [property: Id(9)] ImmutableSortedSet<int> Pending)
+    [property: Id(9)] ImmutableSortedSet<int> Pending,
+    [property: Id(10)] ImmutableDictionary<string, IdempotentRequest>? Requests = null,
+    [property: Id(11)] ImmutableSortedSet<int>? Deleting = null)
 {
     /// <summary>A model with no version yet.</summary>
     public static ModelState Empty { get; } = new(
         [], ImmutableDictionary<string, int>.Empty, ImmutableDictionary<string, ImmutableArray<int>>.Empty, [], default, 0, 1,
-        ImmutableSortedDictionary<int, RegisteredVersion>.Empty, [], []);
+        ImmutableSortedDictionary<int, RegisteredVersion>.Empty, [], [], ImmutableDictionary<string, IdempotentRequest>.Empty, []);
 
     /// <summary>Whether any version was ever registered: a model exists from its first version on.</summary>
     public bool Exists => !Versions.IsEmpty;
@@ -49,6 +53,8 @@ public sealed record ModelState(
         Versions = Versions ?? Empty.Versions,
         Servable = Servable ?? Empty.Servable,
         Pending = Pending ?? Empty.Pending,
+        Requests = Requests ?? Empty.Requests,
+        Deleting = Deleting ?? Empty.Deleting,
     };
 
     /// <summary>The registry once version <paramref name="version"/> has reported its end (unchanged if it already had).</summary>
@@ -65,13 +71,27 @@ public sealed record ModelState(
 /// <param name="SpecHash">A stable content hash of the resolved training spec: the identity of what was asked for.</param>
 /// <param name="CreatedAt">When it was registered.</param>
 /// <param name="CreatedBy">Who asked for it (null when anonymous).</param>
+/// <param name="Dataset">The dataset it trains on (null for versions registered before lineage was kept here).</param>
+/// <param name="DatasetVersion">The dataset version it trains on (null as above).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.RegisteredVersion")]
 public sealed record RegisteredVersion(
     [property: Id(0)] int Version,
     [property: Id(1)] Guid Allocation,
     [property: Id(2)] string SpecHash,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] string? CreatedBy);
+    [property: Id(4)] string? CreatedBy,
+    [property: Id(5)] string? Dataset = null,
+    [property: Id(6)] int? DatasetVersion = null);
+
+/// <summary>A training request made with an idempotency key.</summary>
+/// <param name="RequestHash">The hash of the request as sent (<see cref="TrainingSpecHash.OfRequest"/>).</param>
+/// <param name="Version">The version it created.</param>
+/// <param name="At">When; the key is forgotten after the idempotency window.</param>
+[GenerateSerializer, Immutable, Alias("OrleansMl.IdempotentRequest")]
+public sealed record IdempotentRequest(
+    [property: Id(0)] string RequestHash,
+    [property: Id(1)] int Version,
+    [property: Id(2)] DateTimeOffset At);
 
 /// <summary>
 /// A version as the previous release recorded it in the model's state. Only what the conversion needs is read; the

@@ -28,7 +28,7 @@ public sealed partial class ModelVersionGrain(
     ModelTrainer trainer,
     IOptions<OrleansMlOptions> options,
     TimeProvider time,
-    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IModelVersionControl, IRemindable, IDisposable
+    ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IModelVersionControl, IArtifactReferrer, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(20);
@@ -126,6 +126,51 @@ public sealed partial class ModelVersionGrain(
 
     public Task<Guid?> GetAllocationAsync() => Task.FromResult(_committed?.Allocation);
 
+    public async Task DeleteAsync()
+    {
+        _cancellation?.Cancel();
+        await _writes.WaitAsync();
+        try
+        {
+            if (_committed is not { } stored)
+            {
+                return;
+            }
+
+            // The model file first: a failure after it leaves a state nobody can reach (the registry removed it), which the
+            // registry's next request deletes; the other way round could leave a file nobody would ever release.
+            var (model, version) = ModelVersionKey.Parse(Key);
+            if (stored.Info.ArtifactHash is { } hash)
+            {
+                await artifacts.ReleaseReferenceAsync(hash, ArtifactOwners.ModelVersion(model, version));
+            }
+
+            try
+            {
+                await state.ClearStateAsync();
+            }
+            catch (Exception ex)
+            {
+                LogDeleteFailed(logger, ex, Key);
+                throw new StorageUnavailableException($"The state of version {version} of model '{model}' could not be deleted; it is deleted when asked again.");
+            }
+
+            _committed = null;
+            _heldBack = null;
+        }
+        finally
+        {
+            _writes.Release();
+            _changed.Notify();
+        }
+
+        await StopRemindingAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task<bool> HoldsAsync(string hash, int version) =>
+        Task.FromResult(_committed is { } stored && stored.Info.Version == version && stored.Info.ArtifactHash == hash);
+
     public Task<ModelVersionInfo> GetAsync() => Task.FromResult(Shown());
 
     public async Task<ModelVersionInfo> WaitForChangeAsync(ModelVersionInfo known, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -153,6 +198,39 @@ public sealed partial class ModelVersionGrain(
                 return Shown();
             }
         }
+    }
+
+    public async Task<ModelEvaluation> EvaluateAsync(string dataset, int? datasetVersion, CancellationToken cancellationToken = default)
+    {
+        Names.Validate(dataset, "dataset");
+        var info = Shown();
+        if (info.Status != TrainingStatus.Succeeded || info.ArtifactHash is not { } hash || info.Signature is not { } signature)
+        {
+            throw new VersionNotReadyException(
+                $"Version {info.Version} of model '{info.Model}' is {EnumWords.Word(info.Status)}; only a succeeded version can be evaluated.");
+        }
+
+        var source = GrainFactory.GetGrain<IDatasetGrain>(dataset);
+        var target = datasetVersion is { } v ? await source.GetVersionAsync(v) : (await source.GetAsync()).Latest;
+        if (target.IsDeleted)
+        {
+            throw new DatasetNotFoundException($"Version {target.Version} of dataset '{dataset}' was deleted: its rows are gone. Evaluate on another version.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var (frame, _) = await frames.GetAsync(dataset, target.ContentHash, cancellationToken);
+        byte[] model;
+        await using (var stream = await artifacts.OpenReadAsync(hash, cancellationToken))
+        using (var buffer = new MemoryStream())
+        {
+            await stream.CopyToAsync(buffer, cancellationToken);
+            model = buffer.ToArray();
+        }
+
+        var outcome = await worker.RunBoundedAsync(() => ModelEvaluator.Evaluate(model, signature, frame, cancellationToken), cancellationToken);
+        return new ModelEvaluation(
+            info.Model, info.Version, dataset, target.Version, signature.Task, outcome.Rows, outcome.EvaluatedRows, outcome.MissingLabelRows,
+            outcome.UnknownLabelRows, outcome.Metrics, info.Metrics, Math.Round(clock.Elapsed.TotalMilliseconds, 1));
     }
 
     public async Task<ModelVersionInfo> CancelAsync()
@@ -310,9 +388,27 @@ public sealed partial class ModelVersionGrain(
             var loadMs = load.Elapsed.TotalMilliseconds;
 
             var reporter = new Progress(p => Report(allocation, p));
-            var trained = await BoundedWorker.RunAsync(() => trainer.Train(frame, spec, reporter, cancellationToken), cancellationToken);
+            var limit = TrainingLimits.From(options.Value).WallClock(spec);
+            using var fit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            fit.CancelAfter(limit);
+            TrainedModel trained;
+            try
+            {
+                trained = await BoundedWorker.RunAsync(() => trainer.Train(frame, spec, reporter, fit.Token), fit.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && fit.IsCancellationRequested)
+            {
+                LogTimeLimit(logger, Key, limit.TotalSeconds);
+                await FinishAsync(allocation, i => i with { Status = TrainingStatus.Failed, Stage = "failed", Error = TrainingLimits.TimeLimitReached(limit) });
+                return;
+            }
 
             Report(allocation, new TrainingProgress("saving", 0.97));
+
+            // The reference first: from the moment the model file is stored, the store knows who it is for.
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(trained.ModelBytes));
+            var owner = ArtifactOwners.ModelVersion(ModelVersionKey.Parse(Key).Model, ModelVersionKey.Parse(Key).Version);
+            await artifacts.AddReferenceAsync(hash, owner, cancellationToken);
             var artifact = await artifacts.PutAsync(trained.ModelBytes, cancellationToken);
             await FinishAsync(allocation, i => i with
             {
@@ -327,6 +423,10 @@ public sealed partial class ModelVersionGrain(
                     Math.Round(slot.Waited.TotalMilliseconds, 1), Math.Round(loadMs, 1), Math.Round(trained.TrainingMs, 1),
                     Math.Round(trained.EvaluationMs, 1), Math.Round(total.Elapsed.TotalMilliseconds, 1), hit),
             });
+            if (_committed?.Info.ArtifactHash == artifact.ContentHash)
+            {
+                await ConfirmAsync(artifact.ContentHash, owner);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -351,7 +451,12 @@ public sealed partial class ModelVersionGrain(
 
     private async Task FailAsync(Guid allocation, Exception exception)
     {
-        var error = exception is OrleansMlException domain ? domain.Message : $"Training failed unexpectedly: {exception.Message}";
+        var error = exception switch
+        {
+            OrleansMlException domain => domain.Message,
+            FileNotFoundException => $"The data of dataset version {_committed?.Info.Spec.DatasetVersion} is no longer in the artifact store (the version was deleted). Train on another version.",
+            _ => $"Training failed unexpectedly: {exception.Message}",
+        };
         if (exception is not OrleansMlException)
         {
             LogFailed(logger, exception, Key);
@@ -364,6 +469,19 @@ public sealed partial class ModelVersionGrain(
         catch (StorageUnavailableException)
         {
             // As above: the next activation runs the job again.
+        }
+    }
+
+    private async Task ConfirmAsync(string hash, string owner)
+    {
+        try
+        {
+            await artifacts.ConfirmReferenceAsync(hash, owner);
+        }
+        catch (Exception ex)
+        {
+            // Left unconfirmed, the reference is checked with this grain by the sweep, which confirms it.
+            LogConfirmFailed(logger, ex, owner);
         }
     }
 
@@ -528,6 +646,15 @@ public sealed partial class ModelVersionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The model has not yet answered the end notice of {Version}; showing the end meanwhile")]
     private static partial void LogReportSlow(ILogger logger, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training {Version} reached its time limit of {Seconds} s and was stopped")]
+    private static partial void LogTimeLimit(ILogger logger, string version, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the state of {Version}")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not confirm the artifact reference of {Owner}; the sweep checks it")]
+    private static partial void LogConfirmFailed(ILogger logger, Exception exception, string owner);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The job of {Version} did not stop within the deactivation time")]
     private static partial void LogStopTimedOut(ILogger logger, string version);

@@ -6,8 +6,11 @@ namespace OrleansMl.Models;
 
 /// <summary>
 /// The one place a training request is checked, before anything is allocated: it resolves the dataset version and
-/// checks every setting against it and its schema (column names and kinds). A request that passes allocates a
-/// version; what only the data itself can tell (a label whose values turn out unusable) ends that version as failed.
+/// checks every setting against it and its schema: column names and kinds, parameter names, types and ranges and which
+/// algorithm uses them, the task against the label's kind and number of distinct values, trees × leaves, and the width
+/// of the feature space after featurization, all bounded by the settings in <see cref="TrainingLimits"/>. A request
+/// that passes allocates a version; only what no statistic tells (a rare spelling mix-up of a label) can still end
+/// that version as failed, besides its wall-clock limit.
 /// </summary>
 public static class TrainingSpecValidator
 {
@@ -21,24 +24,33 @@ public static class TrainingSpecValidator
     /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
-    public static async Task<TrainingSpec> ResolveAsync(IGrainFactory grains, TrainingRequest request, CancellationToken cancellationToken)
+    public static async Task<TrainingSpec> ResolveAsync(
+        IGrainFactory grains, TrainingRequest request, TrainingLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(request);
-        CheckSettings(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSettings(request, limits);
         var dataset = grains.GetGrain<IDatasetGrain>(request.Dataset);
         var version = request.DatasetVersion is { } v ? await dataset.GetVersionAsync(v) : (await dataset.GetAsync()).Latest;
         cancellationToken.ThrowIfCancellationRequested();
-        return Resolve(request, version);
+        return Resolve(request, version, limits);
     }
 
     /// <summary>Validates <paramref name="request"/> against <paramref name="dataset"/> and fills in the defaults.</summary>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
-    public static TrainingSpec Resolve(TrainingRequest request, DatasetVersionInfo dataset)
+    public static TrainingSpec Resolve(TrainingRequest request, DatasetVersionInfo dataset, TrainingLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(dataset);
-        CheckSettings(request);
+        limits ??= TrainingLimits.Default;
+        CheckSettings(request, limits);
+        if (dataset.IsDeleted)
+        {
+            throw new DatasetNotFoundException(
+                $"Dataset '{dataset.Name}' version {dataset.Version} was deleted: its rows are gone. Train on another version, or upload the data again.");
+        }
+
         var columns = dataset.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var where = $"Dataset '{dataset.Name}' version {dataset.Version}";
         var names = string.Join(", ", dataset.Columns.Select(c => c.Name));
@@ -79,14 +91,118 @@ public static class TrainingSpecValidator
                 + "Use task binary or multiclass, or auto.");
         }
 
+        CheckLabel(request.Task, label);
+        var parameters = HyperParameters.Parse(request.Parameters, limits);
+        CheckTreeSize(request.Algorithm, parameters, dataset, request.TestFraction ?? DefaultTestFraction, limits);
+        CheckFeatureWidth(features.IsEmpty
+            ? dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)
+            : features.Select(f => columns[f]), limits);
+
         return new TrainingSpec(
             dataset.Name, dataset.Version, dataset.ContentHash, request.Label, request.Task, request.Algorithm, features,
             request.Parameters ?? ImmutableDictionary<string, double>.Empty, request.TestFraction ?? DefaultTestFraction,
             request.Seed ?? DefaultSeed);
     }
 
+    /// <summary>
+    /// The width of the feature vector the featurizer builds from <paramref name="features"/>, from their statistics: one
+    /// slot per numeric or boolean column, one per category of a categorical column (hashed into
+    /// <see cref="Featurizer.HashedCategorySlots"/> above <see cref="Featurizer.HashedCategoryThreshold"/> categories),
+    /// and at most <see cref="Featurizer.TextSlots"/> per text column. A column named explicitly although ignored is
+    /// used as a number if it holds numbers, else as a category.
+    /// </summary>
+    public static long FeatureWidth(IEnumerable<ColumnInfo> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return features.Sum(c => c.Kind switch
+        {
+            ColumnKind.Numeric or ColumnKind.Boolean => 1L,
+            ColumnKind.Ignored when c.Min is not null => 1L,
+            ColumnKind.Text => Featurizer.TextSlots,
+            _ => c.Distinct > Featurizer.HashedCategoryThreshold ? Featurizer.HashedCategorySlots : Math.Max(1, c.Distinct),
+        });
+    }
+
+    private static void CheckFeatureWidth(IEnumerable<ColumnInfo> features, TrainingLimits limits)
+    {
+        var list = features.ToList();
+        var width = FeatureWidth(list);
+        if (width > limits.MaxFeatureWidth)
+        {
+            var widest = list
+                .Select(c => (c.Name, Width: FeatureWidth([c])))
+                .OrderByDescending(c => c.Width)
+                .Take(3)
+                .Select(c => $"'{c.Name}' {c.Width.ToString(CultureInfo.InvariantCulture)}");
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"The features would be {width} slots wide after one-hot, hashed and text featurization; at most {limits.MaxFeatureWidth} are allowed "
+                + $"(OrleansMl__MaxFeatureWidth). Widest: {string.Join(", ", widest)}. Name fewer features, or drop high-cardinality text and categorical columns."));
+        }
+    }
+
+    /// <summary>What the label's kind and distinct values already tell about the task: the checks the engine would fail on later.</summary>
+    private static void CheckLabel(ModelTask task, ColumnInfo label)
+    {
+        if (label.Count == 0)
+        {
+            throw new InvalidTrainingRequestException($"The label column '{label.Name}' has no values. Choose a label column that is filled in.");
+        }
+
+        if (label.Count < ModelTrainer.MinimumRows)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"Only {label.Count} rows have a value in the label column '{label.Name}'; training needs at least {ModelTrainer.MinimumRows}."));
+        }
+
+        if (label.Distinct < 2)
+        {
+            throw new InvalidTrainingRequestException(
+                $"The label column '{label.Name}' has only one value, so there is nothing to learn. Choose a label with at least two different values.");
+        }
+
+        var numeric = IsNumeric(label);
+        switch (task)
+        {
+            case ModelTask.Binary when label.Kind != ColumnKind.Boolean && label.Distinct != 2:
+                throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                    $"Task binary needs a label with exactly two values, but '{label.Name}' has {label.Distinct}. "
+                    + $"Use task multiclass{(numeric ? " or regression" : string.Empty)}, or auto."));
+            case ModelTask.Multiclass when label.Distinct > LabelPlan.MaxClasses:
+            case ModelTask.Auto when !numeric && label.Kind != ColumnKind.Boolean && label.Distinct > LabelPlan.MaxClasses:
+                throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                    $"The label column '{label.Name}' has {label.Distinct} different values; classification supports at most "
+                    + $"{LabelPlan.MaxClasses} classes. {(numeric ? "Use task regression for a numeric target, or choose" : "Choose")} another label."));
+            default:
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Trees × leaves of the model the request asks for, with each learner's default for a value it does not fix
+    /// (<c>auto</c>: the largest its search uses, 300 trees of 255 leaves).
+    /// </summary>
+    private static void CheckTreeSize(TrainingAlgorithm algorithm, HyperParameters parameters, DatasetVersionInfo dataset, double testFraction, TrainingLimits limits)
+    {
+        if (algorithm == TrainingAlgorithm.Linear)
+        {
+            return;
+        }
+
+        var trainRows = (int)Math.Min(int.MaxValue, Math.Ceiling(dataset.Rows * (1 - testFraction)));
+        var (trees, leaves) = algorithm == TrainingAlgorithm.Auto
+            ? (parameters.Trees ?? AutoSearch.LargestTrees, parameters.Leaves ?? AutoSearch.LargestLeaves)
+            : (Candidate.Default(algorithm, trainRows, parameters).Trees, Candidate.Default(algorithm, trainRows, parameters).Leaves);
+        var product = (long)trees * leaves;
+        if (product > limits.MaxTreeLeaves)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"trees × leaves would be {trees} × {leaves} = {product}; at most {limits.MaxTreeLeaves} are allowed (OrleansMl__MaxTreeLeaves). "
+                + $"Ask for fewer trees or fewer leaves."));
+        }
+    }
+
     /// <summary>Everything that needs no dataset.</summary>
-    private static void CheckSettings(TrainingRequest request)
+    private static void CheckSettings(TrainingRequest request, TrainingLimits limits)
     {
         Names.Validate(request.Dataset, "dataset");
         if (string.IsNullOrWhiteSpace(request.Label))
@@ -121,6 +237,19 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException(
                 $"Unknown parameter{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Allowed parameters: {HyperParameters.Allowed}.");
         }
+
+        var applies = HyperParameters.AppliesTo(request.Algorithm);
+        var unused = (request.Parameters?.Keys ?? []).Where(k => !applies.Contains(k.ToUpperInvariant())).ToList();
+        if (unused.Count > 0)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Parameter{(unused.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unused.Select(u => $"'{u}'"))} "
+                + $"{(unused.Count > 1 ? "are" : "is")} not used by algorithm {EnumWords.Word(request.Algorithm)}; remove "
+                + $"{(unused.Count > 1 ? "them" : "it")} or choose an algorithm that uses {(unused.Count > 1 ? "them" : "it")} (auto uses every parameter).");
+        }
+
+        // Types and ranges: trees and leaves whole numbers up to the settings, the rest within their ranges.
+        HyperParameters.Parse(request.Parameters, limits);
     }
 
     /// <summary>Numbers the engine can regress on: a numeric column, or an ignored one that holds numbers (an id-like column).</summary>

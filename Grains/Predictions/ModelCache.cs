@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using OrleansMl.Diagnostics;
+using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
 using OrleansMl.Work;
@@ -9,16 +11,20 @@ namespace OrleansMl.Predictions;
 
 /// <summary>
 /// Loaded models on this silo, shared by every predictor replica: a model is read from the artifact store and
-/// deserialized once per silo. Keyed by model and version: a version that can serve never changes. Holds at most
-/// <see cref="Capacity"/> models.
+/// deserialized once per silo. Keyed by model and version: a version that can serve never changes. Bounded by the size
+/// of the model files held (<c>OrleansMl__ModelCacheMegabytes</c>); the least recently used model goes first, never the
+/// one just loaded. A model in memory takes a few times its file's size, which the setting leaves room for.
 /// </summary>
-public sealed class ModelCache(IArtifactStore artifacts)
+public sealed class ModelCache(IArtifactStore artifacts, IOptions<OrleansMlOptions> options)
 {
-    public const int Capacity = 128;
-
     private readonly ConcurrentDictionary<(string Model, int Version), Lazy<Task<LoadedModel>>> _models = new();
     private readonly ConcurrentDictionary<(string Model, int Version), long> _sizes = new();
-    private readonly ConcurrentQueue<(string Model, int Version)> _order = new();
+    private readonly ConcurrentDictionary<(string Model, int Version), long> _used = new();
+    private readonly Lock _trim = new();
+    private long _clock;
+
+    /// <summary>The most bytes of model files held.</summary>
+    public long Capacity => options.Value.ModelCacheBytes;
 
     /// <summary>Models held (loaded or loading).</summary>
     public int Count => _models.Count;
@@ -33,12 +39,9 @@ public sealed class ModelCache(IArtifactStore artifacts)
     public Task<LoadedModel> GetAsync(string model, int version, Func<Task<(string ArtifactHash, ModelSignature Signature)>> locate)
     {
         ArgumentNullException.ThrowIfNull(locate);
-        var lazy = _models.GetOrAdd((model, version), key =>
-        {
-            _order.Enqueue(key);
-            return new Lazy<Task<LoadedModel>>(() => LoadAsync(key, locate));
-        });
-        TrimToCapacity();
+        var key = (model, version);
+        var lazy = _models.GetOrAdd(key, k => new Lazy<Task<LoadedModel>>(() => LoadAsync(k, locate)));
+        _used[key] = Interlocked.Increment(ref _clock);
         return lazy.Value;
     }
 
@@ -59,6 +62,7 @@ public sealed class ModelCache(IArtifactStore artifacts)
             if (_models.ContainsKey(key))
             {
                 _sizes[key] = buffer.Length;
+                TrimToCapacity(key);
             }
 
             OrleansMlMetrics.ModelLoaded(Stopwatch.GetElapsedTime(started));
@@ -68,18 +72,36 @@ public sealed class ModelCache(IArtifactStore artifacts)
         {
             _models.TryRemove(key, out _); // Let the next call try again.
             _sizes.TryRemove(key, out _);
+            _used.TryRemove(key, out _);
             throw;
         }
     }
 
-    private void TrimToCapacity()
+    /// <summary>Drops the least recently used loaded models until the files held fit the capacity; keeps <paramref name="loaded"/>.</summary>
+    private void TrimToCapacity((string Model, int Version) loaded)
     {
-        while (_models.Count > Capacity && _order.TryDequeue(out var oldest))
+        lock (_trim)
         {
-            if (_models.TryRemove(oldest, out _))
+            var total = Bytes;
+            if (total <= Capacity)
             {
-                _sizes.TryRemove(oldest, out _);
-                OrleansMlMetrics.ModelEvicted();
+                return;
+            }
+
+            foreach (var (key, size) in _sizes.Where(s => s.Key != loaded).OrderBy(s => _used.GetValueOrDefault(s.Key)).ToList())
+            {
+                if (total <= Capacity)
+                {
+                    break;
+                }
+
+                if (_models.TryRemove(key, out _))
+                {
+                    _sizes.TryRemove(key, out _);
+                    _used.TryRemove(key, out _);
+                    total -= size;
+                    OrleansMlMetrics.ModelEvicted();
+                }
             }
         }
     }

@@ -62,7 +62,7 @@ public sealed class FaultTests(FaultyGatewayFactory factory) : IDisposable
         var name = McpTestClient.Unique("lost-mcp");
         await client.CallOkAsync("create_dataset", new { name, csv = "a,b\n1,x\n2,y\n" });
 
-        factory.Calls.LoseNext(nameof(ICatalogGrain.GetDatasetNamesAsync));
+        factory.Calls.LoseNext(nameof(ICatalogGrain.GetDatasetsAsync));
         var clock = Stopwatch.StartNew();
         var listed = await client.CallOkAsync("list_datasets");
 
@@ -73,7 +73,7 @@ public sealed class FaultTests(FaultyGatewayFactory factory) : IDisposable
     [Fact]
     public async Task ARestCallWhoseFirstAttemptIsLost_IsAnsweredByASecondAttempt_LongBeforeTheResponseTimeout()
     {
-        factory.Calls.LoseNext(nameof(ICatalogGrain.GetDatasetNamesAsync));
+        factory.Calls.LoseNext(nameof(ICatalogGrain.GetDatasetsAsync));
         var clock = Stopwatch.StartNew();
         var response = await _http.GetAsync("/api/datasets");
 

@@ -21,6 +21,10 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public string Log
     {
         get
@@ -97,7 +101,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        // Generous: a restarted gateway resumes interrupted trainings while it starts, on cores other tests share.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
@@ -120,7 +125,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"The gateway was not ready within 60 s:\n{Log}");
+        throw new TimeoutException($"The gateway was not ready within 120 s:\n{Log}");
     }
 
     private void Append(string? line)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using OrleansMl.Gateway.Tests.Mcp;
 
 namespace OrleansMl.Gateway.Tests;
 
@@ -168,6 +169,36 @@ public sealed class RestApiTests(GatewayFactory factory)
 
     private static JsonNode Column(JsonNode version, string name) =>
         version["columns"]!.AsArray().First(c => c!["name"]!.GetValue<string>() == name)!;
+
+    [Fact]
+    public async Task Evaluate_ScoresAVersionOnFreshData_OverRestAndMcp_AndNamesWhatIsWrong()
+    {
+        var (model, older, newer) = (Unique("eval"), Unique("eval-old"), Unique("eval-new"));
+        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{older}", string.Join('\n', lines.Take(801)) + "\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{newer}", string.Join('\n', lines.Take(1).Concat(lines.Skip(801))) + "\n")).StatusCode);
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = older, label = "churned", algorithm = "lightgbm" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+
+        var evaluated = await _http.PostJsonAsync($"/api/models/{model}/versions/1/evaluate", new { dataset = newer });
+        var missing = await _http.PostJsonAsync($"/api/models/{model}/versions/1/evaluate", new { });
+        var unknown = await _http.PostJsonAsync($"/api/models/{model}/versions/1/evaluate", new { dataset = Unique("none") });
+        var noVersion = await _http.PostJsonAsync($"/api/models/{model}/versions/7/evaluate", new { dataset = newer });
+
+        Assert.Equal(HttpStatusCode.OK, evaluated.StatusCode);
+        var body = await evaluated.ReadJsonAsync();
+        Assert.Equal((400, 400), (body["rows"]!.GetValue<int>(), body["evaluatedRows"]!.GetValue<int>()));
+        Assert.InRange(body["metrics"]!["auc"]!.GetValue<double>(), 0.7, 1.0);
+        Assert.NotNull(body["trainingMetrics"]!["auc"]);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("dataset is required", (await missing.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noVersion.StatusCode);
+
+        await using var client = await factory.ConnectMcpAsync();
+        var viaMcp = await client.CallOkAsync("evaluate_model", new { model, version = 1, dataset = newer });
+        Assert.Equal(body["metrics"]!["auc"]!.GetValue<double>(), viaMcp["metrics"]!["auc"]!.GetValue<double>());
+    }
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 

@@ -10,6 +10,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
+        "delete_model_version", "delete_dataset_version", "evaluate_model",
     ];
 
     [Fact]
@@ -49,6 +50,9 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [InlineData("promote_model", false, true, true)]
     [InlineData("rollback_model", false, true, false)]
     [InlineData("list_changes", true, false, true)]
+    [InlineData("evaluate_model", true, false, true)]
+    [InlineData("delete_model_version", false, true, true)]
+    [InlineData("delete_dataset_version", false, true, true)]
     public async Task ToolAnnotations_SayWhatEachToolChanges(string name, bool readOnly, bool destructive, bool idempotent)
     {
         await using var client = await factory.ConnectMcpAsync();

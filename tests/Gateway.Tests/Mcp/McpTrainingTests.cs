@@ -183,15 +183,23 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         await using var client = await factory.ConnectMcpAsync();
         var dataset = McpTestClient.Unique("fail-data");
         var model = McpTestClient.Unique("fail");
-        var csv = "x1,x2,label\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"{i},{i % 7},same\n"));
+        var csv = "x1,x2,label,same\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i},{i * 7919 % 13},{((i * 31) % 7 < 3 ? "a" : "b")},c\n"));
         await client.CallOkAsync("create_dataset", new { name = dataset, csv });
 
-        var result = await client.CallToolAsync("train_model", McpTestClient.Arguments(new { model, dataset, label = "label", algorithm = "linear", wait = true }));
+        // A label with one value is refused when asked (nothing is allocated); a fit past its time budget fails.
+        var refused = await client.CallToolErrorAsync("train_model", new { model, dataset, label = "same", algorithm = "linear" });
+        var result = await client.CallToolAsync("train_model", McpTestClient.Arguments(new
+        {
+            model, dataset, label = "label", algorithm = "fasttree", wait = true,
+            parameters = new Dictionary<string, double> { ["trees"] = 10_000, ["leaves"] = 16, ["timeBudgetSeconds"] = 0.5 },
+        }));
 
+        Assert.Contains("only one value", refused, StringComparison.Ordinal);
         var version = JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!;
         Assert.Equal("failed", version["status"]!.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(version["error"]!.GetValue<string>()));
         Assert.Contains("failed", McpTestClient.Text(result), StringComparison.Ordinal);
+        Assert.Contains("time limit of 0.5 s reached", version["error"]!.GetValue<string>(), StringComparison.Ordinal);
         var predict = await client.CallToolErrorAsync("predict", new { model, version = 1, rows = new[] { new { x1 = 1, x2 = 2 } } });
         Assert.Contains("failed", predict, StringComparison.Ordinal);
         Assert.Contains("get_training_status", predict, StringComparison.Ordinal);

@@ -37,6 +37,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/models/{name}/compare/{baseline:int}/{candidate:int}"] = Scopes.Read,
         ["POST /api/models/{name}/train"] = Scopes.Train,
         ["POST /api/models/{name}/versions/{version:int}/cancel"] = Scopes.Train,
+        ["DELETE /api/models/{name}/versions/{version:int}"] = Scopes.Train,
+        ["POST /api/models/{name}/versions/{version:int}/evaluate"] = Scopes.Read,
+        ["DELETE /api/datasets/{name}/versions/{version:int}"] = Scopes.Train,
         ["PUT /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/aliases/{alias}/rollback"] = Scopes.Deploy,
         ["POST /api/models/{name}/predict"] = Scopes.Predict,
@@ -74,6 +77,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["train_model"] = Scopes.Train,
         ["get_training_status"] = Scopes.Read,
         ["cancel_training"] = Scopes.Train,
+        ["delete_model_version"] = Scopes.Train,
+        ["evaluate_model"] = Scopes.Read,
+        ["delete_dataset_version"] = Scopes.Train,
         ["list_models"] = Scopes.Read,
         ["describe_model"] = Scopes.Read,
         ["compare_versions"] = Scopes.Read,
@@ -166,7 +172,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(24, documented);
+        Assert.Equal(27, documented);
     }
 
     [Fact]

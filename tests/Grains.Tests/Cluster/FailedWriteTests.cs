@@ -71,7 +71,7 @@ public sealed class FailedWriteTests(ClusterFixture fixture) : IDisposable
 
         await ReloadAsync(model, 1);
         await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetAsync());
-        Assert.DoesNotContain(model, await Grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetModelNamesAsync());
+        Assert.DoesNotContain(model, await CatalogIndex.GetModelNamesAsync(Grains));
 
         var queued = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear));
         var done = await Eventually.TerminalAsync(Grains, model, queued.Version);
@@ -156,17 +156,17 @@ public sealed class FailedWriteTests(ClusterFixture fixture) : IDisposable
     {
         var (dataset, model) = await DatasetAsync();
         var grain = Grains.GetGrain<IModelGrain>(model);
-        var catalog = Grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
 
         using (fixture.Faults.FailWrites("catalog"))
         {
             await TrainToTheEndAsync(grain, model, dataset);
-            Assert.DoesNotContain(model, await catalog.GetModelNamesAsync());
+            Assert.DoesNotContain(model, await CatalogIndex.GetModelNamesAsync(Grains));
         }
 
         await fixture.Cluster.DeactivateAsync(grain);
         await grain.GetAsync();
-        await Eventually.GetAsync(catalog.GetModelNamesAsync, names => names.Contains(model), what: "the model to be listed");
+        await Eventually.GetAsync(
+            () => CatalogIndex.ListModelsAsync(Grains, CatalogIndex.MaxPageSize), page => page.Items.Any(m => m.Name == model), what: "the model to be listed");
     }
 
     [Fact]

@@ -47,10 +47,13 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     public async Task Promote_OfAVersionThatHasNotSucceeded_IsRejected()
     {
         var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
-        await Grains.UploadDatasetAsync(dataset, "x,y\n1,a\n2,a\n3,a\n");
+        await Grains.UploadDatasetAsync(dataset, TestData.Binary(3000));
         var grain = Grains.GetGrain<IModelGrain>(model);
-        var failed = await grain.TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.Linear));
-        await Eventually.TerminalAsync(Grains, model, failed.Version);
+
+        // A fit that cannot end within its time budget fails.
+        var failed = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.FastTree,
+            Parameters: System.Collections.Immutable.ImmutableDictionary<string, double>.Empty.Add("trees", 10_000).Add("leaves", 16).Add("timeBudgetSeconds", 0.5)));
+        Assert.Equal(TrainingStatus.Failed, (await Eventually.TerminalAsync(Grains, model, failed.Version)).Status);
 
         var error = await Assert.ThrowsAsync<VersionNotReadyException>(() => grain.SetAliasAsync("production", failed.Version));
         var missing = await Assert.ThrowsAsync<ModelVersionNotFoundException>(() => grain.SetAliasAsync("production", 7));

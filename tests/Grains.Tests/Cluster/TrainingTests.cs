@@ -95,15 +95,17 @@ public sealed class TrainingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Train_WithALabelOfOneValue_FailsWithAReason()
+    public async Task Train_WithALabelOfOneValue_OrTooFewLabelledRows_IsRejectedBeforeAnythingIsAllocated()
     {
         var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
-        await Grains.UploadDatasetAsync(dataset, "x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n");
+        await Grains.UploadDatasetAsync(dataset, "x,y,z\n" + string.Concat(Enumerable.Range(1, 12).Select(i => $"{i},a,{(i < 6 ? "b" : string.Empty)}\n")));
+        var grain = Grains.GetGrain<IModelGrain>(model);
 
-        var queued = await Grains.GetGrain<IModelGrain>(model).TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.FastTree));
-        var done = await Eventually.TerminalAsync(Grains, model, queued.Version);
+        var one = await Assert.ThrowsAsync<InvalidTrainingRequestException>(() => grain.TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.FastTree)));
+        var few = await Assert.ThrowsAsync<InvalidTrainingRequestException>(() => grain.TrainAsync(new TrainingRequest(dataset, null, "z", Algorithm: TrainingAlgorithm.FastTree)));
 
-        Assert.Equal(TrainingStatus.Failed, done.Status);
-        Assert.Contains("'y'", done.Error, StringComparison.Ordinal);
+        Assert.Contains("The label column 'y' has only one value", one.Message, StringComparison.Ordinal);
+        Assert.Contains("Only 5 rows have a value in the label column 'z'; training needs at least 10", few.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetAsync());
     }
 }

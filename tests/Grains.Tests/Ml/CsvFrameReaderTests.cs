@@ -304,6 +304,66 @@ public class CsvFrameReaderTests
             () => CsvFrameReader.Read(ToStream(csv.ToString()), Defaults, cancelled.Token));
     }
 
+    [Fact]
+    public void ANulCharacter_IsRejected_NamingTheLine()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read("a,b\n1,x\n2,y\0z\n3,w\n"));
+        var header = Assert.Throws<InvalidDatasetException>(() => Read("a,b\0\n1,x\n"));
+
+        Assert.Contains("Line 3 contains a NUL character", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The header line contains a NUL character", header.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACell_AtTheLengthLimit_IsAccepted_AndOneCharacterLonger_IsRejectedNamingLineAndColumn()
+    {
+        var options = new CsvReadOptions { MaxCellCharacters = 50 };
+        CsvFrameReader.Read(ToStream($"a,note\n1,{new string('x', 50)}\n2,y\n"), options);
+
+        var error = Assert.Throws<InvalidDatasetException>(() => CsvFrameReader.Read(ToStream($"a,note\n1,y\n2,{new string('x', 51)}\n"), options));
+
+        Assert.Contains("Line 3, column 'note' has a cell of 51 characters; at most 50 are allowed (OrleansMl__MaxCellCharacters)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AColumnName_AtTheLengthLimit_IsAccepted_AndOneCharacterLonger_IsRejected()
+    {
+        var options = new CsvReadOptions { MaxColumnNameLength = 20 };
+        CsvFrameReader.Read(ToStream($"a,{new string('n', 20)}\n1,2\n"), options);
+
+        var error = Assert.Throws<InvalidDatasetException>(() => CsvFrameReader.Read(ToStream($"a,{new string('n', 21)}\n1,2\n"), options));
+
+        Assert.Contains("The name of column 2 has 21 characters; at most 20 are allowed (OrleansMl__MaxColumnNameLength)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Statistics_KeepAtMostTheTopValuesAsked_EachCutToTheShownLength()
+    {
+        var options = new CsvReadOptions { MaxTopValues = 3, MaxShownValueLength = 8 };
+        var csv = new StringBuilder("k,text\n");
+        for (var i = 0; i < 200; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{(i % 5 == 0 ? "a very long value indeed" : $"v{i % 7}")}\n");
+        }
+
+        var column = CsvFrameReader.Read(ToStream(csv.ToString()), options).Find("text")!;
+
+        Assert.Equal(3, column.Info.TopValues.Length);
+        Assert.Equal("a very l…", column.Info.TopValues[0].Value);
+        Assert.Equal(40, column.Info.TopValues[0].Count);
+        Assert.Contains("a very long value indeed", column.Dictionary!);
+    }
+
+    [Fact]
+    public void ABooleanColumn_KeepsItsSpelling_WithNoTopValuesKept()
+    {
+        var column = CsvFrameReader.Read(ToStream("f,x\nyes,1\nno,2\nyes,3\n"), new CsvReadOptions { MaxTopValues = 0 }).Find("f")!;
+
+        Assert.Equal(ColumnKind.Boolean, column.Kind);
+        Assert.Empty(column.Info.TopValues);
+        Assert.Equal(("yes", "no"), column.BooleanSpelling);
+    }
+
     private static DatasetFrame Read(string csv) => CsvFrameReader.Read(ToStream(csv), Defaults);
 
     private static MemoryStream ToStream(string csv) => new(Encoding.UTF8.GetBytes(csv));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OrleansMl.Ml;
 using OrleansMl.Models;
 
@@ -109,6 +110,159 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(TrainingSpecHash.Of(one), TrainingSpecHash.Of(other));
         Assert.NotEqual(TrainingSpecHash.Of(one), TrainingSpecHash.Of(seeded));
         Assert.Equal(64, TrainingSpecHash.Of(one).Length);
+    }
+
+    [Theory]
+    [InlineData("trees", 100, 101, "Parameter 'trees' must be a whole number between 1 and 100; got 101")]
+    [InlineData("iterations", 100, 101, "Parameter 'iterations' must be a whole number between 1 and 100; got 101")]
+    [InlineData("leaves", 64, 65, "Parameter 'leaves' must be a whole number between 2 and 64; got 65")]
+    [InlineData("timeBudgetSeconds", 60, 60.5, "Parameter 'timeBudgetSeconds' must be between 0.5 and 60 (OrleansMl__MaxTrainingSeconds); got 60.5")]
+    public void AParameter_AtItsLimit_IsAccepted_AndJustPastIt_IsRejectedNamingIt(string name, double atLimit, double past, string message)
+    {
+        var limits = TrainingLimits.Default with { MaxTrees = 100, MaxLeaves = 64, MaxTrainingSeconds = 60 };
+
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters((name, atLimit))), Churn.Value, limits);
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters((name, past))), Churn.Value, limits));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1e9, "got 1000000000")]
+    [InlineData(2.5, "got 2.5")]
+    [InlineData(0, "got 0")]
+    public void TreesThatAreNotAWholeNumberInRange_AreRejected(double trees, string got)
+    {
+        var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.FastTree, Parameters: MlTestData.Parameters(("trees", trees))));
+
+        Assert.Contains("Parameter 'trees' must be a whole number between 1 and 10000", error.Message, StringComparison.Ordinal);
+        Assert.Contains(got, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TreesTimesLeaves_AtTheLimit_IsAccepted_AndJustPastIt_IsRejected()
+    {
+        var limits = TrainingLimits.Default with { MaxTreeLeaves = 1000 };
+        TrainingRequest Request(int leaves) => new("churn", null, "churned", Algorithm: TrainingAlgorithm.LightGbm, Parameters: MlTestData.Parameters(("trees", 100), ("leaves", leaves)));
+
+        TrainingSpecValidator.Resolve(Request(10), Churn.Value, limits);
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(Request(11), Churn.Value, limits));
+
+        Assert.Contains("trees × leaves would be 100 × 11 = 1100; at most 1000 are allowed (OrleansMl__MaxTreeLeaves)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TreesTimesLeaves_CountsTheLearnersDefault_ForTheValueNotGiven()
+    {
+        // LightGBM's default is 31 leaves: 40 trees make 1240.
+        var limits = TrainingLimits.Default with { MaxTreeLeaves = 1240 };
+
+        TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.LightGbm, Parameters: MlTestData.Parameters(("trees", 40))), Churn.Value, limits);
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.LightGbm, Parameters: MlTestData.Parameters(("trees", 41))), Churn.Value, limits));
+
+        Assert.Contains("41 × 31 = 1271", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(TrainingAlgorithm.Linear, "leaves", "Parameter 'leaves' is not used by algorithm linear")]
+    [InlineData(TrainingAlgorithm.FastForest, "learningRate", "Parameter 'learningRate' is not used by algorithm fastforest")]
+    [InlineData(TrainingAlgorithm.FastTree, "l2", "Parameter 'l2' is not used by algorithm fasttree")]
+    public void AParameterTheAlgorithmDoesNotUse_IsRejected(TrainingAlgorithm algorithm, string parameter, string message)
+    {
+        var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: algorithm, Parameters: MlTestData.Parameters((parameter, 1))));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Binary_OnALabelWithMoreThanTwoValues_IsRejected_NamingTheCount()
+    {
+        var error = Reject(new TrainingRequest("churn", null, "city", Task: ModelTask.Binary));
+
+        Assert.Contains("Task binary needs a label with exactly two values, but 'city' has 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALabelWithOneValue_OrMoreClassesThanAllowed_IsRejected()
+    {
+        var constant = Version("x,label\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},same\n")));
+        var ids = Version("x,label\n" + string.Concat(Enumerable.Range(0, 1500).Select(i => $"{i % 7},k{i}\n")));
+
+        var one = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "label"), constant));
+        var many = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "label", Task: ModelTask.Multiclass, Features: ["x"]), ids));
+
+        Assert.Contains("has only one value", one.Message, StringComparison.Ordinal);
+        Assert.Contains("'label' has 1500 different values; classification supports at most 1000 classes", many.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FeatureWidth_CountsOneSlotPerNumber_OnePerCategory_HashedSlots_AndTextSlots()
+    {
+        ColumnInfo Column(string name, ColumnKind kind, long distinct, double? min = null) => new(name, kind, 100, 0, distinct, min, null, null, null, []);
+
+        Assert.Equal(1 + 1 + 4 + 16_384 + 20_000 + 1 + 16_384, TrainingSpecValidator.FeatureWidth(
+        [
+            Column("age", ColumnKind.Numeric, 50, 1),
+            Column("member", ColumnKind.Boolean, 2),
+            Column("city", ColumnKind.Categorical, 4),
+            Column("zip", ColumnKind.Categorical, 5000),
+            Column("review", ColumnKind.Text, 90),
+            Column("id", ColumnKind.Ignored, 100, 1),
+            Column("token", ColumnKind.Ignored, 5000),
+        ]));
+    }
+
+    [Fact]
+    public void TheFeatureWidth_AtTheLimit_IsAccepted_AndJustPastIt_IsRejected_NamingTheWidestColumns()
+    {
+        // age 1 + income 1 + member 1 + city 4.
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned"), Churn.Value, TrainingLimits.Default with { MaxFeatureWidth = 7 });
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned"), Churn.Value, TrainingLimits.Default with { MaxFeatureWidth = 6 }));
+
+        Assert.Contains("The features would be 7 slots wide", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 6 are allowed (OrleansMl__MaxFeatureWidth). Widest: 'city' 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ADeletedDatasetVersion_CannotBeTrainedOn()
+    {
+        var deleted = Churn.Value with { DeletedAt = DateTimeOffset.UnixEpoch };
+
+        var error = Assert.Throws<DatasetNotFoundException>(() => TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned"), deleted));
+
+        Assert.Contains("Dataset 'churn' version 1 was deleted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheRequestHash_IgnoresTheIdempotencyKey_AndTellsDifferentRequestsApart()
+    {
+        var request = new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters(("trees", 10), ("leaves", 4)));
+
+        Assert.Equal(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { IdempotencyKey = "k1" }));
+        Assert.Equal(
+            TrainingSpecHash.OfRequest(request),
+            TrainingSpecHash.OfRequest(request with { Parameters = MlTestData.Parameters(("LEAVES", 4), ("trees", 10)) }));
+        Assert.NotEqual(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { DatasetVersion = 1 }));
+        Assert.NotEqual(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { Seed = 42 }));
+    }
+
+    [Fact]
+    public void TheWallClockLimit_IsTheBudgetForAnExplicitAlgorithm_TwiceItForAuto_AndNeverAboveTheSetting()
+    {
+        var limits = TrainingLimits.Default with { MaxTrainingSeconds = 100 };
+        TrainingSpec Spec(TrainingAlgorithm algorithm, double? budget) => MlTestData.Spec(
+            "churned", algorithm: algorithm, parameters: budget is { } b ? MlTestData.Parameters(("timeBudgetSeconds", b)) : ImmutableDictionary<string, double>.Empty);
+
+        Assert.Equal(TimeSpan.FromSeconds(100), limits.WallClock(Spec(TrainingAlgorithm.LightGbm, null)));
+        Assert.Equal(TimeSpan.FromSeconds(5), limits.WallClock(Spec(TrainingAlgorithm.LightGbm, 5)));
+        Assert.Equal(TimeSpan.FromSeconds(35), limits.WallClock(Spec(TrainingAlgorithm.Auto, 5)));
+        Assert.Equal(TimeSpan.FromSeconds(80), limits.WallClock(Spec(TrainingAlgorithm.Auto, 40)));
+        Assert.Equal(TimeSpan.FromSeconds(100), limits.WallClock(Spec(TrainingAlgorithm.Auto, 90)));
     }
 
     private static InvalidTrainingRequestException Reject(TrainingRequest request) =>

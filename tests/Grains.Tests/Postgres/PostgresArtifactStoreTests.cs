@@ -50,7 +50,7 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
         }
 
         var chunkRows = await ScalarAsync("SELECT count(*)::integer FROM orleansml_blob_chunks");
-        var receipt = await _store.CommitStagedAsync(upload);
+        var receipt = await CommitAsync(upload);
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), receipt.ContentHash);
         Assert.Equal(content.Length, receipt.SizeBytes);
@@ -71,7 +71,7 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
         var upload = Guid.NewGuid();
         await _store.AppendStagedAsync(upload, content.AsMemory(0, 700_000));
         await _store.AppendStagedAsync(upload, content.AsMemory(700_000));
-        var third = await _store.CommitStagedAsync(upload);
+        var third = await CommitAsync(upload);
 
         Assert.Equal(first, second);
         Assert.Equal(first, third);
@@ -92,7 +92,7 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
     [Fact]
     public async Task CommittingAnUploadWithNoChunks_StoresEmptyContent()
     {
-        var receipt = await _store.CommitStagedAsync(Guid.NewGuid());
+        var receipt = await CommitAsync(Guid.NewGuid());
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData([])), receipt.ContentHash);
         Assert.Equal(0, receipt.SizeBytes);
@@ -107,7 +107,7 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
         var committed = Guid.NewGuid();
         var content = RandomBytes(20_000, seed: 5);
         await _store.AppendStagedAsync(committed, content);
-        var receipt = await _store.CommitStagedAsync(committed);
+        var receipt = await CommitAsync(committed);
 
         await _store.DeleteStagedAsync(abandoned);
         await _store.DeleteStagedAsync(committed);
@@ -134,7 +134,7 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
 
         Assert.Equal(1, await ScalarAsync("SELECT count(*)::integer FROM orleansml_uploads"));
         Assert.Equal(1, await ScalarAsync("SELECT count(*)::integer FROM orleansml_blob_chunks"));
-        Assert.Equal(1000, (await _store.CommitStagedAsync(active)).SizeBytes);
+        Assert.Equal(1000, (await CommitAsync(active)).SizeBytes);
     }
 
     [Fact]
@@ -157,6 +157,13 @@ public sealed class PostgresArtifactStoreTests(PostgresFixture postgres) : IAsyn
         var rest = new MemoryStream();
         await Assert.ThrowsAsync<IOException>(() => stream.CopyToAsync(rest));
         Assert.Equal(PostgresArtifactStore.ChunkBytes - 100, rest.Length);
+    }
+
+    private async Task<UploadReceipt> CommitAsync(Guid upload)
+    {
+        var receipt = await _store.SealStagedAsync(upload);
+        await _store.CommitStagedAsync(upload, receipt);
+        return receipt;
     }
 
     private async Task<byte[]> ReadAllAsync(string hash)

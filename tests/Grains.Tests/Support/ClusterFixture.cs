@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansMl.Hosting;
+using OrleansMl.Storage;
 
 namespace OrleansMl.Tests.Support;
 
@@ -38,11 +40,20 @@ public class ClusterFixture : IAsyncLifetime
                 o.DataDirectory = DataDirectory;
                 o.TrainingConcurrency = 1;
                 o.MaxUploadMegabytes = 2;
+                Configure(o);
             });
             Faults.Install(silo.Services, StorageNames.Grains);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>The artifact store of the (first) silo, as the grains use it.</summary>
+    public IArtifactStore Artifacts => Cluster.Silos[0].SiloHost.Services.GetRequiredService<IArtifactStore>();
+
+    /// <summary>Settings of this fixture's silos beyond the shared ones.</summary>
+    protected virtual void Configure(OrleansMlOptions options)
+    {
     }
 
     public async Task DisposeAsync()
@@ -66,6 +77,50 @@ public sealed class ThreeSiloFixture() : ClusterFixture(3);
 public sealed class ThreeSiloCollection : ICollectionFixture<ThreeSiloFixture>
 {
     public const string Name = "three silos";
+}
+
+/// <summary>One silo with small limits, so that each can be reached at, and just past, its bound.</summary>
+public sealed class LimitsFixture : ClusterFixture
+{
+    public const int QueuedPerModel = 3;
+    public const int QueuedInCluster = 5;
+    public const int Aliases = 3;
+    public const int History = 4;
+    public const int ReasonLength = 20;
+    public const int IdempotencyKeys = 3;
+
+    protected override void Configure(OrleansMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.MaxQueuedTrainingsPerModel = QueuedPerModel;
+        options.MaxQueuedTrainings = QueuedInCluster;
+        options.MaxAliasesPerModel = Aliases;
+        options.MaxAliasHistory = History;
+        options.MaxAliasReasonLength = ReasonLength;
+        options.MaxIdempotencyKeys = IdempotencyKeys;
+    }
+}
+
+/// <summary>One silo that keeps only the two newest unaliased versions of each model.</summary>
+public sealed class RetentionFixture : ClusterFixture
+{
+    protected override void Configure(OrleansMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.KeepVersions = 2;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LimitsCollection : ICollectionFixture<LimitsFixture>
+{
+    public const string Name = "limits";
+}
+
+[CollectionDefinition(Name)]
+public sealed class RetentionCollection : ICollectionFixture<RetentionFixture>
+{
+    public const string Name = "retention";
 }
 
 [CollectionDefinition(Name)]

@@ -1,8 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Orleans.Configuration;
+using OrleansMl.Hosting;
 using OrleansMl.Storage.Postgres;
 
 namespace OrleansMl.Tests.Support;
@@ -36,6 +38,33 @@ public sealed class PostgresCluster(string connectionString) : IAsyncDisposable
             silo.UsePostgres(connectionString);
             configure?.Invoke(silo);
         });
+        return await StartAsync(builder);
+    }
+
+    /// <summary>
+    /// A silo composed exactly as a cluster-mode silo process composes itself (<c>AddOrleansMlSilo</c> with
+    /// <c>OrleansMl__Mode=Cluster</c>): grains, workers and artifact store all on this database.
+    /// </summary>
+    public async Task<IHost> StartOrleansMlSiloAsync(IDictionary<string, string?>? settings = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        var values = new Dictionary<string, string?>
+        {
+            ["OrleansMl:Mode"] = "Cluster",
+            ["OrleansMl:PostgresConnectionString"] = connectionString,
+            ["OrleansMl:ClusterId"] = ClusterId,
+            ["OrleansMl:ServiceId"] = ServiceId,
+            ["OrleansMl:SiloPort"] = TcpPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrleansMl:GatewayPort"] = TcpPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrleansMl:TrainingConcurrency"] = "1",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.AddOrleansMlSilo();
         return await StartAsync(builder);
     }
 
