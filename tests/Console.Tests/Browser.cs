@@ -55,8 +55,12 @@ public sealed class Browser : IAsyncDisposable
         return await context.NewPageAsync();
     }
 
-    public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = fullPage });
+    /// <summary>Saves the page (scrolled to the top: the app bar is fixed) as <c>screenshots/{name}.png</c>.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
+    {
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = fullPage });
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using ModelContextProtocol.Client;
 
 namespace OrleansMl.Gateway.Tests.Security;
 
@@ -60,6 +61,15 @@ public sealed class CallerAndJobsRouteTests : IAsyncLifetime
         var done = jobs["recent"]!.AsArray().Single(j => j!["model"]!.GetValue<string>() == "jobs-model")!;
         Assert.Equal("succeeded", done["status"]!.GetValue<string>());
         Assert.Equal(1.0, done["progress"]!.GetValue<double>());
+
+        // The MCP tool answers the same listing.
+        await using (var mcp = await _factory.ConnectMcpAsync(SecureGateway.AdminKey))
+        {
+            var result = await mcp.CallToolAsync("list_training_jobs", new Dictionary<string, object?> { ["recent"] = 5 });
+            Assert.NotEqual(true, result.IsError);
+            var structured = JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!;
+            Assert.Contains(structured["recent"]!.AsArray(), j => j!["model"]!.GetValue<string>() == "jobs-model");
+        }
 
         var tooMany = await admin.GetAsync("/api/jobs?recent=101");
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);

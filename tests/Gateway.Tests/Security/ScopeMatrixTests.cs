@@ -77,6 +77,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["train_model"] = Scopes.Train,
         ["get_training_status"] = Scopes.Read,
         ["cancel_training"] = Scopes.Train,
+        ["list_training_jobs"] = Scopes.Read,
         ["delete_model_version"] = Scopes.Train,
         ["evaluate_model"] = Scopes.Read,
         ["delete_dataset_version"] = Scopes.Train,
