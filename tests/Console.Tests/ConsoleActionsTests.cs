@@ -59,11 +59,14 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
     public async Task JobsPage_ShowsProgressAdvancing_ThenTheOutcome()
     {
         var page = await fixture.OpenAsync("/jobs");
-        // A search with a time budget reports its progress as it goes.
-        var version = await fixture.Gateway.TrainAsync("slow-iris", new
+        // The gateway trains one job at a time: the watched job waits (queued, 0 %) behind a search with a time budget,
+        // then runs through its stages.
+        var search = new
         {
-            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 8 },
-        });
+            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 6 },
+        };
+        await fixture.Gateway.TrainAsync("slow-iris-ahead", search);
+        var version = await fixture.Gateway.TrainAsync("slow-iris", search);
         var row = page.Locator($"[data-test=active-jobs] [data-job='slow-iris/v{version}']");
         await row.WaitForAsync(new() { Timeout = 30_000 });
         var seen = new HashSet<string>();
