@@ -9,7 +9,7 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
 /// The JSON of MCP tool arguments, results and resources: the same shape as REST (camelCase, lower-case enum words,
-/// nulls written out), strict numbers so the generated schemas say "integer" and "number" plainly.
+/// nulls written out), strict numbers so the generated schemas say "integer" and "number" (or null) plainly.
 /// </summary>
 internal static class McpJson
 {
@@ -29,6 +29,10 @@ internal static class McpJson
             TypeInfoResolver = JsonTypeInfoResolver.Combine(McpJsonUtilities.DefaultOptions.TypeInfoResolver, new DefaultJsonTypeInfoResolver()),
         };
         GatewayExtensions.ConfigureJson(options);
+        // Strict again after the REST settings: with named literals ("NaN") allowed, the schema of a nullable number is
+        // number-or-literal without null, and MCP clients validate structured content against the output schemas.
+        // Nothing non-finite reaches a tool result: metrics are filtered and a non-finite score is refused as a 400.
+        options.NumberHandling = JsonNumberHandling.Strict;
         // Nulls are written: the generated output schemas list every property as required (nullable where it may be null).
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.MakeReadOnly();

@@ -87,6 +87,29 @@ public sealed class AuditTrailTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Deletes_AreAudited_WithTheirCaller_AndRefusedDeletesAreNot()
+    {
+        Caller.Set("carol");
+        var (dataset, model) = (TestData.Name("at-del"), TestData.Name("at-delm"));
+        var grain = Grains.GetGrain<IModelGrain>(model);
+        var uploaded = (await Grains.UploadDatasetAsync(dataset, TestData.Binary(200))).Version;
+        var trained = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear));
+        await Eventually.TerminalAsync(Grains, model, trained.Version);
+
+        await Assert.ThrowsAsync<VersionInUseException>(() => Grains.GetGrain<IDatasetGrain>(dataset).DeleteVersionAsync(1));
+        await grain.DeleteVersionAsync(trained.Version);
+        await Grains.GetGrain<IDatasetGrain>(dataset).DeleteVersionAsync(1);
+
+        Assert.Equal(
+        [
+            $"carol dataset.version.deleted datasets/{dataset} v1 - ",
+            $"carol model.version.deleted models/{model} v1 - ",
+            $"carol model.training.requested models/{model} - v1 dataset {dataset} v1, label label, task auto, algorithm linear",
+            $"carol dataset.version.created datasets/{dataset} - v1 200 rows, {uploaded.Columns.Length} columns, {uploaded.SizeBytes} bytes",
+        ], await EntriesAsync(dataset, model));
+    }
+
+    [Fact]
     public async Task AKeyRegistryWriteThatFails_ChangesNothing_AndIsNotAudited()
     {
         Caller.Set("admin");
