@@ -113,7 +113,15 @@ public sealed class ConsoleApi
         using var request = new HttpRequestMessage(method, path) { Content = content };
         if (!string.IsNullOrEmpty(apiKey))
         {
-            request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey);
+            // An OIDC access token (a JWT: two or four dots) goes where the API looks for tokens; an API key as X-Api-Key.
+            if (apiKey.Count(c => c == '.') is 2 or 4)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            }
+            else
+            {
+                request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey);
+            }
         }
 
         if (_session.Host is { Length: > 0 } host)
