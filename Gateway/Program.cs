@@ -24,6 +24,7 @@ app.MapKeysApi();
 app.MapAuditApi();
 app.MapCallerApi();
 app.MapJobsApi();
+app.MapFeaturesApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
 app.MapConsole();

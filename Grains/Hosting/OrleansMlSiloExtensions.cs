@@ -251,6 +251,7 @@ public static class OrleansMlSiloExtensions
     private static IServiceCollection AddOrleansMlServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(Features.FeatureClock.ServiceKey, static (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton(sp =>
         {
             var settings = Settings(sp);

@@ -49,6 +49,11 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/audit"] = Scopes.Read,
         ["GET /api/me"] = AnyCaller,
         ["GET /api/jobs"] = Scopes.Read,
+        ["PUT /api/features/{set}"] = Scopes.Train,
+        ["GET /api/features/{set}"] = Scopes.Read,
+        ["PUT /api/features/{set}/{key}"] = Scopes.Predict,
+        ["GET /api/features/{set}/{key}"] = Scopes.Read,
+        ["POST /api/features/{set}/events"] = Scopes.Predict,
         ["GET /v2/health/live"] = Open,
         ["GET /v2/health/ready"] = Open,
         ["GET /v2/models/{name}"] = Scopes.Read,
@@ -173,7 +178,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(27, documented);
+        Assert.Equal(32, documented);
     }
 
     [Fact]
@@ -292,6 +297,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             .Replace("{baseline:int}", "1", StringComparison.Ordinal)
             .Replace("{candidate:int}", "2", StringComparison.Ordinal)
             .Replace("{alias}", "production", StringComparison.Ordinal)
+            .Replace("{set}", "matrix-nothing", StringComparison.Ordinal)
+            .Replace("{key}", "c-1", StringComparison.Ordinal)
             .Replace("{id}", "key_0000000000000000", StringComparison.Ordinal)
             .Replace("{documentName}", "v1", StringComparison.Ordinal)
             .Replace("{documentName?}", string.Empty, StringComparison.Ordinal);
