@@ -96,6 +96,13 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(2, 10, ErrorMessage = "OrleansMl:MissedProbesLimit must be between 2 and 10; set OrleansMl__MissedProbesLimit.")]
     public int MissedProbesLimit { get; set; } = 2;
 
+    /// <summary>
+    /// Mounts the Orleans Dashboard (silos, activations, grain calls) at <c>/dashboard</c> of the gateway
+    /// (<c>OrleansMl__Dashboard</c>). Off by default: its profiler sees every grain call, predictions included, and it
+    /// shows grain state. In cluster mode set it on the silos and the gateways alike.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
     // Limits: each is checked when a request arrives, before any work is done, and answered with a 4xx that names the
     // setting. The README's "Limits" table lists them with their defaults and status codes.
 

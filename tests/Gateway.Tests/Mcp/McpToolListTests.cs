@@ -10,7 +10,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
-        "delete_model_version", "delete_dataset_version", "evaluate_model",
+        "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
     ];
 
     [Fact]
@@ -51,6 +51,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [InlineData("rollback_model", false, true, false)]
     [InlineData("list_changes", true, false, true)]
     [InlineData("evaluate_model", true, false, true)]
+    [InlineData("list_training_jobs", true, false, true)]
     [InlineData("delete_model_version", false, true, true)]
     [InlineData("delete_dataset_version", false, true, true)]
     public async Task ToolAnnotations_SayWhatEachToolChanges(string name, bool readOnly, bool destructive, bool idempotent)
