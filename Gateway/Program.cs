@@ -1,6 +1,7 @@
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Extensions;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Gateway.Ui;
 using OrleansMl.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,10 +10,12 @@ builder.UseOrleansMl();
 builder.AddGateway();
 builder.AddMcpGateway();
 builder.AddGatewaySecurity();
+builder.AddConsole();
 
 var app = builder.Build();
 app.UseGateway();
 app.UseGatewaySecurity();
+app.UseConsoleAccess();
 app.MapDatasetsApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
@@ -21,8 +24,12 @@ app.MapModelHealthApi();
 app.MapRolloutsApi();
 app.MapKeysApi();
 app.MapAuditApi();
+app.MapCallerApi();
+app.MapJobsApi();
+app.MapFeaturesApi();
 app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
 app.MapOperations();
+app.MapConsole();
 app.Run();
 
 /// <summary>The gateway entry point (public for the test host).</summary>

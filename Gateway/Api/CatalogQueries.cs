@@ -44,6 +44,35 @@ public static class CatalogQueries
         return await grains.GetGrain<IModelVersionGrain>(ModelVersionKey.Format(model, version)).EvaluateAsync(dataset, datasetVersion, cancellationToken);
     }
 
+    /// <summary>
+    /// Queued and running jobs of every model (oldest first), and the <paramref name="recent"/> newest finished ones. The
+    /// models' version lists say which versions to fetch; only those are read in full (for progress, stage and error).
+    /// </summary>
+    public static async Task<JobList> ListJobsAsync(IGrainFactory grains, int recent)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var names = await CatalogIndex.GetModelNamesAsync(grains);
+        var models = await Task.WhenAll(names.Where(NameVisibility.IsVisible).Select(async n =>
+        {
+            try
+            {
+                return await grains.GetGrain<IModelGrain>(n).GetAsync();
+            }
+            catch (ModelNotFoundException)
+            {
+                return null;
+            }
+        }));
+        var versions = models.OfType<ModelInfo>().SelectMany(m => m.Versions.Select(v => (Model: m.Name, Version: v))).ToList();
+        var active = versions.Where(v => !v.Version.Status.IsTerminal()).OrderBy(v => v.Version.CreatedAt);
+        var finished = versions.Where(v => v.Version.Status.IsTerminal())
+            .OrderByDescending(v => v.Version.CompletedAt ?? v.Version.CreatedAt)
+            .Take(recent);
+        async Task<ImmutableArray<ModelVersionInfo>> ReadAsync(IEnumerable<(string Model, ModelVersionSummary Version)> items) =>
+            [.. await Task.WhenAll(items.Select(v => grains.GetGrain<IModelGrain>(v.Model).GetVersionAsync(v.Version.Version)))];
+        return new JobList(await ReadAsync(active), await ReadAsync(finished));
+    }
+
     /// <summary>One dataset version (the latest when <paramref name="version"/> is null) with sample rows, and how many versions exist.</summary>
     public static async Task<DatasetDescription> DescribeDatasetAsync(IGrainFactory grains, string name, int? version, int sampleRows)
     {

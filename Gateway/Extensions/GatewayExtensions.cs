@@ -105,8 +105,17 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
         app.MapOrleansMlMetrics().WithMetricsAccess();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("OrleansMl API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
+        // Everything the docs page needs comes from the gateway (clusters are often air-gapped): no fonts from Scalar's CDN,
+        // and none of the parts that call Scalar's cloud (the AI agent, MCP generation, telemetry, the developer toolbar).
+        app.MapScalarApiReference("/docs", o => o
+                .WithTitle("OrleansMl API")
+                .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                .DisableDefaultFonts()
+                .DisableAgent()
+                .DisableMcp()
+                .DisableTelemetry()
+                .HideDeveloperTools())
+            .AllowAnonymous();
         return app;
     }
 

@@ -101,6 +101,27 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
             : $"Version {info.Version} of model '{info.Model}' had already ended: {Summary(info)}");
     }
 
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "list_training_jobs", Title = "List training jobs", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(JobList))]
+    [Description("Lists training jobs across every model: the queued and running ones (oldest first) with stage and progress, and the "
+        + "most recent finished ones (newest first) with status, metrics and the error of failed jobs.")]
+    public async Task<CallToolResult> ListTrainingJobs(
+        [Description("How many finished jobs to include, 0 to 100. Default 20.")] int? recent = null)
+    {
+        if (recent is < 0 or > JobsApi.MaxRecent)
+        {
+            throw new McpException($"recent must be 0 to {JobsApi.MaxRecent}; it is {recent}.");
+        }
+
+        var jobs = await CatalogQueries.ListJobsAsync(grains, recent ?? 20);
+        var active = jobs.Active.IsEmpty
+            ? "No job is queued or running."
+            : $"{jobs.Active.Length} queued or running: " + string.Join("; ", jobs.Active.Select(j => string.Create(CultureInfo.InvariantCulture,
+                $"{j.Model} v{j.Version} {Word(j.Status)} ({j.Stage}, {j.Progress * 100:F0}%)")));
+        return ToolResults.Structured(jobs, $"{active} {jobs.Recent.Length} recent outcomes follow in the structured content.");
+    }
+
     internal static string Summary(ModelVersionInfo v)
     {
         var name = $"Model '{v.Model}' version {v.Version}";

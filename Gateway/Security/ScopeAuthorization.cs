@@ -37,7 +37,9 @@ internal static class ScopeCheck
             return (access.ScopeRefusal($"{http.Request.Method} {http.Request.Path}", required.Set), required.Scope);
         }
 
-        return http.Request.RouteValues.TryGetValue("name", out var value) && value is string name && !access.MayAccess(name)
+        // Name patterns cover feature sets ({set}) as they cover models and datasets ({name}).
+        return (http.Request.RouteValues.TryGetValue("name", out var value) || http.Request.RouteValues.TryGetValue("set", out value))
+            && value is string name && !access.MayAccess(name)
             ? (access.NameRefusal(name), null)
             : null;
     }

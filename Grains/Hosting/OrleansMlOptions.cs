@@ -105,6 +105,13 @@ public sealed class OrleansMlOptions : IValidatableObject
     /// <summary>What the default prediction-id key is derived from: the settings that name this deployment's data.</summary>
     public string DeploymentIdentity => $"{ServiceId}\n{ClusterId}\n{PostgresConnectionString ?? FullDataDirectory}";
 
+    /// <summary>
+    /// Mounts the Orleans Dashboard (silos, activations, grain calls) at <c>/dashboard</c> of the gateway
+    /// (<c>OrleansMl__Dashboard</c>). Off by default: its profiler sees every grain call, predictions included, and it
+    /// shows grain state. In cluster mode set it on the silos and the gateways alike.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
     // Limits: each is checked when a request arrives, before any work is done, and answered with a 4xx that names the
     // setting. The README's "Limits" table lists them with their defaults and status codes.
 
@@ -222,6 +229,31 @@ public sealed class OrleansMlOptions : IValidatableObject
     /// </summary>
     public TimeSpan StagedUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
 
+    // Feature store: each bound keeps one request, one feature set or one entity's memory finite.
+
+    /// <summary>Most latest-value features one feature set may declare (<c>OrleansMl__MaxFeatureValuesPerSet</c>).</summary>
+    [Range(1, 10_000, ErrorMessage = "OrleansMl:MaxFeatureValuesPerSet must be between 1 and 10000; set OrleansMl__MaxFeatureValuesPerSet.")]
+    public int MaxFeatureValuesPerSet { get; set; } = 100;
+
+    /// <summary>Most window aggregates one feature set may declare (<c>OrleansMl__MaxFeatureAggregatesPerSet</c>).</summary>
+    [Range(1, 1000, ErrorMessage = "OrleansMl:MaxFeatureAggregatesPerSet must be between 1 and 1000; set OrleansMl__MaxFeatureAggregatesPerSet.")]
+    public int MaxFeatureAggregatesPerSet { get; set; } = 20;
+
+    /// <summary>Most events in one <c>POST /api/features/{set}/events</c> request (<c>OrleansMl__MaxFeatureEventsPerRequest</c>).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxFeatureEventsPerRequest must be between 1 and 1000000; set OrleansMl__MaxFeatureEventsPerRequest.")]
+    public int MaxFeatureEventsPerRequest { get; set; } = 50_000;
+
+    /// <summary>
+    /// Most in-window events one entity (feature set + key) keeps for its aggregates (<c>OrleansMl__MaxFeatureEventsPerKey</c>).
+    /// Aggregates are computed exactly from the raw events; events that would pass this bound are refused and reported
+    /// as <c>overLimit</c> until older ones leave the longest window.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "OrleansMl:MaxFeatureEventsPerKey must be between 1 and 1000000; set OrleansMl__MaxFeatureEventsPerKey.")]
+    public int MaxFeatureEventsPerKey { get; set; } = 10_000;
+
+    /// <summary>Longest aggregate window a feature set may declare (<c>OrleansMl__MaxFeatureWindow</c>, e.g. 7.00:00:00).</summary>
+    public TimeSpan MaxFeatureWindow { get; set; } = TimeSpan.FromDays(7);
+
     public long MaxUploadBytes => (long)MaxUploadMegabytes << 20;
 
     public long MaxJsonBodyBytes => (long)MaxJsonBodyKilobytes << 10;
@@ -279,6 +311,7 @@ public sealed class OrleansMlOptions : IValidatableObject
             (IdempotencyWindow, nameof(IdempotencyWindow), "1.00:00:00"),
             (SweepInterval, nameof(SweepInterval), "00:10:00"),
             (StagedUploadMaxAge, nameof(StagedUploadMaxAge), "01:00:00"),
+            (MaxFeatureWindow, nameof(MaxFeatureWindow), "7.00:00:00"),
         })
         {
             if (value <= TimeSpan.Zero)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Storage;
 using OrleansMl.Datasets;
 using OrleansMl.Diagnostics;
@@ -138,6 +139,11 @@ public static class OrleansMlSiloExtensions
         }
 
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+        if (ReadDashboard(silo.Configuration))
+        {
+            silo.AddDashboard(o => o.HideTrace = true);
+        }
+
         silo.Services.AddHostedService<JobResumer>();
         silo.Services.AddSingleton<PredictionStats>();
         silo.Services.AddSingleton(sp => PredictionIds.FromSettings(Settings(sp).Feedback.SigningKey, Settings(sp).DeploymentIdentity));
@@ -173,6 +179,13 @@ public static class OrleansMlSiloExtensions
             : Enum.TryParse<OrleansMlMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _) ? mode
             : throw new OptionsValidationException(OrleansMlOptions.SectionName, typeof(OrleansMlOptions),
                 [$"OrleansMl:Mode '{text}' is not a mode: set OrleansMl__Mode to Embedded or Cluster."]);
+    }
+
+    /// <summary>Whether the Orleans Dashboard is on (<c>OrleansMl__Dashboard</c>): read while composing, as it adds services.</summary>
+    public static bool ReadDashboard(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(OrleansMlOptions.SectionName).GetValue<bool>(nameof(OrleansMlOptions.Dashboard));
     }
 
     private static void AddOrleansMlOptions(this IServiceCollection services, IConfiguration configuration)
@@ -225,6 +238,11 @@ public static class OrleansMlSiloExtensions
             });
             client.UsePostgresClustering();
             client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBytes);
+            if (ReadDashboard(builder.Configuration))
+            {
+                // The dashboard's own grains run on the silos (which must have it on too); the gateway serves its page.
+                client.AddDashboard(o => o.HideTrace = true);
+            }
 
             // Silos may start after the gateway: keep trying instead of failing the host.
             client.UseConnectionRetryFilter(async (_, ct) =>
@@ -239,6 +257,7 @@ public static class OrleansMlSiloExtensions
     private static IServiceCollection AddOrleansMlServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(Features.FeatureClock.ServiceKey, static (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton(sp =>
         {
             var settings = Settings(sp);

@@ -16,13 +16,32 @@ using OrleansMl.Hosting;
 // through the REST endpoint.
 //   dotnet run -c Release --project tests/Benchmarks -- [--rows 200000] [--algorithm auto] [--gateway http://127.0.0.1:8080]
 //   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
-var config = new ConfigurationBuilder().AddCommandLine(args).Build();
+//   dotnet run -c Release --project tests/Benchmarks -- --features [--seconds 10] [--keys 1000] [--batch 10000] [--inflight 2]
+//     (feature event ingestion only: batched per key against one call per event)
+// --features is a switch without a value: take it out so the settings after it still pair up.
+var features = args.Contains("--features");
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--features")]).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {
     // The benchmark's synthetic set as a file, so other systems can be measured on the same rows.
     await File.WriteAllTextAsync(path, SyntheticData.ToCsv(SyntheticData.ClassificationFrame(rows)));
     Console.WriteLine($"wrote {rows:N0} rows x 20 features to {path}");
+    return;
+}
+
+if (features)
+{
+    var featureData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    using var featureSilo = await StartSiloAsync(featureData);
+    await FeatureBenchmark.RunAsync(
+        featureSilo.Services.GetRequiredService<IGrainFactory>(),
+        TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "10", CultureInfo.InvariantCulture)),
+        int.Parse(config["keys"] ?? "1000", CultureInfo.InvariantCulture),
+        int.Parse(config["batch"] ?? "10000", CultureInfo.InvariantCulture),
+        int.Parse(config["inflight"] ?? "2", CultureInfo.InvariantCulture));
+    await featureSilo.StopAsync();
+    Directory.Delete(featureData, recursive: true);
     return;
 }
 

@@ -54,6 +54,39 @@ public sealed class RestartTests : IDisposable
         Assert.Equal("cancelled", (await (await again.GetAsync($"/api/models/restart-model/versions/{running}")).ReadJsonAsync())["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task KilledGateway_RestartsWithEveryAcknowledgedFeatureValueAndEvent()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var first = await GatewayProcess.StartAsync(_data))
+        {
+            var http = first.Http;
+            var defined = await http.PutAsJsonAsync("/api/features/restart-features", new
+            {
+                key = "customer_id",
+                ttl = "1.00:00:00",
+                values = new object[] { new { name = "balance" }, new { name = "segment", kind = "categorical" } },
+                aggregates = new[] { new { name = "tx_sum_1h", op = "sum", column = "amount", window = "01:00:00" } },
+            });
+            Assert.Equal(HttpStatusCode.OK, defined.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/features/restart-features/c-1", new { values = new { balance = 12.5, segment = "gold" } })).StatusCode);
+            var events = Enumerable.Range(0, 200).Select(i => new { key = $"c-{i % 4}", timestamp = now.AddSeconds(-i), values = new { amount = (double)i } });
+            var counts = await (await http.PostJsonAsync("/api/features/restart-features/events", new { events })).ReadJsonAsync();
+            Assert.Equal(200, counts["accepted"]!.GetValue<int>());
+
+            // Killed right after the answers: nothing is flushed on the way down.
+            await first.KillAsync();
+        }
+
+        await using var second = await GatewayProcess.StartAsync(_data);
+        var definition = await (await second.Http.GetAsync("/api/features/restart-features")).ReadJsonAsync();
+        Assert.Equal("customer_id", definition["key"]!.GetValue<string>());
+        var entity = await (await second.Http.GetAsync("/api/features/restart-features/c-1")).ReadJsonAsync();
+        Assert.Equal(12.5, entity["values"]!["balance"]!["value"]!.GetValue<double>());
+        Assert.Equal("gold", entity["values"]!["segment"]!["value"]!.GetValue<string>());
+        Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 4 == 1).Sum(), entity["aggregates"]!["tx_sum_1h"]!.GetValue<double>());
+    }
+
     public void Dispose()
     {
         try

@@ -11,7 +11,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
         "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
-        "delete_model_version", "delete_dataset_version", "evaluate_model",
+        "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
     ];
 
     [Fact]
@@ -52,6 +52,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [InlineData("rollback_model", false, true, false)]
     [InlineData("list_changes", true, false, true)]
     [InlineData("evaluate_model", true, false, true)]
+    [InlineData("list_training_jobs", true, false, true)]
     [InlineData("delete_model_version", false, true, true)]
     [InlineData("delete_dataset_version", false, true, true)]
     public async Task ToolAnnotations_SayWhatEachToolChanges(string name, bool readOnly, bool destructive, bool idempotent)

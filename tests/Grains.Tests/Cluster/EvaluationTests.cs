@@ -96,7 +96,7 @@ public sealed class EvaluationTests(ClusterFixture fixture)
     private async Task<int> TrainAsync(string model, string dataset, string label)
     {
         var queued = await Grains.GetGrain<IModelGrain>(model).TrainAsync(new TrainingRequest(dataset, null, label, Algorithm: TrainingAlgorithm.LightGbm));
-        var done = await Eventually.TerminalAsync(Grains, model, queued.Version);
+        var done = await Eventually.TerminalAsync(Grains, model, queued.Version, TimeSpan.FromMinutes(3));
         Assert.Equal(TrainingStatus.Succeeded, done.Status);
         return done.Version;
     }

@@ -181,7 +181,7 @@ public sealed class FailedWriteTests(ClusterFixture fixture) : IDisposable
         ModelVersionInfo done;
         using (fixture.Faults.FailWrites("model", model))
         {
-            done = await Eventually.GetAsync(() => Grains.GetModelVersion(model, queued.Version).GetAsync(), v => v.Status.IsTerminal(), what: "the job to end");
+            done = await Eventually.GetAsync(() => Grains.GetModelVersion(model, queued.Version).GetAsync(), v => v.Status.IsTerminal(), TimeSpan.FromMinutes(3), "the job to end");
             Assert.Equal(TrainingStatus.Succeeded, done.Status);
             var refused = await Assert.ThrowsAsync<VersionNotReadyException>(() => PredictAsync(model, done.Version));
             Assert.Contains("has not taken note yet", refused.Message, StringComparison.Ordinal);

@@ -42,6 +42,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.MaxUploadMegabytes = 2;
                 Configure(o);
             });
+            ConfigureServices(silo.Services);
             Faults.Install(silo.Services, StorageNames.Grains);
         });
         Cluster = builder.Build();
@@ -53,6 +54,11 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>Settings of this fixture's silos beyond the shared ones.</summary>
     protected virtual void Configure(OrleansMlOptions options)
+    {
+    }
+
+    /// <summary>Services of this fixture's silos beyond the shared ones (registered after them, so they win).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
 
@@ -127,4 +133,34 @@ public sealed class RetentionCollection : ICollectionFixture<RetentionFixture>
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>
+/// One silo whose feature store runs on a fake clock (<see cref="Time"/>) with small feature limits; the rest of the
+/// silo keeps real time.
+/// </summary>
+public sealed class FeatureStoreFixture : ClusterFixture
+{
+    public const int EventsPerKey = 400;
+    public const int ValuesPerSet = 4;
+    public const int AggregatesPerSet = 16;
+
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    protected override void Configure(OrleansMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.MaxFeatureEventsPerKey = EventsPerKey;
+        options.MaxFeatureValuesPerSet = ValuesPerSet;
+        options.MaxFeatureAggregatesPerSet = AggregatesPerSet;
+    }
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddKeyedSingleton<TimeProvider>(OrleansMl.Features.FeatureClock.ServiceKey, Time);
+}
+
+[CollectionDefinition(Name)]
+public sealed class FeatureStoreCollection : ICollectionFixture<FeatureStoreFixture>
+{
+    public const string Name = "feature store";
 }

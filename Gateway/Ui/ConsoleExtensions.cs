@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using Orleans.Dashboard;
+using OrleansMl.Hosting;
+using OrleansMl.Gateway.Security;
+using OrleansMl.Gateway.Ui.Layout;
+
+namespace OrleansMl.Gateway.Ui;
+
+/// <summary>
+/// The web console at <c>/</c>: Blazor components rendered on the server (prerendered, then interactive over the
+/// circuit), MudBlazor for components and charts, every asset served by the gateway itself.
+/// </summary>
+public static class ConsoleExtensions
+{
+    public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // Static web assets of packages (MudBlazor's CSS and JS) are served from the build output too, not only when
+        // published; a published gateway has them in wwwroot and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddSingleton<GatewayAddress>();
+        builder.Services.AddScoped<ConsoleSession>();
+        builder.Services.AddHttpClient<ConsoleApi>(http => http.Timeout = TimeSpan.FromSeconds(60));
+        return builder;
+    }
+
+    /// <summary>Page requests of the console from another machine get the same answer as the API would give them.</summary>
+    public static WebApplication UseConsoleAccess(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseAntiforgery();
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<ConsoleEndpoint>() is null)
+            {
+                return next(context);
+            }
+
+            var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+            return auth.Mode == AuthMode.Secure && !auth.CredentialsConfigured && !ApiKeyAuthenticationHandler.IsLocal(context.Connection)
+                ? Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Only local callers",
+                    "This gateway has no credentials configured, so its console serves only this machine. Set OrleansMl__Auth__AdminKey "
+                    + "and sign in with a key, or set OrleansMl__Auth__Mode=Open to serve everyone.")
+                : next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// The console's pages and circuit, open to every browser: the pages hold no data of their own, and every read and
+    /// action they make is a REST call with the user's credential.
+    /// </summary>
+    public static WebApplication MapConsole(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapStaticAssets().AllowAnonymous().DisableRateLimiting().WithMetadata(new ConsoleEndpoint());
+        app.MapRazorComponents<App>()
+            .AddInteractiveServerRenderMode()
+            .AllowAnonymous()
+            .DisableRateLimiting()
+            .WithMetadata(new ConsoleEndpoint());
+        if (OrleansMlSiloExtensions.ReadDashboard(app.Configuration))
+        {
+            // It shows grain state and every silo's activity: admins only, like the keys.
+            app.MapOrleansDashboard("/dashboard").RequireScope(Scopes.Admin).DisableRateLimiting();
+        }
+
+        return app;
+    }
+}
+
+/// <summary>Marks the console's endpoints: its pages, its circuit and the static assets they load.</summary>
+internal sealed class ConsoleEndpoint;

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace OrleansMl.Gateway.Ui.Parts;
+
+/// <summary>How the console writes numbers, times and metrics.</summary>
+public static class Format
+{
+    public static string Number(double? value) => value is { } v ? v.ToString(Math.Abs(v) >= 1000 ? "N0" : "0.####", CultureInfo.InvariantCulture) : "";
+
+    public static string Time(DateTimeOffset? value) => value?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
+
+    public static string Duration(DateTimeOffset from, DateTimeOffset? to) => to is { } end ? Milliseconds((end - from).TotalMilliseconds) : "";
+
+    public static string Milliseconds(double ms) => ms >= 1000
+        ? (ms / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " s"
+        : ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+    public static string Metrics(ImmutableDictionary<string, double> metrics) =>
+        string.Join("  ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {Number(m.Value)}"));
+
+    public static string Who(string? name) => name ?? "anonymous";
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace OrleansMl.Console.Tests;
+
+/// <summary>What a user does in the console, done in Chromium, and checked both on the page and through the REST API.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ConsoleActionsTests(ConsoleFixture fixture)
+{
+    [Fact]
+    public async Task UploadTrainPromoteAndRollback_ThroughTheConsole()
+    {
+        var page = await fixture.OpenAsync("/datasets");
+
+        // Upload: the dataset name comes from the file name.
+        await page.Locator("#dataset-file").SetInputFilesAsync(Path.Combine(ConsoleGateway.RepositoryRoot(), "tests", "data", "wine.csv"));
+        await Expect(page.Locator("#dataset-name")).ToHaveValueAsync("wine");
+        await page.Locator("[data-test=upload]").ClickAsync();
+        await page.WaitForURLAsync("**/datasets/wine/1");
+        await Expect(page.Locator("[data-test=dataset-summary]")).ToContainTextAsync("178 rows");
+
+        // Train twice from the dataset page: the form offers its columns and picks the last one, 'target', as label.
+        var model = await TrainFromDatasetPageAsync(page, seed: null);
+        Assert.Equal("wine", model);
+        await Expect(page.Locator("[data-test=versions] [data-version='1']")).ToContainTextAsync("succeeded", new() { Timeout = 120_000 });
+        await Browser.ScreenshotAsync(page, "flow-trained");
+
+        await PromoteAsync(page, "auc would be nice, accuracy it is");
+        await Expect(page.Locator("[data-test=aliases] [data-alias=production]")).ToContainTextAsync("production → v1");
+
+        await page.GotoAsync("/datasets/wine/1");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await TrainFromDatasetPageAsync(page, seed: 7);
+        await Expect(page.Locator("[data-test=versions] [data-version='2']")).ToContainTextAsync("succeeded", new() { Timeout = 120_000 });
+        await page.ReloadAsync();
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await PromoteAsync(page, "second seed");
+        await Expect(page.Locator("[data-test=aliases] [data-alias=production]")).ToContainTextAsync("production → v2");
+
+        // Roll back with a reason: the timeline shows it, and the API agrees.
+        await page.Locator("#reason").FillAsync("v2 misclassifies class_2");
+        await page.Locator("[data-test=rollback]").ClickAsync();
+        await Expect(page.Locator("[data-test=alias-done]")).ToContainTextAsync("rolled back to v1");
+        await Expect(page.Locator("[data-test=aliases] [data-alias=production]")).ToContainTextAsync("production → v1");
+        var rollback = page.Locator("[data-test=alias-timeline] [data-action=rollback]");
+        await Expect(rollback).ToContainTextAsync("v2 → v1");
+        await Expect(rollback).ToContainTextAsync("v2 misclassifies class_2");
+        await Browser.ScreenshotAsync(page, "flow-rolled-back");
+
+        var info = await fixture.Gateway.Http.GetFromJsonAsync<Model>("/api/models/wine");
+        Assert.Equal(1, info!.Aliases["production"]);
+        Assert.Equal(["promote", "promote", "rollback"], info.AliasHistory.Select(h => h.Action));
+        Assert.Equal("v2 misclassifies class_2", info.AliasHistory[^1].Reason);
+    }
+
+    [Fact]
+    public async Task JobsPage_ShowsProgressAdvancing_ThenTheOutcome()
+    {
+        var page = await fixture.OpenAsync("/jobs");
+        // The gateway trains one job at a time: the watched job waits (queued, 0 %) behind a search with a time budget,
+        // then runs through its stages.
+        var search = new
+        {
+            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 6 },
+        };
+        await fixture.Gateway.TrainAsync("slow-iris-ahead", search);
+        var version = await fixture.Gateway.TrainAsync("slow-iris", search);
+        var row = page.Locator($"[data-test=active-jobs] [data-job='slow-iris/v{version}']");
+        await row.WaitForAsync(new() { Timeout = 30_000 });
+        var seen = new HashSet<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline && await row.CountAsync() > 0)
+        {
+            if (await row.GetAttributeAsync("data-progress", new() { Timeout = 2_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null) is { } progress)
+            {
+                if (seen.Add(progress) && seen.Count == 2)
+                {
+                    await Browser.ScreenshotAsync(page, "console-jobs");
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.True(seen.Count >= 2, $"The progress shown never changed: {string.Join(", ", seen)}");
+        Assert.True(seen.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).Any(p => p > 0 && p < 1), $"No progress between 0 and 1 was shown: {string.Join(", ", seen)}");
+        await Expect(page.Locator($"[data-test=recent-jobs] [data-job='slow-iris/v{version}']")).ToContainTextAsync("succeeded");
+    }
+
+    [Fact]
+    public async Task CancellingAJob_FromTheJobsPage_EndsItCancelled()
+    {
+        var page = await fixture.OpenAsync("/jobs");
+        var version = await fixture.Gateway.TrainAsync("cancelled-iris", new
+        {
+            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 60 },
+        });
+        var row = page.Locator($"[data-test=active-jobs] [data-job='cancelled-iris/v{version}']");
+        await row.Locator("[data-test=cancel]").ClickAsync();
+        await Expect(page.Locator($"[data-test=recent-jobs] [data-job='cancelled-iris/v{version}']")).ToContainTextAsync("cancelled", new() { Timeout = 60_000 });
+        Assert.Equal("cancelled", (await fixture.Gateway.WaitAsync("cancelled-iris", version)).Status);
+    }
+
+    [Fact]
+    public async Task ApiErrors_AreShownWhereTheActionWasTaken()
+    {
+        var page = await fixture.OpenAsync("/train?dataset=iris&version=1");
+        await page.Locator("#model-name").FillAsync("bad/name");
+        await page.Locator("[data-test=train]").ClickAsync();
+        var problem = page.Locator("[data-test=problem]");
+        await Expect(problem).ToContainTextAsync("Invalid model name");
+        await Browser.ScreenshotAsync(page, "train-error");
+
+        // Promoting an alias to a version that does not exist: the API's 404 detail, in place.
+        await page.GotoAsync($"/models/{ConsoleFixture.Model}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await page.Locator("#alias").FillAsync("bad alias!");
+        await page.Locator("[data-test=promote]").ClickAsync();
+        await Expect(page.Locator("[data-test=problem]")).ToContainTextAsync("bad alias!");
+    }
+
+    /// <summary>Clicks "Train" on a dataset version page and submits the form; returns the model name the form chose.</summary>
+    private static async Task<string> TrainFromDatasetPageAsync(IPage page, int? seed)
+    {
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Train on v") }).ClickAsync();
+        await page.WaitForURLAsync("**/train?**");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("#model-name")).Not.ToHaveValueAsync("");
+        var model = await page.Locator("#model-name").InputValueAsync();
+        if (seed is { } s)
+        {
+            await page.Locator("#seed").FillAsync(s.ToString(CultureInfo.InvariantCulture));
+        }
+
+        await page.Locator("[data-test=train]").ClickAsync();
+        await page.WaitForURLAsync($"**/models/{model}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        return model;
+    }
+
+    private static async Task PromoteAsync(IPage page, string reason)
+    {
+        await page.Locator("#reason").FillAsync(reason);
+        await page.Locator("[data-test=promote]").ClickAsync();
+        await Expect(page.Locator("[data-test=alias-done]")).ToContainTextAsync("production now serves");
+    }
+
+    private sealed record Model(Dictionary<string, int> Aliases, List<AliasChange> AliasHistory);
+
+    private sealed record AliasChange(string Action, string? Reason);
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace OrleansMl.Console.Tests;
+
+/// <summary>Every console page loaded in Chromium against a gateway with real data, checked against what the API says.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ConsolePagesTests(ConsoleFixture fixture)
+{
+    [Fact]
+    public async Task Console_AsksForAKey_AndShowsWhoIsSignedIn()
+    {
+        var page = await fixture.Browser.NewPageAsync(fixture.Gateway.Address);
+        await page.GotoAsync("/");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("#api-key")).ToBeVisibleAsync();
+
+        await page.Locator("#api-key").FillAsync("not-a-key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("[data-test=refusal]")).ToContainTextAsync("not valid");
+
+        await page.Locator("#api-key").FillAsync(ConsoleFixture.AdminKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("[data-test=caller]")).ToContainTextAsync("admin");
+        Assert.DoesNotContain(ConsoleFixture.AdminKey, page.Url, StringComparison.Ordinal);
+
+        // The key lives in the tab's session: another page of the same tab needs no second sign-in.
+        await page.GotoAsync("/datasets");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=datasets]")).ToContainTextAsync("iris");
+        Assert.Equal(0, await page.Locator("#api-key").CountAsync());
+    }
+
+    [Fact]
+    public async Task ModelsPage_ListsModelsWithTheirAliases()
+    {
+        var page = await fixture.OpenAsync("/");
+        var row = page.Locator($"[data-model={ConsoleFixture.Model}]");
+        await Expect(row).ToContainTextAsync(ConsoleFixture.Model);
+        await Expect(row).ToContainTextAsync("production → v1");
+        await Browser.ScreenshotAsync(page, "console-models");
+    }
+
+    [Fact]
+    public async Task ModelPage_ShowsVersionsWithMetrics_Chart_Timeline_AndComparison()
+    {
+        var page = await fixture.OpenAsync($"/models/{ConsoleFixture.Model}");
+        var versions = page.Locator("[data-test=versions]");
+        await Expect(versions.Locator("[data-version='1']")).ToContainTextAsync("succeeded");
+        await Expect(versions.Locator("[data-version='2']")).ToContainTextAsync("succeeded");
+        foreach (var (name, value) in fixture.Second.Metrics)
+        {
+            await Expect(versions.Locator("[data-version='2'] [data-test=metrics]")).ToContainTextAsync($"{name} {Number(value)}");
+        }
+
+        await Expect(page.Locator("[data-test=metric-chart] svg").First).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-test=alias-timeline]")).ToContainTextAsync("first model");
+
+        await page.Locator("[data-test=compare]").ClickAsync();
+        var comparison = page.Locator("[data-test=comparison]");
+        await Expect(comparison).ToBeVisibleAsync();
+        var macro = comparison.Locator("[data-metric=macroAccuracy]");
+        await Expect(macro).ToContainTextAsync(Number(fixture.First.Metrics["macroAccuracy"]));
+        await Expect(macro).ToContainTextAsync(Number(fixture.Second.Metrics["macroAccuracy"]));
+
+        await versions.Locator("[data-version='2']").ClickAsync();
+        await Expect(page.Locator("[data-test=version-details]")).ToContainTextAsync("Timings");
+        await Browser.ScreenshotAsync(page, "console-model");
+    }
+
+    [Fact]
+    public async Task DatasetPage_ShowsSchema_Statistics_AndSampleRows()
+    {
+        var dataset = await fixture.Gateway.Http.GetFromJsonAsync<Dataset>("/api/datasets/iris/versions/1");
+        var page = await fixture.OpenAsync("/datasets/iris/1");
+        var columns = page.Locator("[data-test=columns]");
+        foreach (var column in dataset!.Columns)
+        {
+            var row = columns.Locator($"[data-column='{column.Name}']");
+            await Expect(row).ToContainTextAsync(column.Kind);
+            if (column.Mean is { } mean)
+            {
+                await Expect(row).ToContainTextAsync(Number(mean));
+            }
+        }
+
+        await Expect(columns.Locator("[data-column=target]")).ToContainTextAsync("setosa");
+        await Expect(page.Locator("[data-test=sample-rows] tbody tr")).ToHaveCountAsync(10);
+        await Expect(page.Locator("[data-test=dataset-summary]")).ToContainTextAsync("150 rows");
+        await Browser.ScreenshotAsync(page, "console-dataset");
+    }
+
+    [Fact]
+    public async Task ReadOnlyKey_SeesEverything_ButNoActions()
+    {
+        var created = await fixture.Gateway.Http.PostAsJsonAsync("/api/keys", new { name = "viewer", scopes = ReadOnly });
+        created.EnsureSuccessStatusCode();
+        var key = (await created.Content.ReadFromJsonAsync<CreatedKey>())!.Key;
+
+        var page = await fixture.OpenAsync($"/models/{ConsoleFixture.Model}", key);
+        await Expect(page.Locator("[data-test=caller]")).ToContainTextAsync("viewer");
+        await Expect(page.Locator("[data-test=versions]")).ToContainTextAsync("succeeded");
+        await Expect(page.Locator("[data-test=deploy-hidden]")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("[data-test=promote]").CountAsync());
+
+        await page.GotoAsync("/datasets");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=datasets]")).ToContainTextAsync("iris");
+        Assert.Equal(0, await page.Locator("[data-test=upload]").CountAsync());
+
+        await page.GotoAsync("/train");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=train-hidden]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task ConsoleAndDocs_FetchNothingFromAnotherHost()
+    {
+        var page = await fixture.Browser.NewPageAsync(fixture.Gateway.Address);
+        var foreign = new List<string>();
+        page.Request += (_, request) =>
+        {
+            var uri = new Uri(request.Url);
+            if (uri.Scheme is "http" or "https" or "ws" or "wss" && uri.Host != fixture.Gateway.Address.Host)
+            {
+                lock (foreign)
+                {
+                    foreign.Add(request.Url);
+                }
+            }
+        };
+        await page.GotoAsync($"/models/{ConsoleFixture.Model}");
+        await ConsoleFixture.SignInAsync(page, ConsoleFixture.AdminKey);
+        await page.Locator("[data-test=versions]").WaitForAsync();
+        await page.GotoAsync("/docs");
+        await page.GetByText("OrleansMl").First.WaitForAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await Browser.ScreenshotAsync(page, "docs", fullPage: false);
+        Assert.Empty(foreign);
+        Assert.Equal(0, await page.GetByText("Ask AI").CountAsync());
+        Assert.Equal(0, await page.GetByText("Deploy").CountAsync());
+    }
+
+    private static readonly string[] ReadOnly = ["read"];
+
+    internal static string Number(double value) => value.ToString(Math.Abs(value) >= 1000 ? "N0" : "0.####", CultureInfo.InvariantCulture);
+
+    private sealed record Dataset(List<Column> Columns);
+
+    private sealed record Column(string Name, string Kind, double? Mean);
+
+    private sealed record CreatedKey(string Key);
+}

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OrleansMl.Features;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>
+/// The feature store over REST on the real gateway, with the feature clock faked so TTLs and windows can be crossed
+/// exactly. Every bad request is a 400 (or 404/413) whose detail names the problem, and changes nothing.
+/// </summary>
+public sealed class FeaturesApiTests : IAsyncLifetime, IDisposable
+{
+    private const int EventsPerRequest = 50;
+    private static readonly string[] Ops = ["count", "sum", "mean", "min", "max"];
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly GatewayFactory _factory;
+    private HttpClient _http = null!;
+
+    public FeaturesApiTests() => _factory = new GatewayFactory
+    {
+        Settings = new Dictionary<string, string> { ["OrleansMl:MaxFeatureEventsPerRequest"] = EventsPerRequest.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        TestServices = services => services.AddKeyedSingleton<TimeProvider>(FeatureClock.ServiceKey, _time),
+    };
+
+    public Task InitializeAsync()
+    {
+        _http = _factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Get_ReturnsAValueWithItsAge_BeforeTheTtl_AndReportsItExpired_After()
+    {
+        var set = await DefineAsync("fs-ttl");
+        var put = await _http.PutAsJsonAsync($"/api/features/{set}/c-1001", new { values = new { balance = 1520.75, segment = "premium" } });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        _time.Advance(TimeSpan.FromMinutes(29));
+        var fresh = await GetAsync($"/api/features/{set}/c-1001");
+        Assert.Equal(1520.75, fresh["values"]!["balance"]!["value"]!.GetValue<double>());
+        Assert.Equal("premium", fresh["values"]!["segment"]!["value"]!.GetValue<string>());
+        Assert.Equal("00:29:00", fresh["values"]!["balance"]!["age"]!.GetValue<string>());
+        Assert.Empty(fresh["expired"]!.AsArray());
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var stale = await GetAsync($"/api/features/{set}/c-1001");
+        Assert.Empty(stale["values"]!.AsObject());
+        Assert.Equal(["balance", "segment"], stale["expired"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("1520.75", stale.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Events_UpdateWindowAggregates_CountingLateOnes_AndReportingOutOfWindowAndInvalidOnes()
+    {
+        var set = await DefineAsync("fs-events");
+        var now = _time.GetUtcNow();
+        var answer = await _http.PostJsonAsync($"/api/features/{set}/events", new
+        {
+            events = new object[]
+            {
+                new { key = "c-1", timestamp = now.AddMinutes(-5), values = new { amount = 10.0 } },
+                new { key = "c-2", timestamp = now, values = new { amount = 7.0 } },
+                new { key = "c-1", timestamp = now.AddMinutes(-59), values = new { amount = 30.0 } },
+                new { key = "c-1", timestamp = now.AddMinutes(-61), values = new { amount = 1000.0 } },
+                new { key = "bad key", timestamp = now, values = new { amount = 1.0 } },
+                new { key = "c-1", timestamp = now, values = new { colour = 1.0 } },
+            },
+        });
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var counts = await answer.ReadJsonAsync();
+        Assert.Equal((3, 1, 2, 0), (Int(counts, "accepted"), Int(counts, "outOfWindow"), Int(counts, "invalid"), Int(counts, "overLimit")));
+        Assert.Equal([3, 4, 5], counts["errors"]!.AsArray().Select(e => e!["index"]!.GetValue<int>()));
+        Assert.Contains("Invalid key 'bad key'", counts["errors"]![1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var c1 = (await GetAsync($"/api/features/{set}/c-1"))["aggregates"]!;
+        Assert.Equal((2.0, 40.0, 20.0, 10.0, 30.0), (c1["tx_count_1h"]!.GetValue<double>(), c1["tx_sum_1h"]!.GetValue<double>(),
+            c1["tx_mean_1h"]!.GetValue<double>(), c1["tx_min_1h"]!.GetValue<double>(), c1["tx_max_1h"]!.GetValue<double>()));
+
+        // Two minutes later the 59-minute-old event has left the hour.
+        _time.Advance(TimeSpan.FromMinutes(2));
+        c1 = (await GetAsync($"/api/features/{set}/c-1"))["aggregates"]!;
+        Assert.Equal((1.0, 10.0), (c1["tx_count_1h"]!.GetValue<double>(), c1["tx_sum_1h"]!.GetValue<double>()));
+        var unseen = (await GetAsync($"/api/features/{set}/c-404"))["aggregates"]!;
+        Assert.Equal(0.0, unseen["tx_count_1h"]!.GetValue<double>());
+        Assert.Null(unseen["tx_mean_1h"]);
+    }
+
+    [Fact]
+    public async Task BadRequests_AreClear400s_ThatNameTheProblem_AndChangeNothing()
+    {
+        var set = await DefineAsync("fs-bad");
+        await _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { balance = 1.0, segment = "retail" } });
+        var before = await GetAsync($"/api/features/{set}");
+
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "key is required", _http.PutAsJsonAsync($"/api/features/{set}", new { ttl = "01:00:00", values = new[] { new { name = "x" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "ttl is required", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", values = new[] { new { name = "x" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "kind 'text'", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x", kind = "text" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "aggregate 'a' needs a column", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", aggregates = new[] { new { name = "a", op = "sum", window = "01:00:00" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "op", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", aggregates = new[] { new { name = "a", op = "median", column = "amount", window = "01:00:00" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "Invalid feature set name", _http.PutAsJsonAsync("/api/features/.bad", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x" } } }));
+        Assert.Equal(before.ToJsonString(), (await GetAsync($"/api/features/{set}")).ToJsonString());
+
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "unknown name 'colour'", _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { balance = 2.0, colour = "red" } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "'balance' must be a number (numeric), not the string \"lots\"", _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { balance = "lots" } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "values is required", _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "Invalid key 'c 1'", _http.PutAsJsonAsync($"/api/features/{set}/c%201", new { values = new { balance = 2.0 } }));
+        var entity = await GetAsync($"/api/features/{set}/c-1");
+        Assert.Equal(1.0, entity["values"]!["balance"]!["value"]!.GetValue<double>());
+        Assert.Equal("retail", entity["values"]!["segment"]!["value"]!.GetValue<string>());
+
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "events is required", _http.PostJsonAsync($"/api/features/{set}/events", new { }));
+        var tooMany = Enumerable.Range(0, EventsPerRequest + 1).Select(_ => new { key = "c-1", timestamp = _time.GetUtcNow(), values = new { amount = 1.0 } });
+        await AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, "OrleansMl__MaxFeatureEventsPerRequest", _http.PostJsonAsync($"/api/features/{set}/events", new { events = tooMany }));
+        Assert.Equal(0.0, (await GetAsync($"/api/features/{set}/c-1"))["aggregates"]!["tx_count_1h"]!.GetValue<double>());
+
+        await AssertProblemAsync(HttpStatusCode.NotFound, "is not defined", _http.GetAsync("/api/features/fs-never-defined/c-1"));
+        await AssertProblemAsync(HttpStatusCode.NotFound, "is not defined", _http.PutAsJsonAsync("/api/features/fs-never-defined/c-1", new { values = new { balance = 1.0 } }));
+    }
+
+    private async Task<string> DefineAsync(string prefix)
+    {
+        var set = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+        var response = await _http.PutAsJsonAsync($"/api/features/{set}", new
+        {
+            key = "customer_id",
+            ttl = "00:30:00",
+            values = new object[] { new { name = "balance" }, new { name = "segment", kind = "categorical", @default = "retail" } },
+            aggregates = Ops.Select(op => new { name = $"tx_{op}_1h", op, column = "amount", window = "01:00:00" }),
+        });
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        Assert.Equal(1, body["revision"]!.GetValue<int>());
+        Assert.Equal("categorical", body["values"]![1]!["kind"]!.GetValue<string>());
+        return set;
+    }
+
+    private async Task<JsonNode> GetAsync(string url)
+    {
+        var response = await _http.GetAsync(url);
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        return body;
+    }
+
+    private static async Task AssertProblemAsync(HttpStatusCode status, string detail, Task<HttpResponseMessage> send)
+    {
+        using var response = await send;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {body}");
+        Assert.Contains(detail, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    private static int Int(JsonNode node, string name) => node[name]!.GetValue<int>();
+}
