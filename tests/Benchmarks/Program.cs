@@ -111,6 +111,9 @@ if (gateway is not null)
         (await http.PostAsJsonAsync($"/api/models/bench/predict", body)).EnsureSuccessStatusCode()));
 }
 
+// Stopped, not only disposed: its background services then end as the host expects instead of failing on disposal.
+await silo.StopAsync();
+
 static async Task<ModelVersionInfo> TrainAsync(IModelGrain model, TrainingAlgorithm algorithm)
 {
     var queued = await model.TrainAsync(new TrainingRequest("bench", null, "target", Algorithm: algorithm));
