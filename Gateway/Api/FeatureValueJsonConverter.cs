@@ -18,23 +18,6 @@ public sealed class FeatureValueJsonConverter : JsonConverter<FeatureValue>
         _ => throw new JsonException("A value must be a number, a string, a boolean or null."),
     };
 
-    public override void Write(Utf8JsonWriter writer, FeatureValue value, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        switch (value.Kind)
-        {
-            case FeatureValueKind.Number:
-                writer.WriteNumberValue(value.Number);
-                break;
-            case FeatureValueKind.Boolean:
-                writer.WriteBooleanValue(value.Number != 0);
-                break;
-            case FeatureValueKind.String:
-                writer.WriteStringValue(value.Text);
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
-        }
-    }
+    public override void Write(Utf8JsonWriter writer, FeatureValue value, JsonSerializerOptions options) =>
+        PredictionJson.WriteValue(writer, value);
 }
