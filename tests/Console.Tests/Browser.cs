@@ -52,6 +52,8 @@ public sealed class Browser : IAsyncDisposable
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
         });
         context.SetDefaultTimeout(30_000);
+        // Expectations wait as long as actions: a first render on a busy machine can take more than Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
         return await context.NewPageAsync();
     }
 
