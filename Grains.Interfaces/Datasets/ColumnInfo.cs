@@ -24,4 +24,12 @@ public sealed record ColumnInfo(
     [property: Id(6)] double? Max,
     [property: Id(7)] double? Mean,
     [property: Id(8)] double? StdDev,
-    [property: Id(9)] ImmutableArray<ValueCount> TopValues);
+    [property: Id(9)] ImmutableArray<ValueCount> TopValues)
+{
+    /// <summary>
+    /// The column's distribution, the reference for drift; null for ignored columns and for versions made before
+    /// histograms were kept.
+    /// </summary>
+    [Id(10)]
+    public ColumnHistogram? Histogram { get; init; }
+}

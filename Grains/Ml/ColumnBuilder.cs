@@ -243,7 +243,10 @@ internal sealed class ColumnBuilder(string name)
             count > 0 ? max : null,
             count > 0 ? mean : null,
             count > 0 ? Math.Sqrt(variance) : null,
-            []);
+            [])
+        {
+            Histogram = kind == ColumnKind.Numeric ? Histograms.Numeric(values) : null,
+        };
         return FrameColumn.Numeric(info, values);
     }
 
@@ -288,7 +291,10 @@ internal sealed class ColumnBuilder(string name)
             }
         }
 
-        var info = new ColumnInfo(Name, kind, count, rowCount - count, values.Count, null, null, null, null, top);
+        var info = new ColumnInfo(Name, kind, count, rowCount - count, values.Count, null, null, null, null, top)
+        {
+            Histogram = kind == ColumnKind.Categorical ? Histograms.Categorical(values, counts, rowCount - count) : null,
+        };
         return FrameColumn.Strings(info, _codes!, [.. values]);
     }
 
@@ -320,7 +326,10 @@ internal sealed class ColumnBuilder(string name)
 
         trueSpelling ??= CellValues.Opposite(falseSpelling!);
         falseSpelling ??= CellValues.Opposite(trueSpelling);
-        var info = new ColumnInfo(Name, ColumnKind.Boolean, count, rowCount - count, _values!.Count, null, null, null, null, top);
+        var info = new ColumnInfo(Name, ColumnKind.Boolean, count, rowCount - count, _values!.Count, null, null, null, null, top)
+        {
+            Histogram = Histograms.Numeric(numbers),
+        };
         return FrameColumn.Boolean(info, numbers, (trueSpelling, falseSpelling));
     }
 }

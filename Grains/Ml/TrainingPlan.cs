@@ -63,7 +63,10 @@ internal sealed class TrainingPlan
             [.. features.Where(c => kinds[c.Name] is ColumnKind.Categorical or ColumnKind.Text)]);
         var inputs = frame.Columns
             .Where(c => c != label)
-            .Select(c => new InputColumn(c.Name, kinds.GetValueOrDefault(c.Name, ColumnKind.Ignored)))
+            .Select(c => new InputColumn(c.Name, kinds.GetValueOrDefault(c.Name, ColumnKind.Ignored))
+            {
+                Reference = kinds.ContainsKey(c.Name) ? c.Info.Histogram : null,
+            })
             .ToImmutableArray();
         var signature = new ModelSignature(labelPlan.Task, label.Name, labelPlan.Kind, labelPlan.Classes, inputs);
         return new TrainingPlan(label, labelPlan, layout, signature);

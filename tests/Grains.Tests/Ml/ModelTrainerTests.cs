@@ -71,13 +71,20 @@ public class ModelTrainerTests(ITestOutputHelper output)
 
         Assert.Equal(
             [
-                new InputColumn("customer_id", ColumnKind.Ignored),
-                new InputColumn("age", ColumnKind.Numeric),
-                new InputColumn("income", ColumnKind.Ignored),
-                new InputColumn("member", ColumnKind.Boolean),
-                new InputColumn("city", ColumnKind.Categorical),
+                ("customer_id", ColumnKind.Ignored),
+                ("age", ColumnKind.Numeric),
+                ("income", ColumnKind.Ignored),
+                ("member", ColumnKind.Boolean),
+                ("city", ColumnKind.Categorical),
             ],
-            model.Signature.Inputs.ToArray());
+            model.Signature.Inputs.Select(i => (i.Name, i.Kind)).ToArray());
+
+        // The training data's distribution is kept for the features the model uses, as the reference for drift.
+        Assert.Equal(
+            ["age", "member", "city"],
+            model.Signature.Inputs.Where(i => i.Reference is not null).Select(i => i.Name).ToArray());
+        var city = Binary.Value.Columns.Single(c => c.Name == "city");
+        Assert.Equal(city.Info.Count, model.Signature.Inputs.Single(i => i.Name == "city").Reference!.Counts.Sum());
         Assert.Equal("churned", model.Signature.Label);
         Assert.Equal(["no", "yes"], model.Signature.Classes.ToArray());
         Assert.Equal(ColumnKind.Categorical, model.Signature.LabelKind);
