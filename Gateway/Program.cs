@@ -22,6 +22,7 @@ app.MapPredictionsApi();
 app.MapInferenceProtocolApi();
 app.MapModelHealthApi();
 app.MapRolloutsApi();
+app.MapSchedulesApi();
 app.MapKeysApi();
 app.MapAuditApi();
 app.MapCallerApi();

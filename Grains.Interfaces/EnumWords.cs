@@ -13,8 +13,14 @@ public static class EnumWords
     {
         ArgumentNullException.ThrowIfNull(memberName);
 
-        // A rollout's contract spells this state in camel case; every other word is the name in lower case.
-        return memberName == nameof(RolloutStatus.RolledBack) ? "rolledBack" : memberName.ToLowerInvariant();
+        // A rollout's and a schedule's contracts spell these in camel case; every other word is the name in lower case.
+        return memberName switch
+        {
+            nameof(RolloutStatus.RolledBack) => "rolledBack",
+            nameof(ScheduleTrigger.NewData) => "newData",
+            nameof(ScheduleThen.PromoteIfBetter) => "promoteIfBetter",
+            _ => memberName.ToLowerInvariant(),
+        };
     }
 
     /// <summary>The word for <paramref name="value"/>.</summary>

@@ -40,6 +40,8 @@ public static class DomainErrors
         InvalidFeedbackException => (StatusCodes.Status400BadRequest, "Invalid feedback"),
         InvalidRolloutException => (StatusCodes.Status400BadRequest, "Invalid rollout"),
         RolloutNotFoundException => (StatusCodes.Status404NotFound, "Rollout not found"),
+        InvalidScheduleException => (StatusCodes.Status400BadRequest, "Invalid schedule"),
+        ScheduleNotFoundException => (StatusCodes.Status404NotFound, "Schedule not found"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 
@@ -66,6 +68,8 @@ public static class DomainErrors
             InvalidFeedbackException => "Send {items: [{predictionId, actual}]} with the predictionId each prediction came with.",
             InvalidRolloutException => "Call describe_model to see the succeeded versions and aliases, and get_rollout for a rollout already running.",
             RolloutNotFoundException => "Call start_rollout to start one.",
+            InvalidScheduleException => "Fix the argument named and call set_schedule again; describe_dataset shows the columns, describe_model the aliases.",
+            ScheduleNotFoundException => "Call set_schedule to set one.",
             InvalidAliasChangeException => "Shorten the reason and call the tool again.",
             InvalidEvaluationRequestException => "Call describe_dataset and get_training_status: the dataset needs the label and every input column in signature.inputs, with the same kinds.",
             InvalidListRequestException => "Call the list tool again without cursor for the first page, then pass each answer's nextCursor.",

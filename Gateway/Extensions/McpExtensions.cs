@@ -49,6 +49,7 @@ public static class McpExtensions
             .WithTools<ModelTools>(McpJson.Options)
             .WithTools<PredictionTools>(McpJson.Options)
             .WithTools<RolloutTools>(McpJson.Options)
+            .WithTools<ScheduleTools>(McpJson.Options)
             .WithTools<AuditTools>(McpJson.Options)
             .WithResources<CatalogResources>()
             .WithListResourcesHandler(CatalogResources.ListAsync)

@@ -36,6 +36,15 @@ public static class AuditActions
     /// <summary>An alias's guard was removed.</summary>
     public const string AliasGuardRemoved = "model.alias.guard-removed";
 
+    /// <summary>A model's retraining schedule was set or replaced.</summary>
+    public const string ScheduleSet = "model.schedule.set";
+
+    /// <summary>A model's retraining schedule was removed.</summary>
+    public const string ScheduleDeleted = "model.schedule.deleted";
+
+    /// <summary>A scheduled run trained a version (its promotion or rollout is recorded under its own action).</summary>
+    public const string ScheduleRunTrained = "model.schedule.run";
+
     /// <summary>An API key was created.</summary>
     public const string KeyCreated = "key.created";
 

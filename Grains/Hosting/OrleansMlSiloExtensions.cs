@@ -258,6 +258,7 @@ public static class OrleansMlSiloExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton(Features.FeatureClock.ServiceKey, static (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.TryAddKeyedSingleton(Schedules.ScheduleClock.ServiceKey, static (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton(sp =>
         {
             var settings = Settings(sp);
