@@ -233,7 +233,7 @@ public sealed partial class ModelScheduleGrain(
     {
         var request = new TrainingRequest(
             schedule.Dataset, run.DatasetVersion, schedule.Label, schedule.Task, schedule.Algorithm, [], schedule.Parameters,
-            IdempotencyKey: $"schedule {run.Due.UtcTicks.ToString(CultureInfo.InvariantCulture)}");
+            IdempotencyKey: $"schedule-{run.Due.UtcTicks.ToString(CultureInfo.InvariantCulture)}");
         ScheduleRun next;
         try
         {

@@ -21,6 +21,13 @@ public class ClusterFixture : IAsyncLifetime
 
     protected ClusterFixture(int silos) => _silos = silos;
 
+    /// <summary>A silo on a given data directory: a second fixture on the same directory is the same cluster restarted.</summary>
+    protected ClusterFixture(int silos, string dataDirectory)
+    {
+        _silos = silos;
+        DataDirectory = dataDirectory;
+    }
+
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-tests", Guid.NewGuid().ToString("N"));
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -163,4 +170,37 @@ public sealed class FeatureStoreFixture : ClusterFixture
 public sealed class FeatureStoreCollection : ICollectionFixture<FeatureStoreFixture>
 {
     public const string Name = "feature store";
+}
+
+/// <summary>One silo whose schedules run on a fake clock (<see cref="Time"/>); the rest of the silo keeps real time.</summary>
+public sealed class ScheduleFixture : ClusterFixture
+{
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddKeyedSingleton<TimeProvider>(OrleansMl.Schedules.ScheduleClock.ServiceKey, Time);
+}
+
+/// <summary>
+/// A schedule silo on a given data directory and fake clock, for restarts: stop one with <see cref="StopAsync"/> (keeping
+/// its data) and start another on the same directory.
+/// </summary>
+public sealed class RestartableScheduleCluster(string dataDirectory, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) : ClusterFixture(1, dataDirectory)
+{
+    /// <summary>Stops the silo and keeps its data directory.</summary>
+    public Task StopAsync() => Cluster.DisposeAsync().AsTask();
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        services.AddKeyedSingleton<TimeProvider>(OrleansMl.Schedules.ScheduleClock.ServiceKey, time);
+
+        // Grain state is stored per service id, which a test cluster otherwise draws afresh on every start.
+        services.Configure<Orleans.Configuration.ClusterOptions>(o => o.ServiceId = "schedule-restart");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ScheduleCollection : ICollectionFixture<ScheduleFixture>
+{
+    public const string Name = "schedules";
 }

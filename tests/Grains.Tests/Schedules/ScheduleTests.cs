@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text;
+using OrleansMl.Tests.Support;
+
+namespace OrleansMl.Tests.Schedules;
+
+/// <summary>
+/// Schedules on a silo whose schedule clock is fake: time is moved, then the reminder's own method is called, so each
+/// due time is exact. Models really train.
+/// </summary>
+[Collection(ScheduleCollection.Name)]
+public sealed class ScheduleTests(ScheduleFixture fixture)
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    private IClusterClient Client => fixture.Client;
+
+    [Fact]
+    public async Task NewData_TrainsOnce_SkipsWithTheReason_ThenTrainsAgainAfterANewDatasetVersion()
+    {
+        var (model, dataset) = (TestData.Name("sched-new"), TestData.Name("sched-new-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear, Trigger: ScheduleTrigger.NewData));
+
+        fixture.Time.Advance(Hour);
+        var first = await schedule.RunDueAsync();
+        Assert.True(first!.Decision == ScheduleRun.Training, first.Reason);
+        Assert.Equal((1, 1), (first.DatasetVersion, first.Version));
+        var trained = await RunEndedAsync(schedule, first.Due);
+        Assert.Equal(ScheduleRun.Trained, trained.Decision);
+        Assert.Matches(@"^trained v1: auc (0\.\d+|1)$", trained.Reason);
+        Assert.Equal(("none", 1), (trained.Then, (await Client.GetGrain<IModelGrain>(model).GetVersionAsync(1)).Spec.DatasetVersion));
+
+        fixture.Time.Advance(Hour);
+        var skipped = await schedule.RunDueAsync();
+        Assert.Equal((ScheduleRun.Skipped, "skipped: no new rows since v1", 1), (skipped!.Decision, skipped.Reason, skipped.DatasetVersion));
+
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(320, seed: 5));
+        fixture.Time.Advance(Hour);
+        var second = await schedule.RunDueAsync();
+        Assert.Equal((ScheduleRun.Training, 2, 2), (second!.Decision, second.DatasetVersion, second.Version));
+        Assert.Equal(ScheduleRun.Trained, (await RunEndedAsync(schedule, second.Due)).Decision);
+        Assert.Equal(2, (await Client.GetGrain<IModelGrain>(model).GetVersionAsync(2)).Spec.DatasetVersion);
+
+        var runs = (await schedule.GetRunsAsync()).Runs;
+        Assert.Equal([ScheduleRun.Trained, ScheduleRun.Skipped, ScheduleRun.Trained], runs.Select(r => r.Decision).ToArray());
+        Assert.Equal(second.Due, runs[0].Due);
+    }
+
+    [Fact]
+    public async Task TicksForAnAnsweredDueTime_DoNothing_EvenWhenTheyComeTogether()
+    {
+        var (model, dataset) = (TestData.Name("sched-once"), TestData.Name("sched-once-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var set = await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear));
+
+        Assert.Null(await schedule.RunDueAsync());
+        fixture.Time.Advance(Hour);
+        var ticks = await Task.WhenAll(schedule.RunDueAsync(), schedule.RunDueAsync(), schedule.RunDueAsync());
+        var again = await schedule.RunDueAsync();
+
+        var run = Assert.Single(ticks, t => t is not null);
+        Assert.Null(again);
+        Assert.Equal(set.NextRunAt, run!.Due);
+        await RunEndedAsync(schedule, run.Due);
+        Assert.Single((await schedule.GetRunsAsync()).Runs);
+        Assert.Equal(1, (await Client.GetGrain<IModelGrain>(model).GetSummaryAsync()).VersionCount);
+        Assert.Equal(set.NextRunAt + Hour, (await schedule.GetAsync()).NextRunAt);
+    }
+
+    [Fact]
+    public async Task RunsMissedForHours_RunOnce_AndTheNextIsDueOnePeriodFromNow()
+    {
+        var (model, dataset) = (TestData.Name("sched-late"), TestData.Name("sched-late-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var set = await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear));
+
+        fixture.Time.Advance(TimeSpan.FromHours(5.5));
+        var run = await schedule.RunDueAsync();
+
+        Assert.Equal(set.NextRunAt, run!.Due);
+        Assert.Null(await schedule.RunDueAsync());
+        Assert.Equal(fixture.Time.GetUtcNow() + Hour, (await schedule.GetAsync()).NextRunAt);
+        await RunEndedAsync(schedule, run.Due);
+        Assert.Single((await schedule.GetRunsAsync()).Runs);
+    }
+
+    [Fact]
+    public async Task PromoteIfBetter_PromotesABetterVersion_AndKeepsProductionWhenTheNewOneIsWorse_SayingWhy()
+    {
+        var (model, clean, noisy) = (TestData.Name("sched-promote"), TestData.Name("sched-clean"), TestData.Name("sched-noisy"));
+        await Client.UploadDatasetAsync(clean, TestData.Binary(400));
+        await Client.UploadDatasetAsync(noisy, Noisy(400));
+        var registry = Client.GetGrain<IModelGrain>(model);
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+
+        // No production yet: the first trained version is promoted.
+        await schedule.SetAsync(new ScheduleRequest(Hour, noisy, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.PromoteIfBetter));
+        fixture.Time.Advance(Hour);
+        var first = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
+        Assert.Equal(("promoted", "promoted: the model had no production version"), (first.Then, first.ThenReason));
+        Assert.Equal(1, (await registry.GetSummaryAsync()).Aliases["production"]);
+
+        // Trained on clean data: better than production (noisy), so promoted, with the numbers.
+        await schedule.SetAsync(new ScheduleRequest(Hour, clean, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.PromoteIfBetter));
+        fixture.Time.Advance(Hour);
+        var better = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
+        Assert.Equal("promoted", better.Then);
+        Assert.Matches(@"^promoted: auc (0\.\d+|1) > production 0\.\d+ \(v1\)$", better.ThenReason);
+        var info = await registry.GetAsync();
+        Assert.Equal(2, info.Aliases["production"]);
+        Assert.Equal(("schedule:" + model, better.ThenReason), (info.AliasHistory[^1].By, info.AliasHistory[^1].Reason));
+
+        // Trained on noisy data again: worse than production (clean), so not promoted, with the numbers.
+        await schedule.SetAsync(new ScheduleRequest(Hour, noisy, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.PromoteIfBetter));
+        fixture.Time.Advance(Hour);
+        var worse = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
+        Assert.Equal(("trained", "notPromoted"), (worse.Decision, worse.Then));
+        Assert.Matches(@"^not promoted: auc 0\.\d+ < production (0\.\d+|1) \(v2\)$", worse.ThenReason);
+        Assert.Equal(2, (await registry.GetSummaryAsync()).Aliases["production"]);
+    }
+
+    [Fact]
+    public async Task ThenRollout_StartsARolloutOfTheTrainedVersion_AgainstProduction()
+    {
+        var (model, dataset) = (TestData.Name("sched-roll"), TestData.Name("sched-roll-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var registry = Client.GetGrain<IModelGrain>(model);
+        await Eventually.TerminalAsync(Client, model, (await registry.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear))).Version);
+        await registry.SetAliasAsync("production", 1);
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        await schedule.SetAsync(new ScheduleRequest(
+            Hour, dataset, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.Rollout,
+            Rollout: new RolloutRequest(0, Steps: [20, 100], Guard: new RolloutGuard("errorRate", Max: 0.05))));
+
+        fixture.Time.Advance(Hour);
+        var run = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
+
+        Assert.Equal(("rolloutStarted", 2), (run.Then, run.Version));
+        Assert.StartsWith("rollout started: canary of version 2 at 20% against version 1", run.ThenReason, StringComparison.Ordinal);
+        var rollout = await registry.GetRolloutAsync();
+        Assert.Equal((RolloutStatus.Running, 2, 1, "production"), (rollout.Status, rollout.Candidate, rollout.Baseline, rollout.Alias));
+        await registry.AbortRolloutAsync("test done");
+    }
+
+    [Fact]
+    public async Task BadSchedules_AreRefusedWithTheReason_AndChangeNothing()
+    {
+        var (model, dataset) = (TestData.Name("sched-bad"), TestData.Name("sched-bad-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var good = new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear);
+        await Assert.ThrowsAsync<ScheduleNotFoundException>(schedule.GetAsync);
+        var set = await schedule.SetAsync(good);
+
+        var tooOften = await Assert.ThrowsAsync<InvalidScheduleException>(() => schedule.SetAsync(good with { Every = TimeSpan.FromSeconds(30) }));
+        Assert.Contains("every must be between 00:01:00", tooOften.Message, StringComparison.Ordinal);
+        Assert.Contains("got 00:00:30", tooOften.Message, StringComparison.Ordinal);
+        var noDataset = await Assert.ThrowsAsync<DatasetNotFoundException>(() => schedule.SetAsync(good with { Dataset = "no-such-dataset" }));
+        Assert.Contains("no-such-dataset", noDataset.Message, StringComparison.Ordinal);
+        var noLabel = await Assert.ThrowsAsync<InvalidTrainingRequestException>(() => schedule.SetAsync(good with { Label = "churned" }));
+        Assert.Contains("no column 'churned'", noLabel.Message, StringComparison.Ordinal);
+        var badParameter = await Assert.ThrowsAsync<InvalidTrainingRequestException>(() =>
+            schedule.SetAsync(good with { Parameters = System.Collections.Immutable.ImmutableDictionary<string, double>.Empty.Add("bogus", 1) }));
+        Assert.Contains("bogus", badParameter.Message, StringComparison.Ordinal);
+        var noAlias = await Assert.ThrowsAsync<InvalidScheduleException>(() => schedule.SetAsync(good with { Then = ScheduleThen.Rollout }));
+        Assert.Contains("alias 'production'", noAlias.Message, StringComparison.Ordinal);
+        var badSteps = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            schedule.SetAsync(good with { Then = ScheduleThen.Rollout, Rollout = new RolloutRequest(0, Steps: [50, 20]) }));
+        Assert.Contains("steps", badSteps.Message, StringComparison.Ordinal);
+        var strayThreshold = await Assert.ThrowsAsync<InvalidScheduleException>(() => schedule.SetAsync(good with { DriftThreshold = 0.1 }));
+        Assert.Contains("driftThreshold is only taken with trigger: drift", strayThreshold.Message, StringComparison.Ordinal);
+
+        var after = await schedule.GetAsync();
+        Assert.Equal((set.Schedule, set.NextRunAt, set.SetAt), (after.Schedule, after.NextRunAt, after.SetAt));
+    }
+
+    [Fact]
+    public async Task TheScheduleAndItsRuns_SurviveARestart_AndARunDueWhileDownRunsOnceWhenItIsBack()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "orleansml-tests", Guid.NewGuid().ToString("N"));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
+        var (model, dataset) = (TestData.Name("sched-restart"), TestData.Name("sched-restart-data"));
+        ScheduleRun first;
+        var before = new RestartableScheduleCluster(data, time);
+        await before.InitializeAsync();
+        try
+        {
+            await before.Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+            var schedule = before.Client.GetGrain<IModelScheduleGrain>(model);
+            await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear, Trigger: ScheduleTrigger.NewData));
+            time.Advance(Hour);
+            first = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
+            await before.Client.UploadDatasetAsync(dataset, TestData.Binary(310, seed: 9));
+        }
+        finally
+        {
+            await before.StopAsync();
+        }
+
+        // Three periods pass while nothing runs; the silo that comes back runs the missed run once, by itself.
+        time.Advance(TimeSpan.FromHours(3));
+        var after = new RestartableScheduleCluster(data, time);
+        await after.InitializeAsync();
+        try
+        {
+            var schedule = after.Client.GetGrain<IModelScheduleGrain>(model);
+            var runs = await Eventually.GetAsync(
+                async () => (await schedule.GetRunsAsync()).Runs, r => r.Length == 2 && r[0].EndedAt is not null, TimeSpan.FromSeconds(90), "the missed run");
+            Assert.Equal((first.Due, ScheduleRun.Trained, 1), (runs[1].Due, runs[1].Decision, runs[1].Version));
+            Assert.Equal((first.Due + Hour, ScheduleRun.Trained, 2, 2), (runs[0].Due, runs[0].Decision, runs[0].DatasetVersion, runs[0].Version));
+            Assert.Equal(time.GetUtcNow() + Hour, (await schedule.GetAsync()).NextRunAt);
+            Assert.Null(await schedule.RunDueAsync());
+            Assert.Equal(2, (await schedule.GetRunsAsync()).Runs.Length);
+            Assert.Equal(ScheduleTrigger.NewData, (await schedule.GetAsync()).Schedule.Trigger);
+        }
+        finally
+        {
+            await after.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits until the run answering <paramref name="due"/> has ended (trained and what followed, or failed).</summary>
+    private static async Task<ScheduleRun> RunEndedAsync(IModelScheduleGrain schedule, DateTimeOffset due) =>
+        (await Eventually.GetAsync(
+            async () => (await schedule.GetRunsAsync()).Runs.FirstOrDefault(r => r.Due == due),
+            r => r?.EndedAt is not null,
+            TimeSpan.FromSeconds(90),
+            $"the run due {due:O} to end"))!;
+
+    /// <summary>Binary data whose labels are mostly coin flips: models trained on it score far worse than on clean data.</summary>
+    private static string Noisy(int rows)
+    {
+        var random = new Random(11);
+        var csv = new StringBuilder("id,x1,x2,color,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var x1 = random.NextDouble() * 4 - 2;
+            var x2 = random.NextDouble() * 4 - 2;
+            var label = random.NextDouble() < 0.8 ? (random.NextDouble() < 0.5 ? "yes" : "no") : (x1 + x2 > 0 ? "yes" : "no");
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{x1:F4},{x2:F4},{(random.NextDouble() < 0.5 ? "red" : "blue")},{label}\n");
+        }
+
+        return csv.ToString();
+    }
+}
