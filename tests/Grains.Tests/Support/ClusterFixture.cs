@@ -195,7 +195,7 @@ public sealed class RestartableScheduleCluster(string dataDirectory, Microsoft.E
         services.AddKeyedSingleton<TimeProvider>(OrleansMl.Schedules.ScheduleClock.ServiceKey, time);
 
         // Grain state is stored per service id, which a test cluster otherwise draws afresh on every start.
-        services.Configure<Orleans.Configuration.ClusterOptions>(o => o.ServiceId = "schedule-restart");
+        services.PostConfigure<Orleans.Configuration.ClusterOptions>(o => o.ServiceId = "schedule-restart");
     }
 }
 
