@@ -98,8 +98,11 @@ public static class SchedulesApi
         var training = RequestMapping.ToTrainingRequest(body.Dataset, null, body.Label, body.Task, body.Algorithm, null, body.Parameters, null, null);
         return new ScheduleRequest(
             every, training.Dataset, training.Label, training.Algorithm, training.Parameters, trigger, body.DriftThreshold, then,
-            body.Rollout is { } rollout ? RolloutsApi.ToRequest(rollout with { Candidate = 0 }) : null, training.Task);
+            body.Rollout is { } rollout ? ToRollout(RolloutsApi.ToRequest(rollout with { Candidate = 0 })) : null, training.Task);
     }
+
+    private static ScheduleRollout ToRollout(RolloutRequest r) =>
+        new(r.Alias ?? ModelAliases.Production, r.Mode, r.Steps.IsDefaultOrEmpty ? [] : r.Steps, r.Weight, r.StepAfter, r.StickyBy, r.Guard);
 }
 
 /// <summary>A retraining schedule.</summary>

@@ -11,10 +11,7 @@ namespace OrleansMl;
 /// <param name="Trigger">When a due run trains.</param>
 /// <param name="DriftThreshold">The largest PSI at which a <see cref="ScheduleTrigger.Drift"/> run trains; default 0.2.</param>
 /// <param name="Then">What happens to a version a run trained, once it succeeded.</param>
-/// <param name="Rollout">
-/// The rollout to start for <see cref="ScheduleThen.Rollout"/> (its <see cref="RolloutRequest.Candidate"/> is ignored:
-/// the trained version is the candidate).
-/// </param>
+/// <param name="Rollout">The rollout to start for <see cref="ScheduleThen.Rollout"/>: the trained version is the candidate.</param>
 /// <param name="Task">Prediction task; <see cref="ModelTask.Auto"/> infers it from the label.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ScheduleRequest")]
 public sealed record ScheduleRequest(
@@ -26,7 +23,7 @@ public sealed record ScheduleRequest(
     [property: Id(5)] ScheduleTrigger Trigger = ScheduleTrigger.Always,
     [property: Id(6)] double? DriftThreshold = null,
     [property: Id(7)] ScheduleThen Then = ScheduleThen.None,
-    [property: Id(8)] RolloutRequest? Rollout = null,
+    [property: Id(8)] ScheduleRollout? Rollout = null,
     [property: Id(9)] ModelTask Task = ModelTask.Auto)
 {
     /// <summary>The drift threshold used when none is given.</summary>

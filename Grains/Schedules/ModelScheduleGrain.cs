@@ -328,7 +328,7 @@ public sealed partial class ModelScheduleGrain(
             case ScheduleThen.Rollout:
                 try
                 {
-                    var rollout = await model.StartRolloutAsync(schedule.Rollout! with { Candidate = version.Version });
+                    var rollout = await model.StartRolloutAsync(schedule.Rollout!.For(version.Version));
                     return ("rolloutStarted", $"rollout started: {rollout.Decisions[^1].Reason}");
                 }
                 catch (OrleansMlException ex)
@@ -419,18 +419,19 @@ public sealed partial class ModelScheduleGrain(
         var training = new TrainingRequest(request.Dataset, null, request.Label, request.Task, request.Algorithm, [], request.Parameters);
         var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, training, TrainingLimits.From(options.Value), cancellationToken);
 
-        var rollout = request.Then == ScheduleThen.Rollout ? request.Rollout ?? new RolloutRequest(0) : null;
+        var rollout = request.Then == ScheduleThen.Rollout
+            ? request.Rollout ?? new ScheduleRollout(ModelAliases.Production, RolloutMode.Canary, RolloutPolicy.DefaultSteps)
+            : null;
         if (rollout is not null)
         {
             var alias = Names.Validate(rollout.Alias ?? ModelAliases.Production, "rollout.alias");
-            RolloutPolicy.Validate(rollout);
+            rollout = rollout with { Alias = alias, Steps = rollout.Steps.IsDefaultOrEmpty ? RolloutPolicy.DefaultSteps : rollout.Steps };
+            RolloutPolicy.Validate(rollout.For(1));
             if (!(await AliasesAsync()).ContainsKey(alias))
             {
                 throw new InvalidScheduleException(
                     $"then: rollout rolls each trained version out against alias '{alias}', which model '{Name}' does not have; promote a version to it first.");
             }
-
-            rollout = rollout with { Candidate = 0, Alias = alias };
         }
 
         if (request.Trigger == ScheduleTrigger.Drift)

@@ -50,6 +50,12 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["DELETE /api/models/{name}/rollout"] = Scopes.Deploy,
         ["PUT /api/models/{name}/aliases/{alias}/guard"] = Scopes.Deploy,
         ["DELETE /api/models/{name}/aliases/{alias}/guard"] = Scopes.Deploy,
+
+        // A schedule trains and may promote or roll out on its own, so setting or removing one needs deploy.
+        ["PUT /api/models/{name}/schedule"] = Scopes.Deploy,
+        ["GET /api/models/{name}/schedule"] = Scopes.Read,
+        ["DELETE /api/models/{name}/schedule"] = Scopes.Deploy,
+        ["GET /api/models/{name}/schedule/runs"] = Scopes.Read,
         ["GET /api/keys/"] = Scopes.Admin,
         ["POST /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id}"] = Scopes.Admin,
@@ -106,6 +112,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["send_feedback"] = Scopes.Predict,
         ["get_model_health"] = Scopes.Read,
         ["set_alias_guard"] = Scopes.Deploy,
+        ["set_schedule"] = Scopes.Deploy,
+        ["get_schedule"] = Scopes.Read,
+        ["delete_schedule"] = Scopes.Deploy,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
@@ -191,7 +200,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(39, documented);
+        Assert.Equal(43, documented);
     }
 
     [Fact]

@@ -134,7 +134,7 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
         var schedule = Client.GetGrain<IModelScheduleGrain>(model);
         await schedule.SetAsync(new ScheduleRequest(
             Hour, dataset, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.Rollout,
-            Rollout: new RolloutRequest(0, Steps: [20, 100], Guard: new RolloutGuard("errorRate", Max: 0.05))));
+            Rollout: new ScheduleRollout("production", RolloutMode.Canary, [20, 100], Guard: new RolloutGuard("errorRate", Max: 0.05))));
 
         fixture.Time.Advance(Hour);
         var run = await RunEndedAsync(schedule, (await schedule.RunDueAsync())!.Due);
@@ -169,7 +169,7 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
         var noAlias = await Assert.ThrowsAsync<InvalidScheduleException>(() => schedule.SetAsync(good with { Then = ScheduleThen.Rollout }));
         Assert.Contains("alias 'production'", noAlias.Message, StringComparison.Ordinal);
         var badSteps = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
-            schedule.SetAsync(good with { Then = ScheduleThen.Rollout, Rollout = new RolloutRequest(0, Steps: [50, 20]) }));
+            schedule.SetAsync(good with { Then = ScheduleThen.Rollout, Rollout = new ScheduleRollout("production", RolloutMode.Canary, [50, 20]) }));
         Assert.Contains("steps", badSteps.Message, StringComparison.Ordinal);
         var strayThreshold = await Assert.ThrowsAsync<InvalidScheduleException>(() => schedule.SetAsync(good with { DriftThreshold = 0.1 }));
         Assert.Contains("driftThreshold is only taken with trigger: drift", strayThreshold.Message, StringComparison.Ordinal);
