@@ -31,6 +31,10 @@ public static class DatasetsApi
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}/drift", GetDriftAsync)
+            .WithSummary("Drift of a dataset version from another version (PSI per column)")
+            .WithDescription("Counts the version's rows in the bins of the reference version's stored histograms (deciles of numeric columns, top categories of categorical ones, missing cells apart) and gives each column's population stability index with both sides' shares per bin. against: the reference version; omitted, the newest live version older than this one. Columns only one side has are reported as added or removed; text and ignored columns as unmeasured. Under 0.1 is usually read as stable, over 0.2 as a shift worth acting on.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
             .WithSummary("Delete a dataset version's rows")
             .WithDescription("The version stays listed as lineage (schema, content hash, deletedAt) but its rows and samples are gone and it can no longer be trained on; its CSV is removed from the artifact store once nothing else references the same content. 409 while a model version that is not deleted was trained on it.")
@@ -90,6 +94,17 @@ public static class DatasetsApi
     {
         Names.Validate(name, "dataset");
         return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).GetAsync());
+    }
+
+    internal static async Task<Ok<DatasetDrift>> GetDriftAsync(string name, int version, int? against, IGrainFactory grains)
+    {
+        Names.Validate(name, "dataset");
+        if (against is <= 0)
+        {
+            throw new InvalidDriftRequestException($"against must be a version number (1, 2, ...); got {against}. Omit it to compare with the previous version.");
+        }
+
+        return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).GetDriftAsync(version, against ?? DatasetDrift.PreviousVersion));
     }
 
     internal static async Task<Ok<DatasetVersionDetails>> GetVersionAsync(string name, int version, IGrainFactory grains, int? rows)

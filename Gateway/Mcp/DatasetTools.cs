@@ -55,6 +55,32 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(description, text);
     }
 
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "get_dataset_drift", Title = "Measure drift between dataset versions", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetDrift))]
+    [Description("Measures how far a dataset version's columns have moved from another version's: the population stability index (PSI) "
+        + "per column, the version's rows counted in the reference version's histogram bins (numeric deciles, top categories, missing apart), "
+        + "with both sides' shares per bin. Under 0.1 is usually stable, over 0.2 a shift worth retraining for. Columns only one side has are "
+        + "reported as added or removed. Use it after append_rows or a new upload to decide whether to train_model again.")]
+    public async Task<CallToolResult> GetDatasetDrift(
+        [Description("Dataset name.")] string name,
+        [Description("The version to measure (1, 2, ...).")] int version,
+        [Description("The reference version. Omit for the newest live version older than 'version'.")] int? against = null)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var drift = await grains.GetGrain<IDatasetGrain>(name).GetDriftAsync(
+            ToolArguments.Version(version), ToolArguments.Version(against, "against") ?? DatasetDrift.PreviousVersion);
+        var top = drift.Columns.Where(c => c.Psi is not null).OrderByDescending(c => c.Psi).Take(5)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Column} {c.Psi:F3}"));
+        var others = drift.Columns.Where(c => c.Status != DriftStatus.Measured).Select(c => $"{c.Column} ({EnumWords.Word(c.Status)})").ToList();
+        var text = (drift.MaxPsi is { } max
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"Dataset '{drift.Dataset}' version {drift.Version} against version {drift.Against}: largest PSI {max:F3} on '{drift.MaxColumn}' ({Reading(max)}). Largest: {string.Join(", ", top)}.")
+                : $"Dataset '{drift.Dataset}' version {drift.Version} against version {drift.Against}: no column could be measured.")
+            + (others.Count > 0 ? $" Not measured: {string.Join(", ", others)}." : string.Empty);
+        return ToolResults.Structured(drift, text);
+    }
+
     [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "create_dataset", Title = "Create a dataset version from CSV", Destructive = false, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
@@ -100,6 +126,8 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(deleted,
             $"Dataset '{deleted.Name}' version {deleted.Version} is deleted: its rows are gone; its schema and content hash remain as lineage.");
     }
+
+    private static string Reading(double psi) => psi < 0.1 ? "stable" : psi < 0.2 ? "a moderate shift" : "a significant shift";
 
     private static string DescribeColumn(ColumnInfo c)
     {

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansMl;
 
 /// <summary>
@@ -38,6 +40,18 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// <summary>One version with its first <paramref name="rows"/> rows.</summary>
     [Alias("Preview")]
     Task<DatasetPreview> PreviewAsync(int version, int rows = 5);
+
+    /// <summary>
+    /// The drift of <paramref name="version"/> from <paramref name="against"/>: per column, the PSI of the version's rows
+    /// counted in the bins of the reference version's stored histogram (computed from its rows for versions made before
+    /// histograms were kept). Pass <see cref="DatasetDrift.PreviousVersion"/> as <paramref name="against"/> to compare
+    /// with the newest live version older than <paramref name="version"/>. Columns that only one side has are reported,
+    /// not refused.
+    /// </summary>
+    /// <exception cref="DatasetNotFoundException">No such dataset or version, or either version was deleted.</exception>
+    /// <exception cref="InvalidDriftRequestException">The two versions are the same, or there is no earlier live version.</exception>
+    [Alias("GetDrift"), ReadOnly]
+    Task<DatasetDrift> GetDriftAsync(int version, int against);
 
     /// <summary>Cache hit and miss counters of this activation.</summary>
     [Alias("GetCacheStats")]

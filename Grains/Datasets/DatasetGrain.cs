@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using OrleansMl.Diagnostics;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Models;
 using OrleansMl.Storage;
 
@@ -146,6 +147,35 @@ public sealed partial class DatasetGrain(
         var record = Find(version);
         return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, DatasetPreview.MaxSampleRows)).ToImmutableArray()));
     }
+
+    public async Task<DatasetDrift> GetDriftAsync(int version, int against)
+    {
+        var measured = Live(Find(version).Info, "measured");
+        var reference = against == DatasetDrift.PreviousVersion
+            ? Versions.Take(version - 1).LastOrDefault(v => !v.Info.IsDeleted)?.Info
+                ?? throw new InvalidDriftRequestException(
+                    $"Dataset '{Name}' has no live version older than version {version} to compare it with; pass another version as 'against'.")
+            : Live(Find(against).Info, "compared against");
+        if (reference.Version == measured.Version)
+        {
+            throw new InvalidDriftRequestException(
+                $"Dataset '{Name}' version {version} cannot be compared with itself; pass another version as 'against' (or omit it for the previous version).");
+        }
+
+        var (frame, _) = await frames.GetAsync(Name, measured.ContentHash, CancellationToken.None);
+        var referenceFrame = DriftMeasure.NeedsReferenceRows(reference.Columns)
+            ? (await frames.GetAsync(Name, reference.ContentHash, CancellationToken.None)).Frame
+            : null;
+        var (columns, max, maxColumn) = await frames.RunAsync(
+            () => DriftMeasure.Measure(reference.Columns, referenceFrame, frame), CancellationToken.None);
+        return new DatasetDrift(Name, measured.Version, reference.Version, columns, max, maxColumn, measured.Rows, reference.Rows);
+    }
+
+    /// <summary><paramref name="info"/>, unless it was deleted (its rows are gone).</summary>
+    private DatasetVersionInfo Live(DatasetVersionInfo info, string role) => info.IsDeleted
+        ? throw new DatasetNotFoundException(
+            $"Dataset '{Name}' version {info.Version} was deleted: its rows are gone, so it cannot be {role}. Choose a live version.")
+        : info;
 
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(silo.SiloAddress);
 

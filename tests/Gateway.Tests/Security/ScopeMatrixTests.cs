@@ -31,6 +31,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/datasets/{name}"] = Scopes.Read,
         ["GET /api/datasets/{name}/versions/{version:int}"] = Scopes.Read,
         ["POST /api/datasets/{name}"] = Scopes.Train,
+        ["GET /api/datasets/{name}/versions/{version:int}/drift"] = Scopes.Read,
         ["GET /api/models/"] = Scopes.Read,
         ["GET /api/models/{name}"] = Scopes.Read,
         ["GET /api/models/{name}/versions/{version:int}"] = Scopes.Read,
@@ -85,6 +86,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
     {
         ["list_datasets"] = Scopes.Read,
         ["describe_dataset"] = Scopes.Read,
+        ["get_dataset_drift"] = Scopes.Read,
         ["create_dataset"] = Scopes.Train,
         ["train_model"] = Scopes.Train,
         ["get_training_status"] = Scopes.Read,
@@ -191,7 +193,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(39, documented);
+        Assert.Equal(40, documented);
     }
 
     [Fact]
