@@ -3,6 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -21,6 +25,18 @@ public static class DatasetsApi
             .AcceptsOnlyDeclaredContentTypes()
             .RequireScope(Scopes.Train, training: true)
             .WithRequestExample("text/csv", "x1,x2,color,label\n1.5,0.3,red,yes\n-0.7,1.2,blue,no\n0.2,-1.1,green,no\n")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .WithUploadBodyLimit()
+            .DisableAntiforgery();
+        group.MapPost("/{name}/rows", AppendRowsAsync)
+            .WithSummary("Append rows: a new dataset version = the newest live version + these rows")
+            .WithDescription("Send CSV whose header names the version's columns (any order; text/csv), or JSON {\"rows\": [{\"column\": value, ...}]} (application/json; null is a missing value). The rows are checked against the newest live version's columns (an unknown or missing column, or a value that does not fit a numeric or boolean column, is a 400 naming it, and nothing is created), appended to its parsed rows in memory without parsing the old rows again, and stored with them as a new immutable version whose statistics and histograms are those of all its rows. Idempotency-Key: the same key with the same rows returns the version it made (200); with other rows, 409.")
+            .Accepts<string>("text/csv", "application/csv", "application/json")
+            .AcceptsOnlyDeclaredContentTypes()
+            .RequireScope(Scopes.Train, training: true)
+            .WithRequestExample("text/csv", "x1,x2,color,label\n0.4,-0.2,red,yes\n")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .WithUploadBodyLimit()
@@ -76,6 +92,25 @@ public static class DatasetsApi
             result = await grains.UploadDatasetAsync(name, request.Body, cancellationToken);
         }
 
+        return result.Created
+            ? TypedResults.Created($"/api/datasets/{name}/versions/{result.Version.Version}", result.Version)
+            : TypedResults.Ok(result.Version);
+    }
+
+    internal static async Task<Results<Created<DatasetVersionInfo>, Ok<DatasetVersionInfo>>> AppendRowsAsync(
+        string name, HttpRequest request, IGrainFactory grains, IOptions<OrleansMlOptions> options,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "dataset");
+        var format = request.HasJsonContentType() ? RowsFormat.Json : RowsFormat.Csv;
+        var limit = options.Value.MaxJsonBodyBytes;
+        if (format == RowsFormat.Json && request.ContentLength > limit)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The JSON rows are {request.ContentLength} bytes; at most {options.Value.MaxJsonBodyKilobytes} KB are read as JSON (OrleansMl__MaxJsonBodyKilobytes). Send fewer rows per request, or send them as CSV (text/csv)."));
+        }
+
+        var result = await grains.AppendRowsAsync(name, request.Body, format, idempotencyKey, cancellationToken);
         return result.Created
             ? TypedResults.Created($"/api/datasets/{name}/versions/{result.Version.Version}", result.Version)
             : TypedResults.Ok(result.Version);

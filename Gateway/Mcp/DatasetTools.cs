@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -108,6 +109,37 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
                 ? $"Created dataset '{v.Name}' version {v.Version}: {v.Rows} rows, {v.Columns.Length} columns ({string.Join(", ", v.Columns.Select(c => $"{c.Name}: {EnumWords.Word(c.Kind)}"))}). "
                 : $"Identical content already exists as dataset '{v.Name}' version {v.Version}; nothing was added. ")
             + $"Next: describe_dataset for statistics and samples, or train_model with dataset '{v.Name}' and a label column.";
+        return ToolResults.Structured(result, text);
+    }
+
+    [RequiresScope(Scopes.Train, Training = true)]
+    [McpServerTool(Name = "append_rows", Title = "Append rows to a dataset", Destructive = false, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
+    [Description("Appends rows to a dataset: creates a new version holding the newest version's rows followed by these, without uploading "
+        + "the old rows again. Every row names every column of the dataset (describe_dataset lists them); null is a missing value; a value "
+        + "that does not fit its column (text in a numeric column, say) is refused with the column named, and nothing is created. "
+        + "Next: get_dataset_drift to see whether the data moved, or train_model on the new version.")]
+    public async Task<CallToolResult> AppendRows(
+        [Description("Dataset name.")] string name,
+        [Description("Rows to append, e.g. [{\"x1\": 1.5, \"color\": \"red\", \"label\": \"yes\"}].")] List<Dictionary<string, JsonElement>> rows,
+        [Description("Optional id of this request (1-200 printable characters, no spaces). Calling again with the same requestId and the same "
+            + "rows returns the version made the first time instead of appending them twice; the same requestId with other rows is refused.")] string? requestId = null,
+        CancellationToken cancellationToken = default)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { rows });
+        var limit = options.Value.MaxCsvBytes;
+        if (body.Length > limit)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The rows are {body.Length / 1024.0:F0} KB as JSON; append_rows accepts at most {limit / 1024} KB (Mcp__MaxCsvKilobytes). Send fewer rows per call, or larger batches with POST /api/datasets/{name}/rows (text/csv body)."));
+        }
+
+        var result = await grains.AppendRowsAsync(name, new MemoryStream(body), RowsFormat.Json, requestId, cancellationToken);
+        var v = result.Version;
+        var text = result.Created
+            ? $"Appended rows to dataset '{v.Name}': version {v.Version} has {v.Rows} rows. Next: get_dataset_drift with version {v.Version} to see what moved, or train_model with datasetVersion {v.Version}."
+            : $"These rows were already appended with this requestId (or the data is identical to it): dataset '{v.Name}' version {v.Version}, {v.Rows} rows; nothing was added.";
         return ToolResults.Structured(result, text);
     }
 

@@ -18,6 +18,21 @@ public interface IDatasetGrain : IGrainWithStringKey
     Task<DatasetUploadResult> AddVersionAsync(Guid uploadId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Creates a version holding the newest live version's rows followed by the rows of an upload staged with
+    /// <see cref="IUploadGrain"/> (see <c>ClusterClientExtensions.AppendRowsAsync</c>). The old rows are taken from the
+    /// parsed version in memory, not parsed again; the new version stores the whole data as CSV, like an upload, and its
+    /// statistics and histograms are those of all its rows. An <paramref name="idempotencyKey"/> seen before with the same
+    /// rows returns the version it created (<see cref="DatasetUploadResult.Created"/> false).
+    /// </summary>
+    /// <exception cref="DatasetNotFoundException">The dataset has no live version to append to.</exception>
+    /// <exception cref="InvalidDatasetException">The rows do not fit the version's columns (an unknown or missing column, a value
+    /// that does not fit a numeric or boolean column, a malformed row); nothing was created.</exception>
+    /// <exception cref="PayloadTooLargeException">The new version would pass the upload size limit.</exception>
+    /// <exception cref="IdempotencyConflictException">The idempotency key was used with other rows.</exception>
+    [Alias("AppendRows")]
+    Task<DatasetUploadResult> AppendRowsAsync(Guid uploadId, RowsFormat format, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Deletes a version's rows: the version keeps its schema and content hash as lineage (marked deleted), can no
     /// longer be trained on or previewed, and its CSV is removed from the artifact store once nothing else references
     /// the same content.
