@@ -14,6 +14,7 @@ namespace OrleansMl;
 /// </param>
 /// <param name="ThenReason">Why, in words: "not promoted: auc 0.941 &lt; production 0.950 (v4)".</param>
 /// <param name="EndedAt">When the run's decision (and what followed it) was complete.</param>
+/// <param name="TriggeredBy">Why a run that trained did: "trigger always", "new data: v13 (last trained on v12)", "max PSI 0.31 ≥ 0.2 (...)".</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ScheduleRun")]
 public sealed record ScheduleRun(
     [property: Id(0)] DateTimeOffset Due,
@@ -25,7 +26,8 @@ public sealed record ScheduleRun(
     [property: Id(6)] int? Version = null,
     [property: Id(7)] string? Then = null,
     [property: Id(8)] string? ThenReason = null,
-    [property: Id(9)] DateTimeOffset? EndedAt = null)
+    [property: Id(9)] DateTimeOffset? EndedAt = null,
+    [property: Id(10)] string? TriggeredBy = null)
 {
     public const string Skipped = "skipped";
     public const string Training = "training";

@@ -163,7 +163,7 @@ public sealed partial class ModelScheduleGrain(
         var decided = await DecideAsync(current, schedule, due, now);
 
         // The due time is stored as answered before anything is started for it.
-        var started = decided.Decision == ScheduleRun.Training ? decided with { Reason = "starting training" } : decided;
+        var started = decided.Decision == ScheduleRun.Training ? decided with { Reason = "starting training", TriggeredBy = decided.Reason } : decided;
         await CommitAsync(current.WithRun(started) with { LastDue = due, NextDue = next });
         if (late)
         {
@@ -221,10 +221,14 @@ public sealed partial class ModelScheduleGrain(
         {
             case ScheduleTrigger.NewData when current.LastTrainedDatasetVersion == newest.Version:
                 return Run(newest.Version, ScheduleRun.Skipped, $"skipped: no new rows since v{newest.Version}");
+            case ScheduleTrigger.NewData:
+                return Run(newest.Version, ScheduleRun.Training, current.LastTrainedDatasetVersion is { } was
+                    ? $"new data: v{newest.Version} (last trained on v{was})"
+                    : $"new data: v{newest.Version} (no run trained before)");
             case ScheduleTrigger.Drift:
                 return await DecideOnDriftAsync(schedule, newest, Run);
             default:
-                return Run(newest.Version, ScheduleRun.Training, "training");
+                return Run(newest.Version, ScheduleRun.Training, "trigger always");
         }
     }
 
@@ -299,7 +303,8 @@ public sealed partial class ModelScheduleGrain(
                 var trained = run with
                 {
                     Decision = ScheduleRun.Trained,
-                    Reason = $"trained v{version.Version}{(primary is { } p ? $": {p.Name} {Number(p.Value)}" : string.Empty)}",
+                    Reason = $"trained v{version.Version}{(primary is { } p ? $": {p.Name} {Number(p.Value)}" : string.Empty)}"
+                        + (schedule.Trigger == ScheduleTrigger.Drift && run.TriggeredBy is { } cause ? $" ({cause})" : string.Empty),
                 };
 
                 // Trained is stored before what follows, so the newData trigger and a restart see it whatever follows.

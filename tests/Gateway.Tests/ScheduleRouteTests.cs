@@ -59,6 +59,8 @@ public sealed class ScheduleRouteTests(GatewayFactory factory)
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","algorithm":"xgboost"}""", "algorithm 'xgboost' is not one of")]
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","then":"rollout"}""", "does not have; promote a version to it first")]
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","then":"rollout","rollout":{"candidate":3}}""", "rollout.candidate is not taken")]
+    [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","trigger":"drift"}""", "has no production version; promote one first")]
+    [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","driftThreshold":0.1}""", "driftThreshold is only taken with trigger: drift")]
     public async Task BadSchedules_Are400WithTheProblemNamed_AndChangeNothing(string body, string expected)
     {
         var model = McpTestClient.Unique("sched-bad");

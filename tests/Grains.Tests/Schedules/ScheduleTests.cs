@@ -147,6 +147,41 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
     }
 
     [Fact]
+    public async Task Drift_SkipsOnResampledData_AndTrainsOnShiftedData_MeasuredAgainstProductionsTrainingData()
+    {
+        var (model, dataset) = (TestData.Name("sched-drift"), TestData.Name("sched-drift-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(400));
+        var registry = Client.GetGrain<IModelGrain>(model);
+        await Eventually.TerminalAsync(Client, model, (await registry.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear))).Version);
+        await registry.SetAliasAsync("production", 1);
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var set = await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear, Trigger: ScheduleTrigger.Drift));
+        Assert.Equal(ScheduleRequest.DefaultDriftThreshold, set.Schedule.DriftThreshold);
+
+        // Nothing new: production was trained on the newest version.
+        fixture.Time.Advance(Hour);
+        var same = await schedule.RunDueAsync();
+        Assert.Equal((ScheduleRun.Skipped, "skipped: production v1 was trained on v1, the newest version"), (same!.Decision, same.Reason));
+
+        // The same distribution, other rows: a small PSI, below the threshold.
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(400, seed: 2));
+        fixture.Time.Advance(Hour);
+        var resampled = await schedule.RunDueAsync();
+        Assert.Equal((ScheduleRun.Skipped, 2), (resampled!.Decision, resampled.DatasetVersion));
+        Assert.Matches(@"^skipped: max PSI 0(\.\d+)? < 0\.2 \('[a-z0-9]+', v2 against v1\)$", resampled.Reason);
+
+        // Shifted features: a large PSI, so it trains, and says why.
+        await Client.UploadDatasetAsync(dataset, Shifted(400));
+        fixture.Time.Advance(Hour);
+        var shifted = await schedule.RunDueAsync();
+        Assert.True(shifted!.Decision == ScheduleRun.Training, shifted.Reason);
+        Assert.Matches(@"^max PSI \d+(\.\d+)? ≥ 0\.2 \('x[12]', v3 against v1\)$", shifted.TriggeredBy);
+        var trained = await RunEndedAsync(schedule, shifted.Due);
+        Assert.Equal((ScheduleRun.Trained, 2, 3), (trained.Decision, trained.Version, trained.DatasetVersion));
+        Assert.Matches(@"^trained v2: auc (0\.\d+|1) \(max PSI .+\)$", trained.Reason);
+    }
+
+    [Fact]
     public async Task BadSchedules_AreRefusedWithTheReason_AndChangeNothing()
     {
         var (model, dataset) = (TestData.Name("sched-bad"), TestData.Name("sched-bad-data"));
@@ -230,6 +265,22 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
             r => r?.EndedAt is not null,
             TimeSpan.FromSeconds(90),
             $"the run due {due:O} to end"))!;
+
+    /// <summary>Binary data like <see cref="TestData.Binary"/> with x1 and x2 moved far from where they were.</summary>
+    private static string Shifted(int rows)
+    {
+        var random = new Random(21);
+        var csv = new StringBuilder("id,x1,x2,color,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var x1 = random.NextDouble() * 4 + 1;
+            var x2 = random.NextDouble() * 4 - 3;
+            var color = (x1 + x2 > 0) == (random.NextDouble() < 0.9) ? "red" : "blue";
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{x1:F4},{x2:F4},{color},{(x1 + x2 > 0 ? "yes" : "no")}\n");
+        }
+
+        return csv.ToString();
+    }
 
     /// <summary>Binary data whose labels are mostly coin flips: models trained on it score far worse than on clean data.</summary>
     private static string Noisy(int rows)
