@@ -126,4 +126,4 @@ public sealed record ScheduleBody(
     double? DriftThreshold = null,
     string? Then = null,
     RolloutBody? Rollout = null,
-    string? Task = null);
+    string? Task = null) : INamesDataset;
