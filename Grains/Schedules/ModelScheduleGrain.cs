@@ -204,7 +204,7 @@ public sealed partial class ModelScheduleGrain(
 
         if (current.Runs.LastOrDefault(r => r.Decision == ScheduleRun.Training) is { } busy)
         {
-            return Run(null, ScheduleRun.Skipped, $"skipped: v{busy.Version} (the run due {Time(busy.Due)}) is still training");
+            return Run(null, ScheduleRun.Skipped, $"skipped: {(busy.Version is { } v ? $"v{v}" : "the version")} of the run due {Time(busy.Due)} is still training");
         }
 
         DatasetVersionInfo newest;
