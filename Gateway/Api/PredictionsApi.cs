@@ -50,6 +50,10 @@ public static class PredictionsApi
         {
             // An enriched prediction: the predictor joins the rows with the feature sets on its silo, in the same call.
             FeatureJoin.Validate(features);
+            foreach (var set in features)
+            {
+                NameVisibility.Demand(set);
+            }
             return new PredictionResponse(await failover.RunAsync(
                 static call => call.Grain.PredictEnrichedAsync(call.Batch, call.Features),
                 (model.Grain, Batch: batch, Features: features, Model: name),

@@ -47,6 +47,11 @@ public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOpt
         {
             ImmutableArray<string> named = features is { Count: > 0 } ? [.. features] : default;
             FeatureJoin.Validate(named);
+            foreach (var set in named.IsDefault ? [] : named)
+            {
+                NameVisibility.Demand(set);
+            }
+
             return named;
         });
         var grain = predictors.Get(model).Grain;

@@ -12,6 +12,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
         "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
         "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
+        "list_feature_sets", "get_features",
     ];
 
     [Fact]

@@ -56,6 +56,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/audit"] = Scopes.Read,
         ["GET /api/me"] = AnyCaller,
         ["GET /api/jobs"] = Scopes.Read,
+        ["GET /api/features/"] = Scopes.Read,
         ["PUT /api/features/{set}"] = Scopes.Train,
         ["GET /api/features/{set}"] = Scopes.Read,
         ["PUT /api/features/{set}/{key}"] = Scopes.Predict,
@@ -106,6 +107,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["send_feedback"] = Scopes.Predict,
         ["get_model_health"] = Scopes.Read,
         ["set_alias_guard"] = Scopes.Deploy,
+        ["list_feature_sets"] = Scopes.Read,
+        ["get_features"] = Scopes.Read,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
