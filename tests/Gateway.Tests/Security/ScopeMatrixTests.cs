@@ -194,7 +194,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(39, documented);
+        Assert.Equal(40, documented);
     }
 
     [Fact]
