@@ -17,7 +17,10 @@ using OrleansMl.Hosting;
 //   dotnet run -c Release --project tests/Benchmarks -- [--rows 200000] [--algorithm auto] [--gateway http://127.0.0.1:8080]
 //   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
 //   dotnet run -c Release --project tests/Benchmarks -- --features [--seconds 10] [--keys 1000] [--batch 10000] [--inflight 2]
-//     (feature event ingestion only: batched per key against one call per event)
+//     (feature event ingestion only: batched per key against one call per event; then enriched single-row predictions
+//      against plain ones through a direct grain call)
+//   dotnet run -c Release --project tests/Benchmarks -- --features --gateway http://127.0.0.1:8080 [--rest-batch 1000] [--rest-inflight 4]
+//     (also through REST on a running gateway: enriched vs plain predict latency, and event ingestion in batches)
 //   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10]
 //     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
 // --features and --many-models are switches without a value: take them out so the settings after them still pair up.
@@ -43,6 +46,16 @@ if (features)
         int.Parse(config["keys"] ?? "1000", CultureInfo.InvariantCulture),
         int.Parse(config["batch"] ?? "10000", CultureInfo.InvariantCulture),
         int.Parse(config["inflight"] ?? "2", CultureInfo.InvariantCulture));
+    var featureSeconds = TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "10", CultureInfo.InvariantCulture));
+    await EnrichedBenchmark.RunDirectAsync(featureSilo.Services.GetRequiredService<IGrainFactory>(), featureSeconds);
+    if (config["gateway"] is { } featureGateway)
+    {
+        using var featureHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = new Uri(featureGateway) };
+        await EnrichedBenchmark.RunRestAsync(featureHttp, featureSeconds,
+            int.Parse(config["rest-batch"] ?? "1000", CultureInfo.InvariantCulture),
+            int.Parse(config["rest-inflight"] ?? "4", CultureInfo.InvariantCulture));
+    }
+
     await featureSilo.StopAsync();
     Directory.Delete(featureData, recursive: true);
     return;

@@ -13,6 +13,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
         "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
         "get_dataset_drift", "append_rows",
+        "list_feature_sets", "get_features",
     ];
 
     [Fact]

@@ -58,6 +58,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/audit"] = Scopes.Read,
         ["GET /api/me"] = AnyCaller,
         ["GET /api/jobs"] = Scopes.Read,
+        ["GET /api/features/"] = Scopes.Read,
         ["PUT /api/features/{set}"] = Scopes.Train,
         ["GET /api/features/{set}"] = Scopes.Read,
         ["PUT /api/features/{set}/{key}"] = Scopes.Predict,
@@ -110,6 +111,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["send_feedback"] = Scopes.Predict,
         ["get_model_health"] = Scopes.Read,
         ["set_alias_guard"] = Scopes.Deploy,
+        ["list_feature_sets"] = Scopes.Read,
+        ["get_features"] = Scopes.Read,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
@@ -195,7 +198,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(41, documented);
+        Assert.Equal(42, documented);
     }
 
     [Fact]
