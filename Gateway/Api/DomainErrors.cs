@@ -43,6 +43,7 @@ public static class DomainErrors
         RolloutNotFoundException => (StatusCodes.Status404NotFound, "Rollout not found"),
         InvalidScheduleException => (StatusCodes.Status400BadRequest, "Invalid schedule"),
         ScheduleNotFoundException => (StatusCodes.Status404NotFound, "Schedule not found"),
+        NameAccessDeniedException => (StatusCodes.Status403Forbidden, "Forbidden"),
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 
@@ -55,7 +56,8 @@ public static class DomainErrors
             DatasetNotFoundException => "Call list_datasets to see the datasets and their versions, or create_dataset to upload one.",
             ModelNotFoundException => "Call list_models to see the models, or train_model to create one.",
             ModelVersionNotFoundException => "Call describe_model to see the model's versions.",
-            FeatureSetNotFoundException => "Define the feature set first (PUT /api/features/{set}).",
+            FeatureSetNotFoundException => "Call list_feature_sets to see the feature sets; a new one is defined with PUT /api/features/{set}.",
+            NameAccessDeniedException => "Use only the names your key is limited to.",
             InvalidFeatureSetException => "Fix the fields named and send the definition again.",
             InvalidFeatureValuesException => "Read the feature set's definition (GET /api/features/{set}) for its value names, kinds and aggregate columns.",
             AliasNotFoundException => "Call describe_model to see the aliases, or promote_model to create this one.",

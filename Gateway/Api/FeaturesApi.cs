@@ -19,6 +19,9 @@ public static class FeaturesApi
         var group = app.MapGroup("/api/features").WithTags("Features").RequireScope(Scopes.Read)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync)
+            .WithSummary("List feature sets")
+            .WithDescription($"Each set's definition (name, key, ttl, values, aggregates, revision), sorted by name. limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. A key limited to name patterns lists only the sets it may use.");
         group.MapPut("/{set}", DefineAsync)
             .WithSummary("Define or redefine a feature set")
             .WithDescription("key: the column that identifies an entity (enriched predictions join on it). ttl: how long a latest value stays valid. "
@@ -48,6 +51,25 @@ public static class FeaturesApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireScope(Scopes.Predict);
         return app;
+    }
+
+    internal static async Task<Ok<FeatureSetList>> ListAsync(IGrainFactory grains, int? limit, string? cursor) =>
+        TypedResults.Ok(await ListFeatureSetsAsync(grains, limit, cursor));
+
+    /// <summary>A page of feature sets from the listing grain, filtered to the names the caller may use.</summary>
+    /// <exception cref="InvalidListRequestException">The limit is out of range or the cursor is not one this service issued.</exception>
+    public static async Task<FeatureSetList> ListFeatureSetsAsync(IGrainFactory grains, int? limit, string? cursor)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var size = CatalogIndex.ReadLimit(limit);
+        var after = CatalogIndex.ReadCursor(cursor, "f");
+
+        // One more than asked tells whether anything follows the page.
+        var page = await grains.GetGrain<IFeatureCatalogGrain>(IFeatureCatalogGrain.Key).GetPageAsync(after, size + 1);
+        var items = page.Take(size).ToImmutableArray();
+        return new FeatureSetList(
+            [.. items.Where(d => NameVisibility.IsVisible(d.Name))],
+            page.Length > size ? CatalogIndex.WriteCursor(items[^1].Name, "f") : null);
     }
 
     internal static async Task<Ok<FeatureSetDefinition>> DefineAsync(string set, FeatureSetBody body, IGrainFactory grains)
@@ -141,6 +163,11 @@ public static class FeaturesApi
         }
     }
 }
+
+/// <summary>A page of feature sets.</summary>
+/// <param name="FeatureSets">The sets' definitions, sorted by name.</param>
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; absent on the last page.</param>
+public sealed record FeatureSetList(ImmutableArray<FeatureSetDefinition> FeatureSets, string? NextCursor = null);
 
 /// <summary>A feature set definition.</summary>
 /// <param name="Key">The column that identifies an entity, e.g. customer_id.</param>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
+using OrleansMl.Features;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -19,8 +20,16 @@ public static class PredictionRowsReader
     /// Reads a predict body, <c>{"rows": [...], "version"?: n, "alias"?: "name"}</c> (property names in any case; other
     /// properties are ignored).
     /// </summary>
-    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows)
+    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows) =>
+        ReadBody(json, model, maxRows, out _);
+
+    /// <summary>
+    /// Reads a predict body that may also name feature sets to join, <c>"features": ["tx-stats"]</c>;
+    /// <paramref name="features"/> is default (nothing allocated) when the body names none.
+    /// </summary>
+    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
     {
+        features = default;
         var reader = new Utf8JsonReader(json, ReaderOptions);
         if (json.Trim(" \t\r\n"u8).IsEmpty || !reader.Read())
         {
@@ -46,6 +55,11 @@ public static class PredictionRowsReader
             {
                 reader.Read();
                 version = ReadVersion(ref reader);
+            }
+            else if (Named(ref reader, "features"u8))
+            {
+                reader.Read();
+                features = ReadFeatures(ref reader);
             }
             else if (Named(ref reader, "alias"u8))
             {
@@ -79,6 +93,40 @@ public static class PredictionRowsReader
         var reader = new Utf8JsonReader(json, ReaderOptions);
         reader.Read();
         return ReadRows(json, ref reader, model, maxRows) with { Version = version, Alias = alias };
+    }
+
+    /// <summary>The names of the feature sets to join: an array of strings (null or empty: none).</summary>
+    private static ImmutableArray<string> ReadFeatures(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return default;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidPredictionInputException(
+                $"features must be an array of feature set names such as [\"tx-stats\"] (got a JSON {Kind(reader.TokenType)}).");
+        }
+
+        var names = ImmutableArray.CreateBuilder<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new InvalidPredictionInputException(
+                    $"features[{names.Count}] must be a feature set name (a string), not a JSON {Kind(reader.TokenType)}.");
+            }
+
+            if (names.Count == FeatureJoin.MaxSets)
+            {
+                throw new InvalidPredictionInputException($"features names more than {FeatureJoin.MaxSets} feature sets; a prediction may join at most {FeatureJoin.MaxSets}.");
+            }
+
+            names.Add(reader.GetString()!);
+        }
+
+        return names.Count == 0 ? default : names.ToImmutable();
     }
 
     private static InvalidPredictionInputException NoRows() =>

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansMl.Features;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
@@ -18,7 +20,9 @@ public static class PredictionsApi
         app.MapPost("/api/models/{name}/predict", PredictAsync)
             .WithTags("Predictions")
             .WithSummary("Predict with a model")
-            .WithDescription($"Without version or alias, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values.")
+            .WithDescription($"Without version or alias, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values. "
+                + "features: feature sets to join (an enriched prediction): each row must carry the set's key column; the set's values and aggregates the model takes are added to the row "
+                + "(a value the row carries wins). A value that is missing or older than the set's ttl uses the feature's default, else the request is a 400 naming the feature and the key.")
             .Accepts<PredictBody>("application/json")
             .WithRequestExample("application/json", """{"rows":[{"tenure_months":2,"monthly_charges":95.5,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes"}]}""")
             .Produces<PredictionResult>()
@@ -36,9 +40,25 @@ public static class PredictionsApi
         Names.Validate(name, "model");
         var model = predictors.Get(name);
         PredictionBatch batch;
+        ImmutableArray<string> features;
         using (var body = await RequestBody.ReadJsonAsync(http))
         {
-            batch = PredictionRowsReader.ReadBody(body.Span, model, options.Value.MaxPredictionRows);
+            batch = PredictionRowsReader.ReadBody(body.Span, model, options.Value.MaxPredictionRows, out features);
+        }
+
+        if (!features.IsDefault)
+        {
+            // An enriched prediction: the predictor joins the rows with the feature sets on its silo, in the same call.
+            FeatureJoin.Validate(features);
+            foreach (var set in features)
+            {
+                NameVisibility.Demand(set);
+            }
+            return new PredictionResponse(await failover.RunAsync(
+                static call => call.Grain.PredictEnrichedAsync(call.Batch, call.Features),
+                (model.Grain, Batch: batch, Features: features, Model: name),
+                static call => $"POST /api/models/{call.Model}/predict",
+                http.RequestAborted));
         }
 
         var result = await failover.RunAsync(
@@ -54,7 +74,8 @@ public static class PredictionsApi
 /// <param name="Rows">Objects of column name to value.</param>
 /// <param name="Version">A specific version (wins over alias).</param>
 /// <param name="Alias">An alias such as production or staging.</param>
-public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null);
+/// <param name="Features">Feature sets to join with the rows by their key columns (an enriched prediction).</param>
+public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null, List<string>? Features = null);
 
 /// <summary>A prediction answer written as JSON from its arrays, with its length known before it is sent.</summary>
 public sealed class PredictionResponse(BatchPrediction result) : IResult

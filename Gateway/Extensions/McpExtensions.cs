@@ -48,6 +48,7 @@ public static class McpExtensions
             .WithTools<TrainingTools>(McpJson.Options)
             .WithTools<ModelTools>(McpJson.Options)
             .WithTools<PredictionTools>(McpJson.Options)
+            .WithTools<FeatureTools>(McpJson.Options)
             .WithTools<RolloutTools>(McpJson.Options)
             .WithTools<ScheduleTools>(McpJson.Options)
             .WithTools<AuditTools>(McpJson.Options)

@@ -11,5 +11,15 @@ public static class NameVisibility
     /// <summary>True when the current caller may see <paramref name="name"/>.</summary>
     public static bool IsVisible(string name) => Limited.Value is not { } access || access.MayAccess(name);
 
+    /// <summary>Refuses <paramref name="name"/> when the current caller may not use it (the same rule as the routes' <c>{name}</c> and <c>{set}</c>).</summary>
+    /// <exception cref="NameAccessDeniedException">The caller's name patterns do not cover it.</exception>
+    public static void Demand(string name)
+    {
+        if (Limited.Value is { } access && !access.MayAccess(name))
+        {
+            throw new NameAccessDeniedException(access.NameRefusal(name));
+        }
+    }
+
     internal static void Limit(CallerAccess access) => Limited.Value = access;
 }

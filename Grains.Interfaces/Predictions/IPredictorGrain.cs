@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace OrleansMl;
 
 /// <summary>
@@ -26,4 +28,19 @@ public interface IPredictorGrain : IGrainWithStringKey
     /// <exception cref="InvalidPredictionInputException">A row misses a column, has an unknown column or a value of the wrong type.</exception>
     [Alias("PredictBatch")]
     Task<BatchPrediction> PredictBatchAsync(PredictionBatch batch);
+
+    /// <summary>
+    /// Scores rows joined with feature sets (an enriched prediction): for each set in <paramref name="features"/>, each
+    /// row's value of the set's key column names an entity, and the set's values and aggregates that the model takes as
+    /// inputs are added to the row; a value the row itself carries wins. The entities of a set are read in parallel,
+    /// once per distinct key, on this silo. The same routing, checks and errors as <see cref="PredictBatchAsync"/>.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">No such model, or no servable version.</exception>
+    /// <exception cref="FeatureSetNotFoundException">A named feature set is not defined.</exception>
+    /// <exception cref="InvalidPredictionInputException">
+    /// A row lacks a set's key column or has an invalid key, or a feature the model takes is missing or expired for a
+    /// row's key and declares no default (the feature, set and key are named); or a row is invalid for the model.
+    /// </exception>
+    [Alias("PredictEnriched")]
+    Task<BatchPrediction> PredictEnrichedAsync(PredictionBatch batch, ImmutableArray<string> features);
 }

@@ -7,7 +7,7 @@ using OrleansMl.Storage;
 namespace OrleansMl.Features;
 
 /// <summary>The definition of one feature set; see <see cref="IFeatureSetGrain"/>.</summary>
-public sealed class FeatureSetGrain(
+public sealed partial class FeatureSetGrain(
     [PersistentState("featureset", StorageNames.Grains)] IPersistentState<FeatureSetState> state,
     [FromKeyedServices(FeatureClock.ServiceKey)] TimeProvider time,
     IOptions<OrleansMlOptions> options,
@@ -18,10 +18,14 @@ public sealed class FeatureSetGrain(
 
     private string Name => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _committed = state.RecordExists ? state.State : FeatureSetState.Empty;
-        return Task.CompletedTask;
+        if (_committed.Definition is { } definition)
+        {
+            // Heals a listing update that was missed after a definition was stored.
+            await ListAsync(definition);
+        }
     }
 
     public async Task<FeatureSetDefinition> DefineAsync(FeatureSetSpec spec)
@@ -32,9 +36,26 @@ public sealed class FeatureSetGrain(
         var definition = new FeatureSetDefinition(Name, key, ttl, values, aggregates, (previous?.Revision ?? 0) + 1, time.GetUtcNow(), Caller.Name);
         await state.CommitAsync(new FeatureSetState(definition), this, logger, $"feature set '{Name}'");
         _committed = state.State;
+        await ListAsync(definition);
         return definition;
     }
 
     public Task<FeatureSetDefinition> GetAsync() => Task.FromResult(_committed.Definition
         ?? throw new FeatureSetNotFoundException($"Feature set '{Name}' is not defined; define it with PUT /api/features/{Name}."));
+
+    /// <summary>Sets the listing's entry; the definition is stored already, so a failure is logged and healed on the next activation.</summary>
+    private async Task ListAsync(FeatureSetDefinition definition)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IFeatureCatalogGrain>(IFeatureCatalogGrain.Key).SetAsync(definition);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogListingFailed(logger, ex, Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing feature set {Set} failed; its next activation lists it again")]
+    private static partial void LogListingFailed(ILogger logger, Exception exception, string set);
 }

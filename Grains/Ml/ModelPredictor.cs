@@ -45,6 +45,9 @@ public sealed class ModelPredictor
     /// <summary>The classes as label values, in the label column's own kind (empty for regression).</summary>
     public ImmutableArray<FeatureValue> ClassValues => _model.ClassValues;
 
+    /// <summary>Whether the model takes <paramref name="column"/> as an input (matched as request columns are; the label is not an input).</summary>
+    public bool Takes(string column) => _model.Lookup.TryFind(column, out var index) && index >= 0;
+
     internal ModelPredictor(LoadedModel model)
     {
         _model = model;

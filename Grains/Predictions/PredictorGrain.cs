@@ -1,8 +1,10 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using OrleansMl.Diagnostics;
+using OrleansMl.Features;
 using OrleansMl.Health;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
@@ -66,6 +68,48 @@ public sealed class PredictorGrain(
         }
 
         return PredictBatchSlowAsync(batch, started);
+    }
+
+    public async Task<BatchPrediction> PredictEnrichedAsync(PredictionBatch batch, ImmutableArray<string> features)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (features.IsDefaultOrEmpty)
+        {
+            return await PredictBatchAsync(batch);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (batch.Rows <= 0)
+            {
+                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+            }
+
+            CheckSize(batch.Rows);
+            FeatureJoin.Validate(features);
+
+            // The version first: which features join depends on the inputs of the model that answers.
+            var resolved = routes.Get(Model)?.Resolve(batch.Version, batch.Alias) ?? await ResolveAsync(batch.Version, batch.Alias);
+            var (route, split) = routes.Get(Model) is { HasSplits: true } table ? Arm(table, resolved, batch) : (resolved, null);
+            ModelPredictor predictor;
+            try
+            {
+                predictor = await GetPredictorAsync(route.Version);
+            }
+            catch (Exception ex) when (ex is not InvalidPredictionInputException and not PayloadTooLargeException)
+            {
+                stats.Failed(Model, route.Version);
+                throw;
+            }
+
+            var joined = await FeatureJoin.JoinAsync(GrainFactory, batch, features, predictor.Takes);
+            return Score(predictor, route, split, joined, started);
+        }
+        catch (Exception ex) when (Failed(ex))
+        {
+            throw;
+        }
     }
 
     private async Task<BatchPrediction> PredictBatchSlowAsync(PredictionBatch batch, long started)
