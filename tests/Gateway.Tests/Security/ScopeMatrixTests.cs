@@ -117,14 +117,11 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["send_feedback"] = Scopes.Predict,
         ["get_model_health"] = Scopes.Read,
         ["set_alias_guard"] = Scopes.Deploy,
-<<<<<<< HEAD
         ["set_schedule"] = Scopes.Deploy,
         ["get_schedule"] = Scopes.Read,
         ["delete_schedule"] = Scopes.Deploy,
-=======
         ["list_feature_sets"] = Scopes.Read,
         ["get_features"] = Scopes.Read,
->>>>>>> main
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();
@@ -210,11 +207,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-<<<<<<< HEAD
-        Assert.Equal(45, documented);
-=======
-        Assert.Equal(42, documented);
->>>>>>> main
+        Assert.Equal(46, documented);
     }
 
     [Fact]
