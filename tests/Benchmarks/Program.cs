@@ -18,9 +18,12 @@ using OrleansMl.Hosting;
 //   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
 //   dotnet run -c Release --project tests/Benchmarks -- --features [--seconds 10] [--keys 1000] [--batch 10000] [--inflight 2]
 //     (feature event ingestion only: batched per key against one call per event)
-// --features is a switch without a value: take it out so the settings after it still pair up.
+//   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
+//     (appending rows to a cached dataset version against uploading the whole CSV again)
+// --features and --appends are switches without a value: take them out so the settings after them still pair up.
 var features = args.Contains("--features");
-var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--features")]).Build();
+var appendsOnly = args.Contains("--appends");
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not ("--features" or "--appends"))]).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {
@@ -42,6 +45,20 @@ if (features)
         int.Parse(config["inflight"] ?? "2", CultureInfo.InvariantCulture));
     await featureSilo.StopAsync();
     Directory.Delete(featureData, recursive: true);
+    return;
+}
+
+if (appendsOnly)
+{
+    var appendData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    using var appendSilo = await StartSiloAsync(appendData);
+    await AppendBenchmark.RunAsync(
+        appendSilo.Services.GetRequiredService<IGrainFactory>(),
+        rows,
+        int.Parse(config["batch"] ?? "1000", CultureInfo.InvariantCulture),
+        int.Parse(config["rounds"] ?? "5", CultureInfo.InvariantCulture));
+    await appendSilo.StopAsync();
+    Directory.Delete(appendData, recursive: true);
     return;
 }
 
