@@ -266,13 +266,69 @@ public static class FrameAppender
                 $"{where} has {previous.RowCount} rows; {rows.Count} more would pass the most allowed, {options.MaxRows} (OrleansMl__MaxDatasetRows)."));
         }
 
-        var columns = new FrameColumn[previous.Columns.Length];
-        for (var c = 0; c < columns.Length; c++)
+        // Every new cell is checked first, in column order, so the error names the first column that does not fit.
+        for (var c = 0; c < previous.Columns.Length; c++)
         {
-            columns[c] = Column(previous.Columns[c], c, previous.RowCount, rows, options, where);
+            Check(previous.Columns[c], c, rows, options, where);
+        }
+
+        // Then column by column in parallel, as a parse builds them: the statistics over all rows are most of the work.
+        var columns = new FrameColumn[previous.Columns.Length];
+        try
+        {
+            Parallel.For(0, columns.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
+            {
+                try
+                {
+                    columns[c] = Column(previous.Columns[c], c, previous.RowCount, rows, options, where);
+                }
+                catch (InvalidDatasetException ex)
+                {
+                    ex.Data[ColumnKey] = c;
+                    throw;
+                }
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.OfType<InvalidDatasetException>().Any())
+        {
+            throw ex.InnerExceptions.OfType<InvalidDatasetException>().MinBy(e => e.Data[ColumnKey] as int? ?? int.MaxValue)!;
         }
 
         return new DatasetFrame((int)total, [.. columns]);
+    }
+
+    private const string ColumnKey = "column";
+
+    /// <summary>Refuses a new cell that does not fit a numeric or boolean column.</summary>
+    private static void Check(FrameColumn old, int c, List<string[]> rows, CsvReadOptions options, string where)
+    {
+        if (old.Numbers is null)
+        {
+            return;
+        }
+
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var cell = rows[r][c];
+            if (CellValues.IsMissing(cell))
+            {
+                continue;
+            }
+
+            if (old.Kind == ColumnKind.Boolean && !CellValues.TryParseBoolWord(cell, out _))
+            {
+                throw new InvalidDatasetException(
+                    $"Column '{old.Name}' is boolean in {where}, but appended row {r + 1} has '{options.Shown(cell)}'. "
+                    + $"Send {old.BooleanSpelling?.True ?? "true"} or {old.BooleanSpelling?.False ?? "false"} (or another boolean word), or leave the cell empty if it is unknown.");
+            }
+
+            if (old.Kind != ColumnKind.Boolean && !CellValues.TryParseNumber(cell, out _))
+            {
+                throw new InvalidDatasetException(
+                    $"Column '{old.Name}' is numeric in {where}, but appended row {r + 1} has '{options.Shown(cell)}'. "
+                    + "Send a number, or leave the cell empty (or NA) if it is unknown.");
+            }
+        }
     }
 
     private static FrameColumn Column(FrameColumn old, int c, int oldRows, List<string[]> rows, CsvReadOptions options, string where)
@@ -289,13 +345,8 @@ public static class FrameAppender
             oldNumbers.AsSpan(0, oldRows).CopyTo(numbers);
             for (var r = 0; r < rows.Count; r++)
             {
-                var cell = rows[r][c];
-                if (!CellValues.TryParseNumber(cell, out numbers[oldRows + r]) && !CellValues.IsMissing(cell))
-                {
-                    throw new InvalidDatasetException(
-                        $"Column '{old.Name}' is numeric in {where}, but appended row {r + 1} has '{options.Shown(cell)}'. "
-                        + "Send a number, or leave the cell empty (or NA) if it is unknown.");
-                }
+                // Checked before: a cell that is not a number is missing.
+                numbers[oldRows + r] = CellValues.TryParseNumber(rows[r][c], out var value) ? value : float.NaN;
             }
 
             return ColumnBuilder.FromNumbers(old.Name, numbers);
@@ -360,14 +411,7 @@ public static class FrameAppender
                 continue;
             }
 
-            if (!CellValues.TryParseBoolWord(cell, out var value))
-            {
-                throw new InvalidDatasetException(
-                    $"Column '{old.Name}' is boolean in {where}, but appended row {r + 1} has '{options.Shown(cell)}'. "
-                    + $"Send {old.BooleanSpelling?.True ?? "true"} or {old.BooleanSpelling?.False ?? "false"} (or another boolean word), or leave the cell empty if it is unknown.");
-            }
-
-            numbers[oldRows + r] = value ? 1f : 0f;
+            numbers[oldRows + r] = CellValues.TryParseBoolWord(cell, out var value) && value ? 1f : 0f; // Checked before.
             if (index.TryGetValue(cell, out var s))
             {
                 counts[s]++;

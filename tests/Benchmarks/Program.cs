@@ -23,10 +23,13 @@ using OrleansMl.Hosting;
 //     (also through REST on a running gateway: enriched vs plain predict latency, and event ingestion in batches)
 //   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10]
 //     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
-// --features and --many-models are switches without a value: take them out so the settings after them still pair up.
+//   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
+//     (appending rows to a cached dataset version against uploading the whole CSV again)
+// --features, --many-models and --appends are switches without a value: take them out so the settings after them still pair up.
 var features = args.Contains("--features");
 var manyModels = args.Contains("--many-models");
-var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not "--features" and not "--many-models")]).Build();
+var appendsOnly = args.Contains("--appends");
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not ("--features" or "--many-models" or "--appends"))]).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {
@@ -84,6 +87,20 @@ if (manyModels)
     }
 
     Directory.Delete(manyData, recursive: true);
+    return;
+}
+
+if (appendsOnly)
+{
+    var appendData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    using var appendSilo = await StartSiloAsync(appendData);
+    await AppendBenchmark.RunAsync(
+        appendSilo.Services.GetRequiredService<IGrainFactory>(),
+        rows,
+        int.Parse(config["batch"] ?? "1000", CultureInfo.InvariantCulture),
+        int.Parse(config["rounds"] ?? "5", CultureInfo.InvariantCulture));
+    await appendSilo.StopAsync();
+    Directory.Delete(appendData, recursive: true);
     return;
 }
 
