@@ -31,6 +31,10 @@ public static class DatasetsApi
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}/models", GetTrainedModelsAsync)
+            .WithSummary("Lineage: the model versions trained on this dataset version, newest first")
+            .WithDescription("Each with its status, algorithm, held-out metrics and the aliases that point at it now. Reads every model's registry once.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
             .WithSummary("Delete a dataset version's rows")
             .WithDescription("The version stays listed as lineage (schema, content hash, deletedAt) but its rows and samples are gone and it can no longer be trained on; its CSV is removed from the artifact store once nothing else references the same content. 409 while a model version that is not deleted was trained on it.")
@@ -98,6 +102,9 @@ public static class DatasetsApi
         var preview = await grains.GetGrain<IDatasetGrain>(name).PreviewAsync(version, rows ?? 5);
         return TypedResults.Ok(DatasetVersionDetails.From(preview));
     }
+
+    internal static async Task<Ok<DatasetVersionModels>> GetTrainedModelsAsync(string name, int version, IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.TrainedOnAsync(grains, name, version));
 }
 
 /// <summary>A page of datasets with their latest version.</summary>

@@ -30,6 +30,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/datasets/"] = Scopes.Read,
         ["GET /api/datasets/{name}"] = Scopes.Read,
         ["GET /api/datasets/{name}/versions/{version:int}"] = Scopes.Read,
+        ["GET /api/datasets/{name}/versions/{version:int}/models"] = Scopes.Read,
         ["POST /api/datasets/{name}"] = Scopes.Train,
         ["GET /api/models/"] = Scopes.Read,
         ["GET /api/models/{name}"] = Scopes.Read,
