@@ -13,7 +13,7 @@ public static class RolloutsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{name}/rollout", StartAsync)
             .WithSummary("Start a canary or shadow rollout of a version against the version an alias points at")
-            .WithDescription("Canary: weight% of the alias's requests go to the candidate (by the hash of the stickyBy column's value when given), advancing through steps while the guard holds, promoted at 100. Shadow: the baseline answers; the candidate scores the same rows off the request path. guard.metric: accuracy, rmse, mae (maxDrop against the baseline, or max), errorRate, p99 (max).")
+            .WithDescription("Canary: weight% of the alias's requests go to the candidate (by the hash of the stickyBy column's value when given), advancing through steps while the guard holds, promoted at 100. Shadow: the baseline answers; the candidate scores the same rows off the request path. guard.metric: accuracy, auc (maxDrop against the baseline), rmse, mae (maxDrop against the baseline, or max), errorRate, p99 (max).")
             .WithRequestExample("application/json", """{"candidate":3,"alias":"production","mode":"canary","weight":10,"steps":[10,50,100],"stepAfter":{"samples":200,"duration":"00:05:00"},"stickyBy":"customer_id","guard":{"metric":"accuracy","maxDrop":0.02,"minSamples":200}}""")
             .RequireScope(Scopes.Deploy);
         group.MapGet("/{name}/rollout", GetAsync)
@@ -53,7 +53,7 @@ public static class RolloutsApi
     public static RolloutGuard? ToGuard(GuardBody? body) => body is null
         ? null
         : new RolloutGuard(
-            body.Metric ?? throw new InvalidRolloutException("guard.metric is required: accuracy, rmse, mae, errorRate or p99."),
+            body.Metric ?? throw new InvalidRolloutException("guard.metric is required: accuracy, auc, rmse, mae, errorRate or p99."),
             body.MaxDrop, body.Max, body.MinSamples ?? 100);
 
     internal static async Task<Ok<RolloutInfo>> StartAsync(string name, RolloutBody body, IGrainFactory grains)
@@ -123,8 +123,8 @@ public sealed record RolloutBody(
 public sealed record StepAfterBody(long? Samples = null, TimeSpan? Duration = null);
 
 /// <summary>What rolls a candidate back.</summary>
-/// <param name="Metric">accuracy, rmse, mae, errorRate or p99.</param>
-/// <param name="MaxDrop">How far the candidate may fall behind the baseline (accuracy, rmse, mae).</param>
+/// <param name="Metric">accuracy, auc, rmse, mae, errorRate or p99.</param>
+/// <param name="MaxDrop">How far the candidate may fall behind the baseline (accuracy, auc, rmse, mae).</param>
 /// <param name="Max">The highest value allowed (errorRate as a share, p99 in milliseconds, rmse, mae).</param>
 /// <param name="MinSamples">Samples before the guard is checked (default 100).</param>
 public sealed record GuardBody(string? Metric, double? MaxDrop = null, double? Max = null, int? MinSamples = null);

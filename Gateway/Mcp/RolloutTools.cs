@@ -31,7 +31,7 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         [Description("Candidate samples (labelled predictions for a feedback guard, else requests) in a step before advancing.")] long? stepAfterSamples = null,
         [Description("Seconds in a step before advancing (default 60 when neither stepAfter value is given).")] double? stepAfterSeconds = null,
         [Description("A column whose value picks the arm, so the same value always gets the same one (e.g. customer_id).")] string? stickyBy = null,
-        [Description("Guard metric: accuracy, rmse, mae (with maxDrop against the baseline), errorRate or p99 (with max).")] string? guardMetric = null,
+        [Description("Guard metric: accuracy, auc, rmse, mae (with maxDrop against the baseline), errorRate or p99 (with max).")] string? guardMetric = null,
         [Description("How far the candidate may fall behind the baseline (accuracy, e.g. 0.02; rmse, mae).")] double? guardMaxDrop = null,
         [Description("The highest value allowed: errorRate as a share, p99 in milliseconds.")] double? guardMax = null,
         [Description("Samples before the guard is checked (default 100).")] int? guardMinSamples = null)
@@ -119,7 +119,7 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
     public async Task<CallToolResult> SetAliasGuard(
         [Description("Model name.")] string model,
         [Description("The alias to watch, e.g. 'production'.")] string alias,
-        [Description("accuracy, rmse, mae (with maxDrop against the previous version), errorRate or p99 (with max).")] string? metric = null,
+        [Description("accuracy, auc, rmse, mae (with maxDrop against the previous version), errorRate or p99 (with max).")] string? metric = null,
         [Description("How far the version may fall behind the previous one (accuracy, e.g. 0.02; rmse, mae).")] double? maxDrop = null,
         [Description("The highest value allowed: errorRate as a share, p99 in milliseconds.")] double? max = null,
         [Description("Samples before the guard is checked (default 100).")] int? minSamples = null,

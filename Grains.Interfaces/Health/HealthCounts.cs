@@ -56,7 +56,65 @@ public sealed class HealthCounts
     [Id(14)] public long[] ShadowLatency { get; set; } = new long[LatencyBoundsMs.Length + 1];
 
     /// <summary>Whether nothing was counted.</summary>
-    public bool IsEmpty => Requests == 0 && Errors == 0 && Labelled == 0 && ShadowCompared == 0 && ShadowDropped == 0;
+    /// <summary>
+    /// A sample of the served inputs counted in the bins of the training data's histograms, by input name (one slot per
+    /// bin and a last one for missing values); null when none was counted.
+    /// </summary>
+    [Id(15)] public Dictionary<string, long[]>? Inputs { get; set; }
+
+    /// <summary>Labelled predictions of a binary model whose actual label was the positive class, by predicted probability (<see cref="ScoreBins"/> bins).</summary>
+    [Id(16)] public long[] PositiveScores { get; set; } = [];
+
+    /// <summary>Labelled predictions of a binary model whose actual label was the negative class, by predicted probability.</summary>
+    [Id(17)] public long[] NegativeScores { get; set; } = [];
+
+    /// <summary>Bins of predicted probability that AUC from feedback is computed over.</summary>
+    public const int ScoreBins = 200;
+
+    public bool IsEmpty => Requests == 0 && Errors == 0 && Labelled == 0 && ShadowCompared == 0 && ShadowDropped == 0 && Inputs is null;
+
+    /// <summary>Counts one labelled prediction of a binary model: the probability it gave the positive class and whether that was the truth.</summary>
+    public void AddScored(double probability, bool positive)
+    {
+        var bin = (int)Math.Clamp(Math.Floor(probability * ScoreBins), 0, ScoreBins - 1);
+        if (positive)
+        {
+            PositiveScores = Grow(PositiveScores, ScoreBins);
+            PositiveScores[bin]++;
+        }
+        else
+        {
+            NegativeScores = Grow(NegativeScores, ScoreBins);
+            NegativeScores[bin]++;
+        }
+    }
+
+    /// <summary>
+    /// Area under the ROC curve of the labelled binary predictions: the chance that a positive got a higher probability
+    /// than a negative (ties within a bin of 1/<see cref="ScoreBins"/> count half); null until both classes were seen.
+    /// </summary>
+    public double? Auc
+    {
+        get
+        {
+            long positives = PositiveScores.Sum(), negatives = NegativeScores.Sum();
+            if (positives == 0 || negatives == 0)
+            {
+                return null;
+            }
+
+            double wins = 0;
+            long negativesBelow = 0;
+            for (var b = 0; b < ScoreBins; b++)
+            {
+                long p = b < PositiveScores.Length ? PositiveScores[b] : 0, n = b < NegativeScores.Length ? NegativeScores[b] : 0;
+                wins += p * (negativesBelow + (n / 2.0));
+                negativesBelow += n;
+            }
+
+            return wins / ((double)positives * negatives);
+        }
+    }
 
     /// <summary>Adds <paramref name="other"/> into this.</summary>
     public void Add(HealthCounts other)
@@ -87,6 +145,17 @@ public sealed class HealthCounts
             Labels[i] += other.Labels[i];
         }
 
+        PositiveScores = AddAll(PositiveScores, other.PositiveScores);
+        NegativeScores = AddAll(NegativeScores, other.NegativeScores);
+        if (other.Inputs is not null)
+        {
+            Inputs ??= new(StringComparer.Ordinal);
+            foreach (var (name, bins) in other.Inputs)
+            {
+                Inputs[name] = Inputs.TryGetValue(name, out var mine) ? AddAll(mine, bins) : [.. bins];
+            }
+        }
+
         Sum += other.Sum;
         SumOfSquares += other.SumOfSquares;
         Labelled += other.Labelled;
@@ -100,6 +169,34 @@ public sealed class HealthCounts
 
     /// <summary>The latency, in milliseconds, below which <paramref name="quantile"/> of requests fell (a bucket's upper bound); null without requests.</summary>
     public double? LatencyQuantileMs(double quantile) => Quantile(Latency, quantile);
+
+    private static long[] Grow(long[] bins, int length)
+    {
+        if (bins.Length >= length)
+        {
+            return bins;
+        }
+
+        var grown = new long[length];
+        bins.CopyTo(grown, 0);
+        return grown;
+    }
+
+    private static long[] AddAll(long[] mine, long[] other)
+    {
+        if (other.Length == 0)
+        {
+            return mine;
+        }
+
+        mine = Grow(mine, other.Length);
+        for (var i = 0; i < other.Length; i++)
+        {
+            mine[i] += other[i];
+        }
+
+        return mine;
+    }
 
     /// <summary>Like <see cref="LatencyQuantileMs"/>, for the shadow scoring time.</summary>
     public double? ShadowLatencyQuantileMs(double quantile) => Quantile(ShadowLatency, quantile);

@@ -17,14 +17,21 @@ public sealed record ModelHealth(
 /// <param name="Task">Binary, multiclass or regression.</param>
 /// <param name="Windows">The 5-minute and 1-hour windows.</param>
 /// <param name="Drift">
-/// Input drift per feature against the training data; empty: training-time histograms are not stored with versions yet.
+/// Input drift per feature over the last hour: PSI of a sample of the served rows against the histograms of the data
+/// the version was trained on (stored with the version). Present once 100 rows were sampled; absent for versions
+/// trained before histograms were kept. Under 0.1 is usually stable, over 0.2 a shift worth acting on.
 /// </param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.VersionHealth")]
 public sealed record VersionHealth(
     [property: Id(0)] int Version,
     [property: Id(1)] ModelTask Task,
     [property: Id(2)] ImmutableArray<HealthWindow> Windows,
-    [property: Id(3)] ImmutableDictionary<string, double> Drift);
+    [property: Id(3)] ImmutableDictionary<string, double> Drift)
+{
+    /// <summary>Served rows sampled in the last hour to measure <see cref="Drift"/> (a few per request).</summary>
+    [Id(4)]
+    public long DriftRows { get; init; }
+}
 
 /// <summary>A version's counts over one window.</summary>
 /// <param name="Window">"5m" or "1h".</param>
@@ -69,4 +76,7 @@ public sealed record HealthWindow(
 
     /// <summary>Shadow scoring: 99th percentile time this version took to score, in milliseconds.</summary>
     [Id(18)] public double? ShadowP99Ms { get; init; }
+
+    /// <summary>Area under the ROC curve of the labelled predictions of a binary model (from feedback), when both classes were seen.</summary>
+    [Id(19)] public double? Auc { get; init; }
 }

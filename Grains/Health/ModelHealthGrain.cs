@@ -15,6 +15,9 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
     private const int Seconds = 300;
     private const int Minutes = 60;
     private const int RememberedFeedback = 100_000;
+
+    /// <summary>Sampled rows a version must have served in the last hour before its input drift is reported.</summary>
+    public const int MinDriftRows = 100;
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
 
     private readonly Dictionary<int, Windows> _versions = [];
@@ -100,6 +103,10 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             {
                 var index = (int)id.Predicted;
                 counts.Correct = index >= 0 && index < signature.Classes.Length && SameLabel(signature, index, item.Actual) ? 1 : 0;
+                if (signature.Task == ModelTask.Binary && id.Probability is { } probability && signature.Classes.Length == 2)
+                {
+                    counts.AddScored(probability, SameLabel(signature, 1, item.Actual));
+                }
             }
 
             Get(id.Version).Add(second, counts);
@@ -124,10 +131,14 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
                 continue;
             }
 
+            var (drift, sampled) = Drift(oneHour, signature);
             versions.Add(new VersionHealth(
                 version, signature?.Task ?? ModelTask.Binary,
                 [Describe("5m", fiveMinutes, signature), Describe("1h", oneHour, signature)],
-                ImmutableDictionary<string, double>.Empty));
+                drift)
+            {
+                DriftRows = sampled,
+            });
         }
 
         return new ModelHealth(Model, now, versions.ToImmutable());
@@ -140,6 +151,37 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
         return Task.FromResult(_versions.TryGetValue(version, out var windows)
             ? windows.Sum(now.ToUnixTimeSeconds(), span < TimeSpan.Zero ? TimeSpan.Zero : span)
             : new HealthCounts());
+    }
+
+    /// <summary>
+    /// PSI per input of the sampled served rows against the training data's histograms, once at least
+    /// <see cref="MinDriftRows"/> rows were sampled; and how many were.
+    /// </summary>
+    internal static (ImmutableDictionary<string, double> Psi, long Rows) Drift(HealthCounts counts, ModelSignature? signature)
+    {
+        if (counts.Inputs is not { Count: > 0 } inputs || signature is null)
+        {
+            return (ImmutableDictionary<string, double>.Empty, 0);
+        }
+
+        var psi = ImmutableDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
+        long rows = 0;
+        foreach (var input in signature.Inputs)
+        {
+            if (input.Reference is not { } reference || !inputs.TryGetValue(input.Name, out var bins) || bins.Length != reference.Bins + 1)
+            {
+                continue;
+            }
+
+            var sampled = bins.Sum();
+            rows = Math.Max(rows, sampled);
+            if (sampled >= MinDriftRows && Histograms.Psi(reference, bins.AsSpan(0, reference.Bins), bins[^1]) is { } value)
+            {
+                psi[input.Name] = Math.Round(value, 4);
+            }
+        }
+
+        return (psi.ToImmutable(), rows);
     }
 
     internal static HealthWindow Describe(string name, HealthCounts counts, ModelSignature? signature)
@@ -176,6 +218,7 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             counts.ShadowCompared, counts.ShadowCompared == 0 ? null : (double)counts.ShadowAgreed / counts.ShadowCompared,
             counts.ShadowDropped)
         {
+            Auc = regression ? null : counts.Auc,
             ShadowP50Ms = counts.ShadowLatencyQuantileMs(0.5),
             ShadowP99Ms = counts.ShadowLatencyQuantileMs(0.99),
         };

@@ -9,14 +9,17 @@ namespace OrleansMl.Health;
 /// Prediction ids that describe themselves, so that serving one costs no storage and no grain call, and feedback can
 /// be joined to the version that predicted and to what it predicted without a lookup. An id is the base64url text of
 /// 33 bytes: a format byte, the version (int32), the time of the prediction (unix milliseconds, int64), 64 random bits,
-/// the prediction (classification: the class index as int32; regression: the value as float32), and the first 8 bytes
+/// the prediction (classification: the class index as uint16 and the probability of the positive class of a binary model
+/// in 1/65535ths; regression: the value as float32; ids of the first format held the class index as int32), and the first 8 bytes
 /// of an HMAC-SHA256 over the model's name and everything before it, keyed with the cluster's signing key. Ids of
 /// another model, altered ids and made-up ids fail the check.
 /// </summary>
 public sealed class PredictionIds
 {
     public const int TextLength = 44;
-    private const byte Format = 1;
+    private const byte Format = 2;
+    private const byte FirstFormat = 1;
+    private const double ProbabilityScale = ushort.MaxValue;
     private const int PayloadLength = 25;
     private const int MacLength = 8;
     private const int Length = PayloadLength + MacLength;
@@ -38,7 +41,8 @@ public sealed class PredictionIds
 
     /// <summary>An id for a prediction of <paramref name="model"/> version <paramref name="version"/> made at <paramref name="unixMilliseconds"/>.</summary>
     /// <param name="predicted">The class index (classification) or the value (regression), as <see cref="PredictionId.Predicted"/> gives it back.</param>
-    public string Create(string model, int version, long unixMilliseconds, bool regression, double predicted)
+    /// <param name="probability">The probability of the positive class of a binary model (for AUC from feedback); NaN otherwise.</param>
+    public string Create(string model, int version, long unixMilliseconds, bool regression, double predicted, double probability = double.NaN)
     {
         Span<byte> bytes = stackalloc byte[Length];
         bytes[0] = Format;
@@ -51,7 +55,9 @@ public sealed class PredictionIds
         }
         else
         {
-            BinaryPrimitives.WriteInt32LittleEndian(bytes[21..], (int)predicted);
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes[21..], (ushort)Math.Clamp(predicted, 0, ushort.MaxValue - 1));
+            var quantized = double.IsNaN(probability) ? ushort.MaxValue : (ushort)Math.Round(Math.Clamp(probability, 0, 1) * (ProbabilityScale - 1));
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes[23..], quantized);
         }
 
         Mac(model, bytes[..PayloadLength], bytes[PayloadLength..]);
@@ -67,7 +73,7 @@ public sealed class PredictionIds
         }
 
         Span<byte> bytes = stackalloc byte[Length];
-        if (!Base64Url.TryDecodeFromChars(id, bytes, out var written) || written != Length || bytes[0] != Format)
+        if (!Base64Url.TryDecodeFromChars(id, bytes, out var written) || written != Length || bytes[0] is not (Format or FirstFormat))
         {
             return null;
         }
@@ -79,13 +85,30 @@ public sealed class PredictionIds
             return null;
         }
 
-        var predicted = regression
-            ? BinaryPrimitives.ReadSingleLittleEndian(bytes[21..])
-            : BinaryPrimitives.ReadInt32LittleEndian(bytes[21..]);
+        double predicted;
+        double? probability = null;
+        if (regression)
+        {
+            predicted = BinaryPrimitives.ReadSingleLittleEndian(bytes[21..]);
+        }
+        else if (bytes[0] == FirstFormat)
+        {
+            predicted = BinaryPrimitives.ReadInt32LittleEndian(bytes[21..]);
+        }
+        else
+        {
+            predicted = BinaryPrimitives.ReadUInt16LittleEndian(bytes[21..]);
+            var quantized = BinaryPrimitives.ReadUInt16LittleEndian(bytes[23..]);
+            probability = quantized == ushort.MaxValue ? null : quantized / (ProbabilityScale - 1);
+        }
+
         return new PredictionId(
             BinaryPrimitives.ReadInt32LittleEndian(bytes[1..]),
             BinaryPrimitives.ReadInt64LittleEndian(bytes[5..]),
-            predicted);
+            predicted)
+        {
+            Probability = probability,
+        };
     }
 
     /// <summary>The version an id names, read without checking it (to find the version whose task says how to check it).</summary>
@@ -97,7 +120,7 @@ public sealed class PredictionIds
         }
 
         Span<byte> bytes = stackalloc byte[Length];
-        return Base64Url.TryDecodeFromChars(id, bytes, out var written) && written == Length && bytes[0] == Format
+        return Base64Url.TryDecodeFromChars(id, bytes, out var written) && written == Length && bytes[0] is (Format or FirstFormat)
             ? BinaryPrimitives.ReadInt32LittleEndian(bytes[1..])
             : null;
     }
@@ -128,4 +151,8 @@ public sealed class PredictionIds
 /// <param name="Version">The version that predicted.</param>
 /// <param name="UnixMilliseconds">When.</param>
 /// <param name="Predicted">The class index (classification) or the value (regression).</param>
-public readonly record struct PredictionId(int Version, long UnixMilliseconds, double Predicted);
+public readonly record struct PredictionId(int Version, long UnixMilliseconds, double Predicted)
+{
+    /// <summary>The probability of the positive class a binary model gave, to 1/65534; null for other tasks and older ids.</summary>
+    public double? Probability { get; init; }
+}

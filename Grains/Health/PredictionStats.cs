@@ -46,6 +46,16 @@ public sealed class PredictionStats
         }
     }
 
+    /// <summary>
+    /// This silo's input counts of a version, in the bins of the training data's histograms its signature holds; the
+    /// same object for every replica, created on first use.
+    /// </summary>
+    public InputCounts Inputs(string model, int version, ModelSignature signature)
+    {
+        var counts = Get(model, version);
+        return Volatile.Read(ref counts.Inputs) ?? Interlocked.CompareExchange(ref counts.Inputs, new InputCounts(signature), null) ?? counts.Inputs!;
+    }
+
     /// <summary>Counts a failed request of a known version.</summary>
     public void Failed(string model, int version) => Interlocked.Increment(ref Get(model, version).Errors);
 
@@ -128,6 +138,7 @@ public sealed class PredictionStats
         public long ShadowCompared;
         public long ShadowAgreed;
         public long ShadowDropped;
+        public InputCounts? Inputs;
 
         public HealthCounts Take()
         {
@@ -144,6 +155,7 @@ public sealed class PredictionStats
                 ShadowLatency = TakeAll(ShadowLatency),
             };
             counts.Latency = TakeAll(Latency);
+            counts.Inputs = Volatile.Read(ref Inputs)?.Take();
             var labels = TakeAll(Labels);
             var used = Array.FindLastIndex(labels, l => l != 0) + 1;
             counts.Labels = labels[..used];

@@ -630,6 +630,7 @@ public sealed partial class ModelGrain(
             double? value = metric switch
             {
                 RolloutPolicy.Accuracy => counts.Accuracy,
+                RolloutPolicy.Auc => counts.Auc,
                 RolloutPolicy.ErrorRate => counts.ErrorRate,
                 RolloutPolicy.P99 => counts.LatencyQuantileMs(0.99),
                 RolloutPolicy.Rmse => counts.Labelled > 0 ? Math.Sqrt(counts.SquaredError / counts.Labelled) : null,

@@ -23,6 +23,7 @@ public sealed class PredictorGrain(
     private const int MaxPredictors = 8;
 
     private readonly Dictionary<int, ModelPredictor> _predictors = [];
+    private readonly Dictionary<int, DriftSampler> _drift = [];
     private string? _model;
 
     private string Model => _model ??= this.GetPrimaryKeyString();
@@ -96,9 +97,12 @@ public sealed class PredictorGrain(
         var regression = signature.Task == ModelTask.Regression;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var predictionIds = new string[scored.Count];
+        var binary = signature.Task == ModelTask.Binary && scored.Probabilities.Length == 2 * scored.Count;
         for (var r = 0; r < predictionIds.Length; r++)
         {
-            predictionIds[r] = ids.Create(Model, route.Version, now, regression, regression ? scored.Scores[r] : scored.Labels[r]);
+            predictionIds[r] = ids.Create(
+                Model, route.Version, now, regression, regression ? scored.Scores[r] : scored.Labels[r],
+                binary ? scored.Probabilities[(2 * r) + 1] : double.NaN);
         }
 
         var result = new BatchPrediction(
@@ -109,6 +113,12 @@ public sealed class PredictorGrain(
             ImmutableCollectionsMarshal.AsImmutableArray(predictionIds));
         OrleansMlMetrics.Predicted(Model, route.Version, scored.Count, started);
         stats.Served(Model, route.Version, result, started);
+        if (!_drift.TryGetValue(route.Version, out var drift))
+        {
+            _drift[route.Version] = drift = new DriftSampler(stats.Inputs(Model, route.Version, signature));
+        }
+
+        drift.Observe(batch);
         if (split is { Mode: RolloutMode.Shadow })
         {
             OrleansMlMetrics.RolloutRequest(Model, route.Version, "baseline");
@@ -207,6 +217,7 @@ public sealed class PredictorGrain(
         if (_predictors.Count >= MaxPredictors)
         {
             _predictors.Clear();
+            _drift.Clear();
         }
 
         predictor = loaded.CreatePredictor();

@@ -10,12 +10,13 @@ namespace OrleansMl.Rollouts;
 public static class RolloutPolicy
 {
     public const string Accuracy = "accuracy";
+    public const string Auc = "auc";
     public const string Rmse = "rmse";
     public const string Mae = "mae";
     public const string ErrorRate = "errorRate";
     public const string P99 = "p99";
 
-    public static readonly ImmutableArray<string> Metrics = [Accuracy, Rmse, Mae, ErrorRate, P99];
+    public static readonly ImmutableArray<string> Metrics = [Accuracy, Auc, Rmse, Mae, ErrorRate, P99];
     public static readonly ImmutableArray<int> DefaultSteps = [10, 50, 100];
 
     /// <summary>What the counts of a running rollout show.</summary>
@@ -77,12 +78,13 @@ public static class RolloutPolicy
                 throw new InvalidRolloutException($"guard.minSamples must be at least 1 (got {guard.MinSamples}).");
             }
 
-            var relative = guard.Metric is Accuracy or Rmse or Mae;
-            if ((guard.MaxDrop is null && guard.Max is null) || (guard.Metric == Accuracy && guard.MaxDrop is null) || (!relative && guard.Max is null))
+            var relative = guard.Metric is Accuracy or Auc or Rmse or Mae;
+            if ((guard.MaxDrop is null && guard.Max is null) || (guard.Metric is Accuracy or Auc && guard.MaxDrop is null) || (!relative && guard.Max is null))
             {
                 throw new InvalidRolloutException(guard.Metric switch
                 {
                     Accuracy => "guard.maxDrop is required for accuracy: how far below the baseline's accuracy the candidate may fall, e.g. 0.02.",
+                    Auc => "guard.maxDrop is required for auc: how far below the baseline's AUC (from feedback) the candidate may fall, e.g. 0.02.",
                     Rmse or Mae => $"guard.maxDrop (how far above the baseline's {guard.Metric} the candidate may rise) or guard.max is required.",
                     ErrorRate => "guard.max is required for errorRate: the highest share of failed requests, e.g. 0.01.",
                     _ => "guard.max is required for p99: the highest 99th percentile latency in milliseconds, e.g. 50.",
@@ -144,14 +146,14 @@ public static class RolloutPolicy
         }
 
         var why = string.Create(CultureInfo.InvariantCulture,
-            $"{samples} {(state.Guard is { Metric: Accuracy or Rmse or Mae } ? "labelled predictions" : "requests")} and {inStep.TotalSeconds:F0} s at {state.Weight}%{GuardNote(state.Guard, observed)}");
+            $"{samples} {(state.Guard is { Metric: Accuracy or Auc or Rmse or Mae } ? "labelled predictions" : "requests")} and {inStep.TotalSeconds:F0} s at {state.Weight}%{GuardNote(state.Guard, observed)}");
         return next >= 100
             ? new Decision("promote", 100, $"promoted: {why}")
             : new Decision("advance", next, $"advanced to {next}%: {why}");
     }
 
     private static long Samples(RolloutGuard? guard, HealthCounts counts) =>
-        guard is { Metric: Accuracy or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.Errors + counts.ShadowCompared;
+        guard is { Metric: Accuracy or Auc or Rmse or Mae } ? counts.Labelled : counts.Requests + counts.Errors + counts.ShadowCompared;
 
     /// <summary>The rollback a guard calls for, or null while it holds (or has too few samples to judge).</summary>
     public static Decision? Breach(RolloutGuard guard, Observation observed)
@@ -171,6 +173,9 @@ public static class RolloutPolicy
             case Accuracy when candidate.Accuracy is { } c && baseline.Accuracy is { } b && c < b - guard.MaxDrop!.Value:
                 return new Decision("rollback", 0,
                     $"auto-rollback: accuracy {F(c)} vs baseline {F(b)} − {F(guard.MaxDrop.Value)} after {samples} labelled predictions", Accuracy, c, b);
+            case Auc when candidate.Auc is { } c && baseline.Auc is { } b && c < b - guard.MaxDrop!.Value:
+                return new Decision("rollback", 0,
+                    $"auto-rollback: auc {F(c)} vs baseline {F(b)} − {F(guard.MaxDrop.Value)} after {samples} labelled predictions", Auc, c, b);
             case Rmse or Mae:
                 var (cv, bv) = guard.Metric == Rmse
                     ? (Math.Sqrt(candidate.SquaredError / candidate.Labelled), baseline.Labelled > 0 ? Math.Sqrt(baseline.SquaredError / baseline.Labelled) : (double?)null)
@@ -202,6 +207,8 @@ public static class RolloutPolicy
     {
         Accuracy when observed.Candidate.Accuracy is { } c && observed.Baseline.Accuracy is { } b =>
             string.Create(CultureInfo.InvariantCulture, $"; accuracy {c:0.###} vs baseline {b:0.###}"),
+        Auc when observed.Candidate.Auc is { } c && observed.Baseline.Auc is { } b =>
+            string.Create(CultureInfo.InvariantCulture, $"; auc {c:0.###} vs baseline {b:0.###}"),
         _ => string.Empty,
     };
 }

@@ -48,4 +48,46 @@ public sealed class CanarySplitTests
         Assert.Null(ids.Read("churn", "not an id", regression: false));
         Assert.NotEqual(id, ids.Create("churn", 3, 1_764_590_400_000, regression: false, predicted: 1));
     }
+
+    [Fact]
+    public void PredictionIds_OfABinaryModel_CarryThePositiveClassProbability_ForAucFromFeedback()
+    {
+        var ids = PredictionIds.FromSettings(null, "deployment");
+
+        var scored = ids.Read("churn", ids.Create("churn", 3, 1_764_590_400_000, false, predicted: 0, probability: 0.2734), regression: false);
+        var unscored = ids.Read("churn", ids.Create("churn", 3, 1_764_590_400_000, false, predicted: 4), regression: false);
+
+        Assert.Equal(0, scored?.Predicted);
+        Assert.Equal(0.2734, scored!.Value.Probability!.Value, 4);
+        Assert.Equal(4, unscored?.Predicted);
+        Assert.Null(unscored!.Value.Probability);
+    }
+
+    [Fact]
+    public void AucFromFeedback_IsTheShareOfPositiveNegativePairsRankedRight()
+    {
+        var perfect = new HealthCounts();
+        var inverted = new HealthCounts();
+        var mixed = new HealthCounts();
+        foreach (var (p, positive) in new[] { (0.9, true), (0.8, true), (0.3, false), (0.1, false) })
+        {
+            perfect.AddScored(p, positive);
+            inverted.AddScored(p, !positive);
+        }
+
+        // Positives at 0.9 and 0.2, negatives at 0.5 and 0.1: three of four pairs ranked right.
+        foreach (var (p, positive) in new[] { (0.9, true), (0.2, true), (0.5, false), (0.1, false) })
+        {
+            mixed.AddScored(p, positive);
+        }
+
+        Assert.Equal(1.0, perfect.Auc);
+        Assert.Equal(0.0, inverted.Auc);
+        Assert.Equal(0.75, mixed.Auc);
+        Assert.Null(new HealthCounts().Auc);
+        var merged = new HealthCounts();
+        merged.Add(perfect);
+        merged.Add(inverted);
+        Assert.Equal(0.5, merged.Auc);
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansMl.Health;
 using OrleansMl.Predictions;
 using OrleansMl.Tests.Support;
 
@@ -125,8 +126,49 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
             w => w.Requests >= 40, what: "the flushed request counts");
         Assert.Equal(40, window.Labelled);
         Assert.True(window.Accuracy >= 0.85, $"accuracy {window.Accuracy}");
+        Assert.True(window.Auc >= 0.9, $"auc {window.Auc}");
         Assert.NotNull(window.P99Ms);
         Assert.Equal(40, window.Labels!.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Health_MeasuresInputDrift_AgainstTheTrainingData_PerFeature()
+    {
+        var (model, _) = await TrainAsync(good: true, bad: false);
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+        var health = Client.GetGrain<IModelHealthGrain>(model);
+        var random = new Random(31);
+        for (var i = 0; i < 100; i++)
+        {
+            await predictor.PredictBatchAsync(Batch(random, rows: DriftSampler.RowsPerRequest).Batch);
+        }
+
+        var stable = await Eventually.GetAsync(
+            async () => (await health.GetHealthAsync()).Versions.SingleOrDefault(v => v.Version == 2),
+            v => v?.DriftRows >= 800, what: "800 sampled rows");
+
+        // The served rows come from the training distribution: every feature is stable; the id column is not a feature.
+        Assert.Equal(["color", "x1", "x2"], stable!.Drift.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.All(stable.Drift, d => Assert.True(d.Value < 0.1, $"{d.Key}: PSI {d.Value}"));
+
+        // x1 moves by 3 (its training range is -2..2): x1 drifts, x2 does not.
+        for (var i = 0; i < 100; i++)
+        {
+            var (batch, _) = Batch(random, rows: DriftSampler.RowsPerRequest);
+            var cells = batch.Cells.ToArray();
+            for (var r = 0; r < batch.Rows; r++)
+            {
+                cells[(r * batch.Columns.Length) + 1] = cells[(r * batch.Columns.Length) + 1].Number + 3;
+            }
+
+            await predictor.PredictBatchAsync(batch with { Cells = [.. cells] });
+        }
+
+        var shifted = await Eventually.GetAsync(
+            async () => (await health.GetHealthAsync()).Versions.Single(v => v.Version == 2),
+            v => v.DriftRows >= 1600, what: "1,600 sampled rows");
+        Assert.True(shifted.Drift["x1"] > 0.5, $"x1: PSI {shifted.Drift["x1"]}");
+        Assert.True(shifted.Drift["x2"] < 0.1, $"x2: PSI {shifted.Drift["x2"]}");
     }
 
     [Fact]

@@ -22,6 +22,23 @@ public sealed class RolloutPolicyTests
     }
 
     [Fact]
+    public void AucGuard_RollsBack_WhenTheCandidateRanksWorse_WithTheNumbersInTheReason()
+    {
+        var state = Running(guard: new RolloutGuard("auc", MaxDrop: 0.05, MinSamples: 100));
+        var baseline = Scored(positives: [0.9, 0.8, 0.7], negatives: [0.1, 0.2, 0.3], times: 50);
+        var candidate = Scored(positives: [0.9, 0.2, 0.7], negatives: [0.1, 0.8, 0.3], times: 20);
+
+        var decision = RolloutPolicy.Decide(state, new(baseline, candidate, candidate), _time.GetUtcNow());
+
+        Assert.Equal("rollback", decision?.Action);
+        Assert.Equal("auto-rollback: auc 0.667 vs baseline 1 − 0.05 after 120 labelled predictions", decision!.Reason);
+        Assert.NotEqual("rollback", RolloutPolicy.Decide(state, new(baseline, baseline, baseline), _time.GetUtcNow())?.Action);
+        Assert.Contains("guard.maxDrop is required for auc",
+            Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(new RolloutRequest(2, Guard: new RolloutGuard("auc", Max: 0.9)))).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AccuracyGuard_Holds_BeforeMinSamples_AndWithinMaxDrop()
     {
         var state = Running(guard: new RolloutGuard("accuracy", MaxDrop: 0.02, MinSamples: 200));
@@ -101,6 +118,26 @@ public sealed class RolloutPolicyTests
     private RolloutState Running(RolloutGuard? guard = null) => new(
         "production", 1, 2, RolloutMode.Canary, RolloutStatus.Running, 10, [10, 50, 100], null, null, guard,
         _time.GetUtcNow(), _time.GetUtcNow(), null, []);
+
+    private static HealthCounts Scored(double[] positives, double[] negatives, int times)
+    {
+        var counts = new HealthCounts();
+        for (var i = 0; i < times; i++)
+        {
+            foreach (var p in positives)
+            {
+                counts.AddScored(p, positive: true);
+            }
+
+            foreach (var p in negatives)
+            {
+                counts.AddScored(p, positive: false);
+            }
+        }
+
+        counts.Requests = counts.Labelled = times * (positives.Length + negatives.Length);
+        return counts;
+    }
 
     private static HealthCounts Labelled(long labelled, long correct) => new() { Requests = labelled, Labelled = labelled, Correct = correct };
 }
