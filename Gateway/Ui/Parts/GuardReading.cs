@@ -7,7 +7,7 @@ namespace OrleansMl.Gateway.Ui.Parts;
 /// <param name="Metric">The guarded metric.</param>
 /// <param name="Value">The candidate's value; null before it has any.</param>
 /// <param name="Threshold">The limit; null while it depends on a baseline value not known yet.</param>
-/// <param name="HigherIsBetter">Whether the value must stay above the threshold (accuracy) rather than below.</param>
+/// <param name="HigherIsBetter">Whether the value must stay above the threshold (accuracy, AUC) rather than below.</param>
 /// <param name="Samples">The candidate's samples the guard counts (labelled predictions or requests).</param>
 /// <param name="MinSamples">Samples before the guard is checked.</param>
 public sealed record GuardReading(string Metric, double? Value, double? Threshold, bool HigherIsBetter, long Samples, int MinSamples)
@@ -31,10 +31,11 @@ public sealed record GuardReading(string Metric, double? Value, double? Threshol
         var candidate = rollout.Arms.FirstOrDefault(a => a.Arm == "candidate")?.Window;
         var labelled = candidate?.Labelled ?? 0;
         // A shadow candidate answers no request: its samples are the rows it scored beside the baseline.
-        var requests = candidate is null ? 0 : candidate.Requests + candidate.Errors is > 0 and var n ? n : candidate.ShadowCompared;
+        var requests = candidate is null ? 0 : candidate.Requests + candidate.Errors + candidate.ShadowCompared;
         return guard.Metric switch
         {
             "accuracy" => new(guard.Metric, candidate?.Accuracy, Below(baseline?.Accuracy, guard.MaxDrop), true, labelled, guard.MinSamples),
+            "auc" => new(guard.Metric, candidate?.Auc, Below(baseline?.Auc, guard.MaxDrop), true, labelled, guard.MinSamples),
             "rmse" => new(guard.Metric, candidate?.Rmse, Above(baseline?.Rmse, guard.MaxDrop, guard.Max), false, labelled, guard.MinSamples),
             "mae" => new(guard.Metric, candidate?.Mae, Above(baseline?.Mae, guard.MaxDrop, guard.Max), false, labelled, guard.MinSamples),
             "errorRate" => new(guard.Metric, candidate?.ErrorRate, guard.Max, false, requests, guard.MinSamples),
