@@ -118,6 +118,12 @@ public sealed class ConsoleApi
     public Task<DatasetVersionModels> GetTrainedModelsAsync(string dataset, int version, CancellationToken cancellationToken = default) =>
         GetAsync<DatasetVersionModels>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/models", cancellationToken);
 
+    public Task<FeatureSetDefinition> GetFeatureSetAsync(string set, CancellationToken cancellationToken = default) =>
+        GetAsync<FeatureSetDefinition>($"api/features/{Uri.EscapeDataString(set)}", cancellationToken);
+
+    public Task<FeatureVector> GetFeaturesAsync(string set, string key, CancellationToken cancellationToken = default) =>
+        GetAsync<FeatureVector>($"api/features/{Uri.EscapeDataString(set)}/{Uri.EscapeDataString(key)}", cancellationToken);
+
     private static string Query(string? cursor, int? limit)
     {
         var parts = new List<string>();

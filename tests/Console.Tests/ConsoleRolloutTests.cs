@@ -133,6 +133,38 @@ public sealed class ConsoleRolloutTests(ConsoleFixture fixture)
         await Browser.ScreenshotAsync(page, "console-dataset-lineage");
     }
 
+    [Fact]
+    public async Task FeatureSetPage_ShowsTheDefinition_AndAnEntitysValuesWithTheirAge()
+    {
+        var definition = new
+        {
+            key = "customer_id", ttl = "01:00:00",
+            values = new object[] { new { name = "segment", kind = "categorical", @default = "retail" }, new { name = "balance" } },
+            aggregates = new[] { new { name = "tx_count_1h", op = "count", column = "amount", window = "01:00:00" } },
+        };
+        (await fixture.Gateway.Http.PutAsJsonAsync("/api/features/console-tx", definition)).EnsureSuccessStatusCode();
+        (await fixture.Gateway.Http.PutAsJsonAsync("/api/features/console-tx/c-1001", new { values = new { segment = "premium", balance = 1520.75 } })).EnsureSuccessStatusCode();
+
+        var page = await fixture.OpenAsync("/features");
+        await page.Locator("#feature-set").FillAsync("console-tx");
+        await page.Locator("[data-test=open-set]").ClickAsync();
+        await page.WaitForURLAsync("**/features/console-tx");
+        await Expect(page.Locator("[data-test=key]")).ToHaveTextAsync("customer_id");
+        await Expect(page.Locator("[data-test=ttl]")).ToHaveTextAsync("01:00:00");
+        await Expect(page.Locator("[data-test=feature-values] [data-value=segment]")).ToContainTextAsync("retail");
+        await Expect(page.Locator("[data-test=feature-aggregates] [data-aggregate=tx_count_1h]")).ToContainTextAsync("count");
+
+        await page.Locator("#feature-key").FillAsync("c-1001");
+        await page.Locator("[data-test=read-entity]").ClickAsync();
+        await Expect(page.Locator("[data-test=entity] [data-value=balance]")).ToContainTextAsync("1520.75");
+        await Expect(page.Locator("[data-test=entity] [data-value=segment]")).ToContainTextAsync("premium");
+        await Browser.ScreenshotAsync(page, "console-features");
+
+        await page.Locator("#feature-set").FillAsync("no-such-set");
+        await page.Locator("[data-test=open-set]").ClickAsync();
+        await Expect(page.Locator("[data-test=problem]")).ToContainTextAsync("no-such-set");
+    }
+
     private async Task<Health> WaitForHealthAsync(Func<HealthWindow, bool> version1)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
