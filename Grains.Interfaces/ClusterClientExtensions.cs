@@ -16,13 +16,57 @@ public static class ClusterClientExtensions
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(csv);
         Names.Validate(dataset, "dataset");
+        var upload = await StageAsync(grains, csv, cancellationToken);
+        try
+        {
+            return await grains.GetGrain<IDatasetGrain>(dataset).AddVersionAsync(upload.GetPrimaryKey(), cancellationToken);
+        }
+        catch
+        {
+            await upload.AbortAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Streams rows (CSV with the dataset's header, or JSON <c>{"rows": [...]}</c>) into the cluster in chunks and creates a
+    /// version holding the newest live version's rows followed by them.
+    /// </summary>
+    public static async Task<DatasetUploadResult> AppendRowsAsync(
+        this IGrainFactory grains, string dataset, Stream rows, RowsFormat format, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(rows);
+        Names.Validate(dataset, "dataset");
+        var upload = await StageAsync(grains, rows, cancellationToken);
+        try
+        {
+            return await grains.GetGrain<IDatasetGrain>(dataset).AppendRowsAsync(upload.GetPrimaryKey(), format, idempotencyKey, cancellationToken);
+        }
+        catch
+        {
+            await upload.AbortAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Appends rows given as text (CSV or JSON).</summary>
+    public static Task<DatasetUploadResult> AppendRowsAsync(
+        this IGrainFactory grains, string dataset, string rows, RowsFormat format, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return grains.AppendRowsAsync(dataset, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(rows)), format, idempotencyKey, cancellationToken);
+    }
+
+    private static async Task<IUploadGrain> StageAsync(IGrainFactory grains, Stream content, CancellationToken cancellationToken)
+    {
         var upload = grains.GetGrain<IUploadGrain>(Guid.NewGuid());
         try
         {
             var buffer = new byte[UploadChunkBytes];
             while (true)
             {
-                var filled = await FillAsync(csv, buffer, cancellationToken);
+                var filled = await FillAsync(content, buffer, cancellationToken);
                 if (filled == 0)
                 {
                     break;
@@ -35,7 +79,7 @@ public static class ClusterClientExtensions
                 }
             }
 
-            return await grains.GetGrain<IDatasetGrain>(dataset).AddVersionAsync(upload.GetPrimaryKey(), cancellationToken);
+            return upload;
         }
         catch
         {

@@ -3,6 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -25,6 +29,18 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .WithUploadBodyLimit()
             .DisableAntiforgery();
+        group.MapPost("/{name}/rows", AppendRowsAsync)
+            .WithSummary("Append rows: a new dataset version = the newest live version + these rows")
+            .WithDescription("Send CSV whose header names the version's columns (any order; text/csv), or JSON {\"rows\": [{\"column\": value, ...}]} (application/json; null is a missing value). The rows are checked against the newest live version's columns (an unknown or missing column, or a value that does not fit a numeric or boolean column, is a 400 naming it, and nothing is created), appended to its parsed rows in memory without parsing the old rows again, and stored with them as a new immutable version whose statistics and histograms are those of all its rows. Idempotency-Key: the same key with the same rows returns the version it made (200); with other rows, 409.")
+            .Accepts<string>("text/csv", "application/csv", "application/json")
+            .AcceptsOnlyDeclaredContentTypes()
+            .RequireScope(Scopes.Train, training: true)
+            .WithRequestExample("text/csv", "x1,x2,color,label\n0.4,-0.2,red,yes\n")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .WithUploadBodyLimit()
+            .DisableAntiforgery();
         group.MapGet("/", ListAsync)
             .WithSummary("List datasets with their latest version, a page at a time")
             .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name. The latest version's columns come without topValues: GET the version for those.")
@@ -34,6 +50,10 @@ public static class DatasetsApi
         group.MapGet("/{name}/versions/{version:int}/models", GetTrainedModelsAsync)
             .WithSummary("Lineage: the model versions trained on this dataset version, newest first")
             .WithDescription("Each with its status, algorithm, held-out metrics and the aliases that point at it now. Reads every model's registry once.")
+            .AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}/drift", GetDriftAsync)
+            .WithSummary("Drift of a dataset version from another version (PSI per column)")
+            .WithDescription("Counts the version's rows in the bins of the reference version's stored histograms (deciles of numeric columns, top categories of categorical ones, missing cells apart) and gives each column's population stability index with both sides' shares per bin. against: the reference version; omitted, the newest live version older than this one. Columns only one side has are reported as added or removed; text and ignored columns as unmeasured. Under 0.1 is usually read as stable, over 0.2 as a shift worth acting on.")
             .AddEndpointFilter<FailoverFilter>();
         group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
             .WithSummary("Delete a dataset version's rows")
@@ -81,6 +101,25 @@ public static class DatasetsApi
             : TypedResults.Ok(result.Version);
     }
 
+    internal static async Task<Results<Created<DatasetVersionInfo>, Ok<DatasetVersionInfo>>> AppendRowsAsync(
+        string name, HttpRequest request, IGrainFactory grains, IOptions<OrleansMlOptions> options,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        Names.Validate(name, "dataset");
+        var format = request.HasJsonContentType() ? RowsFormat.Json : RowsFormat.Csv;
+        var limit = options.Value.MaxJsonBodyBytes;
+        if (format == RowsFormat.Json && request.ContentLength > limit)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The JSON rows are {request.ContentLength} bytes; at most {options.Value.MaxJsonBodyKilobytes} KB are read as JSON (OrleansMl__MaxJsonBodyKilobytes). Send fewer rows per request, or send them as CSV (text/csv)."));
+        }
+
+        var result = await grains.AppendRowsAsync(name, request.Body, format, idempotencyKey, cancellationToken);
+        return result.Created
+            ? TypedResults.Created($"/api/datasets/{name}/versions/{result.Version.Version}", result.Version)
+            : TypedResults.Ok(result.Version);
+    }
+
     internal static async Task<Ok<DatasetList>> ListAsync(IGrainFactory grains, int? limit, string? cursor) =>
         TypedResults.Ok(await CatalogQueries.ListDatasetsAsync(grains, limit, cursor));
 
@@ -94,6 +133,17 @@ public static class DatasetsApi
     {
         Names.Validate(name, "dataset");
         return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).GetAsync());
+    }
+
+    internal static async Task<Ok<DatasetDrift>> GetDriftAsync(string name, int version, int? against, IGrainFactory grains)
+    {
+        Names.Validate(name, "dataset");
+        if (against is <= 0)
+        {
+            throw new InvalidDriftRequestException($"against must be a version number (1, 2, ...); got {against}. Omit it to compare with the previous version.");
+        }
+
+        return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).GetDriftAsync(version, against ?? DatasetDrift.PreviousVersion));
     }
 
     internal static async Task<Ok<DatasetVersionDetails>> GetVersionAsync(string name, int version, IGrainFactory grains, int? rows)

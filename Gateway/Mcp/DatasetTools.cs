@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -55,6 +56,32 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(description, text);
     }
 
+    [RequiresScope(Scopes.Read)]
+    [McpServerTool(Name = "get_dataset_drift", Title = "Measure drift between dataset versions", ReadOnly = true, Idempotent = true, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetDrift))]
+    [Description("Measures how far a dataset version's columns have moved from another version's: the population stability index (PSI) "
+        + "per column, the version's rows counted in the reference version's histogram bins (numeric deciles, top categories, missing apart), "
+        + "with both sides' shares per bin. Under 0.1 is usually stable, over 0.2 a shift worth retraining for. Columns only one side has are "
+        + "reported as added or removed. Use it after append_rows or a new upload to decide whether to train_model again.")]
+    public async Task<CallToolResult> GetDatasetDrift(
+        [Description("Dataset name.")] string name,
+        [Description("The version to measure (1, 2, ...).")] int version,
+        [Description("The reference version. Omit for the newest live version older than 'version'.")] int? against = null)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var drift = await grains.GetGrain<IDatasetGrain>(name).GetDriftAsync(
+            ToolArguments.Version(version), ToolArguments.Version(against, "against") ?? DatasetDrift.PreviousVersion);
+        var top = drift.Columns.Where(c => c.Psi is not null).OrderByDescending(c => c.Psi).Take(5)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Column} {c.Psi:F3}"));
+        var others = drift.Columns.Where(c => c.Status != DriftStatus.Measured).Select(c => $"{c.Column} ({EnumWords.Word(c.Status)})").ToList();
+        var text = (drift.MaxPsi is { } max
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"Dataset '{drift.Dataset}' version {drift.Version} against version {drift.Against}: largest PSI {max:F3} on '{drift.MaxColumn}' ({Reading(max)}). Largest: {string.Join(", ", top)}.")
+                : $"Dataset '{drift.Dataset}' version {drift.Version} against version {drift.Against}: no column could be measured.")
+            + (others.Count > 0 ? $" Not measured: {string.Join(", ", others)}." : string.Empty);
+        return ToolResults.Structured(drift, text);
+    }
+
     [RequiresScope(Scopes.Train, Training = true)]
     [McpServerTool(Name = "create_dataset", Title = "Create a dataset version from CSV", Destructive = false, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
@@ -85,6 +112,37 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(result, text);
     }
 
+    [RequiresScope(Scopes.Train, Training = true)]
+    [McpServerTool(Name = "append_rows", Title = "Append rows to a dataset", Destructive = false, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(DatasetUploadResult))]
+    [Description("Appends rows to a dataset: creates a new version holding the newest version's rows followed by these, without uploading "
+        + "the old rows again. Every row names every column of the dataset (describe_dataset lists them); null is a missing value; a value "
+        + "that does not fit its column (text in a numeric column, say) is refused with the column named, and nothing is created. "
+        + "Next: get_dataset_drift to see whether the data moved, or train_model on the new version.")]
+    public async Task<CallToolResult> AppendRows(
+        [Description("Dataset name.")] string name,
+        [Description("Rows to append, e.g. [{\"x1\": 1.5, \"color\": \"red\", \"label\": \"yes\"}].")] List<Dictionary<string, JsonElement>> rows,
+        [Description("Optional id of this request (1-200 printable characters, no spaces). Calling again with the same requestId and the same "
+            + "rows returns the version made the first time instead of appending them twice; the same requestId with other rows is refused.")] string? requestId = null,
+        CancellationToken cancellationToken = default)
+    {
+        name = ToolArguments.Name(name, "dataset");
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { rows });
+        var limit = options.Value.MaxCsvBytes;
+        if (body.Length > limit)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The rows are {body.Length / 1024.0:F0} KB as JSON; append_rows accepts at most {limit / 1024} KB (Mcp__MaxCsvKilobytes). Send fewer rows per call, or larger batches with POST /api/datasets/{name}/rows (text/csv body)."));
+        }
+
+        var result = await grains.AppendRowsAsync(name, new MemoryStream(body), RowsFormat.Json, requestId, cancellationToken);
+        var v = result.Version;
+        var text = result.Created
+            ? $"Appended rows to dataset '{v.Name}': version {v.Version} has {v.Rows} rows. Next: get_dataset_drift with version {v.Version} to see what moved, or train_model with datasetVersion {v.Version}."
+            : $"These rows were already appended with this requestId (or the data is identical to it): dataset '{v.Name}' version {v.Version}, {v.Rows} rows; nothing was added.";
+        return ToolResults.Structured(result, text);
+    }
+
     [RequiresScope(Scopes.Train)]
     [McpServerTool(Name = "delete_dataset_version", Title = "Delete a dataset version", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DatasetVersionInfo))]
@@ -100,6 +158,8 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         return ToolResults.Structured(deleted,
             $"Dataset '{deleted.Name}' version {deleted.Version} is deleted: its rows are gone; its schema and content hash remain as lineage.");
     }
+
+    private static string Reading(double psi) => psi < 0.1 ? "stable" : psi < 0.2 ? "a moderate shift" : "a significant shift";
 
     private static string DescribeColumn(ColumnInfo c)
     {

@@ -33,6 +33,9 @@ public sealed class DatasetFrameLoader(FrameCache cache, IArtifactStore artifact
             return CsvFrameReader.Read(stream, _csv, cancellationToken);
         }, cancellationToken);
 
+    /// <summary>Runs CPU work on a frame (drift, appends) off the grain scheduler, bounded like parsing.</summary>
+    public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken) => parsing.RunBoundedAsync(work, cancellationToken);
+
     public void Remember(string hash, DatasetFrame frame) => cache.Add(hash, frame);
 
     public long MaxUploadBytes => options.Value.MaxUploadBytes;

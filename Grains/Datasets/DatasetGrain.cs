@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansMl.Diagnostics;
 using OrleansMl.Audit;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Models;
 using OrleansMl.Storage;
 
@@ -13,12 +16,16 @@ public sealed partial class DatasetGrain(
     DatasetFrameLoader frames,
     FrameCache cache,
     IArtifactStore artifacts,
+    IOptions<OrleansMlOptions> options,
     ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation, IArtifactReferrer
 {
     // How many model registries a delete asks at once whether they trained on the version.
     private const int LineageQueries = 16;
+
+    /// <summary>Longest idempotency key of an append.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
 
     // What storage holds; reads use it, never state.State.
     private DatasetState? _committed;
@@ -82,24 +89,8 @@ public sealed partial class DatasetGrain(
 
             // Parsed while staged: a rejected upload is deleted below without ever reaching the store.
             var frame = await frames.ParseStagedAsync(uploadId, cancellationToken);
-            var versions = Versions;
-            var number = versions.Length + 1;
-            var owner = ArtifactOwners.Dataset(Name, number);
-            await artifacts.AddReferenceAsync(receipt.ContentHash, owner, cancellationToken);
-            await artifacts.CommitStagedAsync(uploadId, receipt, cancellationToken);
-            stored = true;
-
-            var info = new DatasetVersionInfo(
-                Name, number, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow(), Caller.Name);
-            var sample = Enumerable.Range(0, Math.Min(DatasetPreview.MaxSampleRows, frame.RowCount))
-                .Select(r => frame.GetRow(r).ToImmutableDictionary(c => c.Key, c => c.Value is null ? null : frames.Csv.Shown(c.Value)))
-                .ToImmutableArray();
-            await CommitAsync(new DatasetState(versions.Add(new DatasetVersionRecord(info, sample)), _committed?.CreatedAt ?? info.CreatedAt));
-            frames.Remember(receipt.ContentHash, frame);
-            await ConfirmAsync(receipt.ContentHash, owner);
-            await PublishAsync();
-            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
-                to: $"v{info.Version}", detail: $"{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
+            stored = true; // From here on the staged upload is committed or discarded by CreateVersionAsync.
+            var info = await CreateVersionAsync(uploadId, receipt, frame, next => next, string.Empty, cancellationToken);
             return new DatasetUploadResult(info, Created: true);
         }
         finally
@@ -109,6 +100,190 @@ public sealed partial class DatasetGrain(
                 await DiscardStagedAsync(uploadId);
             }
         }
+    }
+
+    /// <summary>
+    /// Stores a staged CSV as the next version with its parsed <paramref name="frame"/>: the reference and the bytes
+    /// first, then the state (with <paramref name="alsoChange"/> applied), so a failure at any step leaves no state
+    /// naming missing bytes. The staged upload is committed, or discarded when this fails before committing it.
+    /// </summary>
+    private async Task<DatasetVersionInfo> CreateVersionAsync(
+        Guid stagedId, UploadReceipt receipt, DatasetFrame frame, Func<DatasetState, DatasetState> alsoChange, string detail, CancellationToken cancellationToken)
+    {
+        var versions = Versions;
+        var number = versions.Length + 1;
+        var owner = ArtifactOwners.Dataset(Name, number);
+        try
+        {
+            await artifacts.AddReferenceAsync(receipt.ContentHash, owner, cancellationToken);
+            await artifacts.CommitStagedAsync(stagedId, receipt, cancellationToken);
+        }
+        catch
+        {
+            await DiscardStagedAsync(stagedId);
+            throw;
+        }
+
+        var info = new DatasetVersionInfo(
+            Name, number, frame.RowCount, frame.Schema, receipt.ContentHash, receipt.SizeBytes, time.GetUtcNow(), Caller.Name);
+        var sample = Enumerable.Range(0, Math.Min(DatasetPreview.MaxSampleRows, frame.RowCount))
+            .Select(r => frame.GetRow(r).ToImmutableDictionary(c => c.Key, c => c.Value is null ? null : frames.Csv.Shown(c.Value)))
+            .ToImmutableArray();
+        var next = _committed is { } current
+            ? current with { Versions = versions.Add(new DatasetVersionRecord(info, sample)) }
+            : new DatasetState([new DatasetVersionRecord(info, sample)], info.CreatedAt);
+        await CommitAsync(alsoChange(next));
+        frames.Remember(receipt.ContentHash, frame);
+        await ConfirmAsync(receipt.ContentHash, owner);
+        await PublishAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionCreated, $"datasets/{Name}",
+            to: $"v{info.Version}", detail: $"{detail}{info.Rows} rows, {info.Columns.Length} columns, {info.SizeBytes} bytes");
+        return info;
+    }
+
+    public async Task<DatasetUploadResult> AppendRowsAsync(
+        Guid uploadId, RowsFormat format, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var result = await AppendRowsCoreAsync(uploadId, format, idempotencyKey, cancellationToken);
+            OrleansMlMetrics.UploadAccepted(result);
+            return result;
+        }
+        catch (OrleansMlException ex) when (Rejected(ex))
+        {
+            throw;
+        }
+        finally
+        {
+            // The rows were only read; the version, if one was made, stores them within its whole CSV.
+            await DiscardStagedAsync(uploadId);
+        }
+    }
+
+    private async Task<DatasetUploadResult> AppendRowsCoreAsync(Guid uploadId, RowsFormat format, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        Names.Validate(Name, "dataset");
+        var settings = options.Value;
+        var receipt = await GrainFactory.GetGrain<IUploadGrain>(uploadId).CompleteAsync(cancellationToken);
+        var rowsHash = $"{EnumWords.Word(format)}:{receipt.ContentHash}";
+        var now = time.GetUtcNow();
+        if (idempotencyKey is not null && RememberedAppend(idempotencyKey, now) is { } seen)
+        {
+            return seen.RowsHash == rowsHash
+                ? new DatasetUploadResult(Versions[seen.Version - 1].Info, Created: false)
+                : throw new IdempotencyConflictException(
+                    $"Idempotency key '{idempotencyKey}' was used for other rows appended to dataset '{Name}' (they made version {seen.Version}). "
+                    + "Use a new key for new rows, or send the same rows again.");
+        }
+
+        var baseline = RequireVersions().LastOrDefault(v => !v.Info.IsDeleted)?.Info
+            ?? throw new DatasetNotFoundException($"Dataset '{Name}' has no live version to append rows to; every version was deleted. Upload a CSV first.");
+        if (format == RowsFormat.Json && receipt.SizeBytes > settings.MaxJsonBodyBytes)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The JSON rows are {receipt.SizeBytes} bytes; at most {settings.MaxJsonBodyKilobytes} KB are read as JSON (OrleansMl__MaxJsonBodyKilobytes). Send fewer rows per call, or send them as CSV."));
+        }
+
+        char separator;
+        await using (var stored = await artifacts.OpenReadAsync(baseline.ContentHash, cancellationToken))
+        {
+            separator = FrameAppender.SeparatorOf(stored);
+        }
+
+        var where = $"dataset '{Name}' version {baseline.Version}";
+        var (previous, _) = await frames.GetAsync(Name, baseline.ContentHash, cancellationToken);
+        var columns = previous.Columns.Select(c => c.Name).ToList();
+        await using var sent = await artifacts.OpenStagedAsync(uploadId, cancellationToken);
+        var (text, frame) = await frames.RunAsync(() =>
+        {
+            var rows = format == RowsFormat.Json
+                ? FrameAppender.ReadJson(sent, columns, where)
+                : FrameAppender.ReadCsv(sent, columns, frames.Csv, where, cancellationToken);
+            var written = FrameAppender.Write(rows, columns, separator);
+            var appended = FrameAppender.ReadBack(written, columns.Count, separator, frames.Csv);
+            if (appended.Count == 0)
+            {
+                throw new InvalidDatasetException($"There are no rows to append: send at least one row below the header with the columns of {where}.");
+            }
+
+            return (written, FrameAppender.Append(previous, appended, frames.Csv, where));
+        }, cancellationToken);
+
+        var size = baseline.SizeBytes + 1 + text.Length;
+        if (size > settings.MaxUploadBytes)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"With the appended rows, {where} would be {size / 1048576.0:F1} MB, more than the {settings.MaxUploadMegabytes} MB a dataset version may hold (OrleansMl__MaxUploadMegabytes)."));
+        }
+
+        // The new version's CSV: the stored bytes as they are, then the new rows. A fresh upload of it parses to this frame.
+        var staged = Guid.NewGuid();
+        UploadReceipt whole;
+        byte last = 0;
+        try
+        {
+            await using (var stored = await artifacts.OpenReadAsync(baseline.ContentHash, cancellationToken))
+            {
+                var buffer = new byte[ClusterClientExtensions.UploadChunkBytes];
+                int read;
+                while ((read = await stored.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await artifacts.AppendStagedAsync(staged, buffer.AsMemory(0, read), cancellationToken);
+                    last = buffer[read - 1];
+                }
+            }
+
+            if (last is not ((byte)'\n' or (byte)'\r'))
+            {
+                await artifacts.AppendStagedAsync(staged, "\n"u8.ToArray(), cancellationToken);
+            }
+
+            await artifacts.AppendStagedAsync(staged, text, cancellationToken);
+            whole = await artifacts.SealStagedAsync(staged, cancellationToken);
+        }
+        catch
+        {
+            await DiscardStagedAsync(staged);
+            throw;
+        }
+
+        if (Versions.FirstOrDefault(v => !v.Info.IsDeleted && v.Info.ContentHash == whole.ContentHash) is { } existing)
+        {
+            await DiscardStagedAsync(staged);
+            return new DatasetUploadResult(existing.Info, Created: false);
+        }
+
+        var info = await CreateVersionAsync(staged, whole, frame, next => idempotencyKey is null
+            ? next
+            : next with { Appends = PrunedAppends(
+                (next.Appends ?? ImmutableDictionary<string, AppendRequest>.Empty).SetItem(idempotencyKey, new AppendRequest(rowsHash, next.Versions.Length, now)), now) },
+            $"{frame.RowCount - baseline.Rows} rows appended to v{baseline.Version}; ", cancellationToken);
+        return new DatasetUploadResult(info, Created: true);
+    }
+
+    private AppendRequest? RememberedAppend(string key, DateTimeOffset now)
+    {
+        if (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            throw new InvalidDatasetException(
+                $"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces (got {key.Length} characters).");
+        }
+
+        return _committed?.Appends is { } appends && appends.TryGetValue(key, out var seen) && now - seen.At < options.Value.IdempotencyWindow
+            ? seen
+            : null;
+    }
+
+    /// <summary>Forgets keys older than the window, then the oldest beyond the most kept.</summary>
+    private ImmutableDictionary<string, AppendRequest> PrunedAppends(ImmutableDictionary<string, AppendRequest> appends, DateTimeOffset now)
+    {
+        var window = options.Value.IdempotencyWindow;
+        var max = options.Value.MaxIdempotencyKeys;
+        appends = appends.RemoveRange(appends.Where(r => now - r.Value.At >= window).Select(r => r.Key).ToList());
+        return appends.Count <= max
+            ? appends
+            : appends.RemoveRange(appends.OrderBy(r => r.Value.At).ThenBy(r => r.Value.Version).Take(appends.Count - max).Select(r => r.Key).ToList());
     }
 
     public async Task<DatasetVersionInfo> DeleteVersionAsync(int version)
@@ -146,6 +321,35 @@ public sealed partial class DatasetGrain(
         var record = Find(version);
         return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, DatasetPreview.MaxSampleRows)).ToImmutableArray()));
     }
+
+    public async Task<DatasetDrift> GetDriftAsync(int version, int against)
+    {
+        var measured = Live(Find(version).Info, "measured");
+        var reference = against == DatasetDrift.PreviousVersion
+            ? Versions.Take(version - 1).LastOrDefault(v => !v.Info.IsDeleted)?.Info
+                ?? throw new InvalidDriftRequestException(
+                    $"Dataset '{Name}' has no live version older than version {version} to compare it with; pass another version as 'against'.")
+            : Live(Find(against).Info, "compared against");
+        if (reference.Version == measured.Version)
+        {
+            throw new InvalidDriftRequestException(
+                $"Dataset '{Name}' version {version} cannot be compared with itself; pass another version as 'against' (or omit it for the previous version).");
+        }
+
+        var (frame, _) = await frames.GetAsync(Name, measured.ContentHash, CancellationToken.None);
+        var referenceFrame = DriftMeasure.NeedsReferenceRows(reference.Columns)
+            ? (await frames.GetAsync(Name, reference.ContentHash, CancellationToken.None)).Frame
+            : null;
+        var (columns, max, maxColumn) = await frames.RunAsync(
+            () => DriftMeasure.Measure(reference.Columns, referenceFrame, frame), CancellationToken.None);
+        return new DatasetDrift(Name, measured.Version, reference.Version, columns, max, maxColumn, measured.Rows, reference.Rows);
+    }
+
+    /// <summary><paramref name="info"/>, unless it was deleted (its rows are gone).</summary>
+    private DatasetVersionInfo Live(DatasetVersionInfo info, string role) => info.IsDeleted
+        ? throw new DatasetNotFoundException(
+            $"Dataset '{Name}' version {info.Version} was deleted: its rows are gone, so it cannot be {role}. Choose a live version.")
+        : info;
 
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(silo.SiloAddress);
 

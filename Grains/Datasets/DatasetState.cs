@@ -5,11 +5,22 @@ namespace OrleansMl.Datasets;
 /// <param name="Versions">Every version ever created, oldest first; deleted ones stay as lineage (no rows, no samples).</param>
 /// <param name="CreatedAt">When the first version was created.</param>
 /// <param name="Revision">Grows with every stored change; orders the summaries the catalog index receives.</param>
+/// <param name="Appends">Idempotency keys of appends, with the rows they sent and the version they made.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.DatasetState")]
 public sealed record DatasetState(
     [property: Id(0)] ImmutableArray<DatasetVersionRecord> Versions,
     [property: Id(1)] DateTimeOffset CreatedAt,
-    [property: Id(2)] long Revision = 0);
+    [property: Id(2)] long Revision = 0,
+    [property: Id(3)] ImmutableDictionary<string, AppendRequest>? Appends = null);
+
+/// <param name="RowsHash">Content hash of the rows sent (with their format).</param>
+/// <param name="Version">The version the append made.</param>
+/// <param name="At">When.</param>
+[GenerateSerializer, Immutable, Alias("OrleansMl.AppendRequest")]
+public sealed record AppendRequest(
+    [property: Id(0)] string RowsHash,
+    [property: Id(1)] int Version,
+    [property: Id(2)] DateTimeOffset At);
 
 /// <param name="Info">The version.</param>
 /// <param name="Sample">Its first rows (cells cut to the shown length); empty once deleted.</param>

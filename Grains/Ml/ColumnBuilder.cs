@@ -30,6 +30,61 @@ internal sealed class ColumnBuilder(string name)
 
     public bool IsNumeric => _numbers is not null;
 
+    /// <summary>A numeric column built from all its values, exactly as a parse of the same cells would build it.</summary>
+    public static FrameColumn FromNumbers(string name, float[] values) =>
+        new ColumnBuilder(name) { _numbers = values }.BuildNumeric(values.Length);
+
+    /// <summary>
+    /// A string column built from all its codes and its distinct values in first-seen order with their counts, exactly
+    /// as a parse of the same cells would build it.
+    /// </summary>
+    public static FrameColumn FromCodes(string name, int[] codes, List<string> values, List<long> counts, int topValueCount, Func<string, string> shown)
+    {
+        var builder = new ColumnBuilder(name)
+        {
+            _numbers = null, _codes = codes, _values = values, _counts = counts, _firstLines = [.. new int[values.Count]],
+            TopValueCount = topValueCount, Shown = shown,
+        };
+        return builder.BuildText(codes.Length);
+    }
+
+    /// <summary>A boolean column built from all its values (1/0, NaN when missing) and its spellings in first-seen order with their counts.</summary>
+    public static FrameColumn FromBooleans(string name, float[] numbers, List<string> spellings, List<long> counts, int topValueCount, Func<string, string> shown)
+    {
+        var builder = new ColumnBuilder(name)
+        {
+            _numbers = null, _values = spellings, _counts = counts, _firstLines = [.. new int[spellings.Count]],
+            TopValueCount = topValueCount, Shown = shown,
+        };
+        var (count, top, byFrequency) = builder.Frequencies();
+        return builder.BuildBoolean(numbers.Length, count, top, byFrequency, numbers);
+    }
+
+    /// <summary>
+    /// The first value that is not a number when a string column is mostly numeric (at least 90% of its values, at
+    /// least 10 of them): a parse refuses such a column as a typo. -1 when the column is fine.
+    /// </summary>
+    public static int FirstTextOfMostlyNumeric(IReadOnlyList<string> values, IReadOnlyList<long> counts, long otherNumbers = 0)
+    {
+        long numeric = otherNumbers;
+        long present = otherNumbers;
+        var firstText = -1;
+        for (var code = 0; code < values.Count; code++)
+        {
+            present += counts[code];
+            if (CellValues.TryParseNumber(values[code], out _))
+            {
+                numeric += counts[code];
+            }
+            else if (firstText < 0)
+            {
+                firstText = code;
+            }
+        }
+
+        return firstText >= 0 && numeric >= 10 && numeric >= 0.9 * present ? firstText : -1;
+    }
+
     public void Grow(int capacity)
     {
         if (_numbers is not null)
@@ -90,35 +145,20 @@ internal sealed class ColumnBuilder(string name)
             return;
         }
 
-        long numeric = 0;
-        long present = 0;
+        long pending = 0;
         for (var row = 0; row < SwitchRow; row++)
         {
             if (_codes![row] == -2)
             {
-                numeric++;
-                present++;
+                pending++;
             }
         }
 
-        var firstText = -1;
-        for (var code = 0; code < _values!.Count; code++)
-        {
-            present += _counts![code];
-            if (CellValues.TryParseNumber(_values[code], out _))
-            {
-                numeric += _counts[code];
-            }
-            else if (firstText < 0)
-            {
-                firstText = code;
-            }
-        }
-
-        if (firstText >= 0 && numeric >= 10 && numeric >= 0.9 * present)
+        var firstText = FirstTextOfMostlyNumeric(_values!, _counts!, pending);
+        if (firstText >= 0)
         {
             throw new InvalidDatasetException(
-                $"Column '{Name}' is numeric but line {_firstLines![firstText]} has '{_values[firstText]}'. "
+                $"Column '{Name}' is numeric but line {_firstLines![firstText]} has '{_values![firstText]}'. "
                 + "Fix that value, or leave the cell empty (or write NA) if it is unknown.");
         }
     }
@@ -250,7 +290,7 @@ internal sealed class ColumnBuilder(string name)
         return FrameColumn.Numeric(info, values);
     }
 
-    private FrameColumn BuildText(int rowCount)
+    private (long Count, ImmutableArray<ValueCount> Top, List<int> ByFrequency) Frequencies()
     {
         var values = _values!;
         var counts = _counts!;
@@ -263,6 +303,14 @@ internal sealed class ColumnBuilder(string name)
             .Take(TopValueCount)
             .Select(c => new ValueCount(Shown(values[c]), counts[c]))
             .ToImmutableArray();
+        return (count, top, byFrequency);
+    }
+
+    private FrameColumn BuildText(int rowCount)
+    {
+        var values = _values!;
+        var counts = _counts!;
+        var (count, top, byFrequency) = Frequencies();
 
         if (count > 0 && values.All(v => CellValues.TryParseBoolWord(v, out _)))
         {
@@ -298,14 +346,17 @@ internal sealed class ColumnBuilder(string name)
         return FrameColumn.Strings(info, _codes!, [.. values]);
     }
 
-    private FrameColumn BuildBoolean(int rowCount, long count, ImmutableArray<ValueCount> top, List<int> byFrequency)
+    private FrameColumn BuildBoolean(int rowCount, long count, ImmutableArray<ValueCount> top, List<int> byFrequency, float[]? numbers = null)
     {
-        var truth = _values!.Select(v => CellValues.TryParseBoolWord(v, out var b) && b).ToArray();
-        var numbers = new float[rowCount];
-        for (var row = 0; row < rowCount; row++)
+        if (numbers is null)
         {
-            var code = _codes![row];
-            numbers[row] = code < 0 ? float.NaN : (truth[code] ? 1f : 0f);
+            var truth = _values!.Select(v => CellValues.TryParseBoolWord(v, out var b) && b).ToArray();
+            numbers = new float[rowCount];
+            for (var row = 0; row < rowCount; row++)
+            {
+                var code = _codes![row];
+                numbers[row] = code < 0 ? float.NaN : (truth[code] ? 1f : 0f);
+            }
         }
 
         // The most frequent spelling of each side names the column's values when they are written back.
@@ -330,6 +381,6 @@ internal sealed class ColumnBuilder(string name)
         {
             Histogram = Histograms.Numeric(numbers),
         };
-        return FrameColumn.Boolean(info, numbers, (trueSpelling, falseSpelling));
+        return FrameColumn.Boolean(info, numbers, (trueSpelling, falseSpelling), [.. _values!.Select((v, c) => new ValueCount(v, _counts![c]))]);
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace OrleansMl.Ml;
 
 /// <summary>One column of a <see cref="DatasetFrame"/>.</summary>
@@ -33,6 +35,12 @@ public sealed class FrameColumn
     /// </summary>
     public (string True, string False)? BooleanSpelling { get; init; }
 
+    /// <summary>
+    /// For boolean columns: every spelling of their values (e.g. "yes", "Yes", "no") in first-seen order with how often
+    /// it occurs, so that rows appended later give the statistics a parse of all the rows would give.
+    /// </summary>
+    public ImmutableArray<ValueCount> Spellings { get; init; } = [];
+
     public long EstimatedBytes =>
         (Numbers?.LongLength ?? 0) * sizeof(float)
         + (Codes?.LongLength ?? 0) * sizeof(int)
@@ -40,8 +48,8 @@ public sealed class FrameColumn
 
     public static FrameColumn Numeric(ColumnInfo info, float[] values) => new(info, values, null, null);
 
-    public static FrameColumn Boolean(ColumnInfo info, float[] values, (string True, string False) spelling) =>
-        new(info, values, null, null) { BooleanSpelling = spelling };
+    public static FrameColumn Boolean(ColumnInfo info, float[] values, (string True, string False) spelling, ImmutableArray<ValueCount> spellings = default) =>
+        new(info, values, null, null) { BooleanSpelling = spelling, Spellings = spellings.IsDefault ? [] : spellings };
 
     public static FrameColumn Strings(ColumnInfo info, int[] codes, string[] dictionary) => new(info, null, codes, dictionary);
 

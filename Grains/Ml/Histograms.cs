@@ -82,6 +82,40 @@ public static class Histograms
         return new ColumnHistogram([], [.. kept.Select(c => values[c])], ImmutableArray.Create(bins), missing);
     }
 
+    /// <summary>
+    /// The histogram a column of <paramref name="kind"/> keeps, built from its parsed values (for versions stored before
+    /// histograms were kept); null for kinds that keep none (text, ignored).
+    /// </summary>
+    public static ColumnHistogram? Of(FrameColumn column, ColumnKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        if (kind is ColumnKind.Numeric or ColumnKind.Boolean && column.Numbers is { } numbers)
+        {
+            return Numeric(numbers);
+        }
+
+        if (kind == ColumnKind.Categorical && column.Codes is { } codes)
+        {
+            var counts = new long[column.Dictionary!.Length];
+            long missing = 0;
+            foreach (var code in codes)
+            {
+                if (code < 0)
+                {
+                    missing++;
+                }
+                else
+                {
+                    counts[code]++;
+                }
+            }
+
+            return Categorical(column.Dictionary, counts, missing);
+        }
+
+        return null;
+    }
+
     /// <summary>The bin of a number in a numeric histogram: how many cuts lie at or below it.</summary>
     public static int NumericBin(ColumnHistogram histogram, double value)
     {

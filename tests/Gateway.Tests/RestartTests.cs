@@ -56,6 +56,38 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task KilledGateway_RestartsWithEveryAcknowledgedAppend()
+    {
+        const string header = "amount,plan\n";
+        static string Rows(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i => FormattableString.Invariant($"{i % 97}.5,{(i % 3 == 0 ? "pro" : "basic")}\n")));
+        string appendedHash;
+
+        await using (var first = await GatewayProcess.StartAsync(_data))
+        {
+            var http = first.Http;
+            Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/restart-append", header + Rows(0, 2000))).StatusCode);
+            var appended = await http.PostCsvAsync("/api/datasets/restart-append/rows", header + Rows(2000, 500));
+            Assert.Equal(HttpStatusCode.Created, appended.StatusCode);
+            appendedHash = (await appended.ReadJsonAsync())["contentHash"]!.GetValue<string>();
+
+            // Killed right after the answer.
+            await first.KillAsync();
+        }
+
+        await using var second = await GatewayProcess.StartAsync(_data);
+        var again = second.Http;
+        var version = await (await again.GetAsync("/api/datasets/restart-append/versions/2")).ReadJsonAsync();
+        Assert.Equal((2500, appendedHash), (version["rows"]!.GetValue<int>(), version["contentHash"]!.GetValue<string>()));
+
+        // Its rows are read back from the stored CSV: drift and a further append work on them.
+        var drift = await (await again.GetAsync("/api/datasets/restart-append/versions/2/drift")).ReadJsonAsync();
+        Assert.Equal((2500, 2000), (drift["rows"]!.GetValue<int>(), drift["againstRows"]!.GetValue<int>()));
+        var next = await again.PostCsvAsync("/api/datasets/restart-append/rows", header + Rows(2500, 10));
+        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        Assert.Equal(2510, (await next.ReadJsonAsync())["rows"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task KilledGateway_RestartsWithEveryAcknowledgedFeatureValueAndEvent()
     {
         var now = DateTimeOffset.UtcNow;

@@ -12,6 +12,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
         "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
         "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
+        "get_dataset_drift", "append_rows",
     ];
 
     [Fact]
@@ -40,6 +41,8 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [Theory]
     [InlineData("list_datasets", true, false, true)]
     [InlineData("describe_dataset", true, false, true)]
+    [InlineData("get_dataset_drift", true, false, true)]
+    [InlineData("append_rows", false, false, false)]
     [InlineData("get_training_status", true, false, true)]
     [InlineData("list_models", true, false, true)]
     [InlineData("describe_model", true, false, true)]

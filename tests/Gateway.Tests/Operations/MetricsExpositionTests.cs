@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -62,6 +63,8 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
             Assert.True(silo.Sum("orleansml_training_duration_seconds_count", ("algorithm", "auto"), ("outcome", "cancelled")) >= 1);
             Assert.True(silo.Sum("orleansml_training_duration_seconds_count", ("algorithm", "linear"), ("outcome", "succeeded")) >= 2);
             Assert.True(silo.Sum("orleansml_training_resumes_total") >= 1);
+            Assert.True(silo.Sum("orleansml_rollout_requests_total", ("model", "churn"), ("arm", "candidate")) >= 1);
+            Assert.True(silo.Sum("orleansml_rollout_decisions_total", ("model", "churn"), ("action", "abort")) >= 1);
             Assert.True(silo.Sum("orleansml_upload_rejections_total", ("reason", "invalid_dataset")) >= 1);
             Assert.True(gateway.Sum("orleansml_mcp_tool_duration_seconds_count", ("tool", "list_models")) >= 1);
             Assert.True(gateway.Sum("orleansml_mcp_tool_errors_total", ("tool", "describe_model"), ("kind", "invalid_params")) >= 1);
@@ -74,6 +77,47 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
             output.WriteLine(cluster.Logs());
             throw;
         }
+    }
+
+    /// <summary>
+    /// A canary of <paramref name="candidate"/> against production on <paramref name="baseline"/>: traffic through the
+    /// alias until the rollout has checked its guard on both arms, then an abort.
+    /// </summary>
+    private static async Task RolloutAsync(LocalCluster cluster, int baseline, int candidate, Dictionary<string, object> row)
+    {
+        var http = cluster.Http;
+        using (var promote = await http.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/api/models/churn/aliases/production") { Content = JsonContent.Create(new { version = baseline }) }))
+        {
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+        }
+
+        var rollout = new { candidate, weight = 50, stepAfter = new { samples = 1_000_000 }, guard = new { metric = "errorRate", max = 0.5, minSamples = 1 } };
+        using (var start = await http.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/api/models/churn/rollout") { Content = JsonContent.Create(rollout) }))
+        {
+            Assert.True(start.IsSuccessStatusCode, $"starting the rollout: {(int)start.StatusCode} {await start.Content.ReadAsStringAsync()}");
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var predict = await http.PostJsonAsync("/api/models/churn/predict", new { rows = new[] { row } });
+                Assert.Equal(HttpStatusCode.OK, predict.StatusCode);
+            }
+
+            var silo = await PrometheusText.ScrapeAsync(http, new Uri(cluster.SiloHttpAddress(1), "/metrics"));
+            if (silo.Sum("orleansml_rollout_guard_value_count", ("arm", "candidate")) >= 1)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The rollout did not check its guard on the candidate within 60 s.");
+            await Task.Delay(500);
+        }
+
+        using var abort = await http.DeleteAsync("/api/models/churn/rollout");
+        Assert.Equal(HttpStatusCode.OK, abort.StatusCode);
     }
 
     /// <summary>Runs the workload; returns the version that served the predictions.</summary>
@@ -127,6 +171,8 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
         {
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
+
+        await RolloutAsync(cluster, baseline: queued, candidate: again, row);
 
         var transport = new HttpClientTransport(new HttpClientTransportOptions
         {

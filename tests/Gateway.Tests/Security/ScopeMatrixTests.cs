@@ -32,6 +32,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/datasets/{name}/versions/{version:int}"] = Scopes.Read,
         ["GET /api/datasets/{name}/versions/{version:int}/models"] = Scopes.Read,
         ["POST /api/datasets/{name}"] = Scopes.Train,
+        ["GET /api/datasets/{name}/versions/{version:int}/drift"] = Scopes.Read,
+        ["POST /api/datasets/{name}/rows"] = Scopes.Train,
         ["GET /api/models/"] = Scopes.Read,
         ["GET /api/models/{name}"] = Scopes.Read,
         ["GET /api/models/{name}/versions/{version:int}"] = Scopes.Read,
@@ -86,7 +88,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
     {
         ["list_datasets"] = Scopes.Read,
         ["describe_dataset"] = Scopes.Read,
+        ["get_dataset_drift"] = Scopes.Read,
         ["create_dataset"] = Scopes.Train,
+        ["append_rows"] = Scopes.Train,
         ["train_model"] = Scopes.Train,
         ["get_training_status"] = Scopes.Read,
         ["cancel_training"] = Scopes.Train,
@@ -192,7 +196,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(39, documented);
+        Assert.Equal(41, documented);
     }
 
     [Fact]

@@ -64,6 +64,26 @@ public sealed class CanarySplitTests
     }
 
     [Fact]
+    public void PredictionIds_OfTheFirstFormat_SignedWithHmac_AreStillRead()
+    {
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var payload = new byte[25];
+        payload[0] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(1), 7);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(5), 1_764_590_400_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(21), 2);
+        byte[] message = [.. System.Text.Encoding.UTF8.GetBytes("churn"), 0, .. payload];
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(key, message);
+        var id = System.Buffers.Text.Base64Url.EncodeToString([.. payload, .. mac.AsSpan(0, 8)]);
+
+        var read = new PredictionIds(key).Read("churn", id, regression: false);
+
+        Assert.Equal(new PredictionId(7, 1_764_590_400_000, 2), read);
+        Assert.Null(read!.Value.Probability);
+        Assert.Null(new PredictionIds(key).Read("other", id, regression: false));
+    }
+
+    [Fact]
     public void AucFromFeedback_IsTheShareOfPositiveNegativePairsRankedRight()
     {
         var perfect = new HealthCounts();
