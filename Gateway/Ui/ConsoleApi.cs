@@ -124,6 +124,10 @@ public sealed class ConsoleApi
     public Task<FeatureVector> GetFeaturesAsync(string set, string key, CancellationToken cancellationToken = default) =>
         GetAsync<FeatureVector>($"api/features/{Uri.EscapeDataString(set)}/{Uri.EscapeDataString(key)}", cancellationToken);
 
+    /// <summary>PSI per column of dataset version <paramref name="version"/> against version <paramref name="against"/>.</summary>
+    public Task<DatasetDrift> GetDatasetDriftAsync(string dataset, int version, int against, CancellationToken cancellationToken = default) =>
+        GetAsync<DatasetDrift>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/drift?against={against}", cancellationToken);
+
     private static string Query(string? cursor, int? limit)
     {
         var parts = new List<string>();

@@ -134,6 +134,43 @@ public sealed class ConsoleRolloutTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task DatasetPage_ShowsDriftAgainstAnotherVersion_WithShiftedColumnsHighlighted()
+    {
+        // Version 2: the same flowers with every petal 3 cm longer.
+        var lines = await File.ReadAllLinesAsync(Path.Combine(ConsoleGateway.RepositoryRoot(), "tests", "data", "iris.csv"));
+        var shifted = lines.Take(1).Concat(lines.Skip(1).Where(l => l.Length > 0).Select(l =>
+        {
+            var cells = l.Split(',');
+            cells[2] = (double.Parse(cells[2], CultureInfo.InvariantCulture) + 3).ToString(CultureInfo.InvariantCulture);
+            return string.Join(',', cells);
+        }));
+        foreach (var csv in new[] { string.Join('\n', lines), string.Join('\n', shifted) })
+        {
+            using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
+            (await fixture.Gateway.Http.PostAsync("/api/datasets/iris-drift", content)).EnsureSuccessStatusCode();
+        }
+
+        var drift = (await fixture.Gateway.Http.GetFromJsonAsync<JsonObject>("/api/datasets/iris-drift/versions/2/drift?against=1"))!;
+        var page = await fixture.OpenAsync("/datasets/iris-drift/2");
+        var table = page.Locator("[data-test=drift]");
+        await Expect(table).ToHaveAttributeAsync("data-against", "1");
+        foreach (var column in drift["columns"]!.AsArray())
+        {
+            var name = column!["column"]!.GetValue<string>();
+            if (column["psi"] is { } psi)
+            {
+                var row = table.Locator($"[data-column='{name}']");
+                await Expect(row.Locator("[data-test=psi]")).ToContainTextAsync(ConsolePagesTests.Number(psi.GetValue<double>()));
+                await Expect(row).ToHaveAttributeAsync("data-shifted", psi.GetValue<double>() >= 0.2 ? "true" : "false");
+            }
+        }
+
+        await Expect(table.Locator("[data-column='petal length (cm)']")).ToHaveAttributeAsync("data-shifted", "true");
+        await Expect(table.Locator("[data-column='sepal length (cm)']")).ToHaveAttributeAsync("data-shifted", "false");
+        await Browser.ScreenshotAsync(page, "console-dataset-drift");
+    }
+
+    [Fact]
     public async Task FeatureSetPage_ShowsTheDefinition_AndAnEntitysValuesWithTheirAge()
     {
         var definition = new
