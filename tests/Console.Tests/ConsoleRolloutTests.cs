@@ -185,7 +185,8 @@ public sealed class ConsoleRolloutTests(ConsoleFixture fixture)
         var page = await fixture.OpenAsync("/features");
         await page.Locator("#feature-set").FillAsync("console-tx");
         await page.Locator("[data-test=open-set]").ClickAsync();
-        await page.WaitForURLAsync("**/features/console-tx");
+        // The console navigates within the page (no load event): the address is polled instead.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/features/console-tx$"));
         await Expect(page.Locator("[data-test=key]")).ToHaveTextAsync("customer_id");
         await Expect(page.Locator("[data-test=ttl]")).ToHaveTextAsync("01:00:00");
         await Expect(page.Locator("[data-test=feature-values] [data-value=segment]")).ToContainTextAsync("retail");
