@@ -18,9 +18,12 @@ using OrleansMl.Hosting;
 //   dotnet run -c Release --project tests/Benchmarks -- --write-csv synthetic.csv [--rows 200000]   (the data set only)
 //   dotnet run -c Release --project tests/Benchmarks -- --features [--seconds 10] [--keys 1000] [--batch 10000] [--inflight 2]
 //     (feature event ingestion only: batched per key against one call per event)
-// --features is a switch without a value: take it out so the settings after it still pair up.
+//   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10]
+//     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
+// --features and --many-models are switches without a value: take them out so the settings after them still pair up.
 var features = args.Contains("--features");
-var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--features")]).Build();
+var manyModels = args.Contains("--many-models");
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not "--features" and not "--many-models")]).Build();
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {
@@ -42,6 +45,32 @@ if (features)
         int.Parse(config["inflight"] ?? "2", CultureInfo.InvariantCulture));
     await featureSilo.StopAsync();
     Directory.Delete(featureData, recursive: true);
+    return;
+}
+
+if (manyModels)
+{
+    var manyData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    var count = int.Parse(config["models"] ?? "1000", CultureInfo.InvariantCulture);
+    using (var trainer = await StartSiloAsync(manyData))
+    {
+        await ManyModelsBenchmark.TrainAsync(
+            trainer.Services.GetRequiredService<IGrainFactory>(), count, int.Parse(config["trees"] ?? "100", CultureInfo.InvariantCulture));
+        await trainer.StopAsync();
+    }
+
+    using (var server = await StartSiloAsync(manyData))
+    {
+        await ManyModelsBenchmark.ServeAsync(
+            server.Services.GetRequiredService<IGrainFactory>(),
+            count,
+            int.Parse(config["hot"] ?? "100", CultureInfo.InvariantCulture),
+            int.Parse(config["cold"] ?? "100", CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "10", CultureInfo.InvariantCulture)));
+        await server.StopAsync();
+    }
+
+    Directory.Delete(manyData, recursive: true);
     return;
 }
 
