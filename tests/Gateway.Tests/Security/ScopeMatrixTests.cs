@@ -196,7 +196,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(41, documented);
+        Assert.Equal(42, documented);
     }
 
     [Fact]
