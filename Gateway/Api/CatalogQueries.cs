@@ -73,6 +73,40 @@ public static class CatalogQueries
         return new JobList(await ReadAsync(active), await ReadAsync(finished));
     }
 
+    /// <summary>
+    /// The model versions trained on one dataset version (its lineage), newest first. The version must exist; each model's
+    /// registry is asked once (16 at a time), and its version list already names the dataset version each was trained on.
+    /// </summary>
+    public static async Task<DatasetVersionModels> TrainedOnAsync(IGrainFactory grains, string dataset, int version)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        Names.Validate(dataset, "dataset");
+        await grains.GetGrain<IDatasetGrain>(dataset).GetVersionAsync(version);
+        var names = await CatalogIndex.GetModelNamesAsync(grains);
+        var found = new List<TrainedModelVersion>();
+        foreach (var batch in names.Where(NameVisibility.IsVisible).Chunk(16))
+        {
+            var models = await Task.WhenAll(batch.Select(async n =>
+            {
+                try
+                {
+                    return await grains.GetGrain<IModelGrain>(n).GetAsync();
+                }
+                catch (ModelNotFoundException)
+                {
+                    return null;
+                }
+            }));
+            found.AddRange(models.OfType<ModelInfo>().SelectMany(m => m.Versions
+                .Where(v => v.Dataset == dataset && v.DatasetVersion == version)
+                .Select(v => new TrainedModelVersion(
+                    m.Name, v.Version, v.Status, v.Algorithm, v.Metrics, v.CreatedAt, v.CreatedBy,
+                    [.. m.Aliases.Where(a => a.Value == v.Version).Select(a => a.Key).Order(StringComparer.Ordinal)]))));
+        }
+
+        return new DatasetVersionModels(dataset, version, [.. found.OrderByDescending(v => v.CreatedAt)]);
+    }
+
     /// <summary>One dataset version (the latest when <paramref name="version"/> is null) with sample rows, and how many versions exist.</summary>
     public static async Task<DatasetDescription> DescribeDatasetAsync(IGrainFactory grains, string name, int? version, int sampleRows)
     {
@@ -90,3 +124,28 @@ public static class CatalogQueries
 /// <param name="Versions">All version numbers, oldest first.</param>
 /// <param name="Version">The described version: schema, statistics and sample rows.</param>
 public sealed record DatasetDescription(string Name, ImmutableArray<int> Versions, DatasetVersionDetails Version);
+
+/// <summary>The model versions trained on one dataset version.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Version">Dataset version.</param>
+/// <param name="Models">The model versions trained on it, newest first.</param>
+public sealed record DatasetVersionModels(string Dataset, int Version, ImmutableArray<TrainedModelVersion> Models);
+
+/// <summary>A model version trained on a dataset version.</summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Version">Model version.</param>
+/// <param name="Status">Its training status.</param>
+/// <param name="Algorithm">The trainer chosen.</param>
+/// <param name="Metrics">Held-out metrics.</param>
+/// <param name="CreatedAt">When training was requested.</param>
+/// <param name="CreatedBy">Who requested it.</param>
+/// <param name="Aliases">The aliases pointing at it now.</param>
+public sealed record TrainedModelVersion(
+    string Model,
+    int Version,
+    TrainingStatus Status,
+    string? Algorithm,
+    ImmutableDictionary<string, double> Metrics,
+    DateTimeOffset CreatedAt,
+    string? CreatedBy,
+    ImmutableArray<string> Aliases);

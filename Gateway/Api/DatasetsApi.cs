@@ -47,6 +47,10 @@ public static class DatasetsApi
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version:int}/models", GetTrainedModelsAsync)
+            .WithSummary("Lineage: the model versions trained on this dataset version, newest first")
+            .WithDescription("Each with its status, algorithm, held-out metrics and the aliases that point at it now. Reads every model's registry once.")
+            .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}/drift", GetDriftAsync)
             .WithSummary("Drift of a dataset version from another version (PSI per column)")
             .WithDescription("Counts the version's rows in the bins of the reference version's stored histograms (deciles of numeric columns, top categories of categorical ones, missing cells apart) and gives each column's population stability index with both sides' shares per bin. against: the reference version; omitted, the newest live version older than this one. Columns only one side has are reported as added or removed; text and ignored columns as unmeasured. Under 0.1 is usually read as stable, over 0.2 as a shift worth acting on.")
@@ -148,6 +152,9 @@ public static class DatasetsApi
         var preview = await grains.GetGrain<IDatasetGrain>(name).PreviewAsync(version, rows ?? 5);
         return TypedResults.Ok(DatasetVersionDetails.From(preview));
     }
+
+    internal static async Task<Ok<DatasetVersionModels>> GetTrainedModelsAsync(string name, int version, IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.TrainedOnAsync(grains, name, version));
 }
 
 /// <summary>A page of datasets with their latest version.</summary>

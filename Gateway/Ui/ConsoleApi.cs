@@ -18,6 +18,9 @@ public sealed class ConsoleApi
 {
     private static readonly JsonSerializerOptions Json = CreateJson();
 
+    /// <summary>The title the API gives a model without any rollout (see <c>DomainErrors</c>).</summary>
+    private const string RolloutNotFoundTitle = "Rollout not found";
+
     private readonly HttpClient _http;
     private readonly ConsoleSession _session;
 
@@ -85,6 +88,45 @@ public sealed class ConsoleApi
 
     public Task<AliasInfo> RollbackAsync(string name, string alias, RollbackBody body, CancellationToken cancellationToken = default) =>
         PostAsync<AliasInfo>($"api/models/{Uri.EscapeDataString(name)}/aliases/{Uri.EscapeDataString(alias)}/rollback", body, cancellationToken);
+
+    /// <summary>The model's current or last rollout; null when none ever ran.</summary>
+    public async Task<RolloutInfo?> GetRolloutAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetAsync<RolloutInfo>($"api/models/{Uri.EscapeDataString(name)}/rollout", cancellationToken);
+        }
+        catch (ApiProblemException e) when (e.Status == StatusCodes.Status404NotFound && e.Title == RolloutNotFoundTitle)
+        {
+            return null;
+        }
+    }
+
+    public Task<RolloutInfo> StartRolloutAsync(string name, RolloutBody body, CancellationToken cancellationToken = default) =>
+        SendAsync<RolloutInfo>(HttpMethod.Put, $"api/models/{Uri.EscapeDataString(name)}/rollout",
+            JsonContent.Create(body, options: Json), _session.ApiKey, cancellationToken);
+
+    public Task<RolloutInfo> AbortRolloutAsync(string name, string? reason, CancellationToken cancellationToken = default) =>
+        SendAsync<RolloutInfo>(HttpMethod.Delete,
+            $"api/models/{Uri.EscapeDataString(name)}/rollout{(string.IsNullOrWhiteSpace(reason) ? "" : "?reason=" + Uri.EscapeDataString(reason))}",
+            null, _session.ApiKey, cancellationToken);
+
+    public Task<ModelHealth> GetHealthAsync(string name, CancellationToken cancellationToken = default) =>
+        GetAsync<ModelHealth>($"api/models/{Uri.EscapeDataString(name)}/health", cancellationToken);
+
+    /// <summary>The model versions trained on one dataset version.</summary>
+    public Task<DatasetVersionModels> GetTrainedModelsAsync(string dataset, int version, CancellationToken cancellationToken = default) =>
+        GetAsync<DatasetVersionModels>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/models", cancellationToken);
+
+    public Task<FeatureSetDefinition> GetFeatureSetAsync(string set, CancellationToken cancellationToken = default) =>
+        GetAsync<FeatureSetDefinition>($"api/features/{Uri.EscapeDataString(set)}", cancellationToken);
+
+    public Task<FeatureVector> GetFeaturesAsync(string set, string key, CancellationToken cancellationToken = default) =>
+        GetAsync<FeatureVector>($"api/features/{Uri.EscapeDataString(set)}/{Uri.EscapeDataString(key)}", cancellationToken);
+
+    /// <summary>PSI per column of dataset version <paramref name="version"/> against version <paramref name="against"/>.</summary>
+    public Task<DatasetDrift> GetDatasetDriftAsync(string dataset, int version, int against, CancellationToken cancellationToken = default) =>
+        GetAsync<DatasetDrift>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/drift?against={against}", cancellationToken);
 
     private static string Query(string? cursor, int? limit)
     {

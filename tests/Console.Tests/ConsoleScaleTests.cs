@@ -28,9 +28,10 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
         {
             ("/", $"[data-model={model}]"),
             ($"/models/{model}", $"[data-test=versions] [data-version='{VersionsPerModel}']"),
+            ($"/models/{model}/rollout", "[data-test=rollout-form] [data-test=start-rollout]"),
             ("/jobs", "[data-test=recent-jobs] tbody tr"),
             ("/datasets", "[data-dataset=iris]"),
-            ("/datasets/iris/1", "[data-test=columns]"),
+            ("/datasets/iris/1", "[data-test=lineage] tbody tr"),
         })
         {
             var contentTimes = new List<double>();

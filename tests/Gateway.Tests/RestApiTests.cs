@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using OrleansMl.Gateway.Tests.Mcp;
+using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
 
@@ -200,16 +201,36 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Equal(body["metrics"]!["auc"]!.GetValue<double>(), viaMcp["metrics"]!["auc"]!.GetValue<double>());
     }
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
-
-    internal static string RepositoryRoot()
+    [Fact]
+    public async Task DatasetVersionModels_ListsTheModelVersionsTrainedOnIt_AndNamesWhatIsMissing()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansMl.sln")))
+        var (model, dataset) = (Unique("lineage"), Unique("lineage-data"));
+        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", string.Join('\n', lines.Take(401)) + "\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", string.Join('\n', lines.Take(1).Concat(lines.Skip(401).Take(400))) + "\n")).StatusCode);
+        foreach (var datasetVersion in new[] { 1, 2, 2 })
         {
-            dir = dir.Parent;
+            var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, datasetVersion, label = "churned", algorithm = "linear" })).ReadJsonAsync();
+            Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
         }
 
-        return dir?.FullName ?? throw new InvalidOperationException("OrleansMl.sln not found above the test directory.");
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 3 })).StatusCode);
+
+        var first = await (await _http.GetAsync($"/api/datasets/{dataset}/versions/1/models")).ReadJsonAsync();
+        var second = await (await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models")).ReadJsonAsync();
+        Assert.Equal([1], first["models"]!.AsArray().Select(m => m!["version"]!.GetValue<int>()));
+        Assert.Equal([3, 2], second["models"]!.AsArray().Select(m => m!["version"]!.GetValue<int>()));
+        Assert.All(second["models"]!.AsArray(), m => Assert.Equal(model, m!["model"]!.GetValue<string>()));
+        Assert.Equal("production", second["models"]![0]!["aliases"]![0]!.GetValue<string>());
+        Assert.Equal("succeeded", second["models"]![0]!["status"]!.GetValue<string>());
+        Assert.NotNull(second["models"]![0]!["metrics"]!["auc"]);
+
+        await AssertProblemAsync(await _http.GetAsync($"/api/datasets/{dataset}/versions/9/models"), HttpStatusCode.NotFound, "9");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/datasets/{Unique("none")}/versions/1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/datasets/bad%20name!/versions/1/models")).StatusCode);
     }
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    internal static string RepositoryRoot() => GatewayProcess.RepositoryRoot();
 }

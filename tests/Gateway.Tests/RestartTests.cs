@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
 

@@ -1,3 +1,5 @@
+using OrleansMl.Tests.Support;
+
 namespace OrleansMl.Gateway.Tests;
 
 /// <summary>Settings are checked when the gateway starts, and a wrong one stops it with the variable to fix.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using OrleansMl.Tests.Support;
 using Xunit.Abstractions;
 
 namespace OrleansMl.Gateway.Tests.Operations;

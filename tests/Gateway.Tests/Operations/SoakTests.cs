@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using OrleansMl.Tests.Support;
 using Xunit.Abstractions;
 
 namespace OrleansMl.Gateway.Tests.Operations;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using OrleansMl.Gateway.Security;
+using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests.Security;
 

@@ -30,6 +30,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["GET /api/datasets/"] = Scopes.Read,
         ["GET /api/datasets/{name}"] = Scopes.Read,
         ["GET /api/datasets/{name}/versions/{version:int}"] = Scopes.Read,
+        ["GET /api/datasets/{name}/versions/{version:int}/models"] = Scopes.Read,
         ["POST /api/datasets/{name}"] = Scopes.Train,
         ["GET /api/datasets/{name}/versions/{version:int}/drift"] = Scopes.Read,
         ["POST /api/datasets/{name}/rows"] = Scopes.Train,
@@ -207,7 +208,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(46, documented);
+        Assert.Equal(47, documented);
     }
 
     [Fact]

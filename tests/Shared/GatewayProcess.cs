@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace OrleansMl.Gateway.Tests;
+namespace OrleansMl.Tests.Support;
 
-/// <summary>A real Gateway process in embedded mode, as a user starts it, on a given data directory.</summary>
+/// <summary>
+/// A real Gateway process in embedded mode, as a user starts it, on a given data directory and free ports. One source
+/// file, linked into every test project that starts gateways, so they all start them the same way.
+/// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -42,7 +45,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Starts a gateway listening on <paramref name="listenAddress"/> (e.g. 0.0.0.0), reached through loopback.</summary>
     public static async Task<GatewayProcess> StartOnAsync(string listenAddress, string dataDirectory, params string[] settings)
     {
-        var port = GatewayFactory.FreePort();
+        var port = TcpPorts.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -54,8 +57,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             "--urls", $"http://{listenAddress}:{port}",
             $"--OrleansMl:DataDirectory={dataDirectory}",
-            $"--OrleansMl:SiloPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
-            $"--OrleansMl:GatewayPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
+            $"--OrleansMl:SiloPort={TcpPorts.Free().ToString(CultureInfo.InvariantCulture)}",
+            $"--OrleansMl:GatewayPort={TcpPorts.Free().ToString(CultureInfo.InvariantCulture)}",
         }.Concat(settings))
         {
             start.ArgumentList.Add(argument);
@@ -147,9 +150,23 @@ public sealed class GatewayProcess : IAsyncDisposable
             ? "Release"
             : "Debug";
 
-    internal static string GatewayAssembly()
+    /// <summary>The repository's root: the first folder above the test output that holds OrleansMl.sln.</summary>
+    public static string RepositoryRoot()
     {
-        var path = Path.Combine(RestApiTests.RepositoryRoot(), "Gateway", "bin", Configuration, "net10.0", "OrleansMl.Gateway.dll");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OrleansMl.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OrleansMl.sln not found above the test output.");
+    }
+
+    public static string GatewayAssembly()
+    {
+        var path = Path.Combine(RepositoryRoot(), "Gateway", "bin", Configuration, "net10.0", "OrleansMl.Gateway.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the Gateway first.", path);
     }
 }
