@@ -50,11 +50,19 @@ public sealed record PredictionBatch(
     public static PredictionBatch FromRows(IReadOnlyList<IReadOnlyDictionary<string, FeatureValue>> rows, int? version = null, string? alias = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
+
+        // Each row is walked once to find the columns and once to place its cells: walking a dictionary is much cheaper
+        // than looking every column up in it (an immutable dictionary is a tree).
         var columns = new List<string>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
-            foreach (var name in (row ?? ImmutableDictionary<string, FeatureValue>.Empty).Keys)
+            if (row is null)
+            {
+                continue;
+            }
+
+            foreach (var (name, _) in row)
             {
                 if (index.TryAdd(name, columns.Count))
                 {
@@ -63,24 +71,42 @@ public sealed record PredictionBatch(
             }
         }
 
-        var cells = new FeatureValue[rows.Count * columns.Count];
-        var absent = ImmutableArray.CreateBuilder<int>();
+        var width = columns.Count;
+        var cells = new FeatureValue[rows.Count * width];
+        var present = new bool[cells.Length];
+        var filled = 0;
         for (var r = 0; r < rows.Count; r++)
         {
-            var row = rows[r] ?? ImmutableDictionary<string, FeatureValue>.Empty;
-            for (var c = 0; c < columns.Count; c++)
+            if (rows[r] is not { } row)
             {
-                if (row.TryGetValue(columns[c], out var value))
-                {
-                    cells[(r * columns.Count) + c] = value;
-                }
-                else
-                {
-                    absent.Add((r * columns.Count) + c);
-                }
+                continue;
+            }
+
+            var offset = r * width;
+            foreach (var (name, value) in row)
+            {
+                var cell = offset + index[name];
+                cells[cell] = value;
+                present[cell] = true;
+                filled++;
             }
         }
 
-        return new PredictionBatch([.. columns], rows.Count, [.. cells], absent.ToImmutable(), version, alias);
+        var absent = ImmutableArray<int>.Empty;
+        if (filled < cells.Length)
+        {
+            var builder = ImmutableArray.CreateBuilder<int>(cells.Length - filled);
+            for (var cell = 0; cell < present.Length; cell++)
+            {
+                if (!present[cell])
+                {
+                    builder.Add(cell);
+                }
+            }
+
+            absent = builder.MoveToImmutable();
+        }
+
+        return new PredictionBatch([.. columns], rows.Count, System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(cells), absent, version, alias);
     }
 }

@@ -144,6 +144,8 @@ var batch = new PredictionRequest(Enumerable.Range(0, 1000).Select(_ => Row()).T
 Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 1 caller", 1, seconds, () => predictor.PredictAsync(single)));
 Console.WriteLine(await Latency.MeasureAsync("grain call, 1 row, 16 callers", 16, seconds, () => predictor.PredictAsync(single)));
 Console.WriteLine(await Latency.MeasureAsync("grain call, 1000-row batch, 1 caller", 1, seconds, () => predictor.PredictAsync(batch)));
+var columnar = PredictionBatch.FromRows([.. batch.Rows], version: 1);
+Console.WriteLine(await Latency.MeasureAsync("grain call, 1000-row columnar batch, 1 caller", 1, seconds, () => predictor.PredictBatchAsync(columnar)));
 
 // The hot-path cost of a rollout: the same single-row call through the production alias, without and with a 10% canary
 // (the canary never advances here), side by side in one run.
