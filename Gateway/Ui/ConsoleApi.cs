@@ -20,6 +20,7 @@ public sealed class ConsoleApi
 
     /// <summary>The title the API gives a model without any rollout (see <c>DomainErrors</c>).</summary>
     private const string RolloutNotFoundTitle = "Rollout not found";
+    private const string ScheduleNotFoundTitle = "Schedule not found";
 
     private readonly HttpClient _http;
     private readonly ConsoleSession _session;
@@ -110,6 +111,22 @@ public sealed class ConsoleApi
         SendAsync<RolloutInfo>(HttpMethod.Delete,
             $"api/models/{Uri.EscapeDataString(name)}/rollout{(string.IsNullOrWhiteSpace(reason) ? "" : "?reason=" + Uri.EscapeDataString(reason))}",
             null, _session.ApiKey, cancellationToken);
+
+    /// <summary>The model's retraining schedule; null when it has none.</summary>
+    public async Task<ScheduleInfo?> GetScheduleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetAsync<ScheduleInfo>($"api/models/{Uri.EscapeDataString(name)}/schedule", cancellationToken);
+        }
+        catch (ApiProblemException e) when (e.Status == StatusCodes.Status404NotFound && e.Title == ScheduleNotFoundTitle)
+        {
+            return null;
+        }
+    }
+
+    public Task<ScheduleRuns> GetScheduleRunsAsync(string name, CancellationToken cancellationToken = default) =>
+        GetAsync<ScheduleRuns>($"api/models/{Uri.EscapeDataString(name)}/schedule/runs", cancellationToken);
 
     public Task<ModelHealth> GetHealthAsync(string name, CancellationToken cancellationToken = default) =>
         GetAsync<ModelHealth>($"api/models/{Uri.EscapeDataString(name)}/health", cancellationToken);

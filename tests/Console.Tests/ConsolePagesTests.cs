@@ -71,6 +71,31 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task ModelPage_ShowsTheRetrainingSchedule_WithItsNextRun()
+    {
+        var http = fixture.Gateway.Http;
+        var url = $"/api/models/{ConsoleFixture.Model}/schedule";
+        (await http.PutAsJsonAsync(url, new { every = "01:00:00", dataset = "iris", label = "target", algorithm = "linear", trigger = "newData", then = "none" }))
+            .EnsureSuccessStatusCode();
+        try
+        {
+            var schedule = (await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>(url))!;
+            var nextRun = schedule["nextRunAt"]!.GetValue<DateTimeOffset>();
+
+            var page = await fixture.OpenAsync($"/models/{ConsoleFixture.Model}");
+            var panel = page.Locator("[data-test=schedule]");
+            await Expect(panel).ToContainTextAsync("Every 01:00:00 on iris");
+            await Expect(panel).ToContainTextAsync("trigger newData");
+            await Expect(page.Locator("[data-test=next-run]"))
+                .ToHaveTextAsync(nextRun.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            (await http.DeleteAsync(url)).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
     public async Task DatasetPage_ShowsSchema_Statistics_AndSampleRows()
     {
         var dataset = await fixture.Gateway.Http.GetFromJsonAsync<Dataset>("/api/datasets/iris/versions/1");
