@@ -135,6 +135,10 @@ public sealed class ConsoleApi
     public Task<DatasetVersionModels> GetTrainedModelsAsync(string dataset, int version, CancellationToken cancellationToken = default) =>
         GetAsync<DatasetVersionModels>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/models", cancellationToken);
 
+    /// <summary>The first <paramref name="limit"/> feature sets the key may see, by name.</summary>
+    public Task<Api.FeatureSetList> ListFeatureSetsAsync(int limit, CancellationToken cancellationToken = default) =>
+        GetAsync<Api.FeatureSetList>($"api/features?limit={limit}", cancellationToken);
+
     public Task<FeatureSetDefinition> GetFeatureSetAsync(string set, CancellationToken cancellationToken = default) =>
         GetAsync<FeatureSetDefinition>($"api/features/{Uri.EscapeDataString(set)}", cancellationToken);
 

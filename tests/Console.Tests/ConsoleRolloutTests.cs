@@ -171,7 +171,7 @@ public sealed class ConsoleRolloutTests(ConsoleFixture fixture)
     }
 
     [Fact]
-    public async Task FeatureSetPage_ShowsTheDefinition_AndAnEntitysValuesWithTheirAge()
+    public async Task FeatureSetsPage_ListsTheSets_AndASetShowsItsDefinition_AndAnEntitysValuesWithTheirAge()
     {
         var definition = new
         {
@@ -183,6 +183,9 @@ public sealed class ConsoleRolloutTests(ConsoleFixture fixture)
         (await fixture.Gateway.Http.PutAsJsonAsync("/api/features/console-tx/c-1001", new { values = new { segment = "premium", balance = 1520.75 } })).EnsureSuccessStatusCode();
 
         var page = await fixture.OpenAsync("/features");
+        var listed = page.Locator("[data-test=feature-sets] [data-set=console-tx]");
+        await Expect(listed).ToContainTextAsync("customer_id");
+        await Expect(listed).ToContainTextAsync("tx_count_1h");
         await page.Locator("#feature-set").FillAsync("console-tx");
         await page.Locator("[data-test=open-set]").ClickAsync();
         // The console navigates within the page (no load event): the address is polled instead.
