@@ -112,7 +112,7 @@ public static class InferenceJson
             }
         }
 
-        return new Request(id, new PredictionBatch([.. names], count, ImmutableArray.Create(cells), []), outputs);
+        return new Request(id, new PredictionBatch([.. names], count, System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(cells), []), outputs);
     }
 
     /// <summary>The output tensors: label, probabilities [rows, classes] and score for classifiers, value for regression.</summary>
@@ -365,30 +365,35 @@ public static class InferenceJson
             throw new InvalidPredictionInputException($"Input '{name}' has no data array.");
         }
 
-        var values = new List<FeatureValue>((int)Math.Min(shape[0], 1 << 16));
+        var values = new FeatureValueBuffer((int)Math.Min(shape[0], 1 << 16));
         var reader = new Utf8JsonReader(json[data..], ReaderOptions);
         reader.Read();
-        Flatten(ref reader, values, name, kind, datatype!);
+        Flatten(ref reader, ref values, name, kind, datatype!);
         if (values.Count != shape[0])
         {
             throw new InvalidPredictionInputException($"Input '{name}' declares shape [{string.Join(", ", shape)}] but holds {values.Count} values.");
         }
 
-        return [.. values];
+        return values.ToArray();
     }
 
     /// <summary>The values of the array the reader is on, nested arrays flattened.</summary>
-    private static void Flatten(ref Utf8JsonReader reader, List<FeatureValue> values, string name, FeatureValueKind kind, string datatype)
+    private static void Flatten(ref Utf8JsonReader reader, ref FeatureValueBuffer values, string name, FeatureValueKind kind, string datatype)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             switch (kind, reader.TokenType)
             {
                 case (_, JsonTokenType.StartArray):
-                    Flatten(ref reader, values, name, kind, datatype);
+                    Flatten(ref reader, ref values, name, kind, datatype);
                     break;
                 case (_, JsonTokenType.Null):
                     values.Add(FeatureValue.Missing);
+                    break;
+                case (FeatureValueKind.Number, JsonTokenType.Number)
+                    when PredictionRowsReader.Number(ref reader, out var value) && RequestMapping.InFloatRange(value):
+                    // The message's text is built only for a number out of range: a tensor holds many thousands of values.
+                    values.Add(FeatureValue.FromNumber(value));
                     break;
                 case (FeatureValueKind.Number, JsonTokenType.Number):
                     values.Add(PredictionRowsReader.Number(ref reader, out var number)

@@ -260,17 +260,27 @@ public sealed record OutputTensor(
     public Dictionary<string, object>? Parameters { get; init; }
 }
 
-/// <summary>An infer answer written as JSON from the answer's arrays, with its length known before it is sent.</summary>
+/// <summary>
+/// An infer answer written as JSON from the answer's arrays: a few rows with their length known before they are sent, a
+/// batch straight into the response's buffers.
+/// </summary>
 public sealed class InferResult(BatchPrediction result, string? id, IReadOnlyList<string> outputs) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var output = new System.Buffers.ArrayBufferWriter<byte>(256 + (result.Count * 64));
-        InferenceJson.Write(output, result, id, outputs);
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
+        if (result.Count > PredictionResponse.BufferedRows)
+        {
+            InferenceJson.Write(response.BodyWriter, result, id, outputs);
+            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+            return;
+        }
+
+        var output = new System.Buffers.ArrayBufferWriter<byte>(256 + (result.Count * 128));
+        InferenceJson.Write(output, result, id, outputs);
         response.ContentLength = output.WrittenCount;
         await response.Body.WriteAsync(output.WrittenMemory, httpContext.RequestAborted);
     }

@@ -38,6 +38,14 @@ public static class PredictionJson
         var classes = result.Classes.AsSpan();
         var probabilities = result.Probabilities.AsSpan();
         var ids = result.PredictionIds;
+
+        // The class names are the probabilities' keys in every row: encoded once.
+        var keys = new JsonEncodedText[regression ? 0 : classes.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            keys[k] = JsonEncodedText.Encode(classes[k], options.Encoder);
+        }
+
         for (var row = 0; row < result.Count; row++)
         {
             writer.WriteStartObject();
@@ -78,7 +86,7 @@ public static class PredictionJson
                 var offset = row * classes.Length;
                 for (var k = 0; k < classes.Length; k++)
                 {
-                    writer.WriteNumber(classes[k], probabilities[offset + k]);
+                    writer.WriteNumber(keys[k], probabilities[offset + k]);
                 }
 
                 writer.WriteEndObject();

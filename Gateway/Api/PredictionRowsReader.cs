@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
 using OrleansMl.Features;
@@ -194,91 +193,89 @@ public static class PredictionRowsReader
     {
         var saved = reader;
         var known = model?.LastColumns;
-        var names = new List<string>();
-        var utf8 = new List<byte[]>();
+        var names = new List<string>(known?.Names.Length ?? 16);
+        var utf8 = new List<byte[]>(known?.Names.Length ?? 16);
         var reused = known is not null;
-        var cells = new CellBuffer();
-        try
+        var cells = new FeatureValueBuffer(model?.LastCells ?? 0);
+        var rows = 0;
+        var columns = -1;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var rows = 0;
-            var columns = -1;
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            if (rows == maxRows)
             {
-                if (rows == maxRows)
-                {
-                    throw TooManyRows(ref reader, maxRows);
-                }
+                throw TooManyRows(ref reader, maxRows);
+            }
 
-                RequireObject(ref reader, rows);
-                var column = 0;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (columns < 0)
-                    {
-                        // The first row: its names, reused from the model's last request when they are the same.
-                        if (reused && column < known!.Utf8.Length && reader.ValueTextEquals(known.Utf8[column]))
-                        {
-                            names.Add(known.Names[column]);
-                            utf8.Add(known.Utf8[column]);
-                        }
-                        else
-                        {
-                            reused = false;
-                            var name = reader.GetString()!;
-                            names.Add(name);
-                            utf8.Add(System.Text.Encoding.UTF8.GetBytes(name));
-                        }
-                    }
-                    else if (column >= columns || !reader.ValueTextEquals(utf8[column]))
-                    {
-                        reader = saved;
-                        return null;
-                    }
-
-                    reader.Read();
-                    cells.Add(Value(ref reader, rows, names[column]));
-                    column++;
-                }
-
+            RequireObject(ref reader, rows);
+            var column = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
                 if (columns < 0)
                 {
-                    columns = column;
-                    reused &= known is not null && columns == known.Names.Length;
+                    // The first row: its names, reused from the model's last request when they are the same.
+                    if (reused && column < known!.Utf8.Length && reader.ValueTextEquals(known.Utf8[column]))
+                    {
+                        names.Add(known.Names[column]);
+                        utf8.Add(known.Utf8[column]);
+                    }
+                    else
+                    {
+                        reused = false;
+                        var name = reader.GetString()!;
+                        names.Add(name);
+                        utf8.Add(System.Text.Encoding.UTF8.GetBytes(name));
+                    }
                 }
-                else if (column != columns)
+                else if (column >= columns || !reader.ValueTextEquals(utf8[column]))
                 {
                     reader = saved;
                     return null;
                 }
 
-                rows++;
+                reader.Read();
+                cells.Add(Value(ref reader, rows, names[column]));
+                column++;
             }
 
-            if (rows == 0)
+            if (columns < 0)
             {
-                throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+                columns = column;
+                reused &= known is not null && columns == known.Names.Length;
+            }
+            else if (column != columns)
+            {
+                reader = saved;
+                return null;
             }
 
-            ImmutableArray<string> columnNames;
-            if (reused)
-            {
-                columnNames = known!.Names;
-            }
-            else
-            {
-                columnNames = [.. names];
-                if (model is not null)
-                {
-                    model.LastColumns = new ColumnNames(columnNames);
-                }
-            }
-
-            return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
+            rows++;
         }
-        finally
+
+        if (rows == 0)
         {
-            cells.Dispose();
+            throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
         }
+
+        ImmutableArray<string> columnNames;
+        if (reused)
+        {
+            columnNames = known!.Names;
+        }
+        else
+        {
+            columnNames = [.. names];
+            if (model is not null)
+            {
+                model.LastColumns = new ColumnNames(columnNames);
+            }
+        }
+
+        if (model is not null)
+        {
+            model.LastCells = cells.Count;
+        }
+
+        return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
     }
 
     /// <summary>Reads rows that may name different columns: the union of their columns, and the cells each row lacks.</summary>
@@ -352,6 +349,8 @@ public static class PredictionRowsReader
 
     private static FeatureValue Value(ref Utf8JsonReader reader, int row, string column) => reader.TokenType switch
     {
+        // The message's text is built only for a number out of range: a batch holds many thousands of cells.
+        JsonTokenType.Number when Number(ref reader, out var number) && RequestMapping.InFloatRange(number) => FeatureValue.FromNumber(number),
         JsonTokenType.Number => Number(ref reader, out var number)
             ? FeatureValue.FromNumber(RequestMapping.FloatRange(number, column, $"rows[{row}]"))
             : throw new InvalidPredictionInputException($"rows[{row}]: column '{column}' holds a number out of range."),
@@ -403,40 +402,4 @@ public static class PredictionRowsReader
         JsonTokenType.Null => "null",
         _ => token.ToString().ToLowerInvariant(),
     };
-
-    /// <summary>Cells as they are read, in a pooled array; copied once into the batch at the end.</summary>
-    private struct CellBuffer : IDisposable
-    {
-        private FeatureValue[]? _cells;
-        private int _count;
-
-        public void Add(FeatureValue value)
-        {
-            if (_cells is null || _count == _cells.Length)
-            {
-                var grown = ArrayPool<FeatureValue>.Shared.Rent(Math.Max(64, _count * 2));
-                if (_cells is not null)
-                {
-                    _cells.AsSpan(0, _count).CopyTo(grown);
-                    ArrayPool<FeatureValue>.Shared.Return(_cells, clearArray: true);
-                }
-
-                _cells = grown;
-            }
-
-            _cells[_count++] = value;
-        }
-
-        public readonly ImmutableArray<FeatureValue> ToImmutable() =>
-            _cells is null ? [] : ImmutableArray.Create(_cells.AsSpan(0, _count));
-
-        public void Dispose()
-        {
-            if (_cells is not null)
-            {
-                ArrayPool<FeatureValue>.Shared.Return(_cells, clearArray: true);
-                _cells = null;
-            }
-        }
-    }
 }

@@ -77,19 +77,32 @@ public static class PredictionsApi
 /// <param name="Features">Feature sets to join with the rows by their key columns (an enriched prediction).</param>
 public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null, List<string>? Features = null);
 
-/// <summary>A prediction answer written as JSON from its arrays, with its length known before it is sent.</summary>
+/// <summary>
+/// A prediction answer written as JSON from its arrays: a few rows with their length known before they are sent, a
+/// batch straight into the response's buffers (no buffer of its own to allocate and grow).
+/// </summary>
 public sealed class PredictionResponse(BatchPrediction result) : IResult
 {
+    /// <summary>Answers of more rows than this are written straight into the response.</summary>
+    public const int BufferedRows = 16;
+
     public BatchPrediction Result => result;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var output = new ArrayBufferWriter<byte>(256 + (result.Count * 96));
-        PredictionJson.Write(output, result);
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
+        if (result.Count > BufferedRows)
+        {
+            PredictionJson.Write(response.BodyWriter, result);
+            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+            return;
+        }
+
+        var output = new ArrayBufferWriter<byte>(256 + (result.Count * 192));
+        PredictionJson.Write(output, result);
         response.ContentLength = output.WrittenCount;
         await response.Body.WriteAsync(output.WrittenMemory, httpContext.RequestAborted);
     }

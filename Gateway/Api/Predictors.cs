@@ -37,5 +37,8 @@ public sealed class Predictors(IGrainFactory grains)
 
         /// <summary>The column names of the last request, reused when the next one names the same columns.</summary>
         public ColumnNames? LastColumns { get; set; }
+
+        /// <summary>How many cells the last request held: the next one's cells are read into an array of that size.</summary>
+        public int LastCells { get; set; }
     }
 }

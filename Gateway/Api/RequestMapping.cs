@@ -41,67 +41,6 @@ public static class RequestMapping
             features?.ToImmutableArray() ?? [], parameters?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase), testFraction, seed);
     }
 
-    /// <summary>
-    /// Converts JSON rows (objects of column name to number, string, boolean or null), at most <paramref name="maxRows"/>
-    /// of them, every number within the range of the 32-bit floats models compute in, into a batch: rows that name the
-    /// same columns in the same order as the first share its column list without a dictionary each.
-    /// </summary>
-    public static PredictionBatch ToBatch(IReadOnlyList<Dictionary<string, JsonElement>>? rows, int? version = null, string? alias = null, int maxRows = int.MaxValue)
-    {
-        if (rows is null || rows.Count == 0)
-        {
-            throw new InvalidPredictionInputException("rows is required: send at least one row, an object of column name to value.");
-        }
-
-        CheckRowCount(rows.Count, maxRows);
-
-        var first = rows[0] ?? throw NullRow(0);
-        var columns = first.Keys.ToArray();
-        var cells = new FeatureValue[rows.Count * columns.Length];
-        for (var r = 0; r < rows.Count; r++)
-        {
-            var row = rows[r] ?? throw NullRow(r);
-            if (row.Count != columns.Length)
-            {
-                return General(rows, version, alias);
-            }
-
-            var c = 0;
-            foreach (var (column, value) in row)
-            {
-                if (!string.Equals(column, columns[c], StringComparison.Ordinal))
-                {
-                    return General(rows, version, alias);
-                }
-
-                cells[(r * columns.Length) + c++] = Value(r, column, value);
-            }
-        }
-
-        return new PredictionBatch([.. columns], rows.Count, ImmutableArray.Create(cells), [], version, alias);
-    }
-
-    /// <summary>Rows that name different columns: one column list for all, noting the cells a row lacks.</summary>
-    private static PredictionBatch General(IReadOnlyList<Dictionary<string, JsonElement>> rows, int? version, string? alias) =>
-        PredictionBatch.FromRows(
-            [.. rows.Select((row, r) => (IReadOnlyDictionary<string, FeatureValue>)(row ?? throw NullRow(r)).ToDictionary(p => p.Key, p => Value(r, p.Key, p.Value), StringComparer.Ordinal))],
-            version,
-            alias);
-
-    private static InvalidPredictionInputException NullRow(int row) =>
-        new($"rows[{row}] is null: each row must be an object of column name to value.");
-
-    private static FeatureValue Value(int row, string column, JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Number => FeatureValue.FromNumber(FloatRange(value.GetDouble(), column, $"rows[{row}]")),
-        JsonValueKind.String => FeatureValue.FromString(value.GetString()),
-        JsonValueKind.True => FeatureValue.FromBoolean(true),
-        JsonValueKind.False => FeatureValue.FromBoolean(false),
-        JsonValueKind.Null or JsonValueKind.Undefined => FeatureValue.Missing,
-        _ => throw new InvalidPredictionInputException(
-            $"rows[{row}]: column '{column}' holds a JSON {value.ValueKind.ToString().ToLowerInvariant()}; send a number, a string, a boolean or null."),
-    };
-
     /// <summary>Refuses more rows than a prediction request may hold (<c>OrleansMl__MaxPredictionRows</c>).</summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxRows"/>.</exception>
     public static void CheckRowCount(int rows, int maxRows)
@@ -113,13 +52,16 @@ public static class RequestMapping
         }
     }
 
+    /// <summary>Whether a 32-bit float can hold <paramref name="value"/> (the check of <see cref="FloatRange"/>, without its message).</summary>
+    public static bool InFloatRange(double value) => double.IsFinite(value) && Math.Abs(value) <= float.MaxValue;
+
     /// <summary>
     /// <paramref name="value"/> if a 32-bit float can hold it (models compute in them: a larger number would become
     /// infinity); otherwise a 400 naming the column.
     /// </summary>
     public static double FloatRange(double value, string column, string where)
     {
-        if (double.IsFinite(value) && Math.Abs(value) <= float.MaxValue)
+        if (InFloatRange(value))
         {
             return value;
         }

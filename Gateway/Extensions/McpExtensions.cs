@@ -47,7 +47,6 @@ public static class McpExtensions
             .WithTools<DatasetTools>(McpJson.Options)
             .WithTools<TrainingTools>(McpJson.Options)
             .WithTools<ModelTools>(McpJson.Options)
-            .WithTools<PredictionTools>(McpJson.Options)
             .WithTools<FeatureTools>(McpJson.Options)
             .WithTools<RolloutTools>(McpJson.Options)
             .WithTools<ScheduleTools>(McpJson.Options)
@@ -57,6 +56,9 @@ public static class McpExtensions
             .WithPrompts<DeployPrompts>(McpJson.Options)
             .WithCompleteHandler(NameCompletions.CompleteAsync)
             .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap));
+        // predict, the hot tool: declared by PredictionTools, served by PredictTool straight from the request's JSON.
+        builder.Services.AddSingleton(PredictTool.Create);
+
         // Outermost, after every other filter is registered (access control inserts its own in front of the others).
         builder.Services.PostConfigure<McpServerOptions>(o => o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap));
         return builder;
@@ -65,7 +67,8 @@ public static class McpExtensions
     /// <summary>
     /// Guards the MCP endpoint: a request body limit sized for <c>create_dataset</c>, and DNS-rebinding protection
     /// that refuses a browser <c>Origin</c> whose host is not in <c>AllowedHosts</c> (the Host header itself is
-    /// checked by the host-filtering middleware against the same list).
+    /// checked by the host-filtering middleware against the same list). A POST's response is held for at most
+    /// <see cref="CoalescedResponseStream.Window"/>, so an answer ready at once is sent in one write with its length.
     /// </summary>
     public static IEndpointConventionBuilder WithMcpProtection(this IEndpointConventionBuilder endpoint)
     {
@@ -97,7 +100,8 @@ public static class McpExtensions
                     return;
                 }
 
-                await inner(context);
+                // A call's answer, usually ready within microseconds, leaves in one write rather than three.
+                await (HttpMethods.IsPost(context.Request.Method) ? CoalescedResponseStream.RunAsync(context, inner) : inner(context));
             };
         });
         return endpoint;
