@@ -140,14 +140,8 @@ public sealed class PredictorGrain(
         var signature = predictor.Signature;
         var regression = signature.Task == ModelTask.Regression;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var predictionIds = new string[scored.Count];
         var binary = signature.Task == ModelTask.Binary && scored.Probabilities.Length == 2 * scored.Count;
-        for (var r = 0; r < predictionIds.Length; r++)
-        {
-            predictionIds[r] = ids.Create(
-                Model, route.Version, now, regression, regression ? scored.Scores[r] : scored.Labels[r],
-                binary ? scored.Probabilities[(2 * r) + 1] : double.NaN);
-        }
+        var predictionIds = ids.CreateMany(Model, route.Version, now, regression, scored.Count, new IdSource(scored, regression, binary));
 
         var result = new BatchPrediction(
             Model, route.Version, route.Alias, signature.Task, signature.Classes, predictor.ClassValues,
@@ -174,6 +168,14 @@ public sealed class PredictorGrain(
         }
 
         return result;
+    }
+
+    /// <summary>What each row's prediction id says: the class index or value, and the positive class's probability.</summary>
+    private readonly struct IdSource(ScoredRows scored, bool regression, bool binary) : IPredictedRows
+    {
+        public double Predicted(int row) => regression ? scored.Scores[row] : scored.Labels[row];
+
+        public double Probability(int row) => binary ? scored.Probabilities[(2 * row) + 1] : double.NaN;
     }
 
     /// <summary>

@@ -64,6 +64,42 @@ public sealed class CanarySplitTests
     }
 
     [Fact]
+    public void PredictionIds_OfABatch_AreCheckedByTheBlake3Package_ForEveryNameLengthAndTask()
+    {
+        // The batch's MACs are computed eight at a time by Blake3Lanes; Read checks each with the BLAKE3 package's hasher.
+        var ids = PredictionIds.FromSettings(null, "deployment");
+        var other = PredictionIds.FromSettings("another-secret-key", "deployment");
+        for (var length = 1; length <= 64; length += 3)
+        {
+            var model = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))));
+            foreach (var count in new[] { 1, 7, 8, 13 })
+            {
+                var labels = ids.CreateMany(model, 4, 1_764_590_400_000, regression: false, count, new Rows(binary: true));
+                var values = ids.CreateMany(model, 5, 1_764_590_400_001, regression: true, count, new Rows(binary: false));
+
+                Assert.Equal(count, labels.Distinct().Count());
+                for (var r = 0; r < count; r++)
+                {
+                    var label = ids.Read(model, labels[r], regression: false);
+                    Assert.NotNull(label);
+                    Assert.Equal((4, 1_764_590_400_000L, (double)(r % 2)), (label.Value.Version, label.Value.UnixMilliseconds, label.Value.Predicted));
+                    Assert.Equal(r / 16.0, label.Value.Probability!.Value, 4);
+                    Assert.Equal(new PredictionId(5, 1_764_590_400_001, (float)(r * 1.5)), ids.Read(model, values[r], regression: true));
+                    Assert.Null(ids.Read(model + "x", labels[r], regression: false));
+                    Assert.Null(other.Read(model, labels[r], regression: false));
+                }
+            }
+        }
+    }
+
+    private readonly struct Rows(bool binary) : IPredictedRows
+    {
+        public double Predicted(int row) => binary ? row % 2 : row * 1.5;
+
+        public double Probability(int row) => binary ? row / 16.0 : double.NaN;
+    }
+
+    [Fact]
     public void PredictionIds_OfTheFirstFormat_SignedWithHmac_AreStillRead()
     {
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
