@@ -40,15 +40,15 @@ internal static class Blake3Lanes
         }
 
         Span<Vector256<uint>> m = stackalloc Vector256<uint>[16];
-        Span<uint> lane = stackalloc uint[Lanes];
+        Span<uint> words = stackalloc uint[Lanes * 16];
+        for (var i = 0; i < words.Length; i++)
+        {
+            words[i] = BinaryPrimitives.ReadUInt32LittleEndian(blocks.Slice(i * 4, 4));
+        }
+
         for (var w = 0; w < 16; w++)
         {
-            for (var l = 0; l < Lanes; l++)
-            {
-                lane[l] = BinaryPrimitives.ReadUInt32LittleEndian(blocks.Slice((l * BlockBytes) + (w * 4), 4));
-            }
-
-            m[w] = Vector256.Create<uint>(lane);
+            m[w] = Vector256.Create(words[w], words[16 + w], words[32 + w], words[48 + w], words[64 + w], words[80 + w], words[96 + w], words[112 + w]);
         }
 
         Span<Vector256<uint>> v = stackalloc Vector256<uint>[16];
@@ -79,13 +79,20 @@ internal static class Blake3Lanes
             G(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
         }
 
+        // Only the output words the MACs keep: word i of a lane's hash is v[i] ^ v[i + 8].
         var bytes = macs.Length / Lanes;
+        Span<Vector256<uint>> hash = stackalloc Vector256<uint>[(bytes + 3) / 4];
+        for (var i = 0; i < hash.Length; i++)
+        {
+            hash[i] = v[i] ^ v[i + 8];
+        }
+
         Span<byte> output = stackalloc byte[32];
         for (var l = 0; l < Lanes; l++)
         {
-            for (var i = 0; i < 8; i++)
+            for (var i = 0; i < hash.Length; i++)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(output[(i * 4)..], v[i].GetElement(l) ^ v[i + 8].GetElement(l));
+                BinaryPrimitives.WriteUInt32LittleEndian(output[(i * 4)..], hash[i].GetElement(l));
             }
 
             output[..bytes].CopyTo(macs[(l * bytes)..]);
