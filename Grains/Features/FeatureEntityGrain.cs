@@ -10,7 +10,7 @@ namespace OrleansMl.Features;
 
 /// <summary>One entity of a feature set; see <see cref="IFeatureEntityGrain"/>.</summary>
 public sealed class FeatureEntityGrain(
-    [PersistentState("featureentity", StorageNames.Grains)] IPersistentState<FeatureEntityState> state,
+    [PersistentState("featureentity", StorageNames.FeatureEntities)] IPersistentState<FeatureEntityState> state,
     [FromKeyedServices(FeatureClock.ServiceKey)] TimeProvider time,
     IOptions<OrleansMlOptions> options,
     ILogger<FeatureEntityGrain> logger) : Grain, IFeatureEntityGrain
