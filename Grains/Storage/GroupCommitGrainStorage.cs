@@ -34,7 +34,7 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
     private readonly IGrainStorageSerializer _serializer;
     private readonly IGrainStorage? _previous;
     private readonly ILogger _logger;
-    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>();
     private readonly string _insert;
     private readonly string _update;
     private readonly string _read;
