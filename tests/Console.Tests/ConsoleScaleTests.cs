@@ -88,6 +88,31 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
         await Browser.ScreenshotAsync(dashboard, "dashboard");
     }
 
+    [Fact]
+    public async Task ModelPage_ReadsTheModelOnce_WhenItBecomesInteractive()
+    {
+        const string route = "/api/models/{name}";
+        var before = await RequestCountAsync(route);
+        var page = await fixture.Browser.NewPageAsync(fixture.Gateway.Address);
+        await page.GotoAsync($"/models/m{Models / 3:000}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=no-schedule]")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+
+        // The prerendered page reads the model; the circuit starts from what it read instead of asking again.
+        Assert.Equal(1, await RequestCountAsync(route) - before);
+    }
+
+    /// <summary>How many requests the gateway has answered on <paramref name="route"/>, from its own HTTP metrics.</summary>
+    private async Task<long> RequestCountAsync(string route)
+    {
+        var text = await fixture.Gateway.Http.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+                && l.Contains($"http_route=\"{route}\"", StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+    }
+
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     /// <summary>The gateway, seeded through the REST API: each version is queued and cancelled at once, as training 2,000 would take long.</summary>
