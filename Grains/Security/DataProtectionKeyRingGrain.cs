@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using OrleansMl.Hosting;
 using OrleansMl.Storage;
 
 namespace OrleansMl.Security;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Claims;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -90,9 +91,9 @@ public sealed class IdentityProvider : IAsyncDisposable
         var app = builder.Build();
         var provider = new IdentityProvider(app, issuer);
         app.UseAuthentication();
-        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], provider.AuthorizeAsync);
-        app.MapMethods("/connect/endsession", [HttpMethods.Get, HttpMethods.Post], EndSessionAsync);
-        app.MapPost("/login", LoginAsync);
+        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], (Delegate)provider.AuthorizeAsync);
+        app.MapMethods("/connect/endsession", [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync);
+        app.MapPost("/login", (Delegate)LoginAsync);
         await app.StartAsync();
         return provider;
     }
