@@ -32,10 +32,12 @@ public sealed class DataProtectionKeyRingTests(GatewayFactory gateway)
     [Fact]
     public async Task TheKeyRing_RefusesAnEmptyOrOversizedElement_AndKeepsWhatItHad()
     {
+        // The gateway makes its first key when it first protects something: before that the ring may change under the test.
+        gateway.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("console").Protect("first key");
         var ring = gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IDataProtectionKeyRingGrain>(IDataProtectionKeyRingGrain.Key);
         var before = await ring.GetAllAsync();
         await Assert.ThrowsAsync<ArgumentException>(() => ring.AddAsync("key-empty", " "));
         await Assert.ThrowsAsync<ArgumentException>(() => ring.AddAsync("key-huge", new string('x', IDataProtectionKeyRingGrain.MaxElementLength + 1)));
-        Assert.Equal(before, await ring.GetAllAsync());
+        Assert.Equal(before.ToArray(), (await ring.GetAllAsync()).ToArray());
     }
 }
