@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
@@ -62,7 +63,7 @@ public static class ConsoleExtensions
             // The console's pages act for nobody themselves (their API calls carry the user's credential), so the request's
             // user is the console cookie's signed-in user or anonymous, never the API's view of the connection (a local
             // caller without a name, which antiforgery tokens cannot be bound to).
-            context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+            context.User = new ClaimsPrincipal(new ClaimsIdentity());
             if (auth.OidcSignInEnabled)
             {
                 await ConsoleSignIn.AuthenticateConsoleUserAsync(context);
