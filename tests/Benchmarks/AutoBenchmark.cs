@@ -100,7 +100,12 @@ internal static class AutoBenchmark
         }
 
         // What one fit of each learner at its defaults costs on two thirds of the training rows (a cross-validation
-        // fold), one learner thread, after a first fit that pays for compiling.
+        // fold), one learner thread, after a first fit that pays for compiling; small data only.
+        if (frame.RowCount > AutoSearch.CrossValidationRows)
+        {
+            return;
+        }
+
         var spec = Spec(TrainingAlgorithm.Auto, 0.2, 42);
         var plan = TrainingPlan.Create(frame, spec);
         var labelled = Enumerable.Range(0, frame.RowCount).Where(r => !float.IsNaN(plan.LabelPlan.Values[r])).ToArray();
