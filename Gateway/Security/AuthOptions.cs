@@ -25,11 +25,17 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>OIDC bearer tokens (<c>OrleansMl__Auth__Jwt__*</c>).</summary>
     public JwtAuthOptions Jwt { get; set; } = new();
 
+    /// <summary>Interactive sign-in for the console (<c>OrleansMl__Auth__Oidc__*</c>); on when a client id is set.</summary>
+    public OidcSignInOptions Oidc { get; set; } = new();
+
     /// <summary>Whether <c>/metrics</c> needs the <c>read</c> scope (<c>OrleansMl__Auth__ProtectMetrics</c>); open by default.</summary>
     public bool ProtectMetrics { get; set; }
 
     /// <summary>True when an OIDC authority and audience are configured.</summary>
     public bool JwtEnabled => !string.IsNullOrWhiteSpace(Jwt.Authority) && !string.IsNullOrWhiteSpace(Jwt.Audience);
+
+    /// <summary>True when the console signs users in with OpenID Connect: a client id is set (and OIDC tokens are on).</summary>
+    public bool OidcSignInEnabled => !string.IsNullOrWhiteSpace(Oidc.ClientId);
 
     /// <summary>True when callers can prove who they are: an admin key or OIDC is configured.</summary>
     public bool CredentialsConfigured => !string.IsNullOrEmpty(AdminKey) || JwtEnabled;
@@ -60,6 +66,11 @@ public sealed class AuthOptions : IValidatableObject
                 $"OrleansMl:Auth:Jwt:Authority '{Jwt.Authority}' is not an absolute URL: set OrleansMl__Auth__Jwt__Authority to the issuer, e.g. https://login.example.com/realms/ml.",
                 [nameof(Jwt)]);
         }
+
+        foreach (var error in Oidc.Validate(JwtEnabled))
+        {
+            yield return new ValidationResult(error, [nameof(Oidc)]);
+        }
     }
 }
 
@@ -86,4 +97,70 @@ public sealed class JwtAuthOptions
     /// (<c>OrleansMl__Auth__Jwt__NamesClaim</c>); a token without it may use every name.
     /// </summary>
     public string NamesClaim { get; set; } = "orleansml_names";
+}
+
+/// <summary>
+/// The console's OpenID Connect sign-in (section <c>OrleansMl:Auth:Oidc</c>): the authorization code flow with PKCE at the
+/// issuer of <see cref="JwtAuthOptions.Authority"/>, whose access tokens the API then accepts.
+/// </summary>
+public sealed class OidcSignInOptions
+{
+    /// <summary>The longest value accepted for a client id or secret.</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>The console's client id at the identity provider (<c>OrleansMl__Auth__Oidc__ClientId</c>).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>
+    /// The client secret of a confidential client (<c>OrleansMl__Auth__Oidc__ClientSecret</c>); without it the console is a
+    /// public client and PKCE alone protects the code.
+    /// </summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>
+    /// The scopes asked for, space-separated (<c>OrleansMl__Auth__Oidc__Scopes</c>); by default <c>openid profile</c> and
+    /// the five API scopes with <see cref="JwtAuthOptions.ScopePrefix"/>. The provider decides which the user gets.
+    /// </summary>
+    public string? Scopes { get; set; }
+
+    /// <summary>The scopes to ask for, with <paramref name="prefix"/> before the API scopes of the default list.</summary>
+    public IReadOnlyList<string> ScopesToRequest(string prefix) =>
+        string.IsNullOrWhiteSpace(Scopes)
+            ? ["openid", "profile", .. OrleansMl.Scopes.All.Select(s => prefix + s)]
+            : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal IEnumerable<string> Validate(bool tokensEnabled)
+    {
+        var clientId = !string.IsNullOrWhiteSpace(ClientId);
+        if (clientId && !tokensEnabled)
+        {
+            yield return "Console sign-in (OrleansMl__Auth__Oidc__ClientId) needs OIDC tokens on the API: set OrleansMl__Auth__Jwt__Authority "
+                + "(the issuer the console signs users in at) and OrleansMl__Auth__Jwt__Audience (the audience of its access tokens).";
+        }
+
+        if (!clientId && !string.IsNullOrEmpty(ClientSecret))
+        {
+            yield return "OrleansMl__Auth__Oidc__ClientSecret is set without OrleansMl__Auth__Oidc__ClientId: set the client id the secret belongs to.";
+        }
+
+        if (!clientId && !string.IsNullOrWhiteSpace(Scopes))
+        {
+            yield return "OrleansMl__Auth__Oidc__Scopes is set without OrleansMl__Auth__Oidc__ClientId: set the console's client id too.";
+        }
+
+        if (ClientId is { Length: > MaxLength } || ClientSecret is { Length: > MaxLength })
+        {
+            yield return $"OrleansMl__Auth__Oidc__ClientId and OrleansMl__Auth__Oidc__ClientSecret may have at most {MaxLength} characters.";
+        }
+
+        if (clientId && ClientId!.Any(char.IsWhiteSpace))
+        {
+            yield return $"OrleansMl__Auth__Oidc__ClientId '{ClientId}' contains spaces: set the client id exactly as the identity provider registered it.";
+        }
+
+        if (clientId && !string.IsNullOrWhiteSpace(Scopes) && !ScopesToRequest("").Contains("openid", StringComparer.Ordinal))
+        {
+            yield return $"OrleansMl__Auth__Oidc__Scopes '{Scopes}' lacks 'openid': sign-in with OpenID Connect asks for it, e.g. 'openid profile orleansml.read'.";
+        }
+    }
 }

@@ -34,11 +34,14 @@ public sealed class ConsoleApi
         _session = session;
     }
 
-    /// <summary>Checks <paramref name="apiKey"/> (null: no credential) with <c>GET /api/me</c> and signs the session in with it.</summary>
-    public async Task<CallerInfo> SignInAsync(string? apiKey, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks <paramref name="apiKey"/> (null: no credential) with <c>GET /api/me</c> and signs the session in with it;
+    /// <paramref name="userName"/> names the user of an OpenID Connect sign-in whose access token it is.
+    /// </summary>
+    public async Task<CallerInfo> SignInAsync(string? apiKey, string? userName = null, CancellationToken cancellationToken = default)
     {
         var caller = await SendAsync<CallerInfo>(HttpMethod.Get, "api/me", null, apiKey, cancellationToken);
-        _session.SignedIn(apiKey, caller);
+        _session.SignedIn(apiKey, caller, userName);
         return caller;
     }
 

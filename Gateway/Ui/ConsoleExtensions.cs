@@ -1,3 +1,6 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Orleans.Dashboard;
@@ -25,6 +28,13 @@ public static class ConsoleExtensions
         builder.Services.AddSingleton<GatewayAddress>();
         builder.Services.AddScoped<ConsoleSession>();
         builder.Services.AddHttpClient<ConsoleApi>(http => http.Timeout = TimeSpan.FromSeconds(60));
+        builder.AddConsoleSignIn(ReadAuth(builder.Configuration));
+
+        // One key ring for every gateway of the cluster, kept in the cluster: the console cookie, antiforgery tokens,
+        // prerendered component state and stored keys hold on any replica and across restarts. The application name is
+        // fixed so that replicas with different content roots share their payloads.
+        builder.Services.AddDataProtection().SetApplicationName("OrleansMl");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IGrainFactory>((o, grains) => o.XmlRepository = new ClusterKeyRepository(grains));
         return builder;
     }
 
@@ -32,21 +42,36 @@ public static class ConsoleExtensions
     public static WebApplication UseConsoleAccess(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseAntiforgery();
-        app.Use((context, next) =>
+        // Before antiforgery: its tokens are bound to the signed-in user, whom the console cookie names.
+        app.Use(async (context, next) =>
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<ConsoleEndpoint>() is null)
             {
-                return next(context);
+                await next(context);
+                return;
             }
 
             var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-            return auth.Mode == AuthMode.Secure && !auth.CredentialsConfigured && !ApiKeyAuthenticationHandler.IsLocal(context.Connection)
-                ? Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Only local callers",
+            if (auth.Mode == AuthMode.Secure && !auth.CredentialsConfigured && !ApiKeyAuthenticationHandler.IsLocal(context.Connection))
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Only local callers",
                     "This gateway has no credentials configured, so its console serves only this machine. Set OrleansMl__Auth__AdminKey "
-                    + "and sign in with a key, or set OrleansMl__Auth__Mode=Open to serve everyone.")
-                : next(context);
+                    + "and sign in with a key, or set OrleansMl__Auth__Mode=Open to serve everyone.");
+                return;
+            }
+
+            // The console's pages act for nobody themselves (their API calls carry the user's credential), so the request's
+            // user is the console cookie's signed-in user or anonymous, never the API's view of the connection (a local
+            // caller without a name, which antiforgery tokens cannot be bound to).
+            context.User = new ClaimsPrincipal(new ClaimsIdentity());
+            if (auth.OidcSignInEnabled)
+            {
+                await ConsoleSignIn.AuthenticateConsoleUserAsync(context);
+            }
+
+            await next(context);
         });
+        app.UseAntiforgery();
         return app;
     }
 
@@ -57,6 +82,7 @@ public static class ConsoleExtensions
     public static WebApplication MapConsole(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapConsoleSignIn(ReadAuth(app.Configuration));
         app.MapStaticAssets().AllowAnonymous().DisableRateLimiting().WithMetadata(new ConsoleEndpoint());
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
@@ -71,6 +97,10 @@ public static class ConsoleExtensions
 
         return app;
     }
+
+    /// <summary>The access settings as configured (validated at start by the options the security extension binds).</summary>
+    private static AuthOptions ReadAuth(IConfiguration configuration) =>
+        configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
 }
 
 /// <summary>Marks the console's endpoints: its pages, its circuit and the static assets they load.</summary>

@@ -20,6 +20,12 @@ public sealed class ConsoleSession
     /// <summary>Why the last credential was refused, as the API said it.</summary>
     public string? Refusal { get; private set; }
 
+    /// <summary>True when the credential is the access token of an OpenID Connect sign-in (the console cookie holds it).</summary>
+    public bool SignedInWithProvider { get; private set; }
+
+    /// <summary>The signed-in user's name as the identity provider gave it; null for keys.</summary>
+    public string? UserName { get; private set; }
+
     /// <summary>The Host header of the page request.</summary>
     public string? Host { get; set; }
 
@@ -28,10 +34,12 @@ public sealed class ConsoleSession
 
     public bool Can(string scope) => Caller?.Allows(scope) == true;
 
-    public void SignedIn(string? apiKey, CallerInfo caller)
+    public void SignedIn(string? apiKey, CallerInfo caller, string? userName = null)
     {
         ApiKey = apiKey;
         Caller = caller;
+        SignedInWithProvider = userName is not null;
+        UserName = userName;
         CredentialNeeded = false;
         Refusal = null;
         Changed?.Invoke();
@@ -41,6 +49,8 @@ public sealed class ConsoleSession
     {
         ApiKey = null;
         Caller = null;
+        SignedInWithProvider = false;
+        UserName = null;
         CredentialNeeded = true;
         Refusal = reason;
         Changed?.Invoke();

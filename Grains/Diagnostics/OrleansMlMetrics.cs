@@ -96,6 +96,14 @@ public static class OrleansMlMetrics
     private static readonly Histogram<double> RolloutGuardValues = Meter.CreateHistogram<double>(
         "orleansml.rollout.guard.value", null, "Guard metric values seen when a rollout is checked, by model, metric and arm");
 
+    private static readonly Histogram<long> StorageGroupWrites = Meter.CreateHistogram<long>(
+        "orleansml.storage.group.writes", null, "Grain-state writes committed together in one transaction by the group-commit storage (feature entities)",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] });
+
+    private static readonly Histogram<double> StorageGroupDuration = Meter.CreateHistogram(
+        "orleansml.storage.group.duration", "s", "Time to run and commit one group of grain-state writes (the sync to disk included)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FastBuckets });
+
     static OrleansMlMetrics()
     {
         Meter.CreateObservableGauge("orleansml.training.jobs", ObserveJobs, null, "Training jobs on this silo, by state: queued (waiting for a slot) and running");
@@ -134,6 +142,13 @@ public static class OrleansMlMetrics
         ModelEvictions.Add(0);
         UploadBytes.Add(0);
         UploadRows.Add(0);
+    }
+
+    /// <summary>A group of grain-state writes committed in one transaction.</summary>
+    public static void RecordStorageGroup(int writes, TimeSpan took)
+    {
+        StorageGroupWrites.Record(writes);
+        StorageGroupDuration.Record(took.TotalSeconds);
     }
 
     public static void TrainingQueueWait(TimeSpan waited) => TrainingWait.Record(waited.TotalSeconds);

@@ -10,7 +10,7 @@ namespace OrleansMl.Features;
 
 /// <summary>One entity of a feature set; see <see cref="IFeatureEntityGrain"/>.</summary>
 public sealed class FeatureEntityGrain(
-    [PersistentState("featureentity", StorageNames.Grains)] IPersistentState<FeatureEntityState> state,
+    [PersistentState("featureentity", StorageNames.FeatureEntities)] IPersistentState<FeatureEntityState> state,
     [FromKeyedServices(FeatureClock.ServiceKey)] TimeProvider time,
     IOptions<OrleansMlOptions> options,
     ILogger<FeatureEntityGrain> logger) : Grain, IFeatureEntityGrain
@@ -26,7 +26,7 @@ public sealed class FeatureEntityGrain(
         var id = this.GetPrimaryKeyString();
         var slash = id.IndexOf('/', StringComparison.Ordinal);
         (_set, _key) = slash < 0 ? (id, string.Empty) : (id[..slash], id[(slash + 1)..]);
-        _committed = state.RecordExists ? state.State : FeatureEntityState.Empty;
+        _committed = state.RecordExists ? state.State.ToLive() : FeatureEntityState.Empty;
         return Task.CompletedTask;
     }
 
@@ -192,7 +192,7 @@ public sealed class FeatureEntityGrain(
 
     private async Task CommitAsync(FeatureEntityState next)
     {
-        await state.CommitAsync(next, this, logger, $"feature set '{_set}' key '{_key}'");
+        await state.CommitAsync(next.ToStored(), this, logger, $"feature set '{_set}' key '{_key}'");
         _committed = next;
     }
 

@@ -217,6 +217,7 @@ public static class OrleansMlSiloExtensions
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
+        silo.Services.AddGroupCommitStorage(StorageNames.FeatureEntities, sp => GroupCommitDatabase.Sqlite(EmbeddedStorageSetup.ConnectionString(Settings(sp))));
 
         // One process: a restart is covered by the job resumer, so reminders need not outlive the process.
         silo.UseInMemoryReminderService();

@@ -4,7 +4,8 @@ namespace OrleansMl.Storage;
 
 /// <summary>
 /// Creates, idempotently, the tables and queries Orleans' ADO.NET grain storage reads from a SQLite database:
-/// <c>OrleansQuery</c> (query text by key) and <c>OrleansStorage</c> (one row per grain state, binary payload).
+/// <c>OrleansQuery</c> (query text by key) and <c>OrleansStorage</c> (one row per grain state, binary payload), and the
+/// table of <see cref="GroupCommitGrainStorage"/> (<c>orleansml_grain_state</c>).
 /// The queries follow the provider's contract: parameter names in, <c>PayloadBinary</c>/<c>Version</c> and
 /// <c>NewGrainStateVersion</c> out, optimistic concurrency on <c>Version</c>.
 /// </summary>
@@ -38,6 +39,16 @@ public static class SqliteGrainStorageSchema
             Version                INT NULL
         );
         CREATE INDEX IF NOT EXISTS IX_OrleansStorage ON OrleansStorage(GrainIdHash, GrainTypeHash);
+        CREATE TABLE IF NOT EXISTS orleansml_grain_state
+        (
+            service_id  TEXT NOT NULL,
+            state_name  TEXT NOT NULL,
+            grain_id    TEXT NOT NULL,
+            version     INTEGER NOT NULL,
+            payload     BLOB NULL,
+            modified_on TEXT NOT NULL,
+            PRIMARY KEY (service_id, state_name, grain_id)
+        ) WITHOUT ROWID;
         """;
 
     // Exactly one statement produces a row on success: the insert of a new state (expected version null) or the

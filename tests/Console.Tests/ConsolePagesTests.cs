@@ -67,6 +67,8 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
 
         await versions.Locator("[data-version='2']").ClickAsync();
         await Expect(page.Locator("[data-test=version-details]")).ToContainTextAsync("Timings");
+        // The schedule panel is read once the page is interactive.
+        await page.Locator("[data-test=no-schedule], [data-test=schedule]").First.WaitForAsync();
         await Browser.ScreenshotAsync(page, "console-model");
     }
 

@@ -9,15 +9,22 @@ namespace OrleansMl.Console.Tests;
 
 /// <summary>
 /// A gateway without credentials (on loopback it is open, as the REST API is), with the Orleans Dashboard on and a
-/// registry of 100 models × 20 versions: every page loads within a generous bound, and the figures are written out.
+/// registry of 100 models × 20 versions: every page loads within a generous bound, the figures are written out, and the
+/// model page reads the model once per load (the circuit starts from what the prerendered page read).
 /// </summary>
 public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<ConsoleScaleTests.Fixture>
 {
     public const int Models = 100;
     public const int VersionsPerModel = 20;
 
-    /// <summary>The issue asks for under 1 s; the bound leaves room for a shared, loaded machine.</summary>
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(8);
+    /// <summary>
+    /// The budget is 1 s to show a page's content (measured on an idle machine and reported by this test); the test fails
+    /// at five times that, which a machine running other test assemblies at once stays under (about 2.5 s seen at a load
+    /// average of 30 on 2 cores), and at eight times it for the page to become interactive.
+    /// </summary>
+    private static readonly TimeSpan ContentBound = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan InteractiveBound = TimeSpan.FromSeconds(8);
 
     [Fact]
     public async Task EveryPage_LoadsWithinTheBound_With100ModelsOf20Versions()
@@ -56,8 +63,8 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
             var line = string.Create(CultureInfo.InvariantCulture, $"{path,-18} content {Median(contentTimes),6:0} ms   interactive {Median(interactiveTimes),6:0} ms");
             lines.Add(line);
             output.WriteLine(line);
-            Assert.True(Median(contentTimes) < Bound.TotalMilliseconds, $"{path} took {Median(contentTimes):0} ms to show its content.");
-            Assert.True(Median(interactiveTimes) < Bound.TotalMilliseconds, $"{path} took {Median(interactiveTimes):0} ms to become interactive.");
+            Assert.True(Median(contentTimes) < ContentBound.TotalMilliseconds, $"{path} took {Median(contentTimes):0} ms to show its content.");
+            Assert.True(Median(interactiveTimes) < InteractiveBound.TotalMilliseconds, $"{path} took {Median(interactiveTimes):0} ms to become interactive.");
         }
 
         await File.WriteAllLinesAsync(Path.Combine(Browser.ScreenshotDirectory, "console-load-times.txt"), lines);
@@ -86,6 +93,31 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
         Assert.True(response.IsSuccessStatusCode, $"GET /dashboard/DashboardCounters answered {(int)response.StatusCode}");
         await dashboard.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Browser.ScreenshotAsync(dashboard, "dashboard");
+    }
+
+    [Fact]
+    public async Task ModelPage_ReadsTheModelOnce_WhenItBecomesInteractive()
+    {
+        const string route = "/api/models/{name}";
+        var before = await RequestCountAsync(route);
+        var page = await fixture.Browser.NewPageAsync(fixture.Gateway.Address);
+        await page.GotoAsync($"/models/m{Models / 3:000}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=no-schedule]")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+
+        // The prerendered page reads the model; the circuit starts from what it read instead of asking again.
+        Assert.Equal(1, await RequestCountAsync(route) - before);
+    }
+
+    /// <summary>How many requests the gateway has answered on <paramref name="route"/>, from its own HTTP metrics.</summary>
+    private async Task<long> RequestCountAsync(string route)
+    {
+        var text = await fixture.Gateway.Http.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+                && l.Contains($"http_route=\"{route}\"", StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -120,6 +120,153 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 4 == 1).Sum(), entity["aggregates"]!["tx_sum_1h"]!.GetValue<double>());
     }
 
+    [Fact]
+    public async Task KilledGateway_WhileEventBatchesArrive_KeepsEveryAcknowledgedBatch()
+    {
+        const int keysPerBatch = 25;
+        const int eventsPerKey = 3;
+        var now = DateTimeOffset.UtcNow;
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var sent = new System.Collections.Concurrent.ConcurrentBag<int>();
+        await using (var first = await GatewayProcess.StartAsync(_data))
+        {
+            var http = first.Http;
+            var defined = await http.PutAsJsonAsync("/api/features/restart-stream", new
+            {
+                key = "customer_id",
+                ttl = "1.00:00:00",
+                aggregates = new[] { new { name = "tx_count_1h", op = "count", column = "amount", window = "01:00:00" } },
+            });
+            Assert.Equal(HttpStatusCode.OK, defined.StatusCode);
+
+            // Eight senders, each batch with keys of its own, so that many entities commit together.
+            var next = -1;
+            using var stop = new CancellationTokenSource();
+            var senders = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var batch = Interlocked.Increment(ref next);
+                    var events = Enumerable.Range(0, keysPerBatch * eventsPerKey).Select(i => new
+                    {
+                        key = $"b{batch}-k{i % keysPerBatch}",
+                        timestamp = now.AddSeconds(-i),
+                        values = new { amount = 1.0 },
+                    });
+                    sent.Add(batch);
+                    try
+                    {
+                        var answer = await http.PostJsonAsync("/api/features/restart-stream/events", new { events });
+                        if (answer.StatusCode == HttpStatusCode.OK)
+                        {
+                            Assert.Equal(keysPerBatch * eventsPerKey, (await answer.ReadJsonAsync())["accepted"]!.GetValue<int>());
+                            acknowledged.Add(batch);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+                    {
+                        return; // The process is gone.
+                    }
+                }
+            })).ToArray();
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (acknowledged.Count < 40 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            // Killed while batches are in flight: whatever was answered 200 must be on disk.
+            await first.KillAsync();
+            await stop.CancelAsync();
+            await Task.WhenAll(senders);
+        }
+
+        Assert.True(acknowledged.Count >= 40, $"only {acknowledged.Count} batches were acknowledged before the deadline");
+        await using var second = await GatewayProcess.StartAsync(_data);
+        foreach (var batch in acknowledged)
+        {
+            foreach (var key in Enumerable.Range(0, keysPerBatch))
+            {
+                var entity = await (await second.Http.GetAsync($"/api/features/restart-stream/b{batch}-k{key}")).ReadJsonAsync();
+                Assert.Equal(eventsPerKey, entity["aggregates"]!["tx_count_1h"]!.GetValue<double>());
+            }
+        }
+
+        // A batch that was not answered may be partly stored, but each entity has all of its events or none.
+        foreach (var batch in sent.Except(acknowledged))
+        {
+            foreach (var key in Enumerable.Range(0, keysPerBatch))
+            {
+                var entity = await (await second.Http.GetAsync($"/api/features/restart-stream/b{batch}-k{key}")).ReadJsonAsync();
+                Assert.Contains(entity["aggregates"]!["tx_count_1h"]!.GetValue<double>(), new[] { 0.0, eventsPerKey });
+            }
+        }
+    }
+
+    [Fact]
+    public async Task KilledGateway_BeforeAScheduleIsDue_RunsItOnceAfterTheRestart()
+    {
+        const string csv = "x1,x2,label\n";
+        var rows = string.Concat(Enumerable.Range(0, 400).Select(i => FormattableString.Invariant($"{i % 17},{i % 5},{(i % 17 > 8 ? "yes" : "no")}\n")));
+        DateTimeOffset due;
+        await using (var first = await GatewayProcess.StartAsync(_data))
+        {
+            var http = first.Http;
+            Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/restart-schedule-data", csv + rows)).StatusCode);
+            var set = await http.PutAsJsonAsync("/api/models/restart-schedule/schedule", new
+            {
+                every = "00:01:00",
+                dataset = "restart-schedule-data",
+                label = "label",
+                algorithm = "linear",
+                trigger = "always",
+                then = "none",
+            });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            due = DateTimeOffset.Parse((await set.ReadJsonAsync())["nextRunAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(due > DateTimeOffset.UtcNow, $"the first run is due at {due:O}, already past");
+
+            // Down before the due time, and still down when it passes.
+            await first.KillAsync();
+        }
+
+        var downUntil = due + TimeSpan.FromSeconds(5);
+        if (downUntil > DateTimeOffset.UtcNow)
+        {
+            await Task.Delay(downUntil - DateTimeOffset.UtcNow);
+        }
+
+        await using var second = await GatewayProcess.StartAsync(_data);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        System.Text.Json.Nodes.JsonArray runs;
+        while (true)
+        {
+            runs = (await (await second.Http.GetAsync("/api/models/restart-schedule/schedule/runs")).ReadJsonAsync())["runs"]!.AsArray();
+            if (runs.Count > 0 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        var forDue = runs.Where(r => DateTimeOffset.Parse(r!["due"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) == due).ToList();
+        Assert.True(forDue.Count == 1, $"expected one run for the due time {due:O}: {runs.ToJsonString()}");
+        Assert.True(DateTimeOffset.Parse(forDue[0]!["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) > due);
+
+        // The catch-up run is the only one for that due time, also after the restarted reminder's own first tick.
+        var settled = DateTime.UtcNow + TimeSpan.FromSeconds(75);
+        while (DateTime.UtcNow < settled)
+        {
+            await Task.Delay(1000);
+        }
+
+        runs = (await (await second.Http.GetAsync("/api/models/restart-schedule/schedule/runs")).ReadJsonAsync())["runs"]!.AsArray();
+        Assert.Single(runs, r => DateTimeOffset.Parse(r!["due"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) == due);
+        Assert.Equal(runs.Count, runs.Select(r => r!["due"]!.GetValue<string>()).Distinct().Count());
+    }
+
     public void Dispose()
     {
         try

@@ -12,12 +12,12 @@ namespace OrleansMl.Storage.Postgres;
 public static partial class PostgresSchema
 {
     /// <summary>The version of the embedded scripts. Bump it whenever a script changes, or running silos skip it.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Every OrleansMl process installing into one database queues on this advisory lock key.</summary>
     public const long LockKey = 0x4F524C4D_4C534348; // "ORLMLSCH"
 
-    private static readonly string[] Scripts = ["01-Main", "02-Clustering", "03-Persistence", "04-Reminders", "05-Artifacts", "06-ArtifactReferences"];
+    private static readonly string[] Scripts = ["01-Main", "02-Clustering", "03-Persistence", "04-Reminders", "05-Artifacts", "06-ArtifactReferences", "07-GrainStateGroups"];
 
     /// <summary>
     /// Installs the schema unless this version (or a newer one) is already there. Safe to call from every silo at

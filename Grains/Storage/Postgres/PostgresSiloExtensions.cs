@@ -42,7 +42,8 @@ public static class PostgresSiloExtensions
 
     /// <summary>
     /// Stores everything in the database behind <paramref name="dataSource"/> (owned by the caller): ADO.NET clustering,
-    /// grain state under <see cref="StorageNames.Grains"/> with Orleans' binary serializer, ADO.NET reminders, and the
+    /// grain state under <see cref="StorageNames.Grains"/> with Orleans' binary serializer, feature entities under
+    /// <see cref="StorageNames.FeatureEntities"/> in groups (<see cref="GroupCommitGrainStorage"/>), ADO.NET reminders, and the
     /// <see cref="PostgresArtifactStore"/>. The schema is installed (or found current) before any provider starts.
     /// </summary>
     public static ISiloBuilder UsePostgres(this ISiloBuilder silo, NpgsqlDataSource dataSource)
@@ -94,6 +95,7 @@ public static class PostgresSiloExtensions
 
         // Binary grain state from day one: switching serializers later would make stored rows unreadable.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageNames.Grains);
+        silo.Services.AddGroupCommitStorage(StorageNames.FeatureEntities, sp => GroupCommitDatabase.Postgres(sp.GetRequiredService<NpgsqlDataSource>()));
         silo.UseAdoNetReminderService(b => b.Configure<NpgsqlDataSource>((o, dataSource) =>
         {
             o.Invariant = Invariant;

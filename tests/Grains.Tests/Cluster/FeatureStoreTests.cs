@@ -1,4 +1,8 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using OrleansMl.Features;
+using OrleansMl.Hosting;
 using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Tests.Cluster;
@@ -250,6 +254,37 @@ public sealed class FeatureStoreTests(FeatureStoreFixture fixture) : IDisposable
         Assert.Equal(0.0, vectors[1].Aggregates["tx_count_1h"]);
         var error = await Assert.ThrowsAsync<InvalidFeatureValuesException>(() => Grains.GetGrain<IFeatureReaderGrain>(set).ReadAsync(set, ["ok", "no/slash"]));
         Assert.Contains("'no/slash'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEntityStoredBeforeGroupCommits_IsReadFromTheOldTable_AndMovesOnItsNextWrite()
+    {
+        var (set, definition) = await DefineAsync();
+        var entity = Entity(set, "c-legacy");
+        var at = fixture.Time.GetUtcNow().AddMinutes(-5);
+
+        // As the previous release stored it: through Orleans' ADO.NET provider, under the same state name.
+        var services = fixture.Cluster.Silos[0].SiloHost.Services;
+        var legacy = services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Grains);
+        var old = new GrainState<FeatureEntityState>(new FeatureEntityState(
+            ImmutableDictionary<string, StoredFeatureValue>.Empty.Add("balance", new StoredFeatureValue(7.5, at)),
+            ["amount"],
+            [new StoredEvent(at.UtcTicks, [10.0]), new StoredEvent(at.UtcTicks, [5.0])]));
+        await legacy.WriteStateAsync("featureentity", entity.GetGrainId(), old);
+
+        var read = await entity.GetAsync(definition.Revision);
+        Assert.Equal((7.5, 15.0), (read.Values["balance"].Value.Number, read.Aggregates["tx_sum_1h"]!.Value));
+
+        await entity.AddEventsAsync(definition.Revision, [Event(fixture.Time.GetUtcNow(), ("amount", 1.0))], default);
+        var moved = new GrainState<FeatureEntityState>(FeatureEntityState.Empty);
+        await services.GetRequiredKeyedService<IGrainStorage>(StorageNames.FeatureEntities).ReadStateAsync("featureentity", entity.GetGrainId(), moved);
+        Assert.Equal("1", moved.ETag);
+        Assert.True(moved.State!.Events.IsEmpty);
+        Assert.Equal([10.0, 5.0, 1.0], moved.State.ToLive().Events.Select(e => e.Values[0]));
+
+        await fixture.Cluster.DeactivateAsync(entity);
+        var reloaded = await entity.GetAsync(definition.Revision);
+        Assert.Equal((7.5, 16.0, 3), (reloaded.Values["balance"].Value.Number, reloaded.Aggregates["tx_sum_1h"]!.Value, reloaded.Events));
     }
 
     /// <summary>Recomputes every aggregate from the accepted events, independently of the store's code.</summary>

@@ -51,6 +51,7 @@ public class ClusterFixture : IAsyncLifetime
             });
             ConfigureServices(silo.Services);
             Faults.Install(silo.Services, StorageNames.Grains);
+            Faults.Install(silo.Services, StorageNames.FeatureEntities);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
