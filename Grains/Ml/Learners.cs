@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -13,6 +15,11 @@ namespace OrleansMl.Ml;
 /// (min-max scaling squeezed features with outliers: breast cancer's held-out AUC rose from 0.986 to 0.998).
 /// Linear regression is SDCA on squared loss with one thread: L-BFGS Poisson regression only suits non-negative
 /// counts, online gradient descent converges loosely, and SDCA's slowness comes from its multi-threaded mode.
+/// <para>
+/// FastTree and FastForest force three full blocking garbage collections at the start of every fit (a memory report
+/// for their log): on a silo holding cached datasets and loaded models each one pauses serving, and a cross-validated
+/// search of a three-class problem fits dozens of them. Their trainers are created with that switched off.
+/// </para>
 /// </summary>
 internal static class Learners
 {
@@ -20,11 +27,15 @@ internal static class Learners
 
     private const string Label = FeatureLayout.Label;
 
+    // The FastTree trainers' "collect garbage before training" flag, a protected field of their common generic base
+    // class: one field per closed trainer type. Absent (null) in an ML.NET that no longer has it.
+    private static readonly ConcurrentDictionary<Type, FieldInfo?> CollectsGarbage = new();
+
     public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed) =>
         (task, candidate.Algorithm) switch
         {
-            (ModelTask.Binary, TrainingAlgorithm.FastTree) => ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed)),
-            (ModelTask.Binary, TrainingAlgorithm.FastForest) => ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed))
+            (ModelTask.Binary, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))),
+            (ModelTask.Binary, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)))
                 .Append(ml.BinaryClassification.Calibrators.Platt(Label)),
             (ModelTask.Binary, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
                 new LbfgsLogisticRegressionBinaryTrainer.Options
@@ -38,9 +49,9 @@ internal static class Learners
             (ModelTask.Binary, _) => ml.BinaryClassification.Trainers.LightGbm(LightGbmBinary(candidate, threads, seed)),
 
             (ModelTask.Multiclass, TrainingAlgorithm.FastTree) => ml.MulticlassClassification.Trainers.OneVersusAll(
-                ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed)), Label),
+                WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))), Label),
             (ModelTask.Multiclass, TrainingAlgorithm.FastForest) => ml.MulticlassClassification.Trainers.OneVersusAll(
-                ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)), Label),
+                WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed))), Label),
             (ModelTask.Multiclass, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
                 new LbfgsMaximumEntropyMulticlassTrainer.Options
                 {
@@ -52,8 +63,8 @@ internal static class Learners
                 })),
             (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, threads, seed)),
 
-            (_, TrainingAlgorithm.FastTree) => ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed)),
-            (_, TrainingAlgorithm.FastForest) => ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed)),
+            (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
+            (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options
                 {
@@ -73,6 +84,33 @@ internal static class Learners
     /// whatever the training-thread setting: the work per iteration is small either way.
     /// </summary>
     private static int LbfgsThreads(int? threads) => Math.Max(2, threads ?? Environment.ProcessorCount);
+
+    /// <summary>Switches off the forced full collections of a FastTree or FastForest trainer (see the class remarks).</summary>
+    internal static TTrainer WithoutForcedCollections<TTrainer>(TTrainer trainer)
+        where TTrainer : class
+    {
+        CollectsGarbage.GetOrAdd(trainer.GetType(), FindCollectsGarbage)?.SetValue(trainer, false);
+        return trainer;
+    }
+
+    /// <summary>Whether a FastTree or FastForest trainer will force collections when it fits (for tests).</summary>
+    internal static bool ForcesCollections(object trainer) =>
+        CollectsGarbage.GetOrAdd(trainer.GetType(), FindCollectsGarbage)?.GetValue(trainer) is true;
+
+    private static FieldInfo? FindCollectsGarbage(Type type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(FastTreeTrainerBase<,,>))
+            {
+                return t.GetField("AllowGC", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic) is { FieldType: var f } field && f == typeof(bool)
+                    ? field
+                    : null;
+            }
+        }
+
+        return null;
+    }
 
     private static EstimatorChain<NormalizingTransformer> Linear(MLContext ml) =>
         ml.Transforms.ReplaceMissingValues(Features, replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)

@@ -25,11 +25,39 @@ using OrleansMl.Hosting;
 //     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
 //   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
 //     (appending rows to a cached dataset version against uploading the whole CSV again)
-// --features, --many-models and --appends are switches without a value: take them out so the settings after them still pair up.
+//   dotnet run -c Release --project tests/Benchmarks -- --auto [--seeds 6] [--datasets breast_cancer,iris,wine,diabetes]
+//     [--threads N] [--repeats 3] [--split DIR]
+//     (auto against each learner at its defaults through the engine alone: on seeded splits of the public datasets, or
+//      on the NAME_train.csv / NAME_test.csv files `bench/run.sh --keep` leaves in DIR)
+//   dotnet run -c Release --project tests/Benchmarks -- --auto-profile [--datasets iris] [--threads N] [--repeats 3]
+//     (one auto training broken into its stages; a dataset is a public one's name or a CSV path with a `target` column)
+// --features, --many-models, --appends, --auto and --auto-profile are switches without a value: take them out so the
+// settings after them still pair up.
+string[] switches = ["--features", "--many-models", "--appends", "--auto", "--auto-profile"];
 var features = args.Contains("--features");
 var manyModels = args.Contains("--many-models");
 var appendsOnly = args.Contains("--appends");
-var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not ("--features" or "--many-models" or "--appends"))]).Build();
+var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => !switches.Contains(a))]).Build();
+int? learnerThreads = config["threads"] is { } threadSetting ? int.Parse(threadSetting, CultureInfo.InvariantCulture) : null;
+if (args.Contains("--auto") || args.Contains("--auto-profile"))
+{
+    var repeats = int.Parse(config["repeats"] ?? "1", CultureInfo.InvariantCulture);
+    var names = (config["datasets"] ?? (args.Contains("--auto") ? "breast_cancer,iris,wine,diabetes" : "iris")).Split(',');
+    if (args.Contains("--auto"))
+    {
+        AutoBenchmark.Run(config["split"], names, int.Parse(config["seeds"] ?? "6", CultureInfo.InvariantCulture), learnerThreads, repeats);
+    }
+    else
+    {
+        foreach (var name in names)
+        {
+            AutoBenchmark.Profile(name, learnerThreads, repeats);
+        }
+    }
+
+    return;
+}
+
 var rows = int.Parse(config["rows"] ?? "200000", CultureInfo.InvariantCulture);
 if (config["write-csv"] is { } path)
 {

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Microsoft.ML;
+using Microsoft.ML.Trainers.FastTree;
 using OrleansMl.Ml;
 using Xunit.Abstractions;
 
@@ -8,6 +10,9 @@ public class AutoSearchTests(ITestOutputHelper output)
 {
     // One learner thread: results then depend on the data and the seed only.
     private static readonly ModelTrainer Trainer = new(new TrainerOptions { Threads = 1 });
+
+    private static readonly TrainingAlgorithm[] Learners =
+        [TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear];
 
     /// <summary>
     /// On one split of a small dataset the best of four learners on a few dozen test rows is partly luck, so auto, which
@@ -25,16 +30,14 @@ public class AutoSearchTests(ITestOutputHelper output)
         var testRows = 0;
         double Score(TrainingAlgorithm algorithm)
         {
-            var spec = MlTestData.Spec("target", algorithm: algorithm, parameters: ImmutableDictionary<string, double>.Empty);
-            var model = Trainer.Train(frame, spec, null, CancellationToken.None);
+            var model = Train(frame, algorithm);
             output.WriteLine($"{algorithm}: {metric} {model.Metrics[metric]:F4} ({model.Algorithm})");
             testRows = model.TestRows;
             return metric == "rmse" ? -model.Metrics[metric] : model.Metrics[metric];
         }
 
         var auto = Score(TrainingAlgorithm.Auto);
-        var singles = new[] { TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear }
-            .Select(Score).ToList();
+        var singles = Learners.Select(Score).ToList();
         var resolution = metric switch
         {
             "auc" => 0.002,
@@ -45,4 +48,88 @@ public class AutoSearchTests(ITestOutputHelper output)
         Assert.True(auto >= singles.Average() - 1e-12, $"auto {Math.Abs(auto):F4} vs the average learner {Math.Abs(singles.Average()):F4}");
         Assert.True(auto >= singles.Max() - resolution, $"auto {Math.Abs(auto):F4} vs the best learner {Math.Abs(singles.Max()):F4}");
     }
+
+    /// <summary>
+    /// The learners the search compares at their defaults are fitted for the final model exactly as when asked for by
+    /// name, so whichever of them cross-validation picks, auto's model is that learner's model: same description, same
+    /// test metrics to the last digit. A search that scored defaults on other settings, or refitted them differently,
+    /// would pick a model no single learner matches.
+    /// </summary>
+    [Theory]
+    [InlineData("breast_cancer")]
+    [InlineData("iris")]
+    [InlineData("wine")]
+    [InlineData("diabetes")]
+    public void Auto_ThatChoosesALearnerAtItsDefaults_ReturnsExactlyThatLearnersModel(string dataset)
+    {
+        var frame = MlTestData.Public(dataset);
+        var auto = Train(frame, TrainingAlgorithm.Auto);
+        var rows = auto.TrainRows;
+        var match = Learners.FirstOrDefault(a => Candidate.Default(a, rows, HyperParameters.None).Describe(auto.Signature.Task) == auto.Algorithm);
+        output.WriteLine($"auto chose {auto.Algorithm}");
+        if (match == TrainingAlgorithm.Auto)
+        {
+            // A variant won the cross-validation: it must have beaten every default there, which the next test checks.
+            Assert.Contains(AutoSearch.CrossValidationCandidates(rows, HyperParameters.None), c => c.Describe(auto.Signature.Task) == auto.Algorithm);
+            return;
+        }
+
+        var single = Train(frame, match);
+        Assert.Equal(single.Algorithm, auto.Algorithm);
+        Assert.Equal(single.Metrics, auto.Metrics);
+    }
+
+    /// <summary>
+    /// The cross-validated list holds the learners at their defaults for the training set's size (as a request naming
+    /// them gets), with the parameters a caller fixed applied to every candidate.
+    /// </summary>
+    [Fact]
+    public void CrossValidationCandidates_AreTheLearnersAtTheirDefaults_WithFixedParametersApplied()
+    {
+        var candidates = AutoSearch.CrossValidationCandidates(455, HyperParameters.None);
+        foreach (var algorithm in new[] { TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear })
+        {
+            Assert.Contains(Candidate.Default(algorithm, 455, HyperParameters.None), candidates);
+        }
+
+        Assert.Equal(candidates.Count, candidates.Distinct().Count());
+        var fixedTrees = HyperParameters.None with { Trees = 50 };
+        Assert.All(AutoSearch.CrossValidationCandidates(455, fixedTrees), c => Assert.Equal(50, c.Trees));
+    }
+
+    /// <summary>Same data, same seed, several threads fitting folds side by side: the same choice and the same model.</summary>
+    [Fact]
+    public void Auto_OnSmallData_IsRepeatable_WithSeveralThreads()
+    {
+        var trainer = new ModelTrainer(new TrainerOptions { Threads = 2 });
+        var frame = MlTestData.Public("wine");
+        var spec = MlTestData.Spec("target", algorithm: TrainingAlgorithm.Auto, parameters: ImmutableDictionary<string, double>.Empty);
+
+        var first = trainer.Train(frame, spec, null, CancellationToken.None);
+        var second = trainer.Train(frame, spec, null, CancellationToken.None);
+
+        Assert.Equal(first.Algorithm, second.Algorithm);
+        Assert.Equal(first.Metrics, second.Metrics);
+    }
+
+    /// <summary>
+    /// FastTree and FastForest trainers as ML.NET makes them force full garbage collections when they fit; the ones the
+    /// trainer makes do not (the flag is found by reflection, so an ML.NET without it fails here rather than silently).
+    /// </summary>
+    [Fact]
+    public void FastTreeTrainers_DoNotForceGarbageCollections()
+    {
+        var ml = new MLContext(1);
+        Assert.True(OrleansMl.Ml.Learners.ForcesCollections(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options())));
+        Assert.True(OrleansMl.Ml.Learners.ForcesCollections(ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options())));
+
+        var tree = OrleansMl.Ml.Learners.Create(ml, ModelTask.Binary, Candidate.Default(TrainingAlgorithm.FastTree, 100, HyperParameters.None), 100, 1, 1);
+        var forest = OrleansMl.Ml.Learners.Create(ml, ModelTask.Regression, Candidate.Default(TrainingAlgorithm.FastForest, 100, HyperParameters.None), 100, 1, 1);
+
+        Assert.False(OrleansMl.Ml.Learners.ForcesCollections(tree));
+        Assert.False(OrleansMl.Ml.Learners.ForcesCollections(forest));
+    }
+
+    private static TrainedModel Train(DatasetFrame frame, TrainingAlgorithm algorithm) =>
+        Trainer.Train(frame, MlTestData.Spec("target", algorithm: algorithm, parameters: ImmutableDictionary<string, double>.Empty), null, CancellationToken.None);
 }
