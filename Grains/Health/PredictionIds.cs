@@ -77,51 +77,16 @@ public sealed class PredictionIds
     }
 
     /// <summary>
-    /// The ids of a batch's rows, as <see cref="Create"/> makes them one by one: <paramref name="predicted"/> and
-    /// <paramref name="probability"/> give each row's values. The MACs of eight rows are computed side by side (BLAKE3 of a
-    /// message that fits in one block is one compression, done here on eight lanes at once).
+    /// The ids of a batch's rows, as <see cref="Create"/> makes them: <paramref name="rows"/> gives each row's predicted value and
+    /// probability, read in place without building an array per row.
     /// </summary>
     public string[] CreateMany<TRows>(string model, int version, long unixMilliseconds, bool regression, int count, TRows rows)
         where TRows : struct, IPredictedRows
     {
         var ids = new string[count];
-        Span<byte> prefix = stackalloc byte[Blake3Lanes.BlockBytes];
-        var name = model.AsSpan(0, Math.Min(model.Length, 256));
-        if (!Blake3Lanes.Supported || Encoding.UTF8.GetMaxByteCount(name.Length) > Blake3Lanes.BlockBytes
-            || Encoding.UTF8.GetByteCount(name) + 1 + PayloadLength > Blake3Lanes.BlockBytes)
+        for (var r = 0; r < count; r++)
         {
-            for (var r = 0; r < count; r++)
-            {
-                ids[r] = Create(model, version, unixMilliseconds, regression, rows.Predicted(r), rows.Probability(r));
-            }
-
-            return ids;
-        }
-
-        var prefixLength = Encoding.UTF8.GetBytes(name, prefix) + 1;
-        prefix[prefixLength - 1] = 0;
-        var messageLength = prefixLength + PayloadLength;
-        Span<byte> messages = stackalloc byte[Blake3Lanes.Lanes * Blake3Lanes.BlockBytes];
-        Span<byte> macs = stackalloc byte[Blake3Lanes.Lanes * MacLength];
-        Span<byte> bytes = stackalloc byte[Length];
-        for (var start = 0; start < count; start += Blake3Lanes.Lanes)
-        {
-            var lanes = Math.Min(Blake3Lanes.Lanes, count - start);
-            messages.Clear();
-            for (var lane = 0; lane < lanes; lane++)
-            {
-                var message = messages.Slice(lane * Blake3Lanes.BlockBytes, Blake3Lanes.BlockBytes);
-                prefix[..prefixLength].CopyTo(message);
-                Payload(message.Slice(prefixLength, PayloadLength), version, unixMilliseconds, regression, rows.Predicted(start + lane), rows.Probability(start + lane));
-            }
-
-            Blake3Lanes.KeyedMacs(_blake3Key, messages, messageLength, macs);
-            for (var lane = 0; lane < lanes; lane++)
-            {
-                messages.Slice((lane * Blake3Lanes.BlockBytes) + prefixLength, PayloadLength).CopyTo(bytes);
-                macs.Slice(lane * MacLength, MacLength).CopyTo(bytes[PayloadLength..]);
-                ids[start + lane] = Base64Url.EncodeToString(bytes);
-            }
+            ids[r] = Create(model, version, unixMilliseconds, regression, rows.Predicted(r), rows.Probability(r));
         }
 
         return ids;

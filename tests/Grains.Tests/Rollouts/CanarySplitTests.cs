@@ -66,7 +66,7 @@ public sealed class CanarySplitTests
     [Fact]
     public void PredictionIds_OfABatch_AreCheckedByTheBlake3Package_ForEveryNameLengthAndTask()
     {
-        // The batch's MACs are computed eight at a time by Blake3Lanes; Read checks each with the BLAKE3 package's hasher.
+        // Every id of a batch must read back, with its own values, for every name length and task.
         var ids = PredictionIds.FromSettings(null, "deployment");
         var other = PredictionIds.FromSettings("another-secret-key", "deployment");
         for (var length = 1; length <= 64; length += 3)
