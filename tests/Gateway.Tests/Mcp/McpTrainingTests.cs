@@ -77,11 +77,12 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         Assert.Equal("succeeded", version["status"]!.GetValue<string>());
         Assert.True(version["metrics"]!["auc"]!.GetValue<double>() > 0.8);
         Assert.Contains("promote_model", McpTestClient.Text(result), StringComparison.Ordinal);
-        // The C# client may drop a notification that it processes after the result (the call's handler is gone by then),
-        // so the exact sequence is checked on the wire below; here: what did arrive is well-formed and in order.
+        // The C# client hands each incoming notification to its handler on its own, so two that arrive in one read may
+        // be reported in either order, and one it processes after the result may be dropped (the call's handler is gone
+        // by then): the exact sequence is checked on the wire below; here: what did arrive is well-formed.
         var reports = progress.Reports;
         Assert.NotEmpty(reports);
-        Assert.Equal(reports.Select(r => r.Progress).Order(), reports.Select(r => r.Progress));
+        Assert.All(reports, r => Assert.InRange(r.Progress, 0, 100));
         Assert.All(reports, r => Assert.Equal(100, r.Total));
     }
 
