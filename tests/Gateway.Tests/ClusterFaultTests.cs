@@ -74,16 +74,16 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         var victim = await management.GetActivationAddress(client.GetGrain<IModelGrain>(Model))
             ?? throw new InvalidOperationException("The model grain is not active anywhere.");
         await ActivateOnAsync(victim, () => client.GetGrain<IDatasetGrain>("churn-long").GetAsync());
-        Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/churn-long", ChurnCsv)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/churn-long", LongFit.Repeated(ChurnCsv, 40))).StatusCode);
         Assert.Equal(victim, await management.GetActivationAddress(client.GetGrain<IDatasetGrain>("churn-long")));
 
-        // A long search that runs until cancelled, and a job queued behind it.
+        // A long fit (10,000 trees of 100 leaves on 48,000 rows: minutes) that runs until cancelled, and a job queued behind it.
         var running = await TrainAsync(http, new
         {
             dataset = "churn-long",
             label = "churned",
-            algorithm = "auto",
-            parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 900 },
+            algorithm = LongFit.Algorithm,
+            parameters = LongFit.Parameters,
         });
         var queued = await TrainAsync(http, new { dataset = "churn-long", label = "churned", algorithm = "linear" });
         await WaitForStatusAsync(http, running, "running");
@@ -148,7 +148,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         Assert.Equal(modelBefore["aliasHistory"]!.ToJsonString(), modelAfter["aliasHistory"]!.ToJsonString());
         Assert.Equal(expectedPrediction, Sorted(await PredictAsync(http))!.ToJsonString());
 
-        // Every job ends: the resumed search is cancelled, which frees the slot for the one queued behind it.
+        // Every job ends: the resumed fit is cancelled, which frees the slot for the one queued behind it.
         Assert.Equal("cancelled", (await (await http.PostAsync($"/api/models/{Model}/versions/{running}/cancel", null)).ReadJsonAsync())["status"]!.GetValue<string>());
         Assert.Equal("succeeded", (await http.WaitForVersionAsync(Model, queued, TimeSpan.FromSeconds(150)))["status"]!.GetValue<string>());
 

@@ -17,14 +17,14 @@ namespace OrleansMl.Gateway.Tests.Operations;
 public sealed class SiloLossTests(ITestOutputHelper output)
 {
     private const int QueuedPerSilo = 4;
-    // The churn sample ten times over: above the 10,000 rows under which `auto` decides by a quick cross-validation,
-    // so the search uses the long time budget the "running" job asks for and is still running when the silo dies.
-    private static readonly string ChurnCsv = TenTimes(File.ReadAllText(Path.Combine(RestApiTests.RepositoryRoot(), "samples", "churn.csv")));
+    // The churn sample forty times over (48,000 rows), so that a fit of 10,000 trees of 100 leaves on one thread takes
+    // minutes: the "running" job is still running when the silo dies, and until it is cancelled.
+    private static readonly string ChurnCsv = LongFit.Repeated(File.ReadAllText(Path.Combine(RestApiTests.RepositoryRoot(), "samples", "churn.csv")), 40);
 
     [Fact]
     public async Task KilledSilo_LeavesJobsOnSurvivingSilosUndisturbed()
     {
-        // One training slot and one thread per silo: a long search runs and the jobs behind it wait, cheaply.
+        // One training slot and one thread per silo: a long fit runs and the jobs behind it wait, cheaply.
         await using var cluster = await LocalCluster.StartAsync(silos: 3, gateways: 1, new Dictionary<string, string>
         {
             ["OrleansMl__TrainingConcurrency"] = "1",
@@ -62,8 +62,8 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             {
                 dataset = name,
                 label = "churned",
-                algorithm = "auto",
-                parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 900 },
+                algorithm = LongFit.Algorithm,
+                parameters = LongFit.Parameters,
             });
             jobs.Add(new Job(silo, name, running, "running"));
             for (var i = 0; i < QueuedPerSilo; i++)
@@ -129,7 +129,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             Assert.True(after >= before, Invariant($"{job.Model} v{job.Version} went back from {before} to {after}"));
         }
 
-        // Every job ends: cancelling the searches lets the queued jobs run to the end.
+        // Every job ends: cancelling the long fits lets the queued jobs run to the end.
         foreach (var job in jobs.Where(j => j.Status == "running"))
         {
             using var cancel = await http.PostAsync($"/api/models/{job.Model}/versions/{job.Version}/cancel", null);
@@ -222,11 +222,4 @@ public sealed class SiloLossTests(ITestOutputHelper output)
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed record Job(int Silo, string Model, int Version, string Status);
-
-    private static string TenTimes(string csv)
-    {
-        var newline = csv.IndexOf('\n', StringComparison.Ordinal);
-        var body = csv[(newline + 1)..].TrimEnd('\n') + "\n";
-        return csv[..(newline + 1)] + string.Concat(Enumerable.Repeat(body, 10));
-    }
 }
