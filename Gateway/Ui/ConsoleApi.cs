@@ -40,8 +40,14 @@ public sealed class ConsoleApi
     /// </summary>
     public async Task<CallerInfo> SignInAsync(string? apiKey, string? userName = null, CancellationToken cancellationToken = default)
     {
+        var attempt = _session.BeginSignIn();
         var caller = await SendAsync<CallerInfo>(HttpMethod.Get, "api/me", null, apiKey, cancellationToken);
-        _session.SignedIn(apiKey, caller, userName);
+        if (_session.Attempts == attempt)
+        {
+            // Still the newest sign-in: an older one (the page's first, anonymous) answering late changes nothing.
+            _session.SignedIn(apiKey, caller, userName);
+        }
+
         return caller;
     }
 
@@ -176,6 +182,7 @@ public sealed class ConsoleApi
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, string? apiKey, CancellationToken cancellationToken)
     {
+        var attempt = _session.Attempts;
         using var request = new HttpRequestMessage(method, path) { Content = content };
         if (!string.IsNullOrEmpty(apiKey))
         {
@@ -203,8 +210,9 @@ public sealed class ConsoleApi
         }
 
         var problem = await ReadProblemAsync(response, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        if (response.StatusCode == HttpStatusCode.Unauthorized && _session.Attempts == attempt)
         {
+            // Refused with the session's current credential (not one a sign-in has replaced since the call left): ask again.
             _session.Refused(problem.Detail ?? problem.Title);
         }
 

@@ -29,10 +29,21 @@ public sealed class ConsoleSession
     /// <summary>The Host header of the page request.</summary>
     public string? Host { get; set; }
 
+    private int _attempts;
+
+    /// <summary>
+    /// How many sign-ins have started in this session. An answer to a call made before the latest one started speaks of
+    /// a credential the user has since replaced: it must neither sign them in nor out.
+    /// </summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
     /// <summary>Raised when the credential or the caller changes, so pages read again.</summary>
     public event Action? Changed;
 
     public bool Can(string scope) => Caller?.Allows(scope) == true;
+
+    /// <summary>Starts a sign-in; returns its number (see <see cref="Attempts"/>).</summary>
+    public int BeginSignIn() => Interlocked.Increment(ref _attempts);
 
     public void SignedIn(string? apiKey, CallerInfo caller, string? userName = null)
     {
