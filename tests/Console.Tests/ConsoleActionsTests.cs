@@ -9,6 +9,9 @@ namespace OrleansMl.Console.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class ConsoleActionsTests(ConsoleFixture fixture)
 {
+    // A fit that takes seconds to tens of seconds on iris whatever the search does: 10,000 trees of up to 100 leaves.
+    private static Dictionary<string, double> LongFit => new() { ["trees"] = 10_000, ["leaves"] = 100, ["minLeaf"] = 1, ["timeBudgetSeconds"] = 60 };
+
     [Fact]
     public async Task UploadTrainPromoteAndRollback_ThroughTheConsole()
     {
@@ -59,11 +62,11 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
     public async Task JobsPage_ShowsProgressAdvancing_ThenTheOutcome()
     {
         var page = await fixture.OpenAsync("/jobs");
-        // The gateway trains one job at a time: the watched job waits (queued, 0 %) behind a search with a time budget,
-        // then runs through its stages.
+        // The gateway trains one job at a time: the watched job waits (queued, 0 %) behind a long fit (10,000 trees: its
+        // length comes from the work asked for), then runs through its stages.
         var search = new
         {
-            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 6 },
+            dataset = "iris", label = "target", algorithm = "fasttree", parameters = LongFit,
         };
         await fixture.Gateway.TrainAsync("slow-iris-ahead", search);
         var version = await fixture.Gateway.TrainAsync("slow-iris", search);
@@ -95,7 +98,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         var page = await fixture.OpenAsync("/jobs");
         var version = await fixture.Gateway.TrainAsync("cancelled-iris", new
         {
-            dataset = "iris", label = "target", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 60 },
+            dataset = "iris", label = "target", algorithm = "fasttree", parameters = LongFit,
         });
         var row = page.Locator($"[data-test=active-jobs] [data-job='cancelled-iris/v{version}']");
         await row.Locator("[data-test=cancel]").ClickAsync();
