@@ -39,6 +39,10 @@ public sealed class ModelPredictor
     private float[] _blockScores = [];
     private float[] _blockProbabilities = [];
 
+    // A large batch is split over the cores: parts of at least this many rows, each scored by its own predictor.
+    private const int MinRowsPerPart = 256;
+    private ModelPredictor[] _helpers = [];
+
     /// <summary>What the model takes and gives.</summary>
     public ModelSignature Signature => _model.Signature;
 
@@ -319,11 +323,51 @@ public sealed class ModelPredictor
             return scored;
         }
 
-        EnsureBlock();
-        var classes = _trees.OutputCount;
-        for (var start = 0; start < count; start += _blockRows)
+        var parts = RowParts.Count(count, MinRowsPerPart);
+        if (parts == 1)
         {
-            var block = Math.Min(_blockRows, count - start);
+            ScoreBlocks(rows, 0, count, scored);
+            return scored;
+        }
+
+        // A large batch is split over the cores, each part scored by a predictor of its own (the first by this one).
+        var helpers = Helpers(parts - 1);
+        RowParts.Run(parts, part =>
+        {
+            var (from, to) = RowParts.Range(count, parts, part);
+            (part == 0 ? this : helpers[part - 1]).ScoreBlocks(rows, from, to, scored);
+        });
+        return scored;
+    }
+
+    /// <summary>Predictors of the same model for the other parts of a split batch, created on first use and kept.</summary>
+    private ModelPredictor[] Helpers(int count)
+    {
+        if (_helpers.Length < count)
+        {
+            var helpers = new ModelPredictor[count];
+            _helpers.CopyTo(helpers, 0);
+            for (var i = _helpers.Length; i < count; i++)
+            {
+                helpers[i] = new ModelPredictor(_model);
+            }
+
+            _helpers = helpers;
+        }
+
+        return _helpers;
+    }
+
+    /// <summary>Scores rows [<paramref name="from"/>, <paramref name="to"/>) a block at a time through the flattened trees.</summary>
+    private void ScoreBlocks<TRows>(TRows rows, int from, int to, ScoredRows scored) where TRows : IRowSource
+    {
+        EnsureBlock();
+        var trees = _trees!;
+        var task = _model.Signature.Task;
+        var classes = trees.OutputCount;
+        for (var start = from; start < to; start += _blockRows)
+        {
+            var block = Math.Min(_blockRows, to - start);
             var hasMissing = false;
             for (var r = 0; r < block; r++)
             {
@@ -340,7 +384,7 @@ public sealed class ModelPredictor
                 hasMissing |= Featurize(r);
             }
 
-            _trees.Score(_block, block, hasMissing, _sums, _blockScores, _blockProbabilities);
+            trees.Score(_block, block, hasMissing, _sums, _blockScores, _blockProbabilities);
             for (var r = 0; r < block; r++)
             {
                 switch (task)
@@ -357,8 +401,6 @@ public sealed class ModelPredictor
                 }
             }
         }
-
-        return scored;
     }
 
     private static InvalidPredictionInputException NullRow(int index) =>

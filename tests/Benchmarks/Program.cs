@@ -23,6 +23,8 @@ using OrleansMl.Hosting;
 //     (also through REST on a running gateway: enriched vs plain predict latency, and event ingestion in batches)
 //   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10]
 //     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
+//   dotnet run -c Release --project tests/Benchmarks -- --batch [--trees 100] [--leaves 178] [--rows 50000] [--seconds 5] [--repeats 3]
+//     (a 1,000-row columnar batch through a direct grain call, side by side with the engine alone and the ids it signs)
 //   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
 //     (appending rows to a cached dataset version against uploading the whole CSV again)
 //   dotnet run -c Release --project tests/Benchmarks -- --auto [--seeds 6] [--datasets breast_cancer,iris,wine,diabetes]
@@ -31,9 +33,9 @@ using OrleansMl.Hosting;
 //      on the NAME_train.csv / NAME_test.csv files `bench/run.sh --keep` leaves in DIR)
 //   dotnet run -c Release --project tests/Benchmarks -- --auto-profile [--datasets iris] [--threads N] [--repeats 3]
 //     (one auto training broken into its stages; a dataset is a public one's name or a CSV path with a `target` column)
-// --features, --many-models, --appends, --auto and --auto-profile are switches without a value: take them out so the
-// settings after them still pair up.
-string[] switches = ["--features", "--many-models", "--appends", "--auto", "--auto-profile"];
+// --features, --many-models, --batch, --appends, --auto and --auto-profile are switches without a value: take them out so
+// the settings after them still pair up.
+string[] switches = ["--features", "--many-models", "--batch", "--appends", "--auto", "--auto-profile"];
 var features = args.Contains("--features");
 var manyModels = args.Contains("--many-models");
 var appendsOnly = args.Contains("--appends");
@@ -115,6 +117,22 @@ if (manyModels)
     }
 
     Directory.Delete(manyData, recursive: true);
+    return;
+}
+
+if (args.Contains("--batch"))
+{
+    var batchData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    using var batchSilo = await StartSiloAsync(batchData);
+    await BatchBenchmark.RunAsync(
+        batchSilo.Services,
+        int.Parse(config["trees"] ?? "100", CultureInfo.InvariantCulture),
+        int.Parse(config["leaves"] ?? "178", CultureInfo.InvariantCulture),
+        int.Parse(config["rows"] ?? "50000", CultureInfo.InvariantCulture),
+        TimeSpan.FromSeconds(double.Parse(config["seconds"] ?? "5", CultureInfo.InvariantCulture)),
+        int.Parse(config["repeats"] ?? "3", CultureInfo.InvariantCulture));
+    await batchSilo.StopAsync();
+    Directory.Delete(batchData, recursive: true);
     return;
 }
 

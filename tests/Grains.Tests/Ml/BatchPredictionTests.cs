@@ -96,6 +96,31 @@ public class BatchPredictionTests
     }
 
     [Fact]
+    public void LargeBatch_SplitOverCores_NamesTheFirstInvalidRow_AndScoresLikeOneRowAtATime()
+    {
+        // 2,000 rows are scored in parts side by side (one per core); an error still names the first bad row.
+        var frame = MlTestData.Frame(MlTestData.BinaryCsv(rows: 2_000));
+        var model = Trainer.Train(frame, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm), null, CancellationToken.None);
+        var predictor = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature).CreatePredictor();
+        var rows = Rows(frame, frame.RowCount).ToList();
+
+        var batch = predictor.Predict(PredictionBatch.FromRows(rows));
+        var oneByOne = rows.Select(predictor.Predict).ToList();
+
+        Assert.Equal(oneByOne.Select(p => p.Score), batch.Scores.Select(s => (double?)s));
+        Assert.Equal(oneByOne.Select(p => p.Probabilities!["yes"]), Enumerable.Range(0, rows.Count).Select(r => batch.Probabilities[(2 * r) + 1]));
+
+        var broken = rows.ToList();
+        broken[1_900] = broken[1_900].SetItem("income", "lots");
+        var late = Assert.Throws<InvalidPredictionInputException>(() => predictor.Predict(PredictionBatch.FromRows(broken)));
+        Assert.StartsWith("rows[1900]: ", late.Message, StringComparison.Ordinal);
+
+        broken[3] = broken[3].SetItem("income", "some");
+        var early = Assert.Throws<InvalidPredictionInputException>(() => predictor.Predict(PredictionBatch.FromRows(broken)));
+        Assert.StartsWith("rows[3]: ", early.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Batch_OfALinearModel_ScoresRowByRow()
     {
         var frame = MlTestData.Public("wine");
