@@ -21,8 +21,9 @@ using OrleansMl.Hosting;
 //      against plain ones through a direct grain call)
 //   dotnet run -c Release --project tests/Benchmarks -- --features --gateway http://127.0.0.1:8080 [--rest-batch 1000] [--rest-inflight 4]
 //     (also through REST on a running gateway: enriched vs plain predict latency, and event ingestion in batches)
-//   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10]
-//     (memory per registered and per loaded model, cold first predictions, traffic spread over many models)
+//   dotnet run -c Release --project tests/Benchmarks -- --many-models [--models 1000] [--hot 100] [--cold 100] [--trees 100] [--seconds 10] [--data DIR]
+//     (memory per registered and per loaded model, cold first predictions and load times, traffic spread over many models;
+//      --data keeps the trained models in DIR and serves them from there on the next run without training again)
 //   dotnet run -c Release --project tests/Benchmarks -- --batch [--trees 100] [--leaves 178] [--rows 50000] [--seconds 5] [--repeats 3]
 //     (a 1,000-row columnar batch through a direct grain call, side by side with the engine alone and the ids it signs)
 //   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
@@ -96,10 +97,12 @@ if (features)
 
 if (manyModels)
 {
-    var manyData = Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
+    // --data DIR keeps the trained models there and, when DIR already holds them, serves them without training again.
+    var manyData = config["data"] ?? Path.Combine(Path.GetTempPath(), "orleansml-bench", Guid.NewGuid().ToString("N"));
     var count = int.Parse(config["models"] ?? "1000", CultureInfo.InvariantCulture);
-    using (var trainer = await StartSiloAsync(manyData))
+    if (!File.Exists(Path.Combine(manyData, "orleansml.db")))
     {
+        using var trainer = await StartSiloAsync(manyData);
         await ManyModelsBenchmark.TrainAsync(
             trainer.Services.GetRequiredService<IGrainFactory>(), count, int.Parse(config["trees"] ?? "100", CultureInfo.InvariantCulture));
         await trainer.StopAsync();
@@ -108,7 +111,7 @@ if (manyModels)
     using (var server = await StartSiloAsync(manyData))
     {
         await ManyModelsBenchmark.ServeAsync(
-            server.Services.GetRequiredService<IGrainFactory>(),
+            server.Services,
             count,
             int.Parse(config["hot"] ?? "100", CultureInfo.InvariantCulture),
             int.Parse(config["cold"] ?? "100", CultureInfo.InvariantCulture),
@@ -116,7 +119,11 @@ if (manyModels)
         await server.StopAsync();
     }
 
-    Directory.Delete(manyData, recursive: true);
+    if (config["data"] is null)
+    {
+        Directory.Delete(manyData, recursive: true);
+    }
+
     return;
 }
 
