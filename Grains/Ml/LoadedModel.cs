@@ -10,6 +10,11 @@ namespace OrleansMl.Ml;
 /// </summary>
 public sealed class LoadedModel
 {
+    // One context loads every model: each new MLContext scans ML.NET's assemblies for its loadable components again on
+    // its first load, which was most of the time a model took to load. Loads through it are serialized.
+    private static readonly MLContext Loader = new();
+    private static readonly Lock LoaderLock = new();
+
     private readonly Lock _lock = new();
 
     private LoadedModel() { }
@@ -42,8 +47,13 @@ public sealed class LoadedModel
     {
         ArgumentNullException.ThrowIfNull(modelZip);
         ArgumentNullException.ThrowIfNull(signature);
-        var ml = new MLContext();
-        var model = ml.Model.Load(modelZip, out var inputSchema);
+        ITransformer model;
+        DataViewSchema inputSchema;
+        lock (LoaderLock)
+        {
+            model = Loader.Model.Load(modelZip, out inputSchema);
+        }
+
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         if (inputSchema.GetColumnOrNull(FeatureLayout.NumericVector) is { } numeric)
         {

@@ -5,7 +5,6 @@ using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
-using OrleansMl.Work;
 
 namespace OrleansMl.Predictions;
 
@@ -58,7 +57,8 @@ public sealed class ModelCache(IArtifactStore artifacts, IOptions<OrleansMlOptio
             }
 
             buffer.Position = 0;
-            var model = await BoundedWorker.RunAsync(() => LoadedModel.Load(buffer, signature), CancellationToken.None);
+            // Off the grain scheduler, on the thread pool: a load takes milliseconds, not worth a thread of its own.
+            var model = await Task.Run(() => LoadedModel.Load(buffer, signature));
             if (_models.ContainsKey(key))
             {
                 _sizes[key] = buffer.Length;
