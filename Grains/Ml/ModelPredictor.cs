@@ -349,7 +349,7 @@ public sealed class ModelPredictor
             _helpers.CopyTo(helpers, 0);
             for (var i = _helpers.Length; i < count; i++)
             {
-                helpers[i] = new ModelPredictor(_model);
+                helpers[i] = _model.CreatePredictor();
             }
 
             _helpers = helpers;
