@@ -60,7 +60,7 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
             Assert.True(silo.Sum("orleansml_prediction_duration_seconds_count", ("model", "churn"), ("version", served)) >= 5);
             Assert.True(silo.Sum("orleansml_prediction_errors_total", ("model", "churn"), ("reason", "invalid_prediction_input")) >= 1);
             Assert.True(silo.Sum("orleansml_prediction_errors_total", ("model", ""), ("reason", "model_not_found")) >= 1);
-            Assert.True(silo.Sum("orleansml_training_duration_seconds_count", ("algorithm", "auto"), ("outcome", "cancelled")) >= 1);
+            Assert.True(silo.Sum("orleansml_training_duration_seconds_count", ("algorithm", LongFit.Algorithm), ("outcome", "cancelled")) >= 1);
             Assert.True(silo.Sum("orleansml_training_duration_seconds_count", ("algorithm", "linear"), ("outcome", "succeeded")) >= 2);
             Assert.True(silo.Sum("orleansml_training_resumes_total") >= 1);
             Assert.True(silo.Sum("orleansml_rollout_requests_total", ("model", "churn"), ("arm", "candidate")) >= 1);
@@ -125,10 +125,11 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
     {
         var http = cluster.Http;
         Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/churn", ChurnCsv)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync("/api/datasets/churn-long", LongFit.Repeated(ChurnCsv, 40))).StatusCode);
 
-        // A search that runs until cancelled and a job queued behind it; then the silo restarts under them: the jobs
-        // resume (a new activation) and parse their dataset again (a cache miss).
-        var search = await TrainAsync(http, new { dataset = "churn", label = "churned", algorithm = "auto", parameters = new Dictionary<string, double> { ["timeBudgetSeconds"] = 900 } });
+        // A fit that runs until cancelled and a job queued behind it; then the silo restarts under them: the jobs
+        // resume (a new activation) and parse their datasets again (cache misses).
+        var search = await TrainAsync(http, new { dataset = "churn-long", label = "churned", algorithm = LongFit.Algorithm, parameters = LongFit.Parameters });
         var queued = await TrainAsync(http, new { dataset = "churn", label = "churned", algorithm = "linear" });
         await WaitForStatusAsync(http, search, "running");
         var pid = cluster.SiloPid(1);
@@ -159,7 +160,7 @@ public sealed partial class MetricsExpositionTests(ITestOutputHelper output)
         for (var i = 0; i < 5; i++)
         {
             using var predict = await http.PostJsonAsync("/api/models/churn/predict", new { rows = new[] { row }, version = queued });
-            Assert.Equal(HttpStatusCode.OK, predict.StatusCode);
+            Assert.True(predict.IsSuccessStatusCode, $"predict: {(int)predict.StatusCode} {await predict.Content.ReadAsStringAsync()}");
         }
 
         using (var bad = await http.PostJsonAsync("/api/models/churn/predict", new { rows = new[] { new Dictionary<string, object> { ["colour"] = "red" } }, version = queued }))
