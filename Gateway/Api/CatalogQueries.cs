@@ -74,13 +74,20 @@ public static class CatalogQueries
     }
 
     /// <summary>
-    /// The model versions trained on one dataset version (its lineage), newest first. The version must exist; each model's
-    /// registry is asked once (16 at a time), and its version list already names the dataset version each was trained on.
+    /// The model versions trained on one dataset version (its lineage), newest first: all of them, or the newest
+    /// <paramref name="limit"/> (1 to <see cref="CatalogIndex.MaxPageSize"/>), with how many there are in all. The version
+    /// must exist; each model's registry is asked once (16 at a time), and its version list already names the dataset
+    /// version each was trained on.
     /// </summary>
-    public static async Task<DatasetVersionModels> TrainedOnAsync(IGrainFactory grains, string dataset, int version)
+    public static async Task<DatasetVersionModels> TrainedOnAsync(IGrainFactory grains, string dataset, int version, int? limit = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(dataset, "dataset");
+        if (limit is < 1 or > CatalogIndex.MaxPageSize)
+        {
+            throw new InvalidListRequestException($"limit must be between 1 and {CatalogIndex.MaxPageSize} (got {limit}); omit it for every model version trained on the dataset version.");
+        }
+
         await grains.GetGrain<IDatasetGrain>(dataset).GetVersionAsync(version);
         var names = await CatalogIndex.GetModelNamesAsync(grains);
         var found = new List<TrainedModelVersion>();
@@ -104,7 +111,8 @@ public static class CatalogQueries
                     [.. m.Aliases.Where(a => a.Value == v.Version).Select(a => a.Key).Order(StringComparer.Ordinal)]))));
         }
 
-        return new DatasetVersionModels(dataset, version, [.. found.OrderByDescending(v => v.CreatedAt)]);
+        var newest = found.OrderByDescending(v => v.CreatedAt);
+        return new DatasetVersionModels(dataset, version, [.. limit is { } n ? newest.Take(n) : newest], found.Count);
     }
 
     /// <summary>One dataset version (the latest when <paramref name="version"/> is null) with sample rows, and how many versions exist.</summary>
@@ -128,8 +136,9 @@ public sealed record DatasetDescription(string Name, ImmutableArray<int> Version
 /// <summary>The model versions trained on one dataset version.</summary>
 /// <param name="Dataset">Dataset name.</param>
 /// <param name="Version">Dataset version.</param>
-/// <param name="Models">The model versions trained on it, newest first.</param>
-public sealed record DatasetVersionModels(string Dataset, int Version, ImmutableArray<TrainedModelVersion> Models);
+/// <param name="Models">The model versions trained on it, newest first (the newest <c>limit</c> when one was given).</param>
+/// <param name="Total">How many model versions were trained on it in all.</param>
+public sealed record DatasetVersionModels(string Dataset, int Version, ImmutableArray<TrainedModelVersion> Models, int Total);
 
 /// <summary>A model version trained on a dataset version.</summary>
 /// <param name="Model">Model name.</param>

@@ -49,7 +49,7 @@ public static class DatasetsApi
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}/models", GetTrainedModelsAsync)
             .WithSummary("Lineage: the model versions trained on this dataset version, newest first")
-            .WithDescription("Each with its status, algorithm, held-out metrics and the aliases that point at it now. Reads every model's registry once.")
+            .WithDescription($"Each with its status, algorithm, held-out metrics and the aliases that point at it now; total: how many there are in all. limit: 1 to {CatalogIndex.MaxPageSize}, the newest that many only (omitted: all). Reads every model's registry once.")
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}/drift", GetDriftAsync)
             .WithSummary("Drift of a dataset version from another version (PSI per column)")
@@ -153,8 +153,8 @@ public static class DatasetsApi
         return TypedResults.Ok(DatasetVersionDetails.From(preview));
     }
 
-    internal static async Task<Ok<DatasetVersionModels>> GetTrainedModelsAsync(string name, int version, IGrainFactory grains) =>
-        TypedResults.Ok(await CatalogQueries.TrainedOnAsync(grains, name, version));
+    internal static async Task<Ok<DatasetVersionModels>> GetTrainedModelsAsync(string name, int version, int? limit, IGrainFactory grains) =>
+        TypedResults.Ok(await CatalogQueries.TrainedOnAsync(grains, name, version, limit));
 }
 
 /// <summary>A page of datasets with their latest version.</summary>

@@ -140,9 +140,9 @@ public sealed class ConsoleApi
     public Task<ModelHealth> GetHealthAsync(string name, CancellationToken cancellationToken = default) =>
         GetAsync<ModelHealth>($"api/models/{Uri.EscapeDataString(name)}/health", cancellationToken);
 
-    /// <summary>The model versions trained on one dataset version.</summary>
-    public Task<DatasetVersionModels> GetTrainedModelsAsync(string dataset, int version, CancellationToken cancellationToken = default) =>
-        GetAsync<DatasetVersionModels>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/models", cancellationToken);
+    /// <summary>The newest <paramref name="limit"/> model versions trained on one dataset version, and how many there are.</summary>
+    public Task<DatasetVersionModels> GetTrainedModelsAsync(string dataset, int version, int limit, CancellationToken cancellationToken = default) =>
+        GetAsync<DatasetVersionModels>($"api/datasets/{Uri.EscapeDataString(dataset)}/versions/{version}/models?limit={limit}", cancellationToken);
 
     /// <summary>The first <paramref name="limit"/> feature sets the key may see, by name.</summary>
     public Task<Api.FeatureSetList> ListFeatureSetsAsync(int limit, CancellationToken cancellationToken = default) =>

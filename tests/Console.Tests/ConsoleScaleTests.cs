@@ -57,6 +57,14 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
                     Assert.Equal(Models, await page.Locator("[data-test=models] tbody tr").CountAsync());
                 }
 
+                if (i == 0 && path == "/datasets/iris/1")
+                {
+                    // The page reads the newest 50 and how many there are, not the whole lineage.
+                    Assert.Equal(50, await page.Locator("[data-test=lineage] tbody tr").CountAsync());
+                    await Expect(page.Locator("[data-test=lineage-more]")).ToContainTextAsync(
+                        string.Create(CultureInfo.InvariantCulture, $"The newest 50 of {Models * VersionsPerModel:N0} model versions"));
+                }
+
                 await page.Context.CloseAsync();
             }
 

@@ -224,6 +224,17 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Equal("production", second["models"]![0]!["aliases"]![0]!.GetValue<string>());
         Assert.Equal("succeeded", second["models"]![0]!["status"]!.GetValue<string>());
         Assert.NotNull(second["models"]![0]!["metrics"]!["auc"]);
+        Assert.Equal(2, second["total"]!.GetValue<int>());
+
+        // limit keeps the newest that many and still counts them all; out of range is refused with the bounds.
+        var newest = await (await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models?limit=1")).ReadJsonAsync();
+        Assert.Equal([3], newest["models"]!.AsArray().Select(m => m!["version"]!.GetValue<int>()));
+        Assert.Equal(2, newest["total"]!.GetValue<int>());
+        var all = await (await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models?limit=1000")).ReadJsonAsync();
+        Assert.Equal([3, 2], all["models"]!.AsArray().Select(m => m!["version"]!.GetValue<int>()));
+        await AssertProblemAsync(await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models?limit=0"), HttpStatusCode.BadRequest, "between 1 and 1000");
+        await AssertProblemAsync(await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models?limit=1001"), HttpStatusCode.BadRequest, "between 1 and 1000");
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/api/datasets/{dataset}/versions/2/models?limit=many")).StatusCode);
 
         await AssertProblemAsync(await _http.GetAsync($"/api/datasets/{dataset}/versions/9/models"), HttpStatusCode.NotFound, "9");
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/datasets/{Unique("none")}/versions/1/models")).StatusCode);
