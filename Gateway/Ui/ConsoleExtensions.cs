@@ -23,7 +23,11 @@ public static class ConsoleExtensions
         // Static web assets of packages (MudBlazor's CSS and JS) are served from the build output too, not only when
         // published; a published gateway has them in wwwroot and this does nothing.
         builder.WebHost.UseStaticWebAssets();
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // A page's live connection starts from the state its prerendered HTML carried, which the browser sends back in one
+        // message: SignalR's default 32 kB would close the circuit of a models list past a few hundred models. 1 MB is
+        // still a bound.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 1024 * 1024);
         builder.Services.AddMudServices();
         builder.Services.AddSingleton<GatewayAddress>();
         builder.Services.AddScoped<ConsoleSession>();

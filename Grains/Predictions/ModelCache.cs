@@ -16,6 +16,9 @@ namespace OrleansMl.Predictions;
 /// </summary>
 public sealed class ModelCache(IArtifactStore artifacts, IOptions<OrleansMlOptions> options)
 {
+    // Loads run one at a time (they share one ML.NET context); callers wait for their turn without holding a thread.
+    private static readonly SemaphoreSlim LoadGate = new(1, 1);
+
     private readonly ConcurrentDictionary<(string Model, int Version), Lazy<Task<LoadedModel>>> _models = new();
     private readonly ConcurrentDictionary<(string Model, int Version), long> _sizes = new();
     private readonly ConcurrentDictionary<(string Model, int Version), long> _used = new();
@@ -58,7 +61,17 @@ public sealed class ModelCache(IArtifactStore artifacts, IOptions<OrleansMlOptio
 
             buffer.Position = 0;
             // Off the grain scheduler, on the thread pool: a load takes milliseconds, not worth a thread of its own.
-            var model = await Task.Run(() => LoadedModel.Load(buffer, signature));
+            LoadedModel model;
+            await LoadGate.WaitAsync();
+            try
+            {
+                model = await Task.Run(() => LoadedModel.Load(buffer, signature));
+            }
+            finally
+            {
+                LoadGate.Release();
+            }
+
             if (_models.ContainsKey(key))
             {
                 _sizes[key] = buffer.Length;
