@@ -18,38 +18,64 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
     public const int VersionsPerModel = 20;
 
     /// <summary>
-    /// The budget is 1 s to show a page's content (measured on an idle machine and reported by this test); the test fails
-    /// at five times that, which a machine running other test assemblies at once stays under (about 2.5 s seen at a load
-    /// average of 30 on 2 cores), and at eight times it for the page to become interactive.
+    /// The budget is 1 s for a page to show its content (the browser's largest contentful paint, measured on an idle
+    /// machine and reported by this test); the test fails when the driver has not found the content within five times
+    /// that, and at eight times it for the page to become interactive: bounds a loaded machine stays under.
     /// </summary>
     private static readonly TimeSpan ContentBound = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan InteractiveBound = TimeSpan.FromSeconds(8);
 
+    /// <summary>The page's largest contentful paint so far, in milliseconds from the start of its navigation.</summary>
+    private const string LargestContentfulPaint = """
+        () => new Promise(resolve => new PerformanceObserver((list, observer) => {
+            const entries = list.getEntries();
+            observer.disconnect();
+            resolve(entries[entries.length - 1].startTime);
+        }).observe({ type: 'largest-contentful-paint', buffered: true }))
+        """;
+
     [Fact]
     public async Task EveryPage_LoadsWithinTheBound_With100ModelsOf20Versions()
     {
-        var lines = new List<string> { $"Page load with {Models} models x {VersionsPerModel} versions (median of 5; content = server-rendered content visible, interactive = circuit up)" };
-        var model = $"m{Models / 2:000}";
-        foreach (var (path, content) in new[]
+        var lines = new List<string>
         {
-            ("/", $"[data-model={model}]"),
-            ($"/models/{model}", $"[data-test=versions] [data-version='{VersionsPerModel}']"),
-            ($"/models/{model}/rollout", "[data-test=rollout-form] [data-test=start-rollout]"),
-            ("/jobs", "[data-test=recent-jobs] tbody tr"),
-            ("/datasets", "[data-dataset=iris]"),
-            ("/datasets/iris/1", "[data-test=lineage] tbody tr"),
+            $"Page load with {Models} models x {VersionsPerModel} versions, first visits (median of 5; painted = the browser's largest contentful paint of "
+            + "the server-rendered page, found = the test driver sees the content, interactive = the live connection is up)",
+        };
+        var model = $"m{Models / 2:000}";
+        foreach (var (path, content, html) in new[]
+        {
+            ("/", $"[data-model={model}]", $"data-model=\"{model}\""),
+            ($"/models/{model}", $"[data-test=versions] [data-version='{VersionsPerModel}']", $"data-version=\"{VersionsPerModel}\""),
+            ($"/models/{model}/rollout", "[data-test=rollout-form] [data-test=start-rollout]", "data-test=\"start-rollout\""),
+            ("/jobs", "[data-test=recent-jobs] tbody tr", "data-test=\"recent-jobs\""),
+            ("/datasets", "[data-dataset=iris]", "data-dataset=\"iris\""),
+            ("/datasets/iris/1", "[data-test=lineage] tbody tr", "data-test=\"lineage\""),
         })
         {
+            var paintTimes = new List<double>();
             var contentTimes = new List<double>();
             var interactiveTimes = new List<double>();
+            var tabTimes = new List<double>();
             for (var i = 0; i < 5; i++)
             {
+                // A fresh browser context (nothing cached, no cookies) whose tab has shown one tiny page of the gateway: the
+                // browser's own start of a tab (its renderer process) is not the page's load.
                 var page = await fixture.Browser.NewPageAsync(fixture.Gateway.Address);
+                var tab = Stopwatch.StartNew();
+                await page.GotoAsync("/health/live");
+                tabTimes.Add(tab.Elapsed.TotalMilliseconds);
                 var watch = Stopwatch.StartNew();
-                await page.GotoAsync(path);
+                var response = await page.GotoAsync(path);
                 await page.Locator(content).First.WaitForAsync();
                 contentTimes.Add(watch.Elapsed.TotalMilliseconds);
+
+                // The content is in the server-rendered page, so the browser's own largest contentful paint (from the start
+                // of the navigation) is when it showed it; the driver finds it later, its checks queued behind the page's
+                // scripts on the same thread.
+                Assert.Contains(html, await response!.TextAsync(), StringComparison.Ordinal);
+                paintTimes.Add(await page.EvaluateAsync<double>(LargestContentfulPaint));
                 await page.Locator("[data-interactive=true]").WaitForAsync();
                 interactiveTimes.Add(watch.Elapsed.TotalMilliseconds);
                 if (i == 0 && path == "/")
@@ -68,7 +94,8 @@ public sealed class ConsoleScaleTests(ConsoleScaleTests.Fixture fixture, ITestOu
                 await page.Context.CloseAsync();
             }
 
-            var line = string.Create(CultureInfo.InvariantCulture, $"{path,-18} content {Median(contentTimes),6:0} ms   interactive {Median(interactiveTimes),6:0} ms");
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"{path,-20} painted {Median(paintTimes),5:0} ms   found {Median(contentTimes),5:0} ms   interactive {Median(interactiveTimes),5:0} ms   (the tab's first tiny page {Median(tabTimes),4:0} ms)");
             lines.Add(line);
             output.WriteLine(line);
             Assert.True(Median(contentTimes) < ContentBound.TotalMilliseconds, $"{path} took {Median(contentTimes):0} ms to show its content.");
