@@ -21,13 +21,7 @@ public sealed class ModelCacheTests : IDisposable
     [Fact]
     public async Task LoadedModels_StayWithinTheConfiguredBytes_DroppingTheLeastRecentlyUsed()
     {
-        var store = new FileArtifactStore(_root);
-        var trained = new ModelTrainer(new TrainerOptions()).Train(
-            MlTestData.Frame(MlTestData.BinaryCsv(rows: 600)),
-            MlTestData.Spec("churned", algorithm: TrainingAlgorithm.FastTree, parameters: MlTestData.Parameters(("trees", 200))),
-            null,
-            CancellationToken.None);
-        var receipt = await store.PutAsync(trained.ModelBytes);
+        var (store, trained, receipt) = await StoredModelAsync(rows: 600, trees: 200);
         var size = trained.ModelBytes.Length;
         var cache = new ModelCache(store, Options.Create(new OrleansMlOptions { ModelCacheMegabytes = 1 }));
         var fits = (int)(cache.Capacity / size);
@@ -57,14 +51,8 @@ public sealed class ModelCacheTests : IDisposable
     [Fact]
     public async Task AModelLargerThanTheCache_IsStillServed_AndHeldAlone()
     {
-        var store = new FileArtifactStore(_root);
-        var trained = new ModelTrainer(new TrainerOptions()).Train(
-            MlTestData.Frame(MlTestData.BinaryCsv(rows: 2_000)),
-            MlTestData.Spec("churned", algorithm: TrainingAlgorithm.FastTree, parameters: MlTestData.Parameters(("trees", 2_000))),
-            null,
-            CancellationToken.None);
+        var (store, trained, receipt) = await StoredModelAsync(rows: 2_000, trees: 2_000);
         Assert.True(trained.ModelBytes.Length > 1 << 20, $"the model file is {trained.ModelBytes.Length} bytes, not over 1 MB");
-        var receipt = await store.PutAsync(trained.ModelBytes);
         var cache = new ModelCache(store, Options.Create(new OrleansMlOptions { ModelCacheMegabytes = 1 }));
         Task<LoadedModel> Get(int version) => cache.GetAsync("big", version, () => Task.FromResult((receipt.ContentHash, trained.Signature)));
 
@@ -74,5 +62,17 @@ public sealed class ModelCacheTests : IDisposable
         Assert.NotNull(one.CreatePredictor());
         Assert.Equal(1, cache.Count); // version 1 went when version 2 was loaded; version 2, just loaded, stays
         Assert.Same(two, await Get(2));
+    }
+
+    /// <summary>A FastTree model of <paramref name="trees"/> trees trained on <paramref name="rows"/> rows, put in a fresh artifact store.</summary>
+    private async Task<(FileArtifactStore Store, TrainedModel Trained, UploadReceipt Receipt)> StoredModelAsync(int rows, int trees)
+    {
+        var store = new FileArtifactStore(_root);
+        var trained = new ModelTrainer(new TrainerOptions()).Train(
+            MlTestData.Frame(MlTestData.BinaryCsv(rows)),
+            MlTestData.Spec("churned", algorithm: TrainingAlgorithm.FastTree, parameters: MlTestData.Parameters(("trees", trees))),
+            null,
+            CancellationToken.None);
+        return (store, trained, await store.PutAsync(trained.ModelBytes));
     }
 }
