@@ -187,18 +187,49 @@ public static class PredictionRowsReader
 
     /// <summary>
     /// Reads rows that all name the same columns in the same order as the first; null (the reader left where it was) as
-    /// soon as one does not.
+    /// soon as one does not. After the first row, a row's names are compared with the first row's UTF-8 bytes and its
+    /// numbers parsed straight into the cells: this loop runs once per cell of a batch.
     /// </summary>
     private static PredictionBatch? ReadUniform(ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
     {
         var saved = reader;
         var known = model?.LastColumns;
+        var cells = new FeatureValueBuffer(model?.LastCells ?? 0);
+        if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
+        {
+            throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
+        }
+
+        // The first row: its names, reused from the model's last request when they are the same.
+        RequireObject(ref reader, 0);
         var names = new List<string>(known?.Names.Length ?? 16);
         var utf8 = new List<byte[]>(known?.Names.Length ?? 16);
         var reused = known is not null;
-        var cells = new FeatureValueBuffer(model?.LastCells ?? 0);
-        var rows = 0;
-        var columns = -1;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var column = names.Count;
+            if (reused && column < known!.Utf8.Length && reader.ValueTextEquals(known.Utf8[column]))
+            {
+                names.Add(known.Names[column]);
+                utf8.Add(known.Utf8[column]);
+            }
+            else
+            {
+                reused = false;
+                var name = reader.GetString()!;
+                names.Add(name);
+                utf8.Add(System.Text.Encoding.UTF8.GetBytes(name));
+            }
+
+            reader.Read();
+            cells.Add(Value(ref reader, 0, names[column]));
+        }
+
+        var columns = names.Count;
+        reused &= known is not null && columns == known.Names.Length;
+        ImmutableArray<string> columnNames = reused ? known!.Names : [.. names];
+        var expected = reused ? known!.Utf8 : [.. utf8];
+        var rows = 1;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (rows == maxRows)
@@ -210,39 +241,28 @@ public static class PredictionRowsReader
             var column = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (columns < 0)
-                {
-                    // The first row: its names, reused from the model's last request when they are the same.
-                    if (reused && column < known!.Utf8.Length && reader.ValueTextEquals(known.Utf8[column]))
-                    {
-                        names.Add(known.Names[column]);
-                        utf8.Add(known.Utf8[column]);
-                    }
-                    else
-                    {
-                        reused = false;
-                        var name = reader.GetString()!;
-                        names.Add(name);
-                        utf8.Add(System.Text.Encoding.UTF8.GetBytes(name));
-                    }
-                }
-                else if (column >= columns || !reader.ValueTextEquals(utf8[column]))
+                if (column >= expected.Length || !SameName(ref reader, expected[column]))
                 {
                     reader = saved;
                     return null;
                 }
 
                 reader.Read();
-                cells.Add(Value(ref reader, rows, names[column]));
+                if (reader.TokenType == JsonTokenType.Number && !reader.HasValueSequence
+                    && csFastFloat.FastDoubleParser.TryParseDouble(reader.ValueSpan, out var consumed, out var number)
+                    && consumed == reader.ValueSpan.Length && RequestMapping.InFloatRange(number))
+                {
+                    cells.Add(FeatureValue.FromNumber(number));
+                }
+                else
+                {
+                    cells.Add(Value(ref reader, rows, columnNames[column]));
+                }
+
                 column++;
             }
 
-            if (columns < 0)
-            {
-                columns = column;
-                reused &= known is not null && columns == known.Names.Length;
-            }
-            else if (column != columns)
+            if (column != columns)
             {
                 reader = saved;
                 return null;
@@ -251,32 +271,22 @@ public static class PredictionRowsReader
             rows++;
         }
 
-        if (rows == 0)
+        if (model is not null)
         {
-            throw new InvalidPredictionInputException("rows is empty: send at least one row, an object of column name to value.");
-        }
-
-        ImmutableArray<string> columnNames;
-        if (reused)
-        {
-            columnNames = known!.Names;
-        }
-        else
-        {
-            columnNames = [.. names];
-            if (model is not null)
+            if (!reused)
             {
                 model.LastColumns = new ColumnNames(columnNames);
             }
-        }
 
-        if (model is not null)
-        {
             model.LastCells = cells.Count;
         }
 
         return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
     }
+
+    /// <summary>Whether the property name the reader is on is <paramref name="utf8"/> (compared unescaped).</summary>
+    private static bool SameName(ref Utf8JsonReader reader, byte[] utf8) =>
+        reader.ValueIsEscaped ? reader.ValueTextEquals(utf8) : reader.ValueSpan.SequenceEqual(utf8);
 
     /// <summary>Reads rows that may name different columns: the union of their columns, and the cells each row lacks.</summary>
     private static PredictionBatch ReadGeneral(ref Utf8JsonReader reader, int maxRows)
