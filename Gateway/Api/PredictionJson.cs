@@ -13,6 +13,13 @@ public static class PredictionJson
 {
     private static readonly JsonWriterOptions RestOptions = new() { Encoder = JavaScriptEncoder.Default, SkipValidation = true };
 
+    // Member names written once per row: encoded once (plain ASCII, the same under every encoder).
+    private static readonly JsonEncodedText PredictionIdName = JsonEncodedText.Encode("predictionId");
+    private static readonly JsonEncodedText LabelName = JsonEncodedText.Encode("label");
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText ScoreName = JsonEncodedText.Encode("score");
+    private static readonly JsonEncodedText ProbabilitiesName = JsonEncodedText.Encode("probabilities");
+
     /// <summary>The REST shape: null members left out.</summary>
     public static void Write(IBufferWriter<byte> output, BatchPrediction result) => Write(output, result, RestOptions, writeNulls: false);
 
@@ -39,50 +46,52 @@ public static class PredictionJson
         var probabilities = result.Probabilities.AsSpan();
         var ids = result.PredictionIds;
 
-        // The class names are the probabilities' keys in every row: encoded once.
+        // The class names are the probabilities' keys in every row, and the class values its labels: each encoded once.
         var keys = new JsonEncodedText[regression ? 0 : classes.Length];
         for (var k = 0; k < keys.Length; k++)
         {
             keys[k] = JsonEncodedText.Encode(classes[k], options.Encoder);
         }
 
+        byte[][] labels = regression ? [] : EncodeValues(result.ClassValues.AsSpan(), options);
+
         for (var row = 0; row < result.Count; row++)
         {
             writer.WriteStartObject();
             if (!ids.IsDefaultOrEmpty)
             {
-                writer.WriteString("predictionId"u8, ids[row]);
+                writer.WriteString(PredictionIdName, ids[row]);
             }
             else if (writeNulls)
             {
-                writer.WriteNull("predictionId"u8);
+                writer.WriteNull(PredictionIdName);
             }
 
             if (regression)
             {
                 if (writeNulls)
                 {
-                    writer.WriteNull("label"u8);
+                    writer.WriteNull(LabelName);
                 }
 
-                writer.WriteNumber("value"u8, result.Scores[row]);
+                writer.WriteNumber(ValueName, result.Scores[row]);
                 if (writeNulls)
                 {
-                    writer.WriteNull("score"u8);
-                    writer.WriteNull("probabilities"u8);
+                    writer.WriteNull(ScoreName);
+                    writer.WriteNull(ProbabilitiesName);
                 }
             }
             else
             {
-                writer.WritePropertyName("label"u8);
-                WriteValue(writer, result.ClassValues[result.Labels[row]]);
+                writer.WritePropertyName(LabelName);
+                writer.WriteRawValue(labels[result.Labels[row]], skipInputValidation: true);
                 if (writeNulls)
                 {
-                    writer.WriteNull("value"u8);
+                    writer.WriteNull(ValueName);
                 }
 
-                writer.WriteNumber("score"u8, result.Scores[row]);
-                writer.WriteStartObject("probabilities"u8);
+                writer.WriteNumber(ScoreName, result.Scores[row]);
+                writer.WriteStartObject(ProbabilitiesName);
                 var offset = row * classes.Length;
                 for (var k = 0; k < classes.Length; k++)
                 {
@@ -97,6 +106,24 @@ public static class PredictionJson
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>Each value's JSON as <see cref="WriteValue"/> writes it with <paramref name="options"/>.</summary>
+    private static byte[][] EncodeValues(ReadOnlySpan<FeatureValue> values, JsonWriterOptions options)
+    {
+        var encoded = new byte[values.Length][];
+        var buffer = new ArrayBufferWriter<byte>(32);
+        using var writer = new Utf8JsonWriter(buffer, options with { Indented = false });
+        for (var k = 0; k < values.Length; k++)
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            WriteValue(writer, values[k]);
+            writer.Flush();
+            encoded[k] = buffer.WrittenSpan.ToArray();
+        }
+
+        return encoded;
     }
 
     /// <summary>A label or cell as its natural JSON (number, boolean, string or null).</summary>
