@@ -61,10 +61,11 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void EscapedNames_AreTheirText()
     {
-        var batch = Read("""{"r\u006fws":[{"caf\u00e9":1},{"café":2}]}""");
+        var batch = Read("""{"r\u006fws":[{"caf\u00e9":1},{"café":2},{"caf\u00e9":3}]}""");
 
         Assert.Equal<string>(["café"], batch.Columns);
-        Assert.Equal(2, batch.Rows);
+        Assert.Equal(3, batch.Rows);
+        Assert.Empty(batch.Absent);
     }
 
     [Theory]
@@ -77,6 +78,8 @@ public sealed class PredictionRowsReaderTests
     [InlineData("""{"rows":[{"a":{"b":1}}]}""", "rows[0]: column 'a' holds a JSON object")]
     [InlineData("""{"rows":[{"a":1},{"a":[1]}]}""", "rows[1]: column 'a' holds a JSON array")]
     [InlineData("""{"rows":[{"a":1e999}]}""", "rows[0]: column 'a' holds a number out of range")]
+    [InlineData("""{"rows":[{"a":1,"b":2},{"a":3,"b":1e999}]}""", "rows[1]: column 'b' holds a number out of range")]
+    [InlineData("""{"rows":[{"a":1,"b":2},{"a":3,"b":-1e39}]}""", "rows[1]: column 'b' holds -1E+39, outside the range of the 32-bit floats")]
     [InlineData("""{"rows":[{"a":1}],"version":1.5}""", "version must be a whole number")]
     [InlineData("""{"rows":[{"a":1}],"alias":7}""", "alias must be a string")]
     [InlineData("""[{"a":1}]""", "must be a JSON object")]
