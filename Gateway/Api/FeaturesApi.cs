@@ -72,10 +72,17 @@ public static class FeaturesApi
             page.Length > size ? CatalogIndex.WriteCursor(items[^1].Name, "f") : null);
     }
 
-    internal static async Task<Ok<FeatureSetDefinition>> DefineAsync(string set, FeatureSetBody body, IGrainFactory grains)
+    internal static async Task<Ok<FeatureSetDefinition>> DefineAsync(string set, FeatureSetBody body, IGrainFactory grains) =>
+        TypedResults.Ok(await DefineFeatureSetAsync(grains, set, body));
+
+    /// <summary>Defines or redefines a feature set (REST <c>PUT /api/features/{set}</c>, MCP <c>define_feature_set</c>).</summary>
+    /// <exception cref="InvalidFeatureSetException">A field is invalid; nothing changed.</exception>
+    public static async Task<FeatureSetDefinition> DefineFeatureSetAsync(IGrainFactory grains, string set, FeatureSetBody body)
     {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(body);
         Names.Validate(set, "feature set");
-        return TypedResults.Ok(await grains.GetGrain<IFeatureSetGrain>(set).DefineAsync(body.ToSpec()));
+        return await grains.GetGrain<IFeatureSetGrain>(set).DefineAsync(body.ToSpec());
     }
 
     internal static async Task<Ok<FeatureSetDefinition>> GetDefinitionAsync(string set, IGrainFactory grains)
@@ -84,18 +91,24 @@ public static class FeaturesApi
         return TypedResults.Ok(await grains.GetGrain<IFeatureSetGrain>(set).GetAsync());
     }
 
-    internal static async Task<Ok<FeatureVector>> SetValuesAsync(string set, string key, FeatureValuesBody body, IGrainFactory grains)
+    internal static async Task<Ok<FeatureVector>> SetValuesAsync(string set, string key, FeatureValuesBody body, IGrainFactory grains) =>
+        TypedResults.Ok(await SetFeatureValuesAsync(grains, set, key, body.Values));
+
+    /// <summary>Sets an entity's latest values, all or nothing (REST <c>PUT /api/features/{set}/{key}</c>, MCP <c>set_feature_values</c>).</summary>
+    /// <exception cref="InvalidFeatureValuesException">No values, a bad key, an unknown name or a wrong kind; nothing is stored.</exception>
+    public static async Task<FeatureVector> SetFeatureValuesAsync(IGrainFactory grains, string set, string key, IReadOnlyDictionary<string, FeatureValue>? values)
     {
+        ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(set, "feature set");
         ValidateKey(key);
-        if (body.Values is null || body.Values.Count == 0)
+        if (values is null || values.Count == 0)
         {
             throw new InvalidFeatureValuesException("values is required: an object of feature name to value, e.g. {\"values\": {\"balance\": 1520.75}}.");
         }
 
         var definition = await grains.GetGrain<IFeatureSetGrain>(set).GetAsync();
-        return TypedResults.Ok(await grains.GetGrain<IFeatureEntityGrain>(FeatureKeys.EntityGrainKey(set, key))
-            .SetValuesAsync(definition.Revision, body.Values.ToImmutableDictionary(StringComparer.Ordinal)));
+        return await grains.GetGrain<IFeatureEntityGrain>(FeatureKeys.EntityGrainKey(set, key))
+            .SetValuesAsync(definition.Revision, values.ToImmutableDictionary(StringComparer.Ordinal));
     }
 
     internal static async Task<Ok<FeatureVector>> GetValuesAsync(string set, string key, IGrainFactory grains)
@@ -106,15 +119,25 @@ public static class FeaturesApi
         return TypedResults.Ok(await grains.GetGrain<IFeatureEntityGrain>(FeatureKeys.EntityGrainKey(set, key)).GetAsync(definition.Revision));
     }
 
-    internal static async Task<Ok<EventBatchResult>> AddEventsAsync(string set, FeatureEventsBody body, IGrainFactory grains, IOptions<OrleansMlOptions> options)
+    internal static async Task<Ok<EventBatchResult>> AddEventsAsync(string set, FeatureEventsBody body, IGrainFactory grains, IOptions<OrleansMlOptions> options) =>
+        TypedResults.Ok(await AddFeatureEventsAsync(grains, set, body.Events, options.Value.MaxFeatureEventsPerRequest));
+
+    /// <summary>
+    /// Adds events to the window aggregates of a set's entities (REST <c>POST /api/features/{set}/events</c>, MCP
+    /// <c>add_feature_events</c>): one grain call per key, never per event. Bad, late and over-limit events are counted
+    /// and listed, not fatal.
+    /// </summary>
+    /// <exception cref="InvalidFeatureValuesException">No events, or the set declares no aggregates.</exception>
+    /// <exception cref="PayloadTooLargeException">More than <paramref name="limit"/> events.</exception>
+    public static async Task<EventBatchResult> AddFeatureEventsAsync(IGrainFactory grains, string set, IReadOnlyList<FeatureEventBody?>? events, int limit)
     {
+        ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(set, "feature set");
-        if (body.Events is not { Count: > 0 } events)
+        if (events is not { Count: > 0 })
         {
             throw new InvalidFeatureValuesException("events is required: a list of {key, timestamp, values}, e.g. {\"events\": [{\"key\": \"c-1001\", \"timestamp\": \"2026-01-01T12:00:00Z\", \"values\": {\"amount\": 42.5}}]}.");
         }
 
-        var limit = options.Value.MaxFeatureEventsPerRequest;
         if (events.Count > limit)
         {
             throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
@@ -152,7 +175,7 @@ public static class FeaturesApi
 
         var results = await Task.WhenAll(byKey.Select(g => grains.GetGrain<IFeatureEntityGrain>(FeatureKeys.EntityGrainKey(set, g.Key))
             .AddEventsAsync(definition.Revision, g.Value.Events.ToImmutable(), g.Value.Indexes.ToImmutable())));
-        return TypedResults.Ok(results.Aggregate(invalid, (total, r) => total.Add(r)));
+        return results.Aggregate(invalid, (total, r) => total.Add(r));
     }
 
     private static void ValidateKey(string key)

@@ -95,10 +95,13 @@ public static class SchedulesApi
             throw new InvalidScheduleException("rollout.candidate is not taken: each run rolls out the version it trained.");
         }
 
-        var training = RequestMapping.ToTrainingRequest(body.Dataset, null, body.Label, body.Task, body.Algorithm, null, body.Parameters, null, null);
+        var training = RequestMapping.ToTrainingRequest(body.Dataset, null, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, null, null);
         return new ScheduleRequest(
             every, training.Dataset, training.Label, training.Algorithm, training.Parameters, trigger, body.DriftThreshold, then,
-            body.Rollout is { } rollout ? ToRollout(RolloutsApi.ToRequest(rollout with { Candidate = 0 })) : null, training.Task);
+            body.Rollout is { } rollout ? ToRollout(RolloutsApi.ToRequest(rollout with { Candidate = 0 })) : null, training.Task)
+        {
+            Features = training.Features,
+        };
     }
 
     private static ScheduleRollout ToRollout(RolloutRequest r) =>
@@ -116,6 +119,7 @@ public static class SchedulesApi
 /// <param name="Then">none (default), rollout or promoteIfBetter.</param>
 /// <param name="Rollout">For then rollout: the rollout spec as PUT /rollout takes it, without candidate.</param>
 /// <param name="Task">auto (default), binary, multiclass or regression.</param>
+/// <param name="Features">The feature columns to train on (the drift trigger measures these); omit for every usable column except the label.</param>
 public sealed record ScheduleBody(
     string? Every,
     string? Dataset,
@@ -126,4 +130,5 @@ public sealed record ScheduleBody(
     double? DriftThreshold = null,
     string? Then = null,
     RolloutBody? Rollout = null,
-    string? Task = null) : INamesDataset;
+    string? Task = null,
+    List<string>? Features = null) : INamesDataset;

@@ -35,6 +35,7 @@ public sealed class ScheduleTools(IGrainFactory grains)
         [Description("auto (default), fasttree, lightgbm, fastforest or linear.")] string? algorithm = null,
         [Description("Hyper-parameters by name (trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds). Omit for defaults.")] Dictionary<string, double>? parameters = null,
         [Description("auto (default), binary, multiclass or regression.")] string? task = null,
+        [Description("Feature columns each run trains on; the drift trigger measures these. Omit for every usable column except the label.")] string[]? features = null,
         [Description("For rollout: the alias whose traffic is split (default production).")] string? rolloutAlias = null,
         [Description("For rollout: canary (default) or shadow.")] string? rolloutMode = null,
         [Description("For rollout: weights to advance through, ending at 100 (default [10, 50, 100]).")] int[]? rolloutSteps = null,
@@ -57,7 +58,8 @@ public sealed class ScheduleTools(IGrainFactory grains)
                     rolloutStickyBy,
                     guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))
                 : null,
-            task)));
+            task,
+            features?.ToList())));
         var info = await grains.GetGrain<IModelScheduleGrain>(model).SetAsync(request);
         return ToolResults.Structured(info, Describe(info));
     }
@@ -98,7 +100,9 @@ public sealed class ScheduleTools(IGrainFactory grains)
     private static string Describe(ScheduleInfo info)
     {
         var s = info.Schedule;
-        return $"Model '{info.Model}' retrains every {s.Every:c} on dataset '{s.Dataset}' (label '{s.Label}'), trigger {EnumWords.Word(s.Trigger)}"
+        return $"Model '{info.Model}' retrains every {s.Every:c} on dataset '{s.Dataset}' (label '{s.Label}'"
+            + (s.Features.IsDefaultOrEmpty ? string.Empty : $", features {string.Join(", ", s.Features)}")
+            + $"), trigger {EnumWords.Word(s.Trigger)}"
             + (s.DriftThreshold is { } d ? $" at PSI {d.ToString(CultureInfo.InvariantCulture)}" : string.Empty)
             + $", then {EnumWords.Word(s.Then)}; next run due {info.NextRunAt.ToString("u", CultureInfo.InvariantCulture)}."
             + (info.LastRun is { } r ? $" Last run: {r.Reason}{(r.ThenReason is { } t ? $"; {t}" : string.Empty)}." : " No run yet.");

@@ -26,6 +26,10 @@ public sealed record ScheduleRequest(
     [property: Id(8)] ScheduleRollout? Rollout = null,
     [property: Id(9)] ModelTask Task = ModelTask.Auto)
 {
+    /// <summary>The feature columns each run trains on; empty: every usable column except the label.</summary>
+    [Id(10)]
+    public ImmutableArray<string> Features { get; init; } = [];
+
     /// <summary>The drift threshold used when none is given.</summary>
     public const double DefaultDriftThreshold = 0.2;
 

@@ -20,6 +20,13 @@ namespace OrleansMl.Ml;
 /// for their log): on a silo holding cached datasets and loaded models each one pauses serving, and a cross-validated
 /// search of a three-class problem fits dozens of them. Their trainers are created with that switched off.
 /// </para>
+/// <para>
+/// FastTree and FastForest search their splits through a task manager that is one per process, whose thread count the
+/// first FastTree-family fit sets for good. With one thread it runs each feature's part of a split search as a task of
+/// its own and waits for it (a hand-off and a spin per feature per split: two thirds of a small fit's CPU was spent
+/// waiting, profiled), and every later fit gets no parallelism at all; the count a process ends up with depended on
+/// which fit came first. It is set here, before any fit, to the machine's cores (at least two).
+/// </para>
 /// </summary>
 internal static class Learners
 {
@@ -30,6 +37,19 @@ internal static class Learners
     // The FastTree trainers' "collect garbage before training" flag, a protected field of their common generic base
     // class: one field per closed trainer type. Absent (null) in an ML.NET that no longer has it.
     private static readonly ConcurrentDictionary<Type, FieldInfo?> CollectsGarbage = new();
+
+    // FastTree's process-wide task manager (see the class remarks); null in an ML.NET that no longer has it.
+    private static readonly Type? FastTreeTasks = typeof(FastTreeBinaryTrainer).Assembly.GetType("Microsoft.ML.Trainers.FastTree.ThreadTaskManager");
+
+    static Learners()
+    {
+        FastTreeTasks?.GetMethod("Initialize", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(int)])
+            ?.Invoke(null, [Math.Max(2, Environment.ProcessorCount)]);
+    }
+
+    /// <summary>The thread count FastTree's split search runs with in this process, if it can be read (for tests).</summary>
+    internal static int? FastTreeThreads =>
+        FastTreeTasks?.GetProperty("NumThreads", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null) as int?;
 
     public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed) =>
         (task, candidate.Algorithm) switch

@@ -1,6 +1,9 @@
 namespace OrleansMl.Schedules;
 
-/// <summary>The drift trigger: PSI between the newest dataset version and the data the production version was trained on.</summary>
+/// <summary>
+/// The drift trigger: PSI of the production version's input columns between the newest dataset version and the data it
+/// was trained on.
+/// </summary>
 public sealed partial class ModelScheduleGrain
 {
     /// <summary>At set time: drift needs a production version trained on the schedule's dataset to measure against.</summary>
@@ -32,7 +35,8 @@ public sealed partial class ModelScheduleGrain
             return run(newest.Version, ScheduleRun.Skipped, "skipped: the model has no production version to measure drift against");
         }
 
-        var trained = (await model.GetVersionAsync(production)).Spec;
+        var productionVersion = await model.GetVersionAsync(production);
+        var trained = productionVersion.Spec;
         if (trained.Dataset != schedule.Dataset)
         {
             return run(newest.Version, ScheduleRun.Skipped,
@@ -54,12 +58,19 @@ public sealed partial class ModelScheduleGrain
             return run(newest.Version, ScheduleRun.Failed, $"failed: drift of v{newest.Version} against v{trained.DatasetVersion} could not be measured: {ex.Message}");
         }
 
-        if (drift.MaxPsi is not { } psi)
+        // Drift of the model's inputs only: the label and the columns production does not read do not trigger a run.
+        var inputs = productionVersion.Signature is { Inputs.IsDefaultOrEmpty: false } signature
+            ? signature.Inputs.Where(i => i.Kind != ColumnKind.Ignored).Select(i => i.Name).ToHashSet(StringComparer.Ordinal)
+            : null;
+        var measured = drift.Columns
+            .Where(c => c.Psi is not null && c.Column != trained.Label && (inputs is null || inputs.Contains(c.Column)))
+            .MaxBy(c => c.Psi!.Value);
+        if (measured?.Psi is not { } psi)
         {
-            return run(newest.Version, ScheduleRun.Skipped, $"skipped: no column of v{newest.Version} could be measured against v{trained.DatasetVersion}");
+            return run(newest.Version, ScheduleRun.Skipped, $"skipped: no input column of production v{production} could be measured in v{newest.Version} against v{trained.DatasetVersion}");
         }
 
-        var numbers = $"max PSI {Number(psi)} {(psi >= threshold ? "≥" : "<")} {Number(threshold)} ('{drift.MaxColumn}', v{newest.Version} against v{trained.DatasetVersion})";
+        var numbers = $"max PSI {Number(psi)} {(psi >= threshold ? "≥" : "<")} {Number(threshold)} ('{measured.Column}', v{newest.Version} against v{trained.DatasetVersion})";
         return psi >= threshold
             ? run(newest.Version, ScheduleRun.Training, numbers)
             : run(newest.Version, ScheduleRun.Skipped, $"skipped: {numbers}");

@@ -42,7 +42,13 @@ public sealed partial class ModelScheduleGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _committed = state.RecordExists ? state.State with { Runs = state.State.Runs.IsDefault ? [] : state.State.Runs } : ScheduleState.Empty;
+        _committed = state.RecordExists
+            ? state.State with
+            {
+                Runs = state.State.Runs.IsDefault ? [] : state.State.Runs,
+                Schedule = state.State.Schedule is { } stored ? stored with { Features = FeaturesOf(stored) } : null,
+            }
+            : ScheduleState.Empty;
         if (_committed.Schedule is not null)
         {
             if (Following(_committed))
@@ -236,7 +242,7 @@ public sealed partial class ModelScheduleGrain(
     private async Task<ScheduleRun> StartTrainingAsync(ScheduleRequest schedule, ScheduleRun run)
     {
         var request = new TrainingRequest(
-            schedule.Dataset, run.DatasetVersion, schedule.Label, schedule.Task, schedule.Algorithm, [], schedule.Parameters,
+            schedule.Dataset, run.DatasetVersion, schedule.Label, schedule.Task, schedule.Algorithm, FeaturesOf(schedule), schedule.Parameters,
             IdempotencyKey: $"schedule-{run.Due.UtcTicks.ToString(CultureInfo.InvariantCulture)}");
         ScheduleRun next;
         try
@@ -421,7 +427,7 @@ public sealed partial class ModelScheduleGrain(
         }
 
         // The same validation a training request gets, against the newest dataset version.
-        var training = new TrainingRequest(request.Dataset, null, request.Label, request.Task, request.Algorithm, [], request.Parameters);
+        var training = new TrainingRequest(request.Dataset, null, request.Label, request.Task, request.Algorithm, FeaturesOf(request), request.Parameters);
         var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, training, TrainingLimits.From(options.Value), cancellationToken);
 
         var rollout = request.Then == ScheduleThen.Rollout
@@ -447,6 +453,7 @@ public sealed partial class ModelScheduleGrain(
         return request with
         {
             Parameters = spec.Parameters,
+            Features = FeaturesOf(request),
             DriftThreshold = request.Trigger == ScheduleTrigger.Drift ? request.DriftThreshold ?? ScheduleRequest.DefaultDriftThreshold : null,
             Rollout = rollout,
         };
@@ -463,6 +470,10 @@ public sealed partial class ModelScheduleGrain(
             return System.Collections.Immutable.ImmutableDictionary<string, int>.Empty;
         }
     }
+
+    /// <summary>The schedule's feature columns; empty (every usable column) when none were given or the schedule predates them.</summary>
+    private static System.Collections.Immutable.ImmutableArray<string> FeaturesOf(ScheduleRequest schedule) =>
+        schedule.Features.IsDefault ? [] : schedule.Features;
 
     private ScheduleState Require() => _committed.Schedule is not null
         ? _committed

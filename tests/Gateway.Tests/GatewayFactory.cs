@@ -10,7 +10,10 @@ namespace OrleansMl.Gateway.Tests;
 /// <summary>The real gateway (with its co-hosted silo) on a throwaway data directory and free ports.</summary>
 public class GatewayFactory : WebApplicationFactory<Program>
 {
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; init; } = NewDataDirectory();
+
+    /// <summary>Leaves the data directory behind on dispose, for a gateway started on it next (a restart).</summary>
+    public bool KeepDataDirectory { get; init; }
 
     /// <summary>Host names the gateway accepts ("*": any, as the in-memory test server calls itself "localhost").</summary>
     public string AllowedHosts { get; init; } = "*";
@@ -41,6 +44,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         }
     }
 
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -52,6 +57,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
+        if (KeepDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

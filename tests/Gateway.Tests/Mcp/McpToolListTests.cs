@@ -14,7 +14,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
         "set_schedule", "get_schedule", "delete_schedule",
         "get_dataset_drift", "append_rows",
-        "list_feature_sets", "get_features",
+        "list_feature_sets", "get_features", "define_feature_set", "set_feature_values", "add_feature_events",
     ];
 
     [Fact]

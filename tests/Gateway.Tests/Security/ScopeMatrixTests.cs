@@ -123,6 +123,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["delete_schedule"] = Scopes.Deploy,
         ["list_feature_sets"] = Scopes.Read,
         ["get_features"] = Scopes.Read,
+        ["define_feature_set"] = Scopes.Train,
+        ["set_feature_values"] = Scopes.Predict,
+        ["add_feature_events"] = Scopes.Predict,
     };
 
     private readonly GatewayFactory _factory = SecureGateway.Create();

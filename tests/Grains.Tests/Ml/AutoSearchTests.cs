@@ -130,6 +130,20 @@ public class AutoSearchTests(ITestOutputHelper output)
         Assert.False(OrleansMl.Ml.Learners.ForcesCollections(forest));
     }
 
+    /// <summary>
+    /// FastTree's split search runs with the machine's cores (at least two) in this process, whatever thread count the
+    /// first FastTree-family fit asked for (a one-thread fit comes first here); found by reflection, so an ML.NET without
+    /// its task manager fails here rather than silently.
+    /// </summary>
+    [Fact]
+    public void FastTreeSplitSearch_RunsWithTheMachinesCores_WhateverTheFirstFitAsked()
+    {
+        var frame = MlTestData.Frame(MlTestData.BinaryCsv(200));
+        Trainer.Train(frame, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.FastTree, parameters: MlTestData.Parameters(("trees", 5))), null, CancellationToken.None);
+
+        Assert.Equal(Math.Max(2, Environment.ProcessorCount), OrleansMl.Ml.Learners.FastTreeThreads);
+    }
+
     private static TrainedModel Train(DatasetFrame frame, TrainingAlgorithm algorithm) =>
         Trainer.Train(frame, MlTestData.Spec("target", algorithm: algorithm, parameters: ImmutableDictionary<string, double>.Empty), null, CancellationToken.None);
 }

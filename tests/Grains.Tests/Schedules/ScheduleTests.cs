@@ -182,6 +182,41 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
     }
 
     [Fact]
+    public async Task Drift_MeasuresOnlyTheColumnsProductionReads_AndRunsTrainOnTheSchedulesFeatures()
+    {
+        var (model, dataset) = (TestData.Name("sched-inputs"), TestData.Name("sched-inputs-data"));
+        await Client.UploadDatasetAsync(dataset, Moved(400, x1Shift: 0, x2Shift: 0, seed: 5));
+        var registry = Client.GetGrain<IModelGrain>(model);
+        await Eventually.TerminalAsync(Client, model, (await registry.TrainAsync(
+            new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear, Features: ["x1", "color"]))).Version);
+        await registry.SetAliasAsync("production", 1);
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var set = await schedule.SetAsync(new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear, Trigger: ScheduleTrigger.Drift) { Features = ["x1", "color"] });
+        Assert.Equal(["x1", "color"], set.Schedule.Features.ToArray());
+
+        // x2 (which production does not read) moves far: no run, and the reason names a column production reads.
+        await Client.UploadDatasetAsync(dataset, Moved(400, x1Shift: 0, x2Shift: 5, seed: 6));
+        fixture.Time.Advance(Hour);
+        var unread = await schedule.RunDueAsync();
+        Assert.True((ScheduleRun.Skipped, 2) == (unread!.Decision, unread.DatasetVersion), unread.TriggeredBy ?? unread.Reason);
+        Assert.Matches(@"^skipped: max PSI 0(\.\d+)? < 0\.2 \('(x1|color)', v2 against v1\)$", unread.Reason);
+        Assert.True((await Client.GetGrain<IDatasetGrain>(dataset).GetDriftAsync(2, 1)).Columns.Single(c => c.Column == "x2").Psi > 1,
+            "x2 itself drifted far");
+
+        // x1 moves: the run trains, on the schedule's features only.
+        await Client.UploadDatasetAsync(dataset, Moved(400, x1Shift: 5, x2Shift: 5, seed: 7));
+        fixture.Time.Advance(Hour);
+        var read = await schedule.RunDueAsync();
+        Assert.True(read!.Decision == ScheduleRun.Training, read.Reason);
+        Assert.Matches(@"\('x1', v3 against v1\)$", read.TriggeredBy);
+        var trained = await RunEndedAsync(schedule, read.Due);
+        Assert.True(trained.Decision == ScheduleRun.Trained, trained.Reason);
+        var version = await registry.GetVersionAsync(trained.Version!.Value);
+        Assert.Equal(["x1", "color"], version.Spec.Features.ToArray());
+        Assert.Equal(["color", "x1"], version.Signature!.Inputs.Where(i => i.Kind != ColumnKind.Ignored).Select(i => i.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task BadSchedules_AreRefusedWithTheReason_AndChangeNothing()
     {
         var (model, dataset) = (TestData.Name("sched-bad"), TestData.Name("sched-bad-data"));
@@ -277,6 +312,21 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
             var x2 = random.NextDouble() * 4 - 3;
             var color = (x1 + x2 > 0) == (random.NextDouble() < 0.9) ? "red" : "blue";
             csv.Append(CultureInfo.InvariantCulture, $"{i},{x1:F4},{x2:F4},{color},{(x1 + x2 > 0 ? "yes" : "no")}\n");
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>Binary data like <see cref="TestData.Binary"/> with x1 and x2 moved by the given amounts.</summary>
+    private static string Moved(int rows, double x1Shift, double x2Shift, int seed)
+    {
+        var random = new Random(seed);
+        var csv = new StringBuilder("id,x1,x2,color,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var (x1, x2) = ((random.NextDouble() * 4) - 2, (random.NextDouble() * 4) - 2);
+            var color = (x1 + x2 > 0) == (random.NextDouble() < 0.9) ? "red" : "blue";
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{x1 + x1Shift:F4},{x2 + x2Shift:F4},{color},{(x1 + x2 > 0 ? "yes" : "no")}\n");
         }
 
         return csv.ToString();
