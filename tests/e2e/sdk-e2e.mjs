@@ -252,11 +252,11 @@ await check('canaries a shuffled-label version with an accuracy guard, and feedb
   assert(health.versions.some((v) => v.version === bad.version && v.windows[0].labelled > 0), JSON.stringify(health.versions.map((v) => v.version)));
 });
 
-await check('a predict-only key sees only predict and send_feedback, and is told why train_model is refused', async () => {
+await check('a predict-only key sees only the predict-scope tools, and is told why train_model is refused', async () => {
   const service = new Client({ name: 'orleansml-e2e-service', version: '1.0.0' });
   await service.connect(connect(await createKey('e2e-service', ['predict'])));
   const { tools } = await service.listTools();
-  assert(JSON.stringify(tools.map((t) => t.name).sort()) === '["predict","send_feedback"]', `tools: ${tools.map((t) => t.name)}`);
+  assert(JSON.stringify(tools.map((t) => t.name).sort()) === '["add_feature_events","predict","send_feedback","set_feature_values"]', `tools: ${tools.map((t) => t.name)}`);
   const { structuredContent: p } = await service.callTool({ name: 'predict', arguments: { model, rows: [row] } });
   assert(p.version === 1, JSON.stringify(p));
   const refused = await service.callTool({ name: 'train_model', arguments: { model, dataset, label: 'churned' } });

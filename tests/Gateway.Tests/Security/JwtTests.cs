@@ -139,7 +139,7 @@ public sealed class JwtTests : IAsyncLifetime, IDisposable
         var refused = await mcp.CallToolErrorAsync("list_models");
         var metadata = JsonNode.Parse(await anonymous.GetStringAsync("/.well-known/oauth-protected-resource/mcp"))!;
 
-        Assert.Equal(["predict", "send_feedback"], tools.Order(StringComparer.Ordinal));
+        Assert.Equal(["add_feature_events", "predict", "send_feedback", "set_feature_values"], tools.Order(StringComparer.Ordinal));
         Assert.Contains("needs scope 'read'", refused, StringComparison.Ordinal);
         Assert.Equal(Issuer, metadata["authorization_servers"]![0]!.GetValue<string>());
         Assert.Equal(Audience, metadata["resource"]!.GetValue<string>());
