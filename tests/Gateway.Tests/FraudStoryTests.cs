@@ -13,7 +13,7 @@ namespace OrleansMl.Gateway.Tests;
 
 /// <summary>
 /// The whole loop of continuous training and real-time features, driven by an assistant over MCP on the real gateway:
-/// a transactions dataset, a feature set fed by events, a fraud model trained on the dataset's copies of those
+/// a transactions dataset, a feature set fed by events and a latest value, a fraud model trained on the dataset's copies of those
 /// features, enriched predictions by customer id, an hourly drift-gated schedule that ships through a guarded canary,
 /// appended rows that move the data, and a restart after which the run log, the rollout and the features are all there.
 /// REST reads the same state. The feature and schedule clocks are fake (an hour passes in a call); models really train.
@@ -48,6 +48,7 @@ public sealed class FraudStoryTests : IDisposable
                 set = Set,
                 key = "customer_id",
                 ttl = "01:00:00",
+                values = new object[] { new { name = "segment", kind = "categorical", @default = "retail" } },
                 aggregates = new object[]
                 {
                     new { name = "tx_count_1h", op = "count", column = "amount", window = "01:00:00" },
@@ -62,8 +63,13 @@ public sealed class FraudStoryTests : IDisposable
                 .ToArray();
             var added = await mcp.CallOkAsync("add_feature_events", new { set = Set, events });
             Assert.Equal((11, 1), (added["accepted"]!.GetValue<int>(), added["outOfWindow"]!.GetValue<int>()));
+            var segment = await mcp.CallOkAsync("set_feature_values", new { set = Set, key = "c-risky", values = new { segment = "premium" } });
+            Assert.Equal("premium", segment["values"]!["segment"]!["value"]!.GetValue<string>());
+            var unknown = await mcp.CallToolErrorAsync("set_feature_values", new { set = Set, key = "c-risky", values = new { balance = 10.5 } });
+            Assert.Contains("balance", unknown, StringComparison.Ordinal);
             var risky = await mcp.CallOkAsync("get_features", new { set = Set, key = "c-risky" });
             Assert.Equal((10.0, 3000.0), (risky["aggregates"]!["tx_count_1h"]!.GetValue<double>(), risky["aggregates"]!["tx_sum_1h"]!.GetValue<double>()));
+            Assert.Equal("premium", risky["values"]!["segment"]!["value"]!.GetValue<string>());
 
             // A fraud model on the transaction columns (not the customer id), promoted to production.
             var trained = await mcp.CallOkAsync("train_model", new { model = Model, dataset = Dataset, label = "fraud", algorithm = "lightgbm", features = Features, wait = true });
@@ -152,6 +158,8 @@ public sealed class FraudStoryTests : IDisposable
             _featureTime.Advance(TimeSpan.FromHours(1));
             var later = await mcp.CallOkAsync("get_features", new { set = Set, key = "c-risky" });
             Assert.Equal((0.0, 0), (later["aggregates"]!["tx_count_1h"]!.GetValue<double>(), later["events"]!.GetValue<int>()));
+            Assert.Equal(["segment"], later["expired"]!.AsArray().Select(e => e!.GetValue<string>()));
+            Assert.Null(later["values"]!["segment"]);
         }
     }
 
