@@ -61,6 +61,12 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(0, 256, ErrorMessage = "OrleansMl:TrainingThreads must be between 0 (automatic) and 256; set OrleansMl__TrainingThreads.")]
     public int TrainingThreads { get; set; }
 
+    /// <summary>
+    /// Whether an <c>auto</c> search on small data hands its cross-validation fits to other silos' free training slots
+    /// too (<c>OrleansMl__SpreadTrials</c>, default true). The choice is the same either way; only where fits run changes.
+    /// </summary>
+    public bool SpreadTrials { get; set; } = true;
+
     public int EffectiveTrainingThreads =>
         TrainingThreads > 0 ? TrainingThreads : Math.Max(1, (Environment.ProcessorCount - 1) / Math.Max(1, TrainingConcurrency));
 

@@ -273,6 +273,7 @@ public static class OrleansMlSiloExtensions
             Threads = Settings(sp).EffectiveTrainingThreads,
             Limits = TrainingLimits.From(Settings(sp)),
         }));
+        services.AddSingleton<Trials.SearchTrialCache>();
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelRouteCache>();
         return services;

@@ -27,8 +27,11 @@ internal sealed class AutoSearch(
     ITransformer featurizer,
     int? threads,
     int seed,
-    IProgress<TrainingProgress>? progress)
+    IProgress<TrainingProgress>? progress,
+    IRemoteTrials? remote = null)
 {
+    private int _remoteFits;
+
     /// <summary>The most trees any candidate of the search has (the random ones draw up to 400).</summary>
     public const int LargestTrees = 400;
 
@@ -68,35 +71,24 @@ internal sealed class AutoSearch(
     /// </summary>
     private Candidate CrossValidate(int[] trainRows, HyperParameters fixedParameters)
     {
-        var rows = trainRows.Length;
-        var folds = Folds(trainRows, FoldCount(rows, plan.Layout));
-        var data = folds
-            .Select(f => new FoldData(
-                ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Fit))),
-                ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Valid))),
-                f.Fit.Length))
-            .ToArray();
-        var candidates = CrossValidationCandidates(rows, fixedParameters);
+        var folds = PrepareCrossValidation(trainRows, fixedParameters);
+        var candidates = folds.Candidates;
         var scores = new double[candidates.Count][];
         for (var i = 0; i < candidates.Count; i++)
         {
-            scores[i] = new double[data.Length];
+            scores[i] = new double[folds.Data.Length];
         }
 
         var fits = new List<FoldFit>();
         for (var i = 0; i < candidates.Count; i++)
         {
-            for (var f = 0; f < data.Length; f++)
+            for (var f = 0; f < folds.Data.Length; f++)
             {
                 fits.Add(new FoldFit(i, f, LockFamily(candidates[i].Algorithm), Cost(candidates[i])));
             }
         }
 
-        RunFits(fits, fit =>
-        {
-            var fold = data[fit.Fold];
-            scores[fit.Candidate][fit.Fold] = Trial(candidates[fit.Candidate], fold.Fit, fold.Rows, fold.Valid, Timeout.InfiniteTimeSpan, learnerThreads: 1);
-        });
+        RunFits(fits, fit => scores[fit.Candidate][fit.Fold] = ScoreFold(folds, fit.Candidate, fit.Fold), (fit, score) => scores[fit.Candidate][fit.Fold] = score);
 
         // The best mean over the folds wins; on a tie the earlier candidate (a plain default before its variants).
         // (Preferring the first candidate within one standard error of the best, to favour plain defaults, did worse on
@@ -112,6 +104,31 @@ internal sealed class AutoSearch(
 
         return candidates[best];
     }
+
+    /// <summary>
+    /// The folds of the cross-validation and the candidates scored on them: the same for the same frame, spec and seed
+    /// wherever they are built, so a fit scored on another silo scores exactly as it would here.
+    /// </summary>
+    internal CrossValidationFolds PrepareCrossValidation(int[] trainRows, HyperParameters fixedParameters)
+    {
+        var data = Folds(trainRows, FoldCount(trainRows.Length, plan.Layout))
+            .Select(f => new FoldData(
+                ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Fit))),
+                ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, f.Valid))),
+                f.Fit.Length))
+            .ToArray();
+        return new CrossValidationFolds(CrossValidationCandidates(trainRows.Length, fixedParameters), data);
+    }
+
+    /// <summary>One candidate fitted on one fold's fitting part and scored on its validation part (one thread).</summary>
+    internal double ScoreFold(CrossValidationFolds folds, int candidate, int fold)
+    {
+        var data = folds.Data[fold];
+        return Trial(folds.Candidates[candidate], data.Fit, data.Rows, data.Valid, Timeout.InfiniteTimeSpan, learnerThreads: 1);
+    }
+
+    /// <summary>Fits the search handed to other silos, for the version's timings.</summary>
+    public int RemoteFits => _remoteFits;
 
     /// <summary>
     /// LightGBM, FastForest and the linear learner at their defaults (for this many training rows, as when asked for by
@@ -147,9 +164,12 @@ internal sealed class AutoSearch(
     /// <summary>
     /// Runs the fits on the training's threads, each taking the costliest fit left whose learner family is not already
     /// fitting: ML.NET lets one LightGBM and one FastTree-family fit run at a time per process, so two of a family at
-    /// once would only wait for each other. Progress is reported here, on the calling thread, as fits complete.
+    /// once would only wait for each other. With <see cref="IRemoteTrials"/>, each other silo with a free training slot
+    /// takes fits too, one at a time; a fit it declines or loses (no free slot, the silo gone) goes back to the list and
+    /// is run here. Scores do not depend on where a fit ran. Progress is reported here, on the calling thread, as fits
+    /// complete.
     /// </summary>
-    private void RunFits(List<FoldFit> fits, Action<FoldFit> run)
+    private void RunFits(List<FoldFit> fits, Action<FoldFit> run, Action<FoldFit, double> scored)
     {
         var pending = fits.OrderByDescending(f => f.Cost).ToList();
         var total = pending.Count;
@@ -158,6 +178,8 @@ internal sealed class AutoSearch(
         var done = 0;
         Exception? failure = null;
         var workers = Math.Clamp(threads ?? Environment.ProcessorCount, 1, Math.Max(1, total));
+
+        bool Stopped() => failure is not null || cancellation.IsCancellationRequested;
 
         FoldFit? Next(FoldFit? finished)
         {
@@ -169,7 +191,7 @@ internal sealed class AutoSearch(
                     done++;
                 }
 
-                if (pending.Count == 0 || failure is not null || cancellation.IsCancellationRequested)
+                if (pending.Count == 0 || Stopped())
                 {
                     return null;
                 }
@@ -182,7 +204,64 @@ internal sealed class AutoSearch(
             }
         }
 
-        var tasks = Enumerable.Range(0, workers).Select(_ => Task.Run(() =>
+        // Another silo takes the cheapest fit left: it pays for loading the data first, and a fit it declines late
+        // costs this silo the least to run itself.
+        FoldFit? NextRemote(FoldFit? finished)
+        {
+            lock (gate)
+            {
+                if (finished is not null)
+                {
+                    done++;
+                }
+
+                if (pending.Count == 0 || Stopped())
+                {
+                    return null;
+                }
+
+                var next = pending[^1];
+                pending.RemoveAt(pending.Count - 1);
+                return next;
+            }
+        }
+
+        void GiveBack(FoldFit fit)
+        {
+            lock (gate)
+            {
+                var at = pending.FindIndex(p => p.Cost < fit.Cost);
+                pending.Insert(at < 0 ? pending.Count : at, fit);
+            }
+        }
+
+        async Task RemoteLoop(int worker)
+        {
+            FoldFit? current = null;
+            while ((current = NextRemote(current)) is not null)
+            {
+                double? score;
+                try
+                {
+                    score = await remote!.ScoreAsync(worker, current.Candidate, current.Fold, cancellation.Token);
+                }
+                catch (Exception)
+                {
+                    score = null; // The silo or the call failed (or the run was cancelled): the fit is run here.
+                }
+
+                if (score is not { } value)
+                {
+                    GiveBack(current);
+                    return;
+                }
+
+                scored(current, value);
+                Interlocked.Increment(ref _remoteFits);
+            }
+        }
+
+        Task LocalLoop() => Task.Run(() =>
         {
             FoldFit? current = null;
             while ((current = Next(current)) is not null)
@@ -199,10 +278,18 @@ internal sealed class AutoSearch(
                     }
                 }
             }
-        })).ToArray();
+        });
+
+        bool HasPending()
+        {
+            lock (gate)
+            {
+                return pending.Count > 0 && !Stopped();
+            }
+        }
 
         var reported = 0;
-        while (!Task.WaitAll(tasks, ProgressEvery))
+        void Report()
         {
             var finished = Volatile.Read(ref done);
             if (finished > reported)
@@ -212,6 +299,28 @@ internal sealed class AutoSearch(
             }
         }
 
+        var remoteLoops = Enumerable.Range(0, remote?.Count ?? 0).Select(w => Task.Run(() => RemoteLoop(w))).ToArray();
+        while (true)
+        {
+            // Local loops end when the list is empty; a fit another silo gives back after that starts a new round.
+            var local = Enumerable.Range(0, workers).Select(_ => LocalLoop()).ToArray();
+            while (!Task.WaitAll(local, ProgressEvery))
+            {
+                Report();
+            }
+
+            while (!Task.WaitAll(remoteLoops, ProgressEvery) && !HasPending())
+            {
+                Report();
+            }
+
+            if (!HasPending())
+            {
+                break;
+            }
+        }
+
+        Report();
         cancellation.ThrowIfCancellationRequested();
         if (failure is not null)
         {
@@ -317,7 +426,10 @@ internal sealed class AutoSearch(
         return winner with { Leaves = Math.Max(winner.Leaves, leaves) };
     }
 
-    private sealed record FoldData(IDataView Fit, IDataView Valid, int Rows);
+    internal sealed record FoldData(IDataView Fit, IDataView Valid, int Rows);
+
+    /// <summary>The candidates of a cross-validation and its folds, featurized and cached.</summary>
+    internal sealed record CrossValidationFolds(IReadOnlyList<Candidate> Candidates, FoldData[] Data);
 
     private sealed record FoldFit(int Candidate, int Fold, string Family, double Cost);
 

@@ -89,6 +89,9 @@ internal sealed class MlCancellation : IDisposable
 
     public bool IsCancellationRequested => _token.IsCancellationRequested;
 
+    /// <summary>The token the run stops on.</summary>
+    public CancellationToken Token => _token;
+
     public void ThrowIfCancellationRequested() => _token.ThrowIfCancellationRequested();
 
     private void CancelAll()

@@ -42,23 +42,14 @@ public sealed class ModelTrainer(TrainerOptions options)
         DatasetFrame frame,
         TrainingSpec spec,
         IProgress<TrainingProgress>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IRemoteTrials? remote = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
-        var parameters = HyperParameters.Parse(spec.Parameters, Options.Limits);
-        var plan = TrainingPlan.Create(frame, spec);
+        var (plan, parameters, trainRows, testRows) = Setup(frame, spec);
         var task = plan.Task;
-        var labels = plan.LabelPlan.Values;
-        var labelled = Enumerable.Range(0, frame.RowCount).Where(r => !float.IsNaN(labels[r])).ToArray();
-        if (labelled.Length < MinimumRows)
-        {
-            throw new InvalidTrainingRequestException(
-                $"Only {labelled.Length} rows have a value in the label column '{plan.Label.Name}'; training needs at least {MinimumRows}.");
-        }
-
-        var (trainRows, testRows) = RowSplit.Split(labelled, labels, task != ModelTask.Regression, spec.TestFraction, spec.Seed);
 
         using var cancellation = new MlCancellation(cancellationToken);
         var ml = cancellation.NewContext(spec.Seed);
@@ -69,10 +60,12 @@ public sealed class ModelTrainer(TrainerOptions options)
         var trainFeatures = ml.Data.Cache(featurizer.Transform(trainView));
 
         progress?.Report(new TrainingProgress("training", 0.2));
-        var candidate = spec.Algorithm == TrainingAlgorithm.Auto
-            ? new AutoSearch(ml, cancellation, plan, featurizer, Options.Threads, spec.Seed, progress)
-                .Run(trainRows, parameters)
-            : Candidate.Default(spec.Algorithm, trainRows.Length, parameters);
+        var searchWatch = Stopwatch.StartNew();
+        var search = spec.Algorithm == TrainingAlgorithm.Auto
+            ? new AutoSearch(ml, cancellation, plan, featurizer, Options.Threads, spec.Seed, progress, remote)
+            : null;
+        var candidate = search?.Run(trainRows, parameters) ?? Candidate.Default(spec.Algorithm, trainRows.Length, parameters);
+        var searchMs = search is null ? 0 : searchWatch.Elapsed.TotalMilliseconds;
         // The final fit gets a context of its own, so a learner chosen by the search is fitted exactly as it would be
         // when asked for by name (the search's trials draw on the shared context's random numbers).
         var learner = cancellation.Run(
@@ -100,6 +93,83 @@ public sealed class ModelTrainer(TrainerOptions options)
             trainingMs,
             evaluationMs,
             trainRows.Length,
-            testRows.Length);
+            testRows.Length)
+        {
+            SearchMs = searchMs,
+            RemoteTrials = search?.RemoteFits ?? 0,
+        };
+    }
+
+    /// <summary>
+    /// The cross-validation fits of an <c>auto</c> search of <paramref name="spec"/> on <paramref name="frame"/>, ready to
+    /// be scored one at a time: the same split, featurizer, folds and candidates as the silo running the training builds,
+    /// so each fit scores exactly as it would there. Null when the search would not cross-validate (the data is large).
+    /// </summary>
+    public SearchTrials? PrepareTrials(DatasetFrame frame, TrainingSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(spec);
+        var (plan, parameters, trainRows, _) = Setup(frame, spec);
+        if (spec.Algorithm != TrainingAlgorithm.Auto || trainRows.Length >= AutoSearch.CrossValidationRows)
+        {
+            return null;
+        }
+
+        using var cancellation = new MlCancellation(cancellationToken);
+        var ml = cancellation.NewContext(spec.Seed);
+        var trainView = new FrameDataView(plan.Layout, plan.LabelPlan, trainRows);
+        var featurizer = cancellation.Run(() => Featurizer.Create(ml, plan).Fit(trainView));
+        var folds = new AutoSearch(ml, cancellation, plan, featurizer, 1, spec.Seed, null).PrepareCrossValidation(trainRows, parameters);
+        return new SearchTrials(ml, plan, featurizer, folds, spec.Seed);
+    }
+
+    /// <summary>What every run of a spec on a frame starts from: the plan, the parameters and the seeded split.</summary>
+    private (TrainingPlan Plan, HyperParameters Parameters, int[] TrainRows, int[] TestRows) Setup(DatasetFrame frame, TrainingSpec spec)
+    {
+        var parameters = HyperParameters.Parse(spec.Parameters, Options.Limits);
+        var plan = TrainingPlan.Create(frame, spec);
+        var labels = plan.LabelPlan.Values;
+        var labelled = Enumerable.Range(0, frame.RowCount).Where(r => !float.IsNaN(labels[r])).ToArray();
+        if (labelled.Length < MinimumRows)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Only {labelled.Length} rows have a value in the label column '{plan.Label.Name}'; training needs at least {MinimumRows}.");
+        }
+
+        var (trainRows, testRows) = RowSplit.Split(labelled, labels, plan.Task != ModelTask.Regression, spec.TestFraction, spec.Seed);
+        return (plan, parameters, trainRows, testRows);
+    }
+}
+
+/// <summary>
+/// The cross-validation of one <c>auto</c> search prepared on this silo (<see cref="ModelTrainer.PrepareTrials"/>): the
+/// folds' features are built once and each <see cref="Score"/> fits one candidate on one fold.
+/// </summary>
+public sealed class SearchTrials
+{
+    private readonly MLContext _ml;
+    private readonly TrainingPlan _plan;
+    private readonly ITransformer _featurizer;
+    private readonly AutoSearch.CrossValidationFolds _folds;
+    private readonly int _seed;
+
+    internal SearchTrials(MLContext ml, TrainingPlan plan, ITransformer featurizer, AutoSearch.CrossValidationFolds folds, int seed)
+    {
+        (_ml, _plan, _featurizer, _folds, _seed) = (ml, plan, featurizer, folds, seed);
+    }
+
+    public int Candidates => _folds.Candidates.Count;
+
+    public int Folds => _folds.Data.Length;
+
+    /// <summary>Candidate <paramref name="candidate"/>'s score on fold <paramref name="fold"/> (blocking, one thread).</summary>
+    public double Score(int candidate, int fold, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(candidate);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(candidate, Candidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(fold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fold, Folds);
+        using var cancellation = new MlCancellation(cancellationToken);
+        return new AutoSearch(_ml, cancellation, _plan, _featurizer, 1, _seed, null).ScoreFold(_folds, candidate, fold);
     }
 }

@@ -19,4 +19,11 @@ public sealed record TrainedModel(
     double TrainingMs,
     double EvaluationMs,
     int TrainRows,
-    int TestRows);
+    int TestRows)
+{
+    /// <summary>Time the <c>auto</c> search took, of <see cref="TrainingMs"/> (zero for a named learner).</summary>
+    public double SearchMs { get; init; }
+
+    /// <summary>Cross-validation fits of the search that other silos ran.</summary>
+    public int RemoteTrials { get; init; }
+}

@@ -8,6 +8,7 @@ using OrleansMl.Diagnostics;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
 using OrleansMl.Storage;
+using OrleansMl.Trials;
 using OrleansMl.Work;
 
 namespace OrleansMl.Models;
@@ -28,6 +29,7 @@ public sealed partial class ModelVersionGrain(
     ModelTrainer trainer,
     IOptions<OrleansMlOptions> options,
     TimeProvider time,
+    ILocalSiloDetails silo,
     ILogger<ModelVersionGrain> logger) : Grain, IModelVersionGrain, IModelVersionControl, IArtifactReferrer, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume";
@@ -394,7 +396,8 @@ public sealed partial class ModelVersionGrain(
             TrainedModel trained;
             try
             {
-                trained = await BoundedWorker.RunAsync(() => trainer.Train(frame, spec, reporter, fit.Token), fit.Token);
+                var remote = options.Value.SpreadTrials ? await ClusterTrials.ForAsync(GrainFactory, silo.SiloAddress, spec) : null;
+                trained = await BoundedWorker.RunAsync(() => trainer.Train(frame, spec, reporter, fit.Token, remote), fit.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && fit.IsCancellationRequested)
             {
@@ -421,7 +424,8 @@ public sealed partial class ModelVersionGrain(
                 ArtifactHash = artifact.ContentHash,
                 Timings = new TrainingTimings(
                     Math.Round(slot.Waited.TotalMilliseconds, 1), Math.Round(loadMs, 1), Math.Round(trained.TrainingMs, 1),
-                    Math.Round(trained.EvaluationMs, 1), Math.Round(total.Elapsed.TotalMilliseconds, 1), hit),
+                    Math.Round(trained.EvaluationMs, 1), Math.Round(total.Elapsed.TotalMilliseconds, 1), hit,
+                    Math.Round(trained.SearchMs, 1), trained.RemoteTrials),
             });
             if (_committed?.Info.ArtifactHash == artifact.ContentHash)
             {

@@ -56,6 +56,20 @@ public abstract class BoundedWorker(int concurrency) : IDisposable
         return new Lease(this, ticket, waited);
     }
 
+    /// <summary>Takes a slot only if one is free now; null otherwise (the caller does the work elsewhere).</summary>
+    public Lease? TryAcquire()
+    {
+        if (!_slots.Wait(0))
+        {
+            return null;
+        }
+
+        var ticket = Interlocked.Increment(ref _lastTicket);
+        Interlocked.Increment(ref _running);
+        _runningSince[ticket] = Stopwatch.GetTimestamp();
+        return new Lease(this, ticket, TimeSpan.Zero);
+    }
+
     /// <summary>Runs <paramref name="work"/> on the thread pool (outside any grain's scheduler).</summary>
     public static Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Placement;
+using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Tests.Cluster;
@@ -58,6 +60,31 @@ public sealed class MultiSiloTests(ThreeSiloFixture fixture)
         }
 
         Assert.Equal(0, (await Client.GetGrain<IDatasetGrain>(dataset).GetCacheStatsAsync()).Misses);
+    }
+
+    /// <summary>
+    /// An auto training's cross-validation fits run on the other silos' free training slots too, each of which prepares
+    /// the search from its own cached copy of the dataset; the model is the one the same search chooses in one process,
+    /// to the last digit of every metric.
+    /// </summary>
+    [Fact]
+    public async Task AutoTraining_SpreadsItsFitsOverTheOtherSilos_AndChoosesTheSameModel()
+    {
+        var (dataset, model) = (TestData.Name("spread-ds"), TestData.Name("spread-m"));
+        var csv = TestData.Binary(3000);
+        await Client.UploadDatasetAsync(dataset, csv);
+        var grain = Client.GetGrain<IModelGrain>(model);
+        var queued = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Auto));
+        var done = await Eventually.TerminalAsync(Client, model, queued.Version);
+
+        Assert.Equal(TrainingStatus.Succeeded, done.Status);
+        Assert.True(done.Timings.RemoteTrials > 0, "no fit ran on another silo");
+        Assert.InRange(done.Timings.SearchMs, 1, done.Timings.TrainingMs);
+
+        var alone = new ModelTrainer(new TrainerOptions { Threads = new OrleansMlOptions { TrainingConcurrency = 1 }.EffectiveTrainingThreads })
+            .Train(OrleansMl.Tests.Ml.MlTestData.Frame(csv), done.Spec, null, CancellationToken.None);
+        Assert.Equal(alone.Algorithm, done.Algorithm);
+        Assert.Equal(alone.Metrics, done.Metrics);
     }
 
     [Fact]

@@ -144,6 +144,62 @@ public class AutoSearchTests(ITestOutputHelper output)
         Assert.Equal(Math.Max(2, Environment.ProcessorCount), OrleansMl.Ml.Learners.FastTreeThreads);
     }
 
+    /// <summary>
+    /// Fits handed to other silos score exactly as they would at home, so spreading a search changes where fits run,
+    /// never the choice: here three "silos" each prepare the search on their own (their own split, featurizer and
+    /// folds, as a silo does from its own copy of the dataset): one scores every fit it gets, one declines after its
+    /// first (its slot got busy), one fails (its silo died). The model is the one the search picks alone, to the last
+    /// digit of every metric, and the fits the others declined or lost were run at home.
+    /// </summary>
+    [Theory]
+    [InlineData("breast_cancer")]
+    [InlineData("diabetes")]
+    public void SpreadSearch_ChoosesTheSameModel_WhateverOtherSilosScoreDeclineOrLose(string dataset)
+    {
+        var frame = MlTestData.Public(dataset);
+        var spec = MlTestData.Spec("target", algorithm: TrainingAlgorithm.Auto, parameters: ImmutableDictionary<string, double>.Empty);
+        var alone = Trainer.Train(frame, spec, null, CancellationToken.None);
+
+        var silos = new Silos(frame, spec);
+        var spread = Trainer.Train(frame, spec, null, CancellationToken.None, silos);
+
+        Assert.Equal(alone.Algorithm, spread.Algorithm);
+        Assert.Equal(alone.Metrics, spread.Metrics);
+        Assert.True(silos.Scored[0] > 0, "the willing silo scored no fit");
+        Assert.Equal(1, silos.Scored[1]);
+        Assert.Equal(0, silos.Scored[2]);
+        Assert.Equal(silos.Scored.Sum(), spread.RemoteTrials);
+        Assert.Equal(0, alone.RemoteTrials);
+        output.WriteLine($"{dataset}: {spread.Algorithm}, {spread.RemoteTrials} fits elsewhere, search {spread.SearchMs:F0} ms (alone {alone.SearchMs:F0} ms)");
+    }
+
+    /// <summary>Three other silos, each with its own preparation of the search; see the test above.</summary>
+    private sealed class Silos(DatasetFrame frame, TrainingSpec spec) : IRemoteTrials
+    {
+        private readonly SearchTrials[] _prepared =
+            [.. Enumerable.Range(0, 3).Select(_ => Trainer.PrepareTrials(frame, spec, CancellationToken.None)!)];
+
+        public int[] Scored { get; } = new int[3];
+
+        public int Count => 3;
+
+        public async Task<double?> ScoreAsync(int worker, int candidate, int fold, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            switch (worker)
+            {
+                case 1 when Scored[1] == 1:
+                    return null;
+                case 2:
+                    throw new TimeoutException("the silo stopped answering");
+            }
+
+            var score = _prepared[worker].Score(candidate, fold, cancellationToken);
+            Scored[worker]++;
+            return score;
+        }
+    }
+
     private static TrainedModel Train(DatasetFrame frame, TrainingAlgorithm algorithm) =>
         Trainer.Train(frame, MlTestData.Spec("target", algorithm: algorithm, parameters: ImmutableDictionary<string, double>.Empty), null, CancellationToken.None);
 }
