@@ -18,6 +18,7 @@
 #   POSTGRES=<connection>   use this existing database (an Npgsql connection string) instead of a local server
 #   CONFIGURATION=Release   which build to run; BUILD=auto|always|never (auto: when a source is newer than the build)
 #   OrleansMl__*            passed on to every silo and gateway (e.g. OrleansMl__TrainingConcurrency=2)
+#   PIN_SILOS=1             run silo i on core (i-1) mod cores only (taskset), as one-core machines would; not remembered
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -189,7 +190,12 @@ start_silo() {
   require_free "$(silo_port "$i")" "silo $i"
   require_free "$(silo_gateway_port "$i")" "silo $i gateway"
   say "starting silo $i (silo port $(silo_port "$i"), gateway port $(silo_gateway_port "$i"))"
-  launch "silo-$i" env \
+  local pin=()
+  if [ "${PIN_SILOS:-0}" = 1 ]; then
+    command -v taskset >/dev/null || die "PIN_SILOS=1 needs taskset (apt-get install -y util-linux)"
+    pin=(taskset -c $(((i - 1) % $(nproc))))
+  fi
+  launch "silo-$i" "${pin[@]}" env \
     OrleansMl__Mode=Cluster \
     OrleansMl__PostgresConnectionString="$(connection_string)" \
     OrleansMl__AdvertisedAddress=127.0.0.1 \
