@@ -204,8 +204,8 @@ internal sealed class AutoSearch(
             }
         }
 
-        // Another silo takes the cheapest fit left: it pays for loading the data first, and a fit it declines late
-        // costs this silo the least to run itself.
+        // Another silo takes the costliest fit left too (its own process has its own learner locks): the longest fits
+        // first on every worker leaves the shortest ones to even out the end.
         FoldFit? NextRemote(FoldFit? finished)
         {
             lock (gate)
@@ -220,8 +220,8 @@ internal sealed class AutoSearch(
                     return null;
                 }
 
-                var next = pending[^1];
-                pending.RemoveAt(pending.Count - 1);
+                var next = pending[0];
+                pending.RemoveAt(0);
                 return next;
             }
         }
