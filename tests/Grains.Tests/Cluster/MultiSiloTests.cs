@@ -87,6 +87,41 @@ public sealed class MultiSiloTests(ThreeSiloFixture fixture)
         Assert.Equal(alone.Metrics, done.Metrics);
     }
 
+    /// <summary>
+    /// A silo whose training slots are all taken declines fits at once: with every other silo busy, the search runs all
+    /// its fits itself, without waiting for a slot elsewhere, and chooses the same model.
+    /// </summary>
+    [Fact]
+    public async Task AutoTraining_RunsEveryFitItself_WhenTheOtherSilosHaveNoFreeSlot()
+    {
+        var (dataset, model) = (TestData.Name("busy-ds"), TestData.Name("busy-m"));
+        var csv = TestData.Binary(1500, seed: 5);
+        await Client.UploadDatasetAsync(dataset, csv);
+        var trainingSilo = await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(Client.GetGrain<IDatasetGrain>(dataset));
+        var held = fixture.Cluster.Silos
+            .Where(s => !s.SiloAddress.Equals(trainingSilo))
+            .Select(s => s.SiloHost.Services.GetRequiredService<Work.TrainingWorker>().TryAcquire())
+            .ToList();
+        try
+        {
+            Assert.All(held, Assert.NotNull);
+            var grain = Client.GetGrain<IModelGrain>(model);
+            var queued = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Auto));
+            var done = await Eventually.TerminalAsync(Client, model, queued.Version);
+
+            Assert.Equal(TrainingStatus.Succeeded, done.Status);
+            Assert.Equal(0, done.Timings.RemoteTrials);
+            var alone = new ModelTrainer(new TrainerOptions { Threads = new OrleansMlOptions { TrainingConcurrency = 1 }.EffectiveTrainingThreads })
+                .Train(OrleansMl.Tests.Ml.MlTestData.Frame(csv), done.Spec, null, CancellationToken.None);
+            Assert.Equal(alone.Algorithm, done.Algorithm);
+            Assert.Equal(alone.Metrics, done.Metrics);
+        }
+        finally
+        {
+            held.ForEach(lease => lease?.Dispose());
+        }
+    }
+
     [Fact]
     public async Task KillingTheSiloThatTrains_StillEndsTheJobInATerminalState()
     {
