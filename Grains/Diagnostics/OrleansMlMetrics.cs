@@ -42,6 +42,10 @@ public static class OrleansMlMetrics
     private static readonly Counter<long> TrainingResumes = Meter.CreateCounter<long>(
         "orleansml.training.resumes", null, "Unfinished training jobs picked up again by a new activation (after a crash, a restart or a lost activation)");
 
+    private static readonly Counter<long> RemoteTrials = Meter.CreateCounter<long>(
+        "orleansml.training.remote.trials", null,
+        "Cross-validation fits of other silos' auto searches that this silo was asked to run, by outcome (scored, or declined: no free training slot)");
+
     private static readonly Histogram<double> PredictionDuration = Meter.CreateHistogram(
         "orleansml.prediction.duration", "s", "Prediction requests served by this silo, by model and version",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FastBuckets });
@@ -138,6 +142,8 @@ public static class OrleansMlMetrics
     public static void ExportZeroCounters()
     {
         TrainingResumes.Add(0);
+        RemoteTrials.Add(0, new KeyValuePair<string, object?>("outcome", "scored"));
+        RemoteTrials.Add(0, new KeyValuePair<string, object?>("outcome", "declined"));
         ModelLoads.Add(0);
         ModelEvictions.Add(0);
         UploadBytes.Add(0);
@@ -154,6 +160,10 @@ public static class OrleansMlMetrics
     public static void TrainingQueueWait(TimeSpan waited) => TrainingWait.Record(waited.TotalSeconds);
 
     public static void TrainingResumed() => TrainingResumes.Add(1);
+
+    /// <summary>Counts a fit another silo's search asked this silo for: scored here, or declined for want of a free slot.</summary>
+    public static void RemoteTrial(bool scored) =>
+        RemoteTrials.Add(1, new KeyValuePair<string, object?>("outcome", scored ? "scored" : "declined"));
 
     /// <summary>Records a job that reached a terminal status (succeeded, failed, cancelled).</summary>
     public static void TrainingEnded(ModelVersionInfo info)

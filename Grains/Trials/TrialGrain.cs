@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using OrleansMl.Diagnostics;
 using OrleansMl.Work;
 
 namespace OrleansMl.Trials;
@@ -24,6 +25,7 @@ public sealed class TrialGrain(SearchTrialCache searches, TrainingWorker worker,
         using var slot = worker.TryAcquire();
         if (slot is null)
         {
+            OrleansMlMetrics.RemoteTrial(scored: false);
             return null;
         }
 
@@ -33,6 +35,8 @@ public sealed class TrialGrain(SearchTrialCache searches, TrainingWorker worker,
             return null;
         }
 
-        return await BoundedWorker.RunAsync(() => trials.Score(request.Candidate, request.Fold, cancellationToken), cancellationToken);
+        var score = await BoundedWorker.RunAsync(() => trials.Score(request.Candidate, request.Fold, cancellationToken), cancellationToken);
+        OrleansMlMetrics.RemoteTrial(scored: true);
+        return score;
     }
 }

@@ -95,7 +95,7 @@ internal static class AutoBenchmark
             var model = trainer.Train(frame, Spec(TrainingAlgorithm.Auto, 0.2, 42), progress, CancellationToken.None);
             var total = watch.Elapsed.TotalMilliseconds;
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            Console.WriteLine($"{Path.GetFileNameWithoutExtension(dataset)} run {r + 1}: {total:F0} ms end to end ({cpu.TotalMilliseconds:F0} ms of CPU), training {model.TrainingMs:F0} ms, "
+            Console.WriteLine($"{Path.GetFileNameWithoutExtension(dataset)} run {r + 1}: {total:F0} ms end to end ({cpu.TotalMilliseconds:F0} ms of CPU), training {model.TrainingMs:F0} ms (search {model.SearchMs:F0} ms), "
                 + $"evaluation {model.EvaluationMs:F0} ms; {progress.Describe(total)}; chosen {model.Algorithm}");
         }
 

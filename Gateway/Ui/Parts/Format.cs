@@ -12,6 +12,11 @@ public static class Format
 
     public static string Duration(DateTimeOffset from, DateTimeOffset? to) => to is { } end ? Milliseconds((end - from).TotalMilliseconds) : "";
 
+    /// <summary>The <c>auto</c> search's share of a training, and the fits other silos ran; empty for a named learner.</summary>
+    public static string Search(TrainingTimings timings) => timings.SearchMs <= 0
+        ? string.Empty
+        : $" (search {Milliseconds(timings.SearchMs)}" + (timings.RemoteTrials > 0 ? $", {timings.RemoteTrials} fits on other silos)" : ")");
+
     public static string Milliseconds(double ms) => ms >= 1000
         ? (ms / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " s"
         : ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
