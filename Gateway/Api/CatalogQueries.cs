@@ -68,9 +68,17 @@ public static class CatalogQueries
         var finished = versions.Where(v => v.Version.Status.IsTerminal())
             .OrderByDescending(v => v.Version.CompletedAt ?? v.Version.CreatedAt)
             .Take(recent);
-        async Task<ImmutableArray<ModelVersionInfo>> ReadAsync(IEnumerable<(string Model, ModelVersionSummary Version)> items) =>
-            [.. await Task.WhenAll(items.Select(v => grains.GetGrain<IModelGrain>(v.Model).GetVersionAsync(v.Version.Version)))];
-        return new JobList(await ReadAsync(active), await ReadAsync(finished));
+        async Task<ModelVersionInfo[]> ReadAsync(IEnumerable<(string Model, ModelVersionSummary Version)> items) =>
+            await Task.WhenAll(items.Select(v => grains.GetGrain<IModelGrain>(v.Model).GetVersionAsync(v.Version.Version)));
+
+        // The registry learns that a job ended from the version's notice, a moment after the version itself knows: the
+        // version's own status decides, so a job that has just ended is listed with the finished ones, never as active.
+        var going = await ReadAsync(active);
+        var ended = going.Where(v => v.Status.IsTerminal())
+            .Concat(await ReadAsync(finished))
+            .OrderByDescending(v => v.CompletedAt ?? v.CreatedAt)
+            .Take(recent);
+        return new JobList([.. going.Where(v => !v.Status.IsTerminal())], [.. ended]);
     }
 
     /// <summary>
