@@ -26,7 +26,9 @@ public sealed class ConsoleOidcTests(ConsoleOidcTests.Fixture fixture) : IClassF
         await Expect(page.Locator("[data-test=caller]")).ToContainTextAsync("Alice Example · read, train, deploy");
         await Expect(page.Locator("[data-test=versions] [data-version='1']")).ToContainTextAsync("succeeded");
 
-        // A promotion made through the console is the user's: the API records the token's subject.
+        // A promotion made through the console is the user's: the API records the token's subject. (The page came back
+        // prerendered from the sign-in; its form acts once the page is interactive.)
+        await page.Locator("[data-interactive=true]").WaitForAsync();
         await page.Locator("#reason").FillAsync("signed in with OIDC");
         await page.Locator("[data-test=promote]").ClickAsync();
         await Expect(page.Locator("[data-test=alias-done]")).ToContainTextAsync("production now serves v1");
