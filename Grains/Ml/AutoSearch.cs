@@ -48,7 +48,11 @@ internal sealed class AutoSearch(
     private const double ValidationFraction = 0.2;
     private const int MaxSearchRows = 20_000;
     private const int MaxValidationRows = 10_000;
-    private const int MaxScaledLeaves = 255;
+
+    // A sampled winner's trees grow to at most this many leaves on all rows. On 160,000 x 20 rows (40,000 test rows) the
+    // boosted trees' 63 leaves scaled to 178 fitted in 3.9 s at accuracy 0.9797, AUC 0.9936; capped at 127 in 3.1 s at
+    // 0.9796, 0.9937; 63 in 2.1 s at 0.9773, 0.9933. The refit is most of a large search's time.
+    private const int MaxScaledLeaves = 127;
     private const int MinimumTrials = 2;
 
     /// <summary>The budget of a search on a sample (search and refit) when the caller sets none: more for more data.</summary>

@@ -14,7 +14,10 @@ namespace OrleansMl.Ml;
 /// Trees take missing values as they are; the linear learners get mean imputation and scaling to unit variance first
 /// (min-max scaling squeezed features with outliers: breast cancer's held-out AUC rose from 0.986 to 0.998).
 /// Linear regression is SDCA on squared loss with one thread: L-BFGS Poisson regression only suits non-negative
-/// counts, online gradient descent converges loosely, and SDCA's slowness comes from its multi-threaded mode.
+/// counts, online gradient descent converges loosely, and SDCA's slowness comes from its multi-threaded mode. SDCA
+/// reads the scaled rows from a cache: read through the scaling transforms, each of its passes (one per iteration, one
+/// more per convergence check) split the rows over background threads and joined them again, which made a fit on 236
+/// rows take 36-100 ms instead of 3-16 (profiled).
 /// <para>
 /// FastTree and FastForest force three full blocking garbage collections at the start of every fit (a memory report
 /// for their log): on a silo holding cached datasets and loaded models each one pauses serving, and a cross-validated
@@ -27,12 +30,21 @@ namespace OrleansMl.Ml;
 /// waiting, profiled), and every later fit gets no parallelism at all; the count a process ends up with depended on
 /// which fit came first. It is set here, before any fit, to the machine's cores (at least two).
 /// </para>
+/// <para>
+/// LightGBM fits under <see cref="SingleThreadRows"/> rows run on one thread whatever the caller allows: on a few
+/// hundred rows its threads spend a fit synchronizing (LightGBM at its defaults on 353 rows of diabetes took 0.62 s with
+/// two threads, 0.15 s with one; the refit of an <c>auto</c> winner on iris 150-230 ms against 60-90 ms), while at
+/// 20,000 rows one and two threads take the same time and above it two win.
+/// </para>
 /// </summary>
 internal static class Learners
 {
     private const string Features = FeatureLayout.Features;
 
     private const string Label = FeatureLayout.Label;
+
+    /// <summary>Below this many training rows LightGBM fits on one thread (see the class remarks).</summary>
+    public const int SingleThreadRows = 10_000;
 
     // The FastTree trainers' "collect garbage before training" flag, a protected field of their common generic base
     // class: one field per closed trainer type. Absent (null) in an ML.NET that no longer has it.
@@ -66,7 +78,7 @@ internal static class Learners
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(threads),
                 })),
-            (ModelTask.Binary, _) => ml.BinaryClassification.Trainers.LightGbm(LightGbmBinary(candidate, threads, seed)),
+            (ModelTask.Binary, _) => ml.BinaryClassification.Trainers.LightGbm(LightGbmBinary(candidate, LightGbmThreads(rows, threads), seed)),
 
             (ModelTask.Multiclass, TrainingAlgorithm.FastTree) => ml.MulticlassClassification.Trainers.OneVersusAll(
                 WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))), Label),
@@ -81,11 +93,11 @@ internal static class Learners
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(threads),
                 })),
-            (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, threads, seed)),
+            (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, LightGbmThreads(rows, threads), seed)),
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
-            (_, TrainingAlgorithm.Linear) => Linear(ml).Append(ml.Regression.Trainers.Sdca(
+            (_, TrainingAlgorithm.Linear) => Linear(ml).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options
                 {
                     LabelColumnName = Label,
@@ -95,8 +107,10 @@ internal static class Learners
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = 1,
                 })),
-            (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, threads, seed)),
+            (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, LightGbmThreads(rows, threads), seed)),
         };
+
+    private static int? LightGbmThreads(int rows, int? threads) => rows < SingleThreadRows ? 1 : threads;
 
     /// <summary>
     /// L-BFGS holds the rows in memory only when it has two threads or more; with one it re-reads them through ML.NET's

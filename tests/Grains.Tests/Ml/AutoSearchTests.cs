@@ -99,6 +99,19 @@ public class AutoSearchTests(ITestOutputHelper output)
 
     /// <summary>Same data, same seed, several threads fitting folds side by side: the same choice and the same model.</summary>
     [Fact]
+    public void SampledWinner_GetsMoreLeavesForMoreRows_UpToACap_AndNeverFewerThanItHad()
+    {
+        var boosted = new Candidate(TrainingAlgorithm.LightGbm, 100, 63, 0.2, 20, 0);
+        Assert.Equal(63, AutoSearch.Scale(boosted, 20_000, 25_000).Leaves); // too little growth to matter
+        Assert.Equal(89, AutoSearch.Scale(boosted, 20_000, 40_000).Leaves); // 63 x sqrt(2)
+        Assert.Equal(127, AutoSearch.Scale(boosted, 20_000, 160_000).Leaves); // 178 by the square root, capped
+        var forest = new Candidate(TrainingAlgorithm.FastForest, 100, 312, 0, 2, 0);
+        Assert.Equal(312, AutoSearch.Scale(forest, 20_000, 160_000).Leaves);
+        var linear = new Candidate(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.1);
+        Assert.Equal(linear, AutoSearch.Scale(linear, 20_000, 160_000));
+    }
+
+    [Fact]
     public void Auto_OnSmallData_IsRepeatable_WithSeveralThreads()
     {
         var trainer = new ModelTrainer(new TrainerOptions { Threads = 2 });
