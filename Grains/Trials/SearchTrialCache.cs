@@ -22,7 +22,7 @@ public sealed class SearchTrialCache(ModelTrainer trainer, DatasetFrameLoader fr
     public async Task<SearchTrials?> GetAsync(Guid search, TrainingSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        Evict();
+        Evict(search);
         var entry = _entries.GetOrAdd(search, _ => new Entry(new Lazy<Task<SearchTrials?>>(() => PrepareAsync(spec))));
         entry.LastUsed = time.GetUtcNow();
         try
@@ -43,7 +43,8 @@ public sealed class SearchTrialCache(ModelTrainer trainer, DatasetFrameLoader fr
         return await BoundedWorker.RunAsync(() => trainer.PrepareTrials(frame, spec, CancellationToken.None), CancellationToken.None);
     }
 
-    private void Evict()
+    /// <summary>Drops idle searches, then, when a new search needs room, the least recently used ones.</summary>
+    private void Evict(Guid wanted)
     {
         var now = time.GetUtcNow();
         foreach (var (key, entry) in _entries)
@@ -54,7 +55,7 @@ public sealed class SearchTrialCache(ModelTrainer trainer, DatasetFrameLoader fr
             }
         }
 
-        while (_entries.Count >= Capacity)
+        while (_entries.Count >= Capacity && !_entries.ContainsKey(wanted))
         {
             var oldest = _entries.MinBy(e => e.Value.LastUsed);
             _entries.TryRemove(oldest.Key, out _);
