@@ -59,6 +59,8 @@ public static class McpExtensions
         // predict, the hot tool: declared by PredictionTools, served by PredictTool straight from the request's JSON.
         builder.Services.AddSingleton(PredictTool.Create);
 
+        builder.Services.AddSingleton<IOptionsFactory<McpServerOptions>, SharedMcpServerOptions>();
+
         // Outermost, after every other filter is registered (access control inserts its own in front of the others).
         builder.Services.PostConfigure<McpServerOptions>(o => o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap));
         return builder;

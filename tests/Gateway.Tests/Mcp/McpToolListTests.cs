@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Server;
 
 namespace OrleansMl.Gateway.Tests.Mcp;
 
@@ -38,6 +41,23 @@ public sealed class McpToolListTests(GatewayFactory factory)
             Assert.True(output.HasValue, $"{tool.Name} has no output schema");
             Assert.Equal("object", output.Value.GetProperty("type").GetString());
         }
+    }
+
+    /// <summary>Stateless MCP asks for the server options on every request; they are built once and shared.</summary>
+    [Fact]
+    public async Task ServerOptions_AreBuiltOnce_AndEveryRequestSeesTheSameTools()
+    {
+        var options = factory.Services.GetRequiredService<IOptionsFactory<McpServerOptions>>();
+        var shared = options.Create(Options.DefaultName);
+        await using var client = await factory.ConnectMcpAsync();
+
+        var first = await client.ListToolsAsync();
+        var second = await client.ListToolsAsync();
+
+        Assert.Same(shared, options.Create(Options.DefaultName));
+        Assert.Equal(ContractTools.Order(), first.Select(t => t.Name).Order());
+        Assert.Equal(ContractTools.Order(), second.Select(t => t.Name).Order());
+        Assert.Equal(ContractTools.Length, shared.ToolCollection!.Count);
     }
 
     [Theory]
