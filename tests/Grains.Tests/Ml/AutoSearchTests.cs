@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 using OrleansMl.Ml;
 using Xunit.Abstractions;
@@ -141,6 +142,69 @@ public class AutoSearchTests(ITestOutputHelper output)
 
         Assert.False(OrleansMl.Ml.Learners.ForcesCollections(tree));
         Assert.False(OrleansMl.Ml.Learners.ForcesCollections(forest));
+    }
+
+    /// <summary>
+    /// Under 10,000 rows the linear classifiers fit on one thread from a cache of their scaled rows; above, on two
+    /// threads from rows held in memory. Both minimize the same loss, so on the same rows the two paths give the same
+    /// probabilities (up to the order the loss is summed in); a cache or a thread setting that fed L-BFGS other rows,
+    /// or none, would not.
+    /// </summary>
+    [Theory]
+    [InlineData(ModelTask.Binary)]
+    [InlineData(ModelTask.Multiclass)]
+    public void LinearClassifier_OnOneThreadFromACache_FitsAsOnTwoThreadsInMemory(ModelTask task)
+    {
+        var ml = new MLContext(7);
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 300).Select(_ =>
+        {
+            var features = Enumerable.Range(0, 5).Select(_ => (float)random.NextDouble()).ToArray();
+            var margin = features[0] + (2 * features[1]) - features[2] + (0.3 * random.NextDouble());
+            return new LinearRow { Features = features, Label = margin < 1.2 ? 1u : margin < 1.8 ? 2u : 3u };
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        if (task == ModelTask.Binary)
+        {
+            data = ml.Transforms.CustomMapping<LinearRow, BinaryLabel>((r, b) => b.Label = r.Label > 1, null).Fit(data).Transform(data);
+        }
+
+        float[][] Probabilities(int rowsHint)
+        {
+            var candidate = Candidate.Default(TrainingAlgorithm.Linear, rowsHint, HyperParameters.None);
+            var scored = OrleansMl.Ml.Learners.Create(ml, task, candidate, rowsHint, 2, 7).Fit(data).Transform(data);
+            return task == ModelTask.Binary
+                ? [.. scored.GetColumn<float>("Probability").Select(p => new[] { p })]
+                : [.. scored.GetColumn<VBuffer<float>>("Score").Select(s => s.DenseValues().ToArray())];
+        }
+
+        var cached = Probabilities(300);
+        var inMemory = Probabilities(20_000);
+        Assert.Equal(rows.Count, cached.Length);
+        for (var i = 0; i < cached.Length; i++)
+        {
+            for (var j = 0; j < cached[i].Length; j++)
+            {
+                Assert.True(Math.Abs(cached[i][j] - inMemory[i][j]) < 1e-3, $"row {i}, output {j}: {cached[i][j]} vs {inMemory[i][j]}");
+            }
+        }
+
+        // The model learned something: not a constant.
+        Assert.True(cached.Select(p => p[0]).Distinct().Count() > 100);
+    }
+
+    private sealed class LinearRow
+    {
+        [VectorType(5)]
+        public float[] Features { get; set; } = [];
+
+        [KeyType(3)]
+        public uint Label { get; set; }
+    }
+
+    private sealed class BinaryLabel
+    {
+        public bool Label { get; set; }
     }
 
     /// <summary>
