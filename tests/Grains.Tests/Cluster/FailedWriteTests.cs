@@ -175,12 +175,13 @@ public sealed class FailedWriteTests(ClusterFixture fixture) : IDisposable
         var (dataset, model) = await DatasetAsync(rows: 3000);
         var grain = Grains.GetGrain<IModelGrain>(model);
 
-        // The registry stores the new version; then its writes fail, so the job's end notice cannot be stored.
-        var queued = await grain.TrainAsync(new TrainingRequest(
-            dataset, null, "label", Algorithm: TrainingAlgorithm.FastTree, Parameters: ImmutableDictionary<string, double>.Empty.Add("trees", 300)));
+        // The registry stores the new version; then the write that would take note of its end fails (whenever the job
+        // ends: a fault switched on after the call returned would race a fast training), so the end notice is not stored.
         ModelVersionInfo done;
-        using (fixture.Faults.FailWrites("model", model))
+        using (fixture.Faults.FailWritesOf("model", model, s => s is ModelState { Pending.IsEmpty: true, Versions.IsEmpty: false }))
         {
+            var queued = await grain.TrainAsync(new TrainingRequest(
+                dataset, null, "label", Algorithm: TrainingAlgorithm.FastTree, Parameters: ImmutableDictionary<string, double>.Empty.Add("trees", 300)));
             done = await Eventually.GetAsync(() => Grains.GetModelVersion(model, queued.Version).GetAsync(), v => v.Status.IsTerminal(), TimeSpan.FromMinutes(3), "the job to end");
             Assert.Equal(TrainingStatus.Succeeded, done.Status);
             var refused = await Assert.ThrowsAsync<VersionNotReadyException>(() => PredictAsync(model, done.Version));

@@ -11,12 +11,18 @@ namespace OrleansMl.Tests.Support;
 /// </summary>
 public sealed class StorageFaults
 {
-    private readonly ConcurrentDictionary<(string State, string? Key), bool> _failing = new();
+    private readonly ConcurrentDictionary<(string State, string? Key), Func<object?, bool>> _failing = new();
 
     /// <summary>Writes of the state <paramref name="stateName"/> ("model", "version", "dataset", "catalog") fail, for one key or all.</summary>
-    public IDisposable FailWrites(string stateName, string? key = null)
+    public IDisposable FailWrites(string stateName, string? key = null) => FailWritesOf(stateName, key, _ => true);
+
+    /// <summary>
+    /// Writes of the state <paramref name="stateName"/> of one grain fail only when the state being written matches
+    /// <paramref name="when"/>: a fault set before an operation starts that hits one step of it and not the others.
+    /// </summary>
+    public IDisposable FailWritesOf(string stateName, string? key, Func<object?, bool> when)
     {
-        _failing[(stateName, key)] = true;
+        _failing[(stateName, key)] = when;
         return new Scope(() => _failing.TryRemove((stateName, key), out _));
     }
 
@@ -33,8 +39,9 @@ public sealed class StorageFaults
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new FailingGrainStorage((IGrainStorage)create(sp, key), this));
     }
 
-    private bool Fails(string stateName, GrainId grainId) =>
-        _failing.ContainsKey((stateName, null)) || _failing.ContainsKey((stateName, grainId.Key.ToString()));
+    private bool Fails(string stateName, GrainId grainId, object? state) =>
+        (_failing.TryGetValue((stateName, null), out var any) && any(state))
+        || (_failing.TryGetValue((stateName, grainId.Key.ToString()), out var one) && one(state));
 
     private sealed class Scope(Action dispose) : IDisposable
     {
@@ -47,12 +54,12 @@ public sealed class StorageFaults
             inner.ReadStateAsync(stateName, grainId, grainState);
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            faults.Fails(stateName, grainId)
+            faults.Fails(stateName, grainId, grainState.State)
                 ? throw new IOException($"Simulated storage failure writing {stateName} of {grainId}.")
                 : inner.WriteStateAsync(stateName, grainId, grainState);
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            faults.Fails(stateName, grainId)
+            faults.Fails(stateName, grainId, grainState.State)
                 ? throw new IOException($"Simulated storage failure clearing {stateName} of {grainId}.")
                 : inner.ClearStateAsync(stateName, grainId, grainState);
 
