@@ -28,7 +28,7 @@ app.MapAuditApi();
 app.MapCallerApi();
 app.MapJobsApi();
 app.MapFeaturesApi();
-app.MapMcp("/mcp").WithMcpProtection().RequireCaller();
+app.MapMcpGateway("/mcp");
 app.MapOperations();
 app.MapConsole();
 app.Run();

@@ -8,6 +8,7 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Mcp;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Extensions;
 
@@ -61,9 +62,34 @@ public static class McpExtensions
 
         builder.Services.AddSingleton<IOptionsFactory<McpServerOptions>, SharedMcpServerOptions>();
 
-        // Outermost, after every other filter is registered (access control inserts its own in front of the others).
-        builder.Services.PostConfigure<McpServerOptions>(o => o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap));
+        // Outermost, after every other filter is registered (access control inserts its own in front of the others):
+        // tool errors become results outside the metrics, which count them by kind.
+        builder.Services.PostConfigure<McpServerOptions>(o =>
+        {
+            o.Filters.Request.CallToolFilters.Insert(0, ToolMetricsFilter.Wrap);
+            o.Filters.Request.CallToolFilters.Insert(0, ToolErrorResults.Wrap);
+        });
+        builder.Services.PostConfigure<McpServerOptions>(o => ToolCallFilter.DeclareIntegerRanges(o.ToolCollection, typeof(McpExtensions).Assembly));
         return builder;
+    }
+
+    /// <summary>
+    /// Maps the MCP endpoint at <paramref name="pattern"/>: JSON-RPC over POST, guarded by <see cref="WithMcpProtection"/>
+    /// and open to callers only. A stateless server offers no stream of its own, so a GET (a client asking for one) is
+    /// answered 405 with the methods that are allowed, as the streamable HTTP transport asks.
+    /// </summary>
+    public static void MapMcpGateway(this WebApplication app, string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapMcp(pattern).WithMcpProtection().RequireCaller();
+        app.MapGet(pattern, static context =>
+            {
+                context.Response.Headers.Allow = "POST";
+                return RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed",
+                    "This MCP server is stateless and offers no server-sent event stream on GET; send each JSON-RPC request with POST.");
+            })
+            .ExcludeFromDescription()
+            .RequireCaller();
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -40,6 +42,53 @@ internal static class ToolCallFilter
             }
         };
 
+    /// <summary>
+    /// Writes the range of a 32-bit integer (<c>minimum</c>, <c>maximum</c>) into the input schema of every tool argument
+    /// bound to an <see cref="int"/>. The schema derived from the method says only "integer", so a larger number passed
+    /// <see cref="Validate"/> and then failed to bind, with an error that named neither the argument nor the problem.
+    /// Clients now see the range, and <see cref="Validate"/> refuses a number outside it by name.
+    /// </summary>
+    public static void DeclareIntegerRanges(McpServerPrimitiveCollection<McpServerTool>? tools, Assembly toolAssembly)
+    {
+        ArgumentNullException.ThrowIfNull(toolAssembly);
+        if (tools is null)
+        {
+            return;
+        }
+
+        var methods = toolAssembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<McpServerToolTypeAttribute>() is not null)
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
+            .Select(m => (Method: m, m.GetCustomAttribute<McpServerToolAttribute>()?.Name))
+            .Where(m => m.Name is not null)
+            .ToDictionary(m => m.Name!, m => m.Method, StringComparer.Ordinal);
+        foreach (var tool in tools)
+        {
+            if (!methods.TryGetValue(tool.ProtocolTool.Name, out var method)
+                || JsonNode.Parse(tool.ProtocolTool.InputSchema.GetRawText()) is not JsonObject schema
+                || schema["properties"] is not JsonObject properties)
+            {
+                continue;
+            }
+
+            var changed = false;
+            foreach (var parameter in method.GetParameters().Where(p => (Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType) == typeof(int)))
+            {
+                if (parameter.Name is { } name && properties[name] is JsonObject property && !property.ContainsKey("minimum"))
+                {
+                    property["minimum"] = int.MinValue;
+                    property["maximum"] = int.MaxValue;
+                    changed = true;
+                }
+            }
+
+            if (changed)
+            {
+                tool.ProtocolTool.InputSchema = JsonSerializer.SerializeToElement(schema, McpJson.Options);
+            }
+        }
+    }
+
     private static McpServerTool? FindTool(RequestContext<CallToolRequestParams> context) =>
         context.MatchedPrimitive as McpServerTool
         ?? (context.Params?.Name is { } name && context.Server.ServerOptions.ToolCollection is { } tools && tools.TryGetPrimitive(name, out var tool)
@@ -79,6 +128,11 @@ internal static class ToolCallFilter
                 throw Invalid($"Argument '{name}' must be {TypeWords(type)} (got {Kind(value)}){Describe(properties, name)}.");
             }
 
+            if (value.ValueKind == JsonValueKind.Number && !InRange(property, value))
+            {
+                throw Invalid($"Argument '{name}' is {value.GetRawText()}; it must be {RangeWords(property)}{Describe(properties, name)}.");
+            }
+
             if (value.ValueKind == JsonValueKind.String && property.TryGetProperty("enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array
                 && !allowed.EnumerateArray().Any(a => string.Equals(a.GetString(), value.GetString(), StringComparison.OrdinalIgnoreCase)))
             {
@@ -86,6 +140,18 @@ internal static class ToolCallFilter
             }
         }
     }
+
+    private static bool InRange(JsonElement property, JsonElement value) =>
+        (!property.TryGetProperty("minimum", out var minimum) || value.GetDouble() >= minimum.GetDouble())
+        && (!property.TryGetProperty("maximum", out var maximum) || value.GetDouble() <= maximum.GetDouble());
+
+    private static string RangeWords(JsonElement property) =>
+        (property.TryGetProperty("minimum", out var minimum), property.TryGetProperty("maximum", out var maximum)) switch
+        {
+            (true, true) => $"from {minimum.GetRawText()} to {maximum.GetRawText()}",
+            (true, false) => $"at least {minimum.GetRawText()}",
+            _ => $"at most {maximum.GetRawText()}",
+        };
 
     private static McpProtocolException Invalid(string message) => new(message, McpErrorCode.InvalidParams);
 

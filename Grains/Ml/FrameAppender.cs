@@ -90,14 +90,14 @@ public static class FrameAppender
         if (unknown.Count > 0)
         {
             throw new InvalidDatasetException(
-                $"The header has column{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {where} does not have. "
+                $"The header has column{(unknown.Count > 1 ? "s" : string.Empty)} {NameList.Quoted(unknown)}, which {where} does not have. "
                 + $"Its columns: {string.Join(", ", columns)}.");
         }
 
         var repeated = header.GroupBy(h => h, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0)
         {
-            throw new InvalidDatasetException($"The header repeats column {string.Join(", ", repeated.Select(r => $"'{r}'"))}; name each column once.");
+            throw new InvalidDatasetException($"The header repeats column {NameList.Quoted(repeated)}; name each column once.");
         }
 
         var missing = columns.Except(header, StringComparer.Ordinal).ToList();

@@ -746,24 +746,24 @@ public sealed class ModelPredictor
     };
 
     private static string Quote(FeatureValue value) =>
-        value.Kind == FeatureValueKind.String ? $"'{value.Text}'" : value.ToString();
+        value.Kind == FeatureValueKind.String ? $"'{NameList.Cut(value.Text ?? string.Empty)}'" : NameList.Cut(value.ToString());
 
     private string Problems(List<string>? missing, List<string>? unknown, List<string>? wrongTypes)
     {
         var parts = new List<string>();
         if (missing is not null)
         {
-            parts.Add($"missing column{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing.Select(m => $"'{m}'"))}");
+            parts.Add($"missing column{(missing.Count > 1 ? "s" : string.Empty)} {NameList.Quoted(missing)}");
         }
 
         if (unknown is not null)
         {
-            parts.Add($"unknown column{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}");
+            parts.Add($"unknown column{(unknown.Count > 1 ? "s" : string.Empty)} {NameList.Quoted(unknown)}");
         }
 
         if (wrongTypes is not null)
         {
-            parts.AddRange(wrongTypes);
+            parts.Add(NameList.Joined(wrongTypes));
         }
 
         var expected = string.Join(", ", _model.Bindings.Where(b => b.IsRequired).Select(b => b.Name));

@@ -36,6 +36,32 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task IntegerBeyondThirtyTwoBits_IsInvalidParams_NamingTheArgumentAndItsRange()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var limit = await client.CallInvalidParamsAsync("list_models", new { limit = 1_000_000_000_000L });
+        var seed = await client.CallInvalidParamsAsync("train_model", new { model = "m", dataset = "d", label = "y", seed = -99_999_999_999L });
+
+        Assert.Contains("'limit' is 1000000000000; it must be from -2147483648 to 2147483647", limit, StringComparison.Ordinal);
+        Assert.Contains("'seed' is -99999999999", seed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ToolList_DeclaresTheRangeOfThirtyTwoBitArguments_NotOfWiderOnes()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        var tools = await client.ListToolsAsync();
+        System.Text.Json.JsonElement Argument(string tool, string name) =>
+            tools.Single(t => t.Name == tool).JsonSchema.GetProperty("properties").GetProperty(name);
+
+        Assert.Equal(int.MinValue, Argument("list_models", "limit").GetProperty("minimum").GetInt64());
+        Assert.Equal(int.MaxValue, Argument("predict", "version").GetProperty("maximum").GetInt64());
+        Assert.False(Argument("start_rollout", "stepAfterSamples").TryGetProperty("maximum", out _), "stepAfterSamples is a 64-bit count.");
+    }
+
+    [Fact]
     public async Task UnknownArgument_IsInvalidParams_ListingTheToolsArguments()
     {
         await using var client = await factory.ConnectMcpAsync();

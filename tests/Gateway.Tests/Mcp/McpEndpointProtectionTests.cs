@@ -26,6 +26,20 @@ public sealed class McpEndpointProtectionTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AGet_IsRefusedWith405_AllowingPost()
+    {
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
+        Assert.Contains("stateless", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AForeignHostHeader_IsRefused()
     {
         var response = await PostAsync(Ping, host: "evil.example.com");

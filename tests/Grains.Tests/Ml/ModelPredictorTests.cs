@@ -147,6 +147,24 @@ public class ModelPredictorTests
     }
 
     [Fact]
+    public void Predict_RejectsManyUnknownColumnsAndLongValues_WithAnErrorOfBoundedSize()
+    {
+        var predictor = ChurnPredictor();
+        var row = new Dictionary<string, FeatureValue>(Row(("age", new string('z', 100_000)), ("income", 50), ("member", true), ("city", "Rome")));
+        for (var i = 0; i < 100_000; i++)
+        {
+            row[$"unknown-{i}-{new string('x', 200)}"] = 1;
+        }
+
+        var error = Assert.Throws<InvalidPredictionInputException>(() => predictor.Predict(row));
+
+        Assert.Contains($"'unknown-0-{new string('x', NameList.MaxLength - "unknown-0-".Length)}…'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"and {100_000 - NameList.MaxShown} more", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"column 'age' expects a number but got '{new string('z', NameList.MaxLength)}…'", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 2_000, $"The error is {error.Message.Length} characters long.");
+    }
+
+    [Fact]
     public void Predict_RejectsTextThatIsNotANumber_ForANumericColumn()
     {
         var predictor = ChurnPredictor();
