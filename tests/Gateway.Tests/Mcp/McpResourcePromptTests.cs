@@ -76,6 +76,27 @@ public sealed class McpResourcePromptTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Prompt_WithAMissingUnknownOrNonStringArgument_IsInvalidParams_NamingIt()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+
+        async Task<string> Refused(Dictionary<string, object?> arguments)
+        {
+            var error = await Assert.ThrowsAsync<McpProtocolException>(() => client.GetPromptAsync("train_and_deploy", arguments).AsTask());
+            Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
+            return error.Message;
+        }
+
+        var missing = await Refused(new() { ["label"] = "churned", ["model"] = "m" });
+        var unknown = await Refused(new() { ["dataset"] = "churn", ["label"] = "churned", ["model"] = "m", ["modle"] = "x" });
+        var number = await Refused(new() { ["dataset"] = 5, ["label"] = "churned", ["model"] = "m" });
+
+        Assert.Contains("Missing required argument 'dataset' for the prompt train_and_deploy (Dataset to train on)", missing, StringComparison.Ordinal);
+        Assert.Contains("Unknown argument 'modle'", unknown, StringComparison.Ordinal);
+        Assert.Contains("Argument 'dataset' must be a string", number, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Completions_OfferDatasetNamesModelNamesAndTheDatasetsColumns()
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -80,6 +80,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["POST /v2/models/{name}/infer"] = Scopes.Predict,
         ["POST /v2/models/{name}/versions/{version}/infer"] = Scopes.Predict,
         ["POST /mcp/"] = AnyCaller,
+        ["GET /mcp"] = AnyCaller,
         ["* /health/live"] = Open,
         ["* /health/ready"] = Open,
         ["* /metrics"] = Open,
