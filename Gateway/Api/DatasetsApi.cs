@@ -20,7 +20,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}", UploadAsync)
             .WithSummary("Upload a CSV as a new dataset version")
-            .WithDescription("Send the CSV as the request body (Content-Type: text/csv) or as the multipart file field 'file'. The schema and statistics are inferred. Identical content returns the existing version with 200 instead of 201.")
+            .WithDescription("Send the CSV (UTF-8, quoted values as RFC 4180 writes them) as the request body (Content-Type: text/csv) or as the multipart form's one field named 'file'. The schema and statistics are inferred. Identical content returns the existing version with 200 instead of 201.")
             .Accepts<string>("text/csv", "application/csv", "multipart/form-data")
             .AcceptsOnlyDeclaredContentTypes()
             .RequireScope(Scopes.Train, training: true)
@@ -82,10 +82,9 @@ public static class DatasetsApi
             DatasetUploadResult? uploaded = null;
             while (uploaded is null && await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+                if (IsFileField(section))
                 {
-                    uploaded = await grains.UploadDatasetAsync(name, section.Body, cancellationToken);
+                    uploaded = await grains.UploadDatasetAsync(name, new OnlyFileStream(section.Body, reader), cancellationToken);
                 }
             }
 
@@ -99,6 +98,72 @@ public static class DatasetsApi
         return result.Created
             ? TypedResults.Created($"/api/datasets/{name}/versions/{result.Version.Version}", result.Version)
             : TypedResults.Ok(result.Version);
+    }
+
+    private static bool IsFileField(MultipartSection section) =>
+        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+        && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The body of the form's 'file' field. Its end is reached only once the rest of the form has been read: a second
+    /// field named 'file' fails that read, so the upload is abandoned before it becomes a version instead of one of the
+    /// files being taken without a word.
+    /// </summary>
+    private sealed class OnlyFileStream(Stream file, MultipartReader form) : Stream
+    {
+        private bool _restOfFormRead;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await file.ReadAsync(buffer, cancellationToken);
+            if (read == 0 && buffer.Length > 0 && !_restOfFormRead)
+            {
+                _restOfFormRead = true;
+                var files = 1;
+                while (await form.ReadNextSectionAsync(cancellationToken) is { } section)
+                {
+                    files += IsFileField(section) ? 1 : 0;
+                }
+
+                if (files > 1)
+                {
+                    throw new InvalidDatasetException(
+                        $"The multipart form has {files} fields named 'file'; an upload takes one CSV. Upload each file on its own, or join them into one CSV.");
+                }
+            }
+
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        // Request bodies are read asynchronously only.
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     internal static async Task<Results<Created<DatasetVersionInfo>, Ok<DatasetVersionInfo>>> AppendRowsAsync(

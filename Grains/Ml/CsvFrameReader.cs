@@ -56,7 +56,8 @@ public static class CsvFrameReader
     /// <summary>
     /// Reads the whole CSV. Throws <see cref="InvalidDatasetException"/> naming the line and column for: empty input,
     /// a missing, duplicate or too long column name, ragged rows, no data rows, a NUL character, a cell longer than
-    /// the limit, and a mostly-numeric column holding a non-numeric value.
+    /// the limit, a mostly-numeric column holding a non-numeric value, bytes that are not UTF-8, a quote out of place
+    /// (see <see cref="CsvSyntax"/>), and a row that does not fit in <see cref="CsvSyntax.MaxRowCharacters"/>.
     /// </summary>
     public static DatasetFrame Read(Stream csv, CsvReadOptions options, CancellationToken cancellationToken = default)
     {
@@ -78,20 +79,39 @@ public static class CsvFrameReader
         var start = csv.Position;
         ColumnBuilder[] builders;
         var rows = 0;
-        using (var reader = Open(csv))
+        var nextLine = 1;
+        try
         {
-            builders = ReadHeader(reader, options);
+            using var reader = CsvSyntax.Open(csv);
+            var separator = reader.Spec.Sep.Separator;
+            builders = ReadHeader(reader, separator, options, ref nextLine);
             foreach (var builder in builders)
             {
                 builder.TopValueCount = options.MaxTopValues;
                 builder.Shown = options.Shown;
             }
 
+            var names = builders.Select(b => b.Name).ToArray();
             var capacity = 0;
             long chars = 0;
             while (reader.MoveNext())
             {
                 var row = reader.Current;
+                nextLine = row.LineNumberToExcl;
+
+                // One scan for both, before any cell is read (reading a quoted cell unquotes it in place in the row's text)
+                // and before the field count, which a quote out of place makes wrong.
+                if (row.Span.IndexOfAny('\0', '"') >= 0)
+                {
+                    if (row.Span.Contains('\0'))
+                    {
+                        throw new InvalidDatasetException(
+                            $"Line {row.LineNumberFrom} contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
+                    }
+
+                    CsvSyntax.CheckQuotes(row.Span, separator, row.LineNumberFrom, names);
+                }
+
                 if (IsBlank(row))
                 {
                     continue;
@@ -123,12 +143,6 @@ public static class CsvFrameReader
                 chars += row.Span.Length + 1;
 
                 var line = row.LineNumberFrom;
-                if (row.Span.Contains('\0'))
-                {
-                    throw new InvalidDatasetException(
-                        $"Line {line} contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
-                }
-
                 for (var c = 0; c < builders.Length; c++)
                 {
                     var cell = row[c].Span;
@@ -148,6 +162,10 @@ public static class CsvFrameReader
                     cancellationToken.ThrowIfCancellationRequested();
                 }
             }
+        }
+        catch (Exception ex) when (CsvSyntax.IsReadFailure(ex))
+        {
+            throw CsvSyntax.Explain(ex, csv, start, nextLine);
         }
 
         if (rows == 0)
@@ -197,23 +215,26 @@ public static class CsvFrameReader
         return (int)Math.Min((long)capacity * 2, Array.MaxLength);
     }
 
-    private static SepReader Open(Stream csv) =>
-        Sep.Reader(o => o with
-        {
-            HasHeader = false,
-            Unescape = true,
-            Trim = SepTrim.All,
-            DisableColCountCheck = true,
-            CultureInfo = CultureInfo.InvariantCulture,
-        }).From(csv, leaveOpen: true);
-
     private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row[0].Span.IsWhiteSpace();
 
-    private static ColumnBuilder[] ReadHeader(SepReader reader, CsvReadOptions options)
+    private static ColumnBuilder[] ReadHeader(SepReader reader, char separator, CsvReadOptions options, ref int nextLine)
     {
         while (reader.MoveNext())
         {
             var row = reader.Current;
+            var line = nextLine; // not row.LineNumberFrom: the parser gives the first row its last line there
+            nextLine = row.LineNumberToExcl;
+            if (row.Span.Contains('\0'))
+            {
+                throw new InvalidDatasetException(
+                    "The header line contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
+            }
+
+            if (row.Span.Contains('"'))
+            {
+                CsvSyntax.CheckQuotes(row.Span, separator, line, names: null);
+            }
+
             if (IsBlank(row))
             {
                 continue;
@@ -224,12 +245,6 @@ public static class CsvFrameReader
                 throw new InvalidDatasetException(
                     $"The CSV has {row.ColCount} columns; at most {options.MaxColumns} are allowed. "
                     + "Drop the columns you do not need before uploading.");
-            }
-
-            if (row.Span.Contains('\0'))
-            {
-                throw new InvalidDatasetException(
-                    "The header line contains a NUL character (byte 0). A CSV is text: remove the NUL bytes, or check that the file is not binary or UTF-16.");
             }
 
             var names = new string[row.ColCount];
@@ -289,7 +304,7 @@ public static class CsvFrameReader
 
         var until = pending.Max(c => builders[c].SwitchRow);
         csv.Position = start;
-        using var reader = Open(csv);
+        using var reader = CsvSyntax.Open(csv);
         var header = true;
         var rowIndex = 0;
         while (rowIndex < until && reader.MoveNext())

@@ -21,28 +21,64 @@ public static class FrameAppender
         return reader.Spec.Sep.Separator;
     }
 
-    /// <summary>Reads CSV rows whose header names exactly <paramref name="columns"/> (in any order); cells come back in the columns' order.</summary>
+    /// <summary>
+    /// Reads CSV rows whose header names exactly <paramref name="columns"/> (in any order); cells come back in the columns'
+    /// order. The text is held to an upload's rules (<see cref="CsvSyntax"/>): UTF-8, quotes in place, rows the parser holds.
+    /// </summary>
     public static List<string[]> ReadCsv(Stream csv, IReadOnlyList<string> columns, CsvReadOptions options, string where, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(csv);
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(options);
-        using var reader = Sep.Reader(o => o with
+
+        // A reading failure is explained by reading the rows again to find its line, so the input must be seekable.
+        if (!csv.CanSeek)
         {
-            HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true, CultureInfo = CultureInfo.InvariantCulture,
-        }).From(csv, leaveOpen: true);
+            using var copy = new MemoryStream();
+            csv.CopyTo(copy);
+            copy.Position = 0;
+            return ReadCsv(copy, columns, options, where, cancellationToken);
+        }
+
+        var start = csv.Position;
+        var nextLine = 1;
+        try
+        {
+            return ReadCsvRows(csv, columns, where, ref nextLine, cancellationToken);
+        }
+        catch (Exception ex) when (CsvSyntax.IsReadFailure(ex))
+        {
+            throw CsvSyntax.Explain(ex, csv, start, nextLine);
+        }
+    }
+
+    private static List<string[]> ReadCsvRows(Stream csv, IReadOnlyList<string> columns, string where, ref int nextLine, CancellationToken cancellationToken)
+    {
+        using var reader = CsvSyntax.Open(csv);
+        var separator = reader.Spec.Sep.Separator;
         int[]? order = null;
+        string[]? names = null;
         var rows = new List<string[]>();
         while (reader.MoveNext())
         {
             var row = reader.Current;
+            var line = nextLine; // not row.LineNumberFrom: the parser gives the first row its last line there
+            nextLine = row.LineNumberToExcl;
+
+            // Before any cell is read: reading a quoted cell unquotes it in place in the row's text.
+            if (row.Span.IndexOfAny('\0', '"') >= 0)
+            {
+                if (row.Span.Contains('\0'))
+                {
+                    throw new InvalidDatasetException($"Line {line} contains a NUL character (byte 0). Send the rows as UTF-8 text.");
+                }
+
+                CsvSyntax.CheckQuotes(row.Span, separator, line, names);
+            }
+
             if (row.ColCount == 1 && row[0].Span.IsWhiteSpace())
             {
                 continue;
-            }
-
-            if (row.Span.Contains('\0'))
-            {
-                throw new InvalidDatasetException($"Line {row.LineNumberFrom} contains a NUL character (byte 0). Send the rows as UTF-8 text.");
             }
 
             if (order is null)
@@ -54,13 +90,14 @@ public static class FrameAppender
                 }
 
                 order = Order(header, columns, where);
+                names = header;
                 continue;
             }
 
             if (row.ColCount != order.Length)
             {
                 throw new InvalidDatasetException(
-                    $"Line {row.LineNumberFrom} has {row.ColCount} field{(row.ColCount == 1 ? string.Empty : "s")}, the header has {order.Length}. "
+                    $"Line {line} has {row.ColCount} field{(row.ColCount == 1 ? string.Empty : "s")}, the header has {order.Length}. "
                     + "Every row needs one value per header column; quote values that contain the separator.");
             }
 

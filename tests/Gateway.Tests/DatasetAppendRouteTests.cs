@@ -57,6 +57,29 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AppendRows_OfCsvThatWouldBeMisread_IsA400NamingTheLine_AndAppendsNothing()
+    {
+        var name = McpTestClient.Unique("append-bad-csv");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{name}", McpTestClient.BinaryCsv(50))).StatusCode);
+        var header = McpTestClient.BinaryCsv(1).Split('\n')[0];
+        var latin1 = new ByteArrayContent(Encoding.Latin1.GetBytes(header + "\n1.5,0.5,r\u00e9d,yes\n"));
+        latin1.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        var unclosed = await _http.PostCsvAsync($"/api/datasets/{name}/rows", header + "\n1.5,0.5,\"red,yes\n-1,-0.5,blue,no\n");
+        var stray = await _http.PostCsvAsync($"/api/datasets/{name}/rows", header + "\n1.5,0.5,re\"d,yes\n");
+        var notUtf8 = await _http.PostAsync($"/api/datasets/{name}/rows", latin1);
+
+        Assert.Equal(HttpStatusCode.BadRequest, unclosed.StatusCode);
+        Assert.Contains("The quote opened on line 2 (column 'color') is never closed", (await unclosed.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, stray.StatusCode);
+        Assert.Contains("Line 2, column 'color' has a quote (\") inside a value", (await stray.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
+        Assert.Contains("Line 2 is not valid UTF-8", (await notUtf8.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var dataset = await (await _http.GetAsync($"/api/datasets/{name}")).ReadJsonAsync();
+        Assert.Single(dataset["versions"]!.AsArray());
+    }
+
+    [Fact]
     public async Task AppendRows_OverMcp_TakesRowsAsJson_AndNamesTheColumnThatDoesNotFit()
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using OrleansMl.Gateway.Tests.Mcp;
 using OrleansMl.Tests.Support;
@@ -86,6 +87,33 @@ public sealed class RestApiTests(GatewayFactory factory)
         var response = await _http.PostCsvAsync($"/api/datasets/{Unique("bad")}", csv);
 
         await AssertProblemAsync(response, status, expected);
+    }
+
+    [Fact]
+    public async Task Upload_OfCsvThatWouldBeMisread_IsA400NamingTheProblem_AndCreatesNothing()
+    {
+        var (unclosed, stray, latin1, twoFiles) = (Unique("unclosed"), Unique("stray"), Unique("latin1"), Unique("two-files"));
+        var rows = string.Concat(Enumerable.Range(4, 997).Select(i => $"{i},v{i}\n"));
+        using var latin1Form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.Latin1.GetBytes("caf\u00e9,b\nx,1\ny,2\n")), "file", "latin1.csv" } };
+        using var twoFilesForm = new MultipartFormDataContent
+        {
+            { new StringContent("a,b\n1,x\n2,y\n"), "file", "a.csv" },
+            { new StringContent("a,b\n3,z\n4,w\n"), "file", "b.csv" },
+        };
+
+        var unclosedAnswer = await _http.PostCsvAsync($"/api/datasets/{unclosed}", "x,name\n1,a\n2,b\n3,\"oops\n" + rows);
+        var strayAnswer = await _http.PostCsvAsync($"/api/datasets/{stray}", "x,name\n1,ab\"c\n2,d\n");
+        var latin1Answer = await _http.PostAsync($"/api/datasets/{latin1}", latin1Form);
+        var twoFilesAnswer = await _http.PostAsync($"/api/datasets/{twoFiles}", twoFilesForm);
+
+        await AssertProblemAsync(unclosedAnswer, HttpStatusCode.BadRequest, "The quote opened on line 4 (column 'name') is never closed");
+        await AssertProblemAsync(strayAnswer, HttpStatusCode.BadRequest, "Line 2, column 'name' has a quote (\") inside a value that does not start with one");
+        await AssertProblemAsync(latin1Answer, HttpStatusCode.BadRequest, "Line 1 is not valid UTF-8: byte 0xE9 at offset 3");
+        await AssertProblemAsync(twoFilesAnswer, HttpStatusCode.BadRequest, "The multipart form has 2 fields named 'file'");
+        foreach (var dataset in new[] { unclosed, stray, latin1, twoFiles })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/datasets/{dataset}")).StatusCode);
+        }
     }
 
     [Fact]

@@ -109,6 +109,8 @@ public sealed class DatasetAppendTests(ClusterFixture fixture)
     [InlineData("id,amount,city,member,note,label\n1,2,Paris,maybe,n,low\n", "Column 'member' is boolean")]
     [InlineData("id,amount,city,member,note,label\n1,2,Paris,yes,n\n", "Line 2 has 5 fields")]
     [InlineData("id,amount,city,member,note,label\n", "no rows to append")]
+    [InlineData("id,amount,city,member,note,label\n1,2,Paris,yes,\"oops,low\n2,3,Lyon,no,n,high\n", "The quote opened on line 2 (column 'note') is never closed")]
+    [InlineData("id,amount,city,member,note,label\n1,2,Paris,yes,a\"b,low\n", "Line 2, column 'note' has a quote (\") inside a value")]
     [InlineData("{\"rows\":[{\"id\":1,\"amount\":2,\"city\":\"Paris\",\"member\":\"yes\",\"note\":\"n\"}]}", "no value for column 'label'")]
     [InlineData("{\"rows\":[{\"id\":1,\"amount\":\"x\",\"city\":\"Paris\",\"member\":\"yes\",\"note\":\"n\",\"label\":\"low\"}]}", "Column 'amount' is numeric")]
     [InlineData("{\"rows\":[{\"id\":1,\"amount\":[1],\"city\":\"Paris\",\"member\":\"yes\",\"note\":\"n\",\"label\":\"low\"}]}", "column 'amount' is a JSON array")]
@@ -123,6 +125,20 @@ public sealed class DatasetAppendTests(ClusterFixture fixture)
             Grains.AppendRowsAsync(name, rows, rows.StartsWith('{') ? RowsFormat.Json : RowsFormat.Csv));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Single((await Grains.GetGrain<IDatasetGrain>(name).GetAsync()).Versions);
+        Assert.Equal(0, (await fixture.Artifacts.GetUsageAsync()).StagedUploads);
+    }
+
+    [Fact]
+    public async Task Append_OfBytesThatAreNotUtf8_IsRefusedNamingTheLine_AndCreatesNothing()
+    {
+        var name = TestData.Name("append-latin1");
+        await Grains.UploadDatasetAsync(name, Rows(0, 40, seed: 4));
+        var rows = Encoding.Latin1.GetBytes(Header + "\n1,2,Paris,yes,ok,low\n2,3,Lyon,no,caf\u00e9,high\n");
+
+        var error = await Assert.ThrowsAsync<InvalidDatasetException>(() => Grains.AppendRowsAsync(name, new MemoryStream(rows), RowsFormat.Csv));
+
+        Assert.Contains("Line 3 is not valid UTF-8", error.Message, StringComparison.Ordinal);
         Assert.Single((await Grains.GetGrain<IDatasetGrain>(name).GetAsync()).Versions);
         Assert.Equal(0, (await fixture.Artifacts.GetUsageAsync()).StagedUploads);
     }

@@ -67,6 +67,8 @@ public sealed class DatasetGrainTests(ClusterFixture fixture)
     [InlineData("", "empty")]
     [InlineData("a,b,c\n", "no data rows")]
     [InlineData("a,b,c\n1,2,3\n4,5\n", "line 3")]
+    [InlineData("x,name\n1,a\n2,\"oops\n3,c\n4,d\n", "The quote opened on line 3 (column 'name') is never closed")]
+    [InlineData("x,name\n1,ab\"c\n2,d\n", "Line 2, column 'name' has a quote (\") inside a value that does not start with one")]
     public async Task Upload_OfMalformedCsv_IsRejectedAndCreatesNothing(string csv, string expected)
     {
         var name = TestData.Name("bad");
@@ -75,6 +77,19 @@ public sealed class DatasetGrainTests(ClusterFixture fixture)
 
         Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
         await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(name).GetAsync());
+    }
+
+    [Fact]
+    public async Task Upload_OfBytesThatAreNotUtf8_IsRejectedNamingTheLine_AndCreatesNothing()
+    {
+        var name = TestData.Name("latin1");
+
+        var error = await Assert.ThrowsAsync<InvalidDatasetException>(
+            () => Grains.UploadDatasetAsync(name, new MemoryStream(System.Text.Encoding.Latin1.GetBytes("name,n\nx,1\ncaf\u00e9,2\n"))));
+
+        Assert.Contains("Line 3 is not valid UTF-8", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(name).GetAsync());
+        Assert.Equal(0, (await fixture.Artifacts.GetUsageAsync()).StagedUploads);
     }
 
     [Fact]

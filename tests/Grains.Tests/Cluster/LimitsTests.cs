@@ -239,6 +239,24 @@ public sealed class LimitsTests(LimitsFixture fixture)
         await Eventually.GetAsync(() => Grains.GetGrain<IModelVersionListener>(model).GetPendingAsync(), p => p.IsEmpty, what: "the registry to note the ends");
     }
 
+    [Fact]
+    public async Task ACsvRowPastTheParsersLimit_IsRefusedNamingItsLine_InAnUploadAndInAnAppend_CreatingNothing()
+    {
+        var (dataset, _) = await DatasetAsync(rows: 50);
+        var fresh = TestData.Name("lim-row");
+        var longRow = $"7,0.5,0.5,{new string('r', 17_000_000)},yes\n";
+
+        var upload = await Assert.ThrowsAsync<InvalidDatasetException>(() => Grains.UploadDatasetAsync(fresh, "id,x1,x2,color,label\n1,0.1,0.2,red,no\n" + longRow));
+        var append = await Assert.ThrowsAsync<InvalidDatasetException>(() => Grains.AppendRowsAsync(dataset, "id,x1,x2,color,label\n" + longRow, RowsFormat.Csv));
+        var unclosed = await Assert.ThrowsAsync<InvalidDatasetException>(() => Grains.UploadDatasetAsync(fresh, "a\n\"" + new string('x', 17_000_000)));
+
+        Assert.Contains("The row that starts on line 3 is too long: it does not fit in the 16,777,216 characters (16 MiB)", upload.Message, StringComparison.Ordinal);
+        Assert.Contains("The row that starts on line 2 is too long: it does not fit in the 16,777,216 characters (16 MiB)", append.Message, StringComparison.Ordinal);
+        Assert.Contains("The quote opened on line 2 is never closed", unclosed.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<DatasetNotFoundException>(() => Grains.GetGrain<IDatasetGrain>(fresh).GetAsync());
+        Assert.Single((await Grains.GetGrain<IDatasetGrain>(dataset).GetAsync()).Versions);
+    }
+
     /// <summary>Jobs of an earlier test have all been noted, so the cluster's count starts at zero.</summary>
     private Task<int> QueueEmptyAsync() =>
         Eventually.GetAsync(() => Grains.GetGrain<ITrainingQueueGrain>(ITrainingQueueGrain.Key).GetCountAsync(), c => c == 0, TimeSpan.FromSeconds(60), "the cluster's training queue to be empty");

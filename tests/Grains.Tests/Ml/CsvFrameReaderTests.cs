@@ -314,6 +314,155 @@ public class CsvFrameReaderTests
         Assert.Contains("The header line contains a NUL character", header.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void QuotedValues_KeepTheirSeparatorsDoubledQuotesAndLineBreaks(string newline)
+    {
+        var csv = $"\"id\",\"note\",n{newline}1, \"a, b\" ,2{newline}2,\"\"\"quoted\"\"\",3{newline}3,\"two{newline}lines, \"\"here\"\"\",4{newline}4,\"\",5{newline}5,plain,6{newline}";
+
+        var frame = Read(csv);
+
+        Assert.Equal(["id", "note", "n"], frame.Columns.Select(c => c.Name));
+        Assert.Equal(5, frame.RowCount);
+        var note = frame.Find("note")!;
+        Assert.Equal("a, b", note.GetText(0));
+        Assert.Equal("\"quoted\"", note.GetText(1));
+        Assert.Equal($"two{newline}lines, \"here\"", note.GetText(2));
+        Assert.Null(note.GetText(3));
+        Assert.Equal("plain", note.GetText(4));
+        Assert.Equal([2f, 3f, 4f, 5f, 6f], frame.Find("n")!.Numbers!);
+    }
+
+    [Fact]
+    public void QuotedValues_AreReadInASingleColumn_AndWithAnotherSeparator()
+    {
+        var single = Read("name\n\"a\"\"b\"\n\"c\"\nd\n\"e\"\"\"\n").Find("name")!;
+        var semicolons = Read("a;b\n\"x;y\";\"p,q\"\nz;\"r\"\"s\"\n");
+
+        Assert.Equal(["a\"b", "c", "d", "e\""], Enumerable.Range(0, 4).Select(single.GetText));
+        Assert.Equal(["x;y", "z"], Enumerable.Range(0, 2).Select(semicolons.Find("a")!.GetText));
+        Assert.Equal(["p,q", "r\"s"], Enumerable.Range(0, 2).Select(semicolons.Find("b")!.GetText));
+    }
+
+    [Fact]
+    public void AQuoteNeverClosed_IsRejected_NamingTheLineItOpensOn_InsteadOfSwallowingTheRestOfTheFile()
+    {
+        var csv = new StringBuilder("x,name\n1,a\n2,b\n3,\"oops\n");
+        for (var i = 4; i <= 1000; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},v{i}\n");
+        }
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv.ToString()));
+
+        Assert.Contains("The quote opened on line 4 (column 'name') is never closed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x,name\n1,ab\"c\n2,d\n", "Line 2, column 'name' has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,name\n1,ab\"c\"d\n2,e\n", "Line 2, column 'name' has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,name,z\n1,ab\"c,3\n2,d,4\n", "Line 2, column 'name' has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,name\n1,ab \"c\"\n", "Line 2, column 'name' has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,name,z\n\"1\", \"a,b\" ,c\"d\n", "Line 2, column 'z' has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,na\"me\n1,a\n", "Line 1, column 2 has a quote (\") inside a value that does not start with one")]
+    [InlineData("x,name\n1,\"ab\"c\n2,d\n", "Line 2, column 'name' has text after the closing quote")]
+    [InlineData("x,name\n1,\"two\nlines\" and more\n2,d\n", "Line 3, column 'name' has text after the closing quote")]
+    [InlineData("x,name\n1,\"ok\"\n2,\"two\r\nlines\"\n3,x\"y\n", "Line 5, column 'name' has a quote (\") inside a value")]
+    public void AQuoteOutOfPlace_IsRejected_NamingLineAndColumn(string csv, string expected)
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARowLongerThanTheParserHolds_IsRejected_NamingItsLineAndTheLimit()
+    {
+        var error = Assert.Throws<InvalidDatasetException>(() => Read($"a,b\n1,x\n2,{new string('x', 17_000_000)}\n3,y\n"));
+
+        Assert.Contains("The row that starts on line 3 is too long: it does not fit in the 16,777,216 characters (16 MiB) a row is read into", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n3,\"", false, 3)]
+    [InlineData("a,b\n1,2\n3,\"", true, 3)]
+    [InlineData("\"", false, 1)]
+    public void AQuoteNeverClosed_PastTheRowLimit_IsRejected_NamingTheLineItOpensOn(string start, bool manyLines, int line)
+    {
+        var rest = manyLines ? string.Concat(Enumerable.Repeat("x,y\n", 4_300_000)) : new string('x', 17_000_000);
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(start + rest));
+
+        Assert.Contains($"The quote opened on line {line} is never closed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AQuoteClosedOnlyPastTheRowLimit_IsRejected_NamingTheLinesItsRowRunsOver()
+    {
+        var csv = "a,b\n1,2\n3,\"x\n" + string.Concat(Enumerable.Repeat("x,y\n", 4_300_000)) + "\"4\n5,6\n";
+
+        var error = Assert.Throws<InvalidDatasetException>(() => Read(csv));
+
+        Assert.Contains("The row that starts on line 3 is too long", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Quoted values make it run over lines 3 to 4300004", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, 3)]
+    [InlineData(true, 6)]
+    public void BytesThatAreNotUtf8_AreRejected_NamingTheLine_InsteadOfBeingReplaced(bool byteOrderMark, int offset)
+    {
+        var bytes = (byteOrderMark ? Encoding.UTF8.GetPreamble() : []).Concat(Encoding.Latin1.GetBytes("caf\u00e9,b\nx,1\ny,2\n")).ToArray();
+
+        var error = Assert.Throws<InvalidDatasetException>(() => CsvFrameReader.Read(new MemoryStream(bytes), Defaults));
+
+        Assert.Contains($"Line 1 is not valid UTF-8: byte 0xE9 at offset {offset} of the file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void ABadByteDeepInTheFile_IsRejected_NamingItsLine(string newline)
+    {
+        // Far past the reader's first buffer, after valid non-ASCII text and a quoted line break (which counts as a line).
+        var csv = new StringBuilder($"n,text{newline}0,\"two{newline}lines\"{newline}");
+        for (var i = 1; i < 20_000; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},caf\u00e9 {i % 7}{newline}");
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(csv.ToString())
+            .Concat(Encoding.Latin1.GetBytes($"20000,caf\u00e9{newline}"))
+            .Concat(Encoding.UTF8.GetBytes($"20001,x{newline}"))
+            .ToArray();
+
+        var error = Assert.Throws<InvalidDatasetException>(() => CsvFrameReader.Read(new MemoryStream(bytes), Defaults));
+
+        Assert.Contains("Line 20003 is not valid UTF-8: byte 0xE9", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACharacterCutOffAtTheEndOfTheFile_IsNotValidUtf8()
+    {
+        var bytes = Encoding.UTF8.GetBytes("a\ncaf\u00e9\n").SkipLast(2).ToArray();
+
+        var error = Assert.Throws<InvalidDatasetException>(() => CsvFrameReader.Read(new MemoryStream(bytes), Defaults));
+
+        Assert.Contains("Line 2 is not valid UTF-8: byte 0xC3 at offset 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Utf8Text_WithAByteOrderMark_IsReadExactly()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("name,size\ncaf\u00e9,1\nna\u00efve \u2615,2\n\U0001F600,3\n")).ToArray();
+
+        var frame = CsvFrameReader.Read(new MemoryStream(bytes), Defaults);
+
+        Assert.Equal(["caf\u00e9", "na\u00efve \u2615", "\U0001F600"], Enumerable.Range(0, 3).Select(frame.Find("name")!.GetText));
+    }
+
     [Fact]
     public void ACell_AtTheLengthLimit_IsAccepted_AndOneCharacterLonger_IsRejectedNamingLineAndColumn()
     {

@@ -103,9 +103,13 @@ public sealed class LimitsFixture : ClusterFixture
     public const int ReasonLength = 20;
     public const int IdempotencyKeys = 3;
 
+    /// <summary>Room for a CSV row past the parser's 16 MiB row limit, which no setting lowers.</summary>
+    public const int UploadMegabytes = 24;
+
     protected override void Configure(OrleansMlOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.MaxUploadMegabytes = UploadMegabytes;
         options.MaxQueuedTrainingsPerModel = QueuedPerModel;
         options.MaxQueuedTrainings = QueuedInCluster;
         options.MaxAliasesPerModel = Aliases;
