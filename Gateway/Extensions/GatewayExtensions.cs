@@ -71,6 +71,11 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<Predictors>();
 
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+
+        // A body, query value or route value the framework cannot bind (malformed JSON, a field of the wrong type, a limit
+        // that is not a number) reaches DomainExceptionHandler, which names the field and what it must be. The default
+        // throws only in Development; elsewhere the route would answer a bare 400 without saying what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestExamples().AddDocumentTransformer((document, _, _) =>
