@@ -69,6 +69,13 @@ public static class InferenceJson
             }
         }
 
+        // Text after the object (a second value, stray characters) is malformed JSON, which the reader reports when asked
+        // for more; at the end of the text it answers false.
+        if (reader.Read())
+        {
+            throw new JsonException("The request body holds more than one JSON value.");
+        }
+
         if (inputs is not { Count: > 0 })
         {
             throw new InvalidPredictionInputException("inputs is required: send one tensor per column, e.g. {\"name\": \"age\", \"shape\": [2], \"datatype\": \"FP32\", \"data\": [31, 45]}.");

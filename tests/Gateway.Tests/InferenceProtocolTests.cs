@@ -134,6 +134,20 @@ public sealed class InferenceProtocolTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Infer_WithTextAfterTheBody_IsMalformedJson_AndScoresNothing()
+    {
+        var (model, rows) = await TrainAsync("iris", "lightgbm");
+        var body = Body(Columns(rows.Take(2).ToList()));
+
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body + " garbage", "Malformed JSON body: 'g' is invalid after a single JSON value");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body + body, "Malformed JSON body");
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/v2/models/{model}/infer", new StringContent(body, Encoding.UTF8, "application/json"))).StatusCode);
+        var window = await _http.WaitForHealthWindowAsync(model);
+        Assert.Equal((1, 2), (window["requests"]!.GetValue<long>(), window["rows"]!.GetValue<long>()));
+    }
+
+    [Fact]
     public async Task Infer_ReturnsOnlyTheRequestedOutputs()
     {
         var (model, rows) = await TrainAsync("iris", "lightgbm");
