@@ -62,9 +62,23 @@ internal static partial class BindingProblems
 
         var body = Endpoint(http)?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
         var options = http.RequestServices.GetRequiredService<IOptions<HttpJsonOptions>>().Value.SerializerOptions;
-        if (body is null || Walk(options, body, path) is not { } info)
+        var place = body is null ? default : Walk(options, body, path);
+        if (place.Unknown is { } unknown)
+        {
+            var fields = string.Join(", ", place.Parent!.Properties.Select(p => p.Name));
+            return $"Unknown field '{unknown}' in {In(place.ParentPath)}; its fields are: {fields}.";
+        }
+
+        if (place.Info is not { } info)
         {
             return $"The JSON value at {path} could not be read.";
+        }
+
+        // The serializer's message is the only thing that tells a repeated name from a value of the wrong type (both come
+        // without an inner exception at a path the body type has); its messages are English (InvariantGlobalization).
+        if (place.Name is { } name && json.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            return $"'{name}' appears twice in {In(place.ParentPath)}; send each name once.";
         }
 
         return path == "$"
@@ -72,13 +86,22 @@ internal static partial class BindingProblems
             : $"The JSON value at {path} could not be read as {Words(info, plural: false)}.";
     }
 
-    /// <summary>The contract of the value at <paramref name="path"/> (<c>$.guard.metric</c>, <c>$.features[0]</c>), or null if the body type has no such place.</summary>
-    private static JsonTypeInfo? Walk(JsonSerializerOptions options, Type body, string path)
+    private static string In(string path) => path == "$" ? "the request body" : path;
+
+    /// <summary>
+    /// The contract of the value at <paramref name="path"/> (<c>$.guard.metric</c>, <c>$.features[0]</c>) and the name of its
+    /// last step; or, when a step names no field of the object it is in, that name and the object; or nothing, when the path
+    /// leads nowhere the body type goes.
+    /// </summary>
+    private static Place Walk(JsonSerializerOptions options, Type body, string path)
     {
         var info = options.GetTypeInfo(body);
+        string? last = null;
+        var parentPath = "$";
         var at = 1;
         while (at < path.Length)
         {
+            var start = at;
             string? name;
             if (path[at] == '.')
             {
@@ -92,7 +115,7 @@ internal static partial class BindingProblems
                 var end = path.IndexOf("']", at + 2, StringComparison.Ordinal);
                 if (end < 0)
                 {
-                    return null;
+                    return default;
                 }
 
                 name = path[(at + 2)..end];
@@ -103,18 +126,22 @@ internal static partial class BindingProblems
                 var end = path.IndexOf(']', at);
                 if (end < 0 || info.Kind != JsonTypeInfoKind.Enumerable || info.ElementType is null)
                 {
-                    return null;
+                    return default;
                 }
 
                 info = options.GetTypeInfo(info.ElementType);
+                parentPath = path[..start];
+                last = null;
                 at = end + 1;
                 continue;
             }
             else
             {
-                return null;
+                return default;
             }
 
+            parentPath = path[..start];
+            last = name;
             if (info.Kind == JsonTypeInfoKind.Dictionary && info.ElementType is not null)
             {
                 info = options.GetTypeInfo(info.ElementType);
@@ -123,14 +150,21 @@ internal static partial class BindingProblems
             {
                 info = options.GetTypeInfo(member.PropertyType);
             }
+            else if (info.Kind == JsonTypeInfoKind.Object && at == path.Length)
+            {
+                return new Place(null, null, parentPath, name, info);
+            }
             else
             {
-                return null;
+                return default;
             }
         }
 
-        return info;
+        return new Place(info, last, parentPath, null, null);
     }
+
+    /// <summary>Where a path leads: the value's contract and name, or a name the object at <see cref="ParentPath"/> does not have.</summary>
+    private readonly record struct Place(JsonTypeInfo? Info, string? Name, string ParentPath, string? Unknown, JsonTypeInfo? Parent);
 
     private static JsonPropertyInfo? Member(JsonSerializerOptions options, JsonTypeInfo info, string name)
     {

@@ -97,4 +97,21 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
         Assert.Contains(expected, (await response.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Single((await (await _http.GetAsync($"/api/datasets/{name}")).ReadJsonAsync())["versions"]!.AsArray());
     }
+
+    [Fact]
+    public async Task AppendRows_OverMcp_WithARepeatedColumn_IsInvalidParams_AndCreatesNoVersion()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("append-mcp-dup");
+        await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(40) });
+
+        var message = await client.CallInvalidParamsAsync("append_rows", new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["rows"] = System.Text.Json.JsonDocument.Parse("""[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes","x1":9}]""").RootElement.Clone(),
+        });
+
+        Assert.Contains("rows[0] names 'x1' twice", message, StringComparison.Ordinal);
+        Assert.Single((await client.CallOkAsync("describe_dataset", new { name }))["versions"]!.AsArray());
+    }
 }

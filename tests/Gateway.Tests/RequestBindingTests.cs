@@ -31,6 +31,11 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("[]", "The request body must be a JSON object, e.g. {\"dataset\":\"churn\"")]
     [InlineData("null", "The request body is required: send a JSON object, e.g. {\"dataset\":\"churn\"")]
     [InlineData("", "The request body is required")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFracton":0.5}""",
+        "Unknown field 'testFracton' in the request body; its fields are: dataset, label, datasetVersion, task, algorithm, features, parameters, testFraction, seed.")]
+    [InlineData("""{"dataset":"churn","label":"churned","label":"nope"}""", "'label' appears twice in the request body")]
+    [InlineData("""{"dataset":"churn","Label":"churned","label":"nope"}""", "appears twice in the request body")]
+    [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":5,"trees":500}}""", "'trees' appears twice in $.parameters")]
     public async Task Train_WithABodyThatDoesNotFit_IsAProblemNamingTheField_AndTrainsNothing(string body, string expected)
     {
         await gateway.ModelAsync();
@@ -46,7 +51,13 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("PUT", "aliases/production", """{"version":"x"}""", "$.version could not be read as a whole number")]
     [InlineData("PUT", "aliases/production", """{"version":2,"reason":""", "Malformed JSON body")]
     [InlineData("POST", "aliases/production/rollback", """{"reason":5}""", "$.reason could not be read as a string")]
-    public async Task AliasChanges_WithABodyThatDoesNotFit_AreProblemsNamingTheField_AndMoveNoAlias(string method, string route, string body, string expected)
+    [InlineData("PUT", "aliases/production", """{"version":1,"reasn":"typo"}""", "Unknown field 'reasn' in the request body; its fields are: version, reason.")]
+    [InlineData("PUT", "aliases/production", """{"version":1,"version":2}""", "'version' appears twice in the request body")]
+    [InlineData("POST", "aliases/production/rollback", """{"reason":"drift","why":"drift"}""", "Unknown field 'why' in the request body")]
+    [InlineData("PUT", "rollout", """{"candidate":1,"guard":{"metric":"accuracy","maxDrop":0.02,"minSampels":10}}""",
+        "Unknown field 'minSampels' in $.guard; its fields are: metric, maxDrop, max, minSamples.")]
+    [InlineData("POST", "feedback", """{"items":[{"predictionId":"AQIAAAB","actual":"yes","weight":2}]}""", "Unknown field 'weight' in $.items[0]; its fields are: predictionId, actual.")]
+    public async Task ModelChanges_WithABodyThatDoesNotFit_AreProblemsNamingTheField_AndChangeNothing(string method, string route, string body, string expected)
     {
         var model = await gateway.ModelAsync();
 
@@ -56,6 +67,7 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
         var described = await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync();
         Assert.Equal(1, described["aliases"]!["production"]!.GetValue<int>());
         Assert.Single(described["aliasHistory"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/rollout")).StatusCode);
     }
 
     [Theory]
