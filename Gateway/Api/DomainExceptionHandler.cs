@@ -14,7 +14,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             OrleansMlException domain => Describe(domain),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (StatusCodes.Status413PayloadTooLarge, "Payload too large", BodyLimits.Describe(httpContext)),
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", Unwrap(bad)),
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", BindingProblems.Describe(httpContext, bad)),
             JsonException json => (StatusCodes.Status400BadRequest, "Malformed JSON", json.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the error has been logged."),
         };
@@ -47,9 +47,6 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         var (status, title) = DomainErrors.Describe(exception);
         return (status, title, exception.Message);
     }
-
-    private static string Unwrap(BadHttpRequestException exception) =>
-        exception.InnerException is JsonException json ? $"Malformed JSON body: {json.Message}" : exception.Message;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, PathString path);

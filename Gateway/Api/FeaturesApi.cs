@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -197,6 +198,7 @@ public sealed record FeatureSetList(ImmutableArray<FeatureSetDefinition> Feature
 /// <param name="Ttl">How long a latest value stays valid, e.g. "01:00:00".</param>
 /// <param name="Values">Latest-value features.</param>
 /// <param name="Aggregates">Sliding-window aggregates over events.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeatureSetBody(string? Key, TimeSpan? Ttl, List<FeatureValueBody?>? Values = null, List<AggregateBody?>? Aggregates = null)
 {
     internal FeatureSetSpec ToSpec() => new(
@@ -210,6 +212,7 @@ public sealed record FeatureSetBody(string? Key, TimeSpan? Ttl, List<FeatureValu
 /// <param name="Name">The feature's name.</param>
 /// <param name="Kind">numeric (default), categorical or boolean.</param>
 /// <param name="Default">The value enriched predictions use when it is missing or expired.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeatureValueBody(string? Name, ColumnKind? Kind = null, FeatureValue? Default = null);
 
 /// <summary>A sliding-window aggregate.</summary>
@@ -217,18 +220,22 @@ public sealed record FeatureValueBody(string? Name, ColumnKind? Kind = null, Fea
 /// <param name="Op">count, sum, mean, min or max.</param>
 /// <param name="Column">The numeric event value it aggregates (optional for count: then every event counts).</param>
 /// <param name="Window">How far back it reaches, e.g. "01:00:00".</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AggregateBody(string? Name, AggregateOp? Op, string? Column = null, TimeSpan? Window = null);
 
 /// <summary>Latest values to set.</summary>
 /// <param name="Values">Feature name to value.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeatureValuesBody(Dictionary<string, FeatureValue>? Values);
 
 /// <summary>Events for the window aggregates.</summary>
 /// <param name="Events">The events, any keys, any order.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeatureEventsBody(List<FeatureEventBody?>? Events);
 
 /// <summary>One event.</summary>
 /// <param name="Key">The entity it belongs to.</param>
 /// <param name="Timestamp">When it happened.</param>
 /// <param name="Values">Column to number.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeatureEventBody(string? Key, DateTimeOffset? Timestamp, Dictionary<string, FeatureValue>? Values = null);

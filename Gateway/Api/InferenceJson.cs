@@ -69,6 +69,13 @@ public static class InferenceJson
             }
         }
 
+        // Text after the object (a second value, stray characters) is malformed JSON, which the reader reports when asked
+        // for more; at the end of the text it answers false.
+        if (reader.Read())
+        {
+            throw new JsonException("The request body holds more than one JSON value.");
+        }
+
         if (inputs is not { Count: > 0 })
         {
             throw new InvalidPredictionInputException("inputs is required: send one tensor per column, e.g. {\"name\": \"age\", \"shape\": [2], \"datatype\": \"FP32\", \"data\": [31, 45]}.");
@@ -342,7 +349,10 @@ public static class InferenceJson
         return outputs;
     }
 
-    /// <summary>One tensor's values: shape [n] or [n, 1], data flat or nested, of the declared datatype.</summary>
+    /// <summary>
+    /// One tensor's values: shape [n] or [n, 1], data flat or nested no deeper than the shape, each value one its declared
+    /// datatype can hold (an INT8 of 300 or a UINT8 of -1 is refused, not passed on as a number the client never meant).
+    /// </summary>
     private static FeatureValue[] Column(ReadOnlySpan<byte> json, string name, long[]? shape, string? declared, int data)
     {
         var datatype = declared?.ToUpperInvariant();
@@ -365,10 +375,11 @@ public static class InferenceJson
             throw new InvalidPredictionInputException($"Input '{name}' has no data array.");
         }
 
+        var tensor = new Tensor(name, datatype!, kind, NumberLimits.Of(datatype!), shape);
         var values = new FeatureValueBuffer((int)Math.Min(shape[0], 1 << 16));
         var reader = new Utf8JsonReader(json[data..], ReaderOptions);
         reader.Read();
-        Flatten(ref reader, ref values, name, kind, datatype!);
+        Flatten(ref reader, ref values, in tensor, depth: 1);
         if (values.Count != shape[0])
         {
             throw new InvalidPredictionInputException($"Input '{name}' declares shape [{string.Join(", ", shape)}] but holds {values.Count} values.");
@@ -377,28 +388,43 @@ public static class InferenceJson
         return values.ToArray();
     }
 
-    /// <summary>The values of the array the reader is on, nested arrays flattened.</summary>
-    private static void Flatten(ref Utf8JsonReader reader, ref FeatureValueBuffer values, string name, FeatureValueKind kind, string datatype)
+    /// <summary>
+    /// The values of the array the reader is on (at <paramref name="depth"/>, the data array being 1): nested arrays are
+    /// flattened where the shape has a dimension for them ([rows, 1]: [[a], [b]]), each holding one row's values.
+    /// </summary>
+    private static void Flatten(ref Utf8JsonReader reader, ref FeatureValueBuffer values, in Tensor tensor, int depth)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            switch (kind, reader.TokenType)
+            switch (tensor.Kind, reader.TokenType)
             {
                 case (_, JsonTokenType.StartArray):
-                    Flatten(ref reader, ref values, name, kind, datatype);
+                    if (depth == tensor.Shape.Length)
+                    {
+                        throw new InvalidPredictionInputException(
+                            $"Input '{tensor.Name}' nests its data deeper than its shape [{string.Join(", ", tensor.Shape)}] at index {values.Count}: "
+                            + (tensor.Shape.Length == 1 ? "send the values flat, [v1, v2, ...]." : "send [[v1], [v2], ...] or the values flat."));
+                    }
+
+                    var before = values.Count;
+                    Flatten(ref reader, ref values, in tensor, depth + 1);
+                    if (values.Count - before != tensor.Shape[depth])
+                    {
+                        throw new InvalidPredictionInputException(
+                            $"Input '{tensor.Name}' has an inner array of {values.Count - before} values at index {before}; its shape [{string.Join(", ", tensor.Shape)}] has {tensor.Shape[depth]} per row.");
+                    }
+
                     break;
                 case (_, JsonTokenType.Null):
                     values.Add(FeatureValue.Missing);
                     break;
                 case (FeatureValueKind.Number, JsonTokenType.Number)
-                    when PredictionRowsReader.Number(ref reader, out var value) && RequestMapping.InFloatRange(value):
+                    when PredictionRowsReader.Number(ref reader, out var value) && RequestMapping.InFloatRange(value) && tensor.Limits.Hold(value):
                     // The message's text is built only for a number out of range: a tensor holds many thousands of values.
                     values.Add(FeatureValue.FromNumber(value));
                     break;
                 case (FeatureValueKind.Number, JsonTokenType.Number):
-                    values.Add(PredictionRowsReader.Number(ref reader, out var number)
-                        ? FeatureValue.FromNumber(RequestMapping.FloatRange(number, name, $"Input '{name}' index {values.Count}"))
-                        : throw new InvalidPredictionInputException($"Input '{name}' ({datatype}) holds a number out of range at index {values.Count}."));
+                    values.Add(FeatureValue.FromNumber(OutOfRange(ref reader, in tensor, values.Count)));
                     break;
                 case (FeatureValueKind.Boolean, JsonTokenType.True or JsonTokenType.False):
                     values.Add(FeatureValue.FromBoolean(reader.TokenType == JsonTokenType.True));
@@ -408,10 +434,80 @@ public static class InferenceJson
                     break;
                 default:
                     throw new InvalidPredictionInputException(
-                        $"Input '{name}' ({datatype}) holds a JSON {Kind(reader.TokenType)} at index {values.Count}; "
-                        + $"{datatype} data are {(kind == FeatureValueKind.Number ? "numbers" : kind == FeatureValueKind.Boolean ? "true or false" : "strings")}.");
+                        $"Input '{tensor.Name}' ({tensor.Datatype}) holds a JSON {Kind(reader.TokenType)} at index {values.Count}; "
+                        + $"{tensor.Datatype} data are {(tensor.Kind == FeatureValueKind.Number ? "numbers" : tensor.Kind == FeatureValueKind.Boolean ? "true or false" : "strings")}.");
             }
         }
+    }
+
+    /// <summary>
+    /// The number the reader is on when the quick check refused it: a 400 saying which limit it passes (its datatype's, or
+    /// the 32-bit floats models compute in), or the number itself when only that check's doubles could not tell (a 64-bit
+    /// integer next to its type's bound).
+    /// </summary>
+    private static double OutOfRange(ref Utf8JsonReader reader, in Tensor tensor, int index)
+    {
+        if (!PredictionRowsReader.Number(ref reader, out var number))
+        {
+            throw new InvalidPredictionInputException($"Input '{tensor.Name}' ({tensor.Datatype}) holds a number out of range at index {index}.");
+        }
+
+        if (!tensor.Limits.Hold(number) && !tensor.Limits.HoldExactly(ref reader))
+        {
+            throw new InvalidPredictionInputException(
+                $"Input '{tensor.Name}' ({tensor.Datatype}) holds {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)} at index {index}, "
+                + $"which {tensor.Datatype} cannot hold: {tensor.Datatype} data are {tensor.Limits.Words}.");
+        }
+
+        return RequestMapping.FloatRange(number, tensor.Name, $"Input '{tensor.Name}' index {index}");
+    }
+
+    /// <summary>A column tensor as its data are read: its name, datatype, the kind and limits of its values, and its shape.</summary>
+    private readonly record struct Tensor(string Name, string Datatype, FeatureValueKind Kind, NumberLimits Limits, long[] Shape);
+
+    /// <summary>The numbers a numeric datatype holds; FP32 and FP64 are bounded by the 32-bit floats models compute in, checked apart.</summary>
+    private sealed record NumberLimits(double Min, double Max, bool Whole, string Words, string? Exact = null)
+    {
+        private static readonly NumberLimits Any = new(double.NegativeInfinity, double.PositiveInfinity, false, "numbers");
+
+        private static readonly NumberLimits Fp16 = new(-65504, 65504, false, "numbers from -65504 to 65504");
+        private static readonly NumberLimits Int8 = Integers(sbyte.MinValue, sbyte.MaxValue);
+        private static readonly NumberLimits Int16 = Integers(short.MinValue, short.MaxValue);
+        private static readonly NumberLimits Int32 = Integers(int.MinValue, int.MaxValue);
+        private static readonly NumberLimits UInt8 = Integers(0, byte.MaxValue);
+        private static readonly NumberLimits UInt16 = Integers(0, ushort.MaxValue);
+        private static readonly NumberLimits UInt32 = Integers(0, uint.MaxValue);
+
+        // A double cannot tell the 64-bit bounds from their neighbours: the quick check takes the doubles strictly inside
+        // them, and a whole number at or past them is read exactly before it is refused.
+        private static readonly NumberLimits Int64 = new(-9223372036854774784d, 9223372036854774784d, true, $"whole numbers from {long.MinValue} to {long.MaxValue}", "INT64");
+        private static readonly NumberLimits UInt64 = new(0, 18446744073709549568d, true, $"whole numbers from 0 to {ulong.MaxValue}", "UINT64");
+
+        public static NumberLimits Of(string datatype) => datatype switch
+        {
+            "FP16" => Fp16,
+            "INT8" => Int8,
+            "INT16" => Int16,
+            "INT32" => Int32,
+            "INT64" => Int64,
+            "UINT8" => UInt8,
+            "UINT16" => UInt16,
+            "UINT32" => UInt32,
+            "UINT64" => UInt64,
+            _ => Any,
+        };
+
+        public bool Hold(double value) => value >= Min && value <= Max && (!Whole || double.IsInteger(value));
+
+        public bool HoldExactly(ref Utf8JsonReader reader) => Exact switch
+        {
+            "INT64" => reader.TryGetInt64(out _),
+            "UINT64" => reader.TryGetUInt64(out _),
+            _ => false,
+        };
+
+        private static NumberLimits Integers(long min, long max) =>
+            new(min, max, true, string.Create(CultureInfo.InvariantCulture, $"whole numbers from {min} to {max}"));
     }
 
     private static string Kind(JsonTokenType token) => token switch

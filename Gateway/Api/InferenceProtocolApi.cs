@@ -103,6 +103,15 @@ public static class InferenceProtocolApi
 
     internal static async Task<IResult> InferAsync(string name, string? version, HttpContext http, Predictors predictors, FailoverPolicy failover, IOptions<OrleansMlOptions> options)
     {
+        // The protocol's body is JSON. Its HTTP clients (tritonclient among them) may send no Content-Type at all, so only a
+        // different one is refused, as the REST routes refuse it (415).
+        if (!string.IsNullOrEmpty(http.Request.ContentType) && !http.Request.HasJsonContentType())
+        {
+            return TypedResults.Json(
+                new ErrorResponse($"The request body must be JSON (Content-Type: application/json); got '{http.Request.ContentType}'."),
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
         try
         {
             Names.Validate(name, "model");

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -60,6 +61,7 @@ public static class KeysApi
 /// <param name="Scopes">One or more of read, predict, train, deploy, admin.</param>
 /// <param name="Names">Model and dataset name patterns ('fraud-*'); omit for every name.</param>
 /// <param name="ExpiresAt">When the key stops working; omit for never.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateKeyBody(string? Name, string[]? Scopes, string[]? Names = null, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A new key with its secret, shown this once.</summary>

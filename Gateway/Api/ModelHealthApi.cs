@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -84,9 +85,11 @@ public static class ModelHealthApi
 
 /// <summary>Feedback: the true label or value of earlier predictions.</summary>
 /// <param name="Items">One item per prediction.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeedbackBody(List<FeedbackBodyItem?>? Items);
 
 /// <summary>The true label or value of one prediction.</summary>
 /// <param name="PredictionId">The predictionId the prediction came with.</param>
 /// <param name="Actual">The true label (in the label column's own values) or value.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record FeedbackBodyItem(string? PredictionId, JsonElement Actual);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
 using Microsoft.AspNetCore.Mvc;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -143,6 +144,9 @@ public static class ModelsApi
 /// <param name="Parameters">Hyper-parameters: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds.</param>
 /// <param name="TestFraction">Held-out share for evaluation (default 0.2).</param>
 /// <param name="Seed">Seed of the split and learners (default 42).</param>
+// Every request body refuses a field it does not take (a 400 naming it) instead of ignoring it: a misspelt "testFracton"
+// would otherwise train with the default fraction, and the caller would never know.
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record TrainModelBody(
     string? Dataset,
     string? Label,
@@ -157,6 +161,7 @@ public sealed record TrainModelBody(
 /// <summary>The data to evaluate a version on.</summary>
 /// <param name="Dataset">Dataset name.</param>
 /// <param name="DatasetVersion">Dataset version (default: latest).</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record EvaluateBody(string? Dataset, int? DatasetVersion = null) : INamesDataset;
 
 /// <summary>A request body that names a dataset, which the caller's name patterns must allow as well as the route's model.</summary>
@@ -169,10 +174,12 @@ public interface INamesDataset
 /// <summary>Which version an alias should point to.</summary>
 /// <param name="Version">A succeeded version.</param>
 /// <param name="Reason">Why, recorded in the alias history.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SetAliasBody(int? Version, string? Reason = null);
 
 /// <summary>Why an alias is rolled back.</summary>
 /// <param name="Reason">Recorded in the alias history.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RollbackBody(string? Reason = null);
 
 /// <summary>A page of models with their version count and aliases.</summary>

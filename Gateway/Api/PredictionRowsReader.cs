@@ -15,9 +15,13 @@ public static class PredictionRowsReader
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
+    /// <summary>The fields a predict body takes, for the message that names one it does not.</summary>
+    private const string BodyFields = "rows, version, alias, features";
+
     /// <summary>
-    /// Reads a predict body, <c>{"rows": [...], "version"?: n, "alias"?: "name"}</c> (property names in any case; other
-    /// properties are ignored).
+    /// Reads a predict body, <c>{"rows": [...], "version"?: n, "alias"?: "name"}</c> (property names in any case). A field
+    /// it does not take, a field given twice, or text after the object is refused: a typo such as "verison" would otherwise
+    /// score with a version the caller did not ask for.
     /// </summary>
     public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows) =>
         ReadBody(json, model, maxRows, out _);
@@ -43,25 +47,30 @@ public static class PredictionRowsReader
         PredictionBatch? batch = null;
         int? version = null;
         string? alias = null;
+        var seen = Field.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (Named(ref reader, "rows"u8))
             {
+                seen = Once(ref reader, seen, Field.Rows);
                 reader.Read();
                 batch = reader.TokenType == JsonTokenType.Null ? null : ReadRows(json, ref reader, model, maxRows);
             }
             else if (Named(ref reader, "version"u8))
             {
+                seen = Once(ref reader, seen, Field.Version);
                 reader.Read();
                 version = ReadVersion(ref reader);
             }
             else if (Named(ref reader, "features"u8))
             {
+                seen = Once(ref reader, seen, Field.Features);
                 reader.Read();
                 features = ReadFeatures(ref reader);
             }
             else if (Named(ref reader, "alias"u8))
             {
+                seen = Once(ref reader, seen, Field.Alias);
                 reader.Read();
                 alias = reader.TokenType switch
                 {
@@ -72,9 +81,15 @@ public static class PredictionRowsReader
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                throw new InvalidPredictionInputException($"Unknown field '{reader.GetString()}' in the request body; its fields are: {BodyFields}.");
             }
+        }
+
+        // Text after the object (a second value, stray characters) is malformed JSON, which the reader reports when asked
+        // for more; at the end of the text it answers false.
+        if (reader.Read())
+        {
+            throw new JsonException("The request body holds more than one JSON value.");
         }
 
         return (batch ?? throw NoRows()) with { Version = version, Alias = alias };
@@ -127,6 +142,11 @@ public static class PredictionRowsReader
 
         return names.Count == 0 ? default : names.ToImmutable();
     }
+
+    /// <summary><paramref name="seen"/> with <paramref name="field"/>, which the reader is on; a 400 if the body named it already.</summary>
+    private static Field Once(ref Utf8JsonReader reader, Field seen, Field field) => (seen & field) == 0
+        ? seen | field
+        : throw new InvalidPredictionInputException($"The request body names '{reader.GetString()}' twice; send each field once.");
 
     private static InvalidPredictionInputException NoRows() =>
         new("rows is required: send at least one row, an object of column name to value.");
@@ -227,6 +247,13 @@ public static class PredictionRowsReader
 
         var columns = names.Count;
         reused &= known is not null && columns == known.Names.Length;
+        if (!reused)
+        {
+            // The model's last columns were checked when they were first read; later rows must repeat the first row's
+            // names one for one, so the first row is the only one to check here.
+            RequireDistinct(names);
+        }
+
         ImmutableArray<string> columnNames = reused ? known!.Names : [.. names];
         var expected = reused ? known!.Utf8 : [.. utf8];
         var rows = 1;
@@ -284,6 +311,22 @@ public static class PredictionRowsReader
         return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
     }
 
+    /// <summary>A 400 naming the first column the first row names twice.</summary>
+    private static void RequireDistinct(List<string> names)
+    {
+        var distinct = new HashSet<string>(names.Count, StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!distinct.Add(name))
+            {
+                throw Repeated(0, name);
+            }
+        }
+    }
+
+    private static InvalidPredictionInputException Repeated(int row, string column) =>
+        new($"rows[{row}] names column '{column}' twice; send each column once.");
+
     /// <summary>Whether the property name the reader is on is <paramref name="utf8"/> (compared unescaped).</summary>
     private static bool SameName(ref Utf8JsonReader reader, byte[] utf8) =>
         reader.ValueIsEscaped ? reader.ValueTextEquals(utf8) : reader.ValueSpan.SequenceEqual(utf8);
@@ -293,6 +336,9 @@ public static class PredictionRowsReader
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
+
+        // Per column, one more than the last row that named it: a column named twice in a row is found with one compare.
+        var namedIn = new List<int>();
         var rows = new List<List<(int Column, FeatureValue Value)>>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -311,8 +357,15 @@ public static class PredictionRowsReader
                     column = names.Count;
                     index[name] = column;
                     names.Add(name);
+                    namedIn.Add(0);
                 }
 
+                if (namedIn[column] == rows.Count + 1)
+                {
+                    throw Repeated(rows.Count, name);
+                }
+
+                namedIn[column] = rows.Count + 1;
                 reader.Read();
                 row.Add((column, Value(ref reader, rows.Count, name)));
             }
@@ -325,7 +378,6 @@ public static class PredictionRowsReader
         var present = new bool[rows.Count * width];
         for (var r = 0; r < rows.Count; r++)
         {
-            // A name given twice in one row: the last value counts, as in a dictionary.
             foreach (var (column, value) in rows[r])
             {
                 cells[(r * width) + column] = value;
@@ -400,6 +452,17 @@ public static class PredictionRowsReader
 
         return new PayloadTooLargeException(
             $"A request may hold at most {maxRows} rows (got {rows}); split it or raise OrleansMl__MaxPredictionRows.");
+    }
+
+    /// <summary>The fields of a predict body, as bits of the set already read.</summary>
+    [Flags]
+    private enum Field
+    {
+        None = 0,
+        Rows = 1,
+        Version = 2,
+        Alias = 4,
+        Features = 8,
     }
 
     private static string Kind(JsonTokenType token) => token switch

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansMl.Features;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -75,6 +76,7 @@ public static class PredictionsApi
 /// <param name="Version">A specific version (wins over alias).</param>
 /// <param name="Alias">An alias such as production or staging.</param>
 /// <param name="Features">Feature sets to join with the rows by their key columns (an enriched prediction).</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null, List<string>? Features = null);
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -107,6 +108,7 @@ public static class RolloutsApi
 /// <param name="StepAfter">When to advance: {samples, duration} (default: 1 minute).</param>
 /// <param name="StickyBy">A column whose value picks the arm.</param>
 /// <param name="Guard">{metric, maxDrop or max, minSamples}: what rolls the candidate back.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RolloutBody(
     int? Candidate,
     string? Alias = null,
@@ -120,6 +122,7 @@ public sealed record RolloutBody(
 /// <summary>When a canary advances.</summary>
 /// <param name="Samples">Candidate requests (labelled predictions for a feedback guard) in the step.</param>
 /// <param name="Duration">Time in the step, e.g. "00:05:00".</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record StepAfterBody(long? Samples = null, TimeSpan? Duration = null);
 
 /// <summary>What rolls a candidate back.</summary>
@@ -127,4 +130,5 @@ public sealed record StepAfterBody(long? Samples = null, TimeSpan? Duration = nu
 /// <param name="MaxDrop">How far the candidate may fall behind the baseline (accuracy, auc, rmse, mae).</param>
 /// <param name="Max">The highest value allowed (errorRate as a share, p99 in milliseconds, rmse, mae).</param>
 /// <param name="MinSamples">Samples before the guard is checked (default 100).</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record GuardBody(string? Metric, double? MaxDrop = null, double? Max = null, int? MinSamples = null);

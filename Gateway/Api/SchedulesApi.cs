@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
+using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -120,6 +121,7 @@ public static class SchedulesApi
 /// <param name="Rollout">For then rollout: the rollout spec as PUT /rollout takes it, without candidate.</param>
 /// <param name="Task">auto (default), binary, multiclass or regression.</param>
 /// <param name="Features">The feature columns to train on (the drift trigger measures these); omit for every usable column except the label.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ScheduleBody(
     string? Every,
     string? Dataset,

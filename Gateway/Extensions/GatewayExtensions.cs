@@ -70,7 +70,18 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<FailoverPolicy>();
         builder.Services.AddSingleton<Predictors>();
 
-        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            ConfigureJson(o.SerializerOptions);
+
+            // A request body that names a field twice is refused (400 naming it) rather than read as its last value.
+            o.SerializerOptions.AllowDuplicateProperties = false;
+        });
+
+        // A body, query value or route value the framework cannot bind (malformed JSON, a field of the wrong type, a limit
+        // that is not a number) reaches DomainExceptionHandler, which names the field and what it must be. The default
+        // throws only in Development; elsewhere the route would answer a bare 400 without saying what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestExamples().AddDocumentTransformer((document, _, _) =>

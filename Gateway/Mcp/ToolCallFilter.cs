@@ -10,7 +10,8 @@ namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
 /// Wraps every tool call. Arguments that do not fit the tool's input schema (missing, unknown, wrong JSON type, not an
-/// allowed value) are rejected as JSON-RPC "invalid params" before the tool runs; domain errors from the cluster become
+/// allowed value, an object inside them that names a key twice or a field its schema does not have) are rejected as
+/// JSON-RPC "invalid params" before the tool runs; domain errors from the cluster become
 /// tool errors whose text says what was wrong and what to call instead (<see cref="DomainErrors.ToolText"/>). Read-only
 /// and idempotent tools run under the gateway's <see cref="FailoverPolicy"/>, as the idempotent REST routes do.
 /// </summary>
@@ -22,7 +23,8 @@ internal static class ToolCallFilter
             var tool = FindTool(context);
             if (tool is not null)
             {
-                Validate(tool.ProtocolTool, context.Params?.Arguments);
+                // The predict tool's reader checks its rows itself, one compare per cell (a batch's cells are its hot path).
+                Validate(tool.ProtocolTool, context.Params?.Arguments, checkObjects: tool is not PredictTool);
             }
 
             var idempotent = tool?.ProtocolTool.Annotations is { } a && (a.ReadOnlyHint is true || a.IdempotentHint is true);
@@ -95,7 +97,7 @@ internal static class ToolCallFilter
             ? tool
             : null);
 
-    internal static void Validate(Tool tool, IDictionary<string, JsonElement>? arguments)
+    internal static void Validate(Tool tool, IDictionary<string, JsonElement>? arguments, bool checkObjects = true)
     {
         var schema = tool.InputSchema;
         var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
@@ -138,6 +140,11 @@ internal static class ToolCallFilter
             {
                 throw Invalid($"Argument '{name}' is '{value.GetString()}'; use one of: {string.Join(", ", allowed.EnumerateArray().Select(a => a.GetString()))}.");
             }
+
+            if (checkObjects && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                CheckObjects(schema, property, value, name);
+            }
         }
     }
 
@@ -152,6 +159,90 @@ internal static class ToolCallFilter
             (true, false) => $"at least {minimum.GetRawText()}",
             _ => $"at most {maximum.GetRawText()}",
         };
+
+    /// <summary>
+    /// Every object in an argument's value, against its part of the schema: a key given twice, or a field the schema does
+    /// not list where it closes the object (<c>additionalProperties: false</c>), is refused here, naming it, as REST refuses
+    /// it in a body. Bound first, the arguments would keep a repeated key's last value, and an unknown field would fail the
+    /// call without a word of which one.
+    /// </summary>
+    private static void CheckObjects(JsonElement root, JsonElement schema, JsonElement value, string path)
+    {
+        schema = Resolve(root, schema);
+        var isSchema = schema.ValueKind == JsonValueKind.Object;
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var items = isSchema && schema.TryGetProperty("items", out var i) ? i : default;
+            var index = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                {
+                    CheckObjects(root, items, item, $"{path}[{index}]");
+                }
+
+                index++;
+            }
+
+            return;
+        }
+
+        // Named fields match in any case, as the arguments are bound; keys of a map (a row's columns) match exactly.
+        var properties = isSchema && schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        var additional = isSchema && schema.TryGetProperty("additionalProperties", out var a) ? a : default;
+        var comparer = properties.ValueKind == JsonValueKind.Object ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        var seen = new HashSet<string>(comparer);
+        foreach (var field in value.EnumerateObject())
+        {
+            if (!seen.Add(field.Name))
+            {
+                throw Invalid($"{path} names '{field.Name}' twice; send each name once.");
+            }
+
+            var fieldSchema = properties.ValueKind == JsonValueKind.Object
+                ? properties.EnumerateObject().FirstOrDefault(f => comparer.Equals(f.Name, field.Name)).Value
+                : default;
+            if (fieldSchema.ValueKind == JsonValueKind.Undefined && additional.ValueKind == JsonValueKind.False)
+            {
+                throw Invalid($"Unknown field '{field.Name}' in {path}; its fields are: {string.Join(", ", properties.EnumerateObject().Select(f => f.Name))}.");
+            }
+
+            if (field.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                CheckObjects(root, fieldSchema.ValueKind == JsonValueKind.Undefined ? additional : fieldSchema, field.Value, $"{path}.{field.Name}");
+            }
+        }
+    }
+
+    /// <summary>The schema a <c>$ref</c> (a JSON pointer into the tool's input schema) stands for; any other schema as it is.</summary>
+    private static JsonElement Resolve(JsonElement root, JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("$ref", out var reference)
+            || reference.GetString() is not { } pointer || !pointer.StartsWith('#'))
+        {
+            return schema;
+        }
+
+        var target = root;
+        foreach (var step in pointer[1..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var key = step.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty(key, out var next))
+            {
+                target = next;
+            }
+            else if (target.ValueKind == JsonValueKind.Array && int.TryParse(key, out var index) && index < target.GetArrayLength())
+            {
+                target = target[index];
+            }
+            else
+            {
+                return default;
+            }
+        }
+
+        return target;
+    }
 
     private static McpProtocolException Invalid(string message) => new(message, McpErrorCode.InvalidParams);
 

@@ -55,19 +55,50 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             }
         }
 
+        // Each id is read, and each actual checked against the version it names, before any item is counted: an actual
+        // the model could never have predicted (a class it does not have, text for a regression) would count as a wrong
+        // prediction and pull its accuracy down, enough to trip a guard and roll the alias back.
+        var read = new (PredictionId Id, ModelSignature Signature)?[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = items[i];
+            var signature = PredictionIds.PeekVersion(item.PredictionId) is { } v ? await SignatureAsync(v) : null;
+            if (signature is null || ids.Read(Model, item.PredictionId, signature.Task == ModelTask.Regression) is not { } id)
+            {
+                continue;
+            }
+
+            if (signature.Task == ModelTask.Regression)
+            {
+                if (item.Actual.Kind != FeatureValueKind.Number)
+                {
+                    throw new InvalidFeedbackException($"The actual value of prediction '{item.PredictionId}' must be a number: version {id.Version} is a regression.");
+                }
+            }
+            else if (!IsClass(signature, item.Actual))
+            {
+                throw new InvalidFeedbackException(
+                    $"items[{i}].actual '{item.Actual}' is not a class of model '{Model}' version {id.Version}: its classes are "
+                    + $"{string.Join(", ", signature.Classes.Select(c => $"'{LabelValues.Decode(signature.LabelKind, c)}'"))}.");
+            }
+
+            read[i] = (id, signature);
+        }
+
         var now = time.GetUtcNow();
         var oldest = now - options.Value.Feedback.Retention;
         int accepted = 0, unknown = 0, expired = 0, duplicate = 0;
         var second = now.ToUnixTimeSeconds();
-        foreach (var item in items)
+        for (var i = 0; i < items.Length; i++)
         {
-            var signature = PredictionIds.PeekVersion(item.PredictionId) is { } v ? await SignatureAsync(v) : null;
-            if (signature is null || ids.Read(Model, item.PredictionId, signature.Task == ModelTask.Regression) is not { } id)
+            var item = items[i];
+            if (read[i] is not { } known)
             {
                 unknown++;
                 continue;
             }
 
+            var (id, signature) = known;
             var at = DateTimeOffset.FromUnixTimeMilliseconds(id.UnixMilliseconds);
             if (at > now + FutureSkew)
             {
@@ -90,11 +121,6 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             var counts = new HealthCounts { Labelled = 1 };
             if (signature.Task == ModelTask.Regression)
             {
-                if (item.Actual.Kind != FeatureValueKind.Number)
-                {
-                    throw new InvalidFeedbackException($"The actual value of prediction '{item.PredictionId}' must be a number: version {id.Version} is a regression.");
-                }
-
                 var error = id.Predicted - item.Actual.Number;
                 counts.AbsoluteError = Math.Abs(error);
                 counts.SquaredError = error * error;
@@ -230,6 +256,20 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
         return actual.Kind == predicted.Kind
             ? actual.Kind == FeatureValueKind.String ? string.Equals(actual.Text, predicted.Text, StringComparison.Ordinal) : actual.Number.Equals(predicted.Number)
             : string.Equals(actual.ToString(), signature.Classes[index], StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether <paramref name="actual"/> is one of the classes of <paramref name="signature"/>, as a prediction's label is compared with it.</summary>
+    private static bool IsClass(ModelSignature signature, FeatureValue actual)
+    {
+        for (var k = 0; k < signature.Classes.Length; k++)
+        {
+            if (SameLabel(signature, k, actual))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool Remember(string id)

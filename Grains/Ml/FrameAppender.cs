@@ -149,8 +149,9 @@ public static class FrameAppender
     }
 
     /// <summary>
-    /// Reads <c>{"rows": [{"column": value, ...}, ...]}</c>: every row names exactly <paramref name="columns"/>; values are
-    /// strings, numbers, booleans or null (missing).
+    /// Reads <c>{"rows": [{"column": value, ...}, ...]}</c>: every row names exactly <paramref name="columns"/>, each once;
+    /// values are strings, numbers, booleans or null (missing). Another field, or <c>rows</c> twice, is refused rather than
+    /// ignored or overwritten.
     /// </summary>
     public static List<string[]> ReadJson(Stream json, IReadOnlyList<string> columns, string where)
     {
@@ -167,9 +168,23 @@ public static class FrameAppender
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("rows", out var rowsElement)
-                || rowsElement.ValueKind != JsonValueKind.Array)
+            JsonElement? found = null;
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (!property.NameEquals("rows"))
+                    {
+                        throw new InvalidDatasetException($"Unknown field '{property.Name}' in the body; it takes only 'rows': {{\"rows\": [{{\"column\": value, ...}}]}}.");
+                    }
+
+                    found = found is null
+                        ? property.Value
+                        : throw new InvalidDatasetException("The body names 'rows' twice; send all the rows in one 'rows' array.");
+                }
+            }
+
+            if (found is not { ValueKind: JsonValueKind.Array } rowsElement)
             {
                 throw new InvalidDatasetException("The body needs a 'rows' array: {\"rows\": [{\"column\": value, ...}]}.");
             }
@@ -191,6 +206,11 @@ public static class FrameAppender
                     {
                         throw new InvalidDatasetException(
                             $"{at} has column '{property.Name}', which {where} does not have. Its columns: {string.Join(", ", columns)}.");
+                    }
+
+                    if (cells[c] is not null)
+                    {
+                        throw new InvalidDatasetException($"{at} names column '{property.Name}' twice; name each column once.");
                     }
 
                     cells[c] = property.Value.ValueKind switch

@@ -104,4 +104,37 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
         var described = await client.CallOkAsync("describe_dataset", new { name });
         Assert.Equal(2, described["versions"]!.AsArray().Count);
     }
+
+    [Theory]
+    [InlineData("""{"rows":[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes","x1":9}]}""", "rows[0] names column 'x1' twice")]
+    [InlineData("""{"rows":[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes"}],"rows":[{"x1":9,"x2":-0.5,"color":"red","label":"yes"}]}""", "names 'rows' twice")]
+    [InlineData("""{"rows":[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes"}],"idempotencyKey":"k"}""", "Unknown field 'idempotencyKey'")]
+    public async Task AppendRows_AsJsonWithARepeatedOrUnknownName_IsRefused_AndCreatesNoVersion(string body, string expected)
+    {
+        var name = McpTestClient.Unique("append-dup");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{name}", McpTestClient.BinaryCsv(40))).StatusCode);
+
+        var response = await _http.PostAsync($"/api/datasets/{name}/rows", Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await response.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single((await (await _http.GetAsync($"/api/datasets/{name}")).ReadJsonAsync())["versions"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task AppendRows_OverMcp_WithARepeatedColumn_IsInvalidParams_AndCreatesNoVersion()
+    {
+        await using var client = await factory.ConnectMcpAsync();
+        var name = McpTestClient.Unique("append-mcp-dup");
+        await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(40) });
+
+        var message = await client.CallInvalidParamsAsync("append_rows", new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["rows"] = System.Text.Json.JsonDocument.Parse("""[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes","x1":9}]""").RootElement.Clone(),
+        });
+
+        Assert.Contains("rows[0] names 'x1' twice", message, StringComparison.Ordinal);
+        Assert.Single((await client.CallOkAsync("describe_dataset", new { name }))["versions"]!.AsArray());
+    }
 }

@@ -24,6 +24,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>Replaces services after the gateway registered its own (e.g. the token signing key of a test).</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
+    /// <summary>The host environment (default: the test host's Development, where some framework defaults differ from a deployment's).</summary>
+    public string? EnvironmentName { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("OrleansMl:DataDirectory", DataDirectory);
@@ -36,6 +39,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
         foreach (var (name, value) in Settings)
         {
             builder.UseSetting(name, value);
+        }
+
+        if (EnvironmentName is { } environment)
+        {
+            builder.UseEnvironment(environment);
         }
 
         if (TestServices is { } services)

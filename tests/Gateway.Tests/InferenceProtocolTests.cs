@@ -134,6 +134,64 @@ public sealed class InferenceProtocolTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Infer_WithTextAfterTheBody_IsMalformedJson_AndScoresNothing()
+    {
+        var (model, rows) = await TrainAsync("iris", "lightgbm");
+        var body = Body(Columns(rows.Take(2).ToList()));
+
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body + " garbage", "Malformed JSON body: 'g' is invalid after a single JSON value");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body + body, "Malformed JSON body");
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/v2/models/{model}/infer", new StringContent(body, Encoding.UTF8, "application/json"))).StatusCode);
+        var window = await _http.WaitForHealthWindowAsync(model);
+        Assert.Equal((1, 2), (window["requests"]!.GetValue<long>(), window["rows"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Infer_RefusesValuesTheirDatatypeCannotHold_DataDeeperThanTheShape_AndOtherContentTypes_AndScoresNothing()
+    {
+        var (model, rows) = await TrainAsync("iris", "lightgbm");
+        var url = $"/v2/models/{model}/infer";
+        string With(string datatype, string shape, string data)
+        {
+            var inputs = Columns(rows.Take(1).ToList());
+            inputs[0]["datatype"] = datatype;
+            inputs[0]["shape"] = JsonNode.Parse(shape);
+            inputs[0]["data"] = JsonNode.Parse(data);
+            return Body(inputs);
+        }
+
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("INT8", "[1]", "[300]"),
+            "Input 'sepal length (cm)' (INT8) holds 300 at index 0, which INT8 cannot hold: INT8 data are whole numbers from -128 to 127.");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("UINT8", "[1]", "[-1]"), "holds -1 at index 0, which UINT8 cannot hold: UINT8 data are whole numbers from 0 to 255.");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("INT32", "[1]", "[1.5]"), "holds 1.5 at index 0, which INT32 cannot hold");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("FP16", "[1]", "[1e6]"), "holds 1e6 at index 0, which FP16 cannot hold: FP16 data are numbers from -65504 to 65504.");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("INT64", "[1]", "[9223372036854775808]"), "which INT64 cannot hold");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("UINT64", "[1]", "[18446744073709551616]"), "which UINT64 cannot hold");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("FP32", "[1]", "[[[[2]]]]"), "Input 'sepal length (cm)' nests its data deeper than its shape [1] at index 0");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("FP32", "[1, 1]", "[[[2]]]"), "nests its data deeper than its shape [1, 1]");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, url, With("FP32", "[2, 1]", "[[2, 3]]"), "has an inner array of 2 values at index 0");
+        var text = await _http.PostAsync(url, new StringContent(With("FP32", "[1]", "[5.1]"), Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
+        Assert.Contains("must be JSON (Content-Type: application/json); got 'text/plain", (await text.ReadJsonAsync())["error"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // One good request after the refused ones: the model's live counts show it alone.
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync(url, new StringContent(With("FP32", "[1]", "[5.1]"), Encoding.UTF8, "application/json"))).StatusCode);
+        var window = await _http.WaitForHealthWindowAsync(model);
+        Assert.Equal((1, 1), (window["requests"]!.GetValue<long>(), window["rows"]!.GetValue<long>()));
+
+        // What the datatypes do hold is served: their bounds, a value nested as [rows, 1], and a body without a Content-Type.
+        foreach (var body in new[] { With("INT64", "[1]", "[9223372036854775807]"), With("INT8", "[1]", "[-128]"), With("UINT64", "[1]", "[18446744073709551615]"), With("FP32", "[1, 1]", "[[5.1]]") })
+        {
+            var answer = await _http.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{body}: {await answer.Content.ReadAsStringAsync()}");
+        }
+
+        var untyped = new ByteArrayContent(Encoding.UTF8.GetBytes(With("FP32", "[1]", "[5.1]")));
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync(url, untyped)).StatusCode);
+    }
+
+    [Fact]
     public async Task Infer_ReturnsOnlyTheRequestedOutputs()
     {
         var (model, rows) = await TrainAsync("iris", "lightgbm");

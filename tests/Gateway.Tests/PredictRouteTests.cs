@@ -68,7 +68,39 @@ public sealed class PredictRouteTests(GatewayFactory factory)
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
     }
 
+    [Fact]
+    public async Task RepeatedColumnsAndFields_UnknownFields_AndTextAfterTheBody_AreRefused_AndScoreNothing()
+    {
+        var model = await TrainChurnAsync();
+        var row = """{"tenure_months":2,"monthly_charges":95.5,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes"}""";
+        var repeated = """{"tenure_months":2,"monthly_charges":95.5,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes","tenure_months":70}""";
+        var reordered = """{"monthly_charges":95.5,"tenure_months":2,"contract":"month-to-month","internet":"fiber","support_calls":5,"paperless":"yes","monthly_charges":20}""";
+
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{repeated}}]}"""), HttpStatusCode.BadRequest, "rows[0] names column 'tenure_months' twice");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}},{{repeated}}]}"""), HttpStatusCode.BadRequest, "rows[1] names column 'tenure_months' twice");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}},{{reordered}}]}"""), HttpStatusCode.BadRequest, "rows[1] names column 'monthly_charges' twice");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}}],"verison":5}"""), HttpStatusCode.BadRequest, "Unknown field 'verison' in the request body; its fields are: rows, version, alias, features");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}}],"version":1,"Version":1}"""), HttpStatusCode.BadRequest, "names 'Version' twice");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}}]} xyz"""), HttpStatusCode.BadRequest, "invalid after a single JSON value");
+        await AssertProblemAsync(await PostRaw(model, $$"""{"rows":[{{row}}]}{"rows":[{{row}}]}"""), HttpStatusCode.BadRequest, "invalid after a single JSON value");
+        await using var mcp = await factory.ConnectMcpAsync();
+        var viaMcp = await mcp.CallInvalidParamsAsync("predict", new Dictionary<string, object?>
+        {
+            ["model"] = model,
+            ["rows"] = JsonDocument.Parse($"[{repeated}]").RootElement.Clone(),
+        });
+        Assert.Contains("rows[0] names column 'tenure_months' twice", viaMcp, StringComparison.Ordinal);
+
+        // One good request after the refused ones: the model's live counts show it alone.
+        Assert.Equal(HttpStatusCode.OK, (await PostRaw(model, $$"""{"rows":[{{row}}]}""")).StatusCode);
+        var window = await _http.WaitForHealthWindowAsync(model);
+        Assert.Equal((1, 1, 0), (window["requests"]!.GetValue<long>(), window["rows"]!.GetValue<long>(), window["errors"]!.GetValue<long>()));
+    }
+
     private Task<HttpResponseMessage> Post(string model, object body) => _http.PostJsonAsync($"/api/models/{model}/predict", body);
+
+    private Task<HttpResponseMessage> PostRaw(string model, string body) =>
+        _http.PostAsync($"/api/models/{model}/predict", new StringContent(body, Encoding.UTF8, "application/json"));
 
     private async Task<string> TrainChurnAsync()
     {

@@ -24,12 +24,12 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void RowsThatDiffer_GetTheUnionOfColumns_AndTheCellsEachLacks()
     {
-        var batch = Read("""{"rows":[{"a":1,"b":2},{"b":3,"a":4},{"a":5},{"a":6,"a":7,"c":"z"}]}""");
+        var batch = Read("""{"rows":[{"a":1,"b":2},{"b":3,"a":4},{"a":5},{"a":6,"c":"z"}]}""");
 
         Assert.Equal<string>(["a", "b", "c"], batch.Columns);
         Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 4.0, ["b"] = 3.0 }, batch.Row(1));
         Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 5.0 }, batch.Row(2));
-        Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 7.0, ["c"] = "z" }, batch.Row(3));
+        Assert.Equal(new Dictionary<string, FeatureValue> { ["a"] = 6.0, ["c"] = "z" }, batch.Row(3));
         Assert.False(batch.Has(0, 2));
         Assert.True(batch.Has(3, 2));
     }
@@ -49,9 +49,9 @@ public sealed class PredictionRowsReaderTests
     }
 
     [Fact]
-    public void PropertyNames_MatchInAnyCase_AndOthersAreIgnored_AsInTheRestOfTheApi()
+    public void PropertyNames_MatchInAnyCase_AsInTheRestOfTheApi()
     {
-        var batch = Read("""{"Rows":[{"a":1}],"VERSION":"2","comment":{"any":[1,2]},"Alias":null}""");
+        var batch = Read("""{"Rows":[{"a":1}],"VERSION":"2","Alias":null}""");
 
         Assert.Equal(1, batch.Rows);
         Assert.Equal(2, batch.Version);
@@ -84,6 +84,13 @@ public sealed class PredictionRowsReaderTests
     [InlineData("""{"rows":[{"a":1}],"alias":7}""", "alias must be a string")]
     [InlineData("""[{"a":1}]""", "must be a JSON object")]
     [InlineData("", "body is empty")]
+    [InlineData("""{"rows":[{"a":1,"b":2,"a":3}]}""", "rows[0] names column 'a' twice")]
+    [InlineData("""{"rows":[{"a":1,"\u0061":3}]}""", "rows[0] names column 'a' twice")]
+    [InlineData("""{"rows":[{"a":1,"b":2},{"a":1,"b":2,"a":3}]}""", "rows[1] names column 'a' twice")]
+    [InlineData("""{"rows":[{"a":1},{"b":2,"b":3}]}""", "rows[1] names column 'b' twice")]
+    [InlineData("""{"rows":[{"a":1}],"comment":{"any":[1,2]}}""", "Unknown field 'comment' in the request body; its fields are: rows, version, alias, features.")]
+    [InlineData("""{"rows":[{"a":1}],"version":1,"VERSION":2}""", "The request body names 'VERSION' twice")]
+    [InlineData("""{"rows":[{"a":1}],"rows":[{"a":2}]}""", "The request body names 'rows' twice")]
     public void BadBodies_AreClearErrors(string json, string expected)
     {
         var error = Assert.Throws<InvalidPredictionInputException>(() => Read(json));
@@ -96,6 +103,20 @@ public sealed class PredictionRowsReaderTests
     {
         Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1,}]}"""));
         Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1}"""));
+        Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1}]} xyz"""));
+        Assert.ThrowsAny<JsonException>(() => Read("""{"rows":[{"a":1}]}{"rows":[{"a":2}]}"""));
+    }
+
+    [Fact]
+    public void ARepeatedColumn_IsFound_WhenTheModelsLastColumnsStartTheRow()
+    {
+        var model = new Predictors.Entry(null!);
+        PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2}]}"""u8, model, 100);
+
+        var error = Assert.Throws<InvalidPredictionInputException>(() => PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2,"x1":3}]}"""u8, model, 100));
+
+        Assert.Contains("rows[0] names column 'x1' twice", error.Message, StringComparison.Ordinal);
+        Assert.Equal<string>(["x1", "x2"], model.LastColumns!.Names);
     }
 
     [Fact]

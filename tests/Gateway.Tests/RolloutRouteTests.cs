@@ -154,6 +154,57 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Contains("items is required", badFeedback, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Feedback_WithAnActualThatIsNotAClass_IsRefusedNamingTheClasses_AndRecordsNothing()
+    {
+        var model = await TrainAsync("linear");
+        var row = new { x1 = 1.5, x2 = 0.5, color = "red" };
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row } })).ReadJsonAsync();
+        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rest = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[] { new { predictionId = ids[0], actual = "yes" }, new { predictionId = ids[1], actual = "maybe" } },
+        });
+        var number = await _http.PostJsonAsync($"/api/models/{model}/feedback", new { items = new object[] { new { predictionId = ids[0], actual = 1 } } });
+        var viaMcp = await mcp.CallToolErrorAsync("send_feedback", new { model, items = new[] { new { predictionId = ids[1], actual = "maybe" } } });
+
+        await AssertBadAsync(rest, $"items[1].actual 'maybe' is not a class of model '{model}' version 1: its classes are 'no', 'yes'.");
+        await AssertBadAsync(number, "items[0].actual '1' is not a class");
+        Assert.Contains("items[0].actual 'maybe' is not a class", viaMcp, StringComparison.Ordinal);
+
+        // Nothing was counted or remembered: the same ids are accepted now, and they are the only labelled predictions.
+        var good = await (await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[] { new { predictionId = ids[0], actual = "yes" }, new { predictionId = ids[1], actual = "no" } },
+        })).ReadJsonAsync();
+        Assert.Equal((2, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
+        var health = await (await _http.GetAsync($"/api/models/{model}/health")).ReadJsonAsync();
+        Assert.Equal(2, health["versions"]!.AsArray().Single(v => v!["version"]!.GetValue<int>() == 1)!["windows"]![0]!["labelled"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Feedback_ForARegression_WithAnActualThatIsNotANumber_RecordsNoItemOfTheRequest()
+    {
+        var model = McpTestClient.Unique("reg");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "x2", algorithm = "linear" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        var row = new { x1 = 1.5, color = "red", label = "yes" };
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row } })).ReadJsonAsync();
+        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+
+        var bad = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[] { new { predictionId = ids[0], actual = 0.5 }, new { predictionId = ids[1], actual = "high" } },
+        });
+
+        await AssertBadAsync(bad, "must be a number: version 1 is a regression");
+        var good = await (await _http.PostJsonAsync($"/api/models/{model}/feedback", new { items = new object[] { new { predictionId = ids[0], actual = 0.5 } } })).ReadJsonAsync();
+        Assert.Equal((1, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
+    }
+
     private static async Task AssertBadAsync(HttpResponseMessage response, string expected)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

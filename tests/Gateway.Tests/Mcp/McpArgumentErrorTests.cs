@@ -78,6 +78,9 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("compare_versions", "{\"model\":\"m\",\"baseline\":1,\"candidate\":-2}", "candidate must be a version number")]
     [InlineData("predict", "{\"model\":\"m\",\"rows\":[]}", "at least one row")]
     [InlineData("promote_model", "{\"model\":\"m\",\"version\":1,\"alias\":\"../prod\"}", "Invalid alias name")]
+    [InlineData("send_feedback", "{\"model\":\"m\",\"items\":[{\"predictionId\":\"p\",\"actual\":\"yes\",\"weight\":2}]}", "Unknown field 'weight' in items[0]; its fields are: predictionId, actual.")]
+    [InlineData("send_feedback", "{\"model\":\"m\",\"items\":[{\"predictionId\":\"p\",\"actual\":\"yes\",\"actual\":\"no\"}]}", "items[0] names 'actual' twice")]
+    [InlineData("add_feature_events", "{\"set\":\"s\",\"events\":[{\"key\":\"k\",\"values\":{\"amount\":1,\"amount\":2}}]}", "events[0].values names 'amount' twice")]
     public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
     {
         await using var client = await factory.ConnectMcpAsync();
