@@ -5,6 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
+using OrleansMl.Ml;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace OrleansMl.Gateway.Api;
@@ -18,8 +19,6 @@ namespace OrleansMl.Gateway.Api;
 /// </summary>
 internal static partial class BindingProblems
 {
-    private const int ShownValueLength = 64;
-
     /// <summary>The <c>detail</c> of a 400 for a request the route's parameters could not be bound from.</summary>
     public static string Describe(HttpContext http, BadHttpRequestException exception)
     {
@@ -66,7 +65,7 @@ internal static partial class BindingProblems
         if (place.Unknown is { } unknown)
         {
             var fields = string.Join(", ", place.Parent!.Properties.Select(p => p.Name));
-            return $"Unknown field '{unknown}' in {In(place.ParentPath)}; its fields are: {fields}.";
+            return $"Unknown field '{NameList.Cut(unknown)}' in {In(place.ParentPath)}; its fields are: {fields}.";
         }
 
         if (place.Info is not { } info)
@@ -250,7 +249,7 @@ internal static partial class BindingProblems
         var expected = parameter is null
             ? "a value of another kind"
             : Words(http.RequestServices.GetRequiredService<IOptions<HttpJsonOptions>>().Value.SerializerOptions.GetTypeInfo(parameter.ParameterType), plural: false);
-        var shown = value.Length > ShownValueLength ? string.Concat(value.AsSpan(0, ShownValueLength), "…") : value;
+        var shown = NameList.Cut(value);
         return string.Create(CultureInfo.InvariantCulture, $"{Where(http, name)} must be {expected}; got '{shown}'.");
     }
 

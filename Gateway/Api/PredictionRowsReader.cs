@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using OrleansMl.Features;
+using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -81,7 +82,7 @@ public static class PredictionRowsReader
             }
             else
             {
-                throw new InvalidPredictionInputException($"Unknown field '{reader.GetString()}' in the request body; its fields are: {BodyFields}.");
+                throw new InvalidPredictionInputException($"Unknown field '{NameList.Cut(reader.GetString()!)}' in the request body; its fields are: {BodyFields}.");
             }
         }
 
@@ -325,7 +326,7 @@ public static class PredictionRowsReader
     }
 
     private static InvalidPredictionInputException Repeated(int row, string column) =>
-        new($"rows[{row}] names column '{column}' twice; send each column once.");
+        new($"rows[{row}] names column '{NameList.Cut(column)}' twice; send each column once.");
 
     /// <summary>Whether the property name the reader is on is <paramref name="utf8"/> (compared unescaped).</summary>
     private static bool SameName(ref Utf8JsonReader reader, byte[] utf8) =>

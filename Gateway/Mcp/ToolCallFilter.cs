@@ -5,6 +5,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
+using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -122,7 +123,7 @@ internal static class ToolCallFilter
             if (!properties.TryGetProperty(name, out var property))
             {
                 var known = string.Join(", ", properties.EnumerateObject().Select(o => o.Name));
-                throw Invalid($"Unknown argument '{name}' for {tool.Name}; its arguments are: {known}.");
+                throw Invalid($"Unknown argument '{NameList.Cut(name)}' for {tool.Name}; its arguments are: {known}.");
             }
 
             if (property.TryGetProperty("type", out var type) && !Matches(type, value))
@@ -138,7 +139,7 @@ internal static class ToolCallFilter
             if (value.ValueKind == JsonValueKind.String && property.TryGetProperty("enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array
                 && !allowed.EnumerateArray().Any(a => string.Equals(a.GetString(), value.GetString(), StringComparison.OrdinalIgnoreCase)))
             {
-                throw Invalid($"Argument '{name}' is '{value.GetString()}'; use one of: {string.Join(", ", allowed.EnumerateArray().Select(a => a.GetString()))}.");
+                throw Invalid($"Argument '{name}' is '{NameList.Cut(value.GetString()!)}'; use one of: {string.Join(", ", allowed.EnumerateArray().Select(a => a.GetString()))}.");
             }
 
             if (checkObjects && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
@@ -196,7 +197,7 @@ internal static class ToolCallFilter
         {
             if (!seen.Add(field.Name))
             {
-                throw Invalid($"{path} names '{field.Name}' twice; send each name once.");
+                throw Invalid($"{path} names '{NameList.Cut(field.Name)}' twice; send each name once.");
             }
 
             var fieldSchema = properties.ValueKind == JsonValueKind.Object
@@ -204,7 +205,7 @@ internal static class ToolCallFilter
                 : default;
             if (fieldSchema.ValueKind == JsonValueKind.Undefined && additional.ValueKind == JsonValueKind.False)
             {
-                throw Invalid($"Unknown field '{field.Name}' in {path}; its fields are: {string.Join(", ", properties.EnumerateObject().Select(f => f.Name))}.");
+                throw Invalid($"Unknown field '{NameList.Cut(field.Name)}' in {path}; its fields are: {string.Join(", ", properties.EnumerateObject().Select(f => f.Name))}.");
             }
 
             if (field.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)

@@ -9,7 +9,7 @@ namespace OrleansMl.Ml;
 /// many names (one prediction row with 300,000 unknown keys), and the error that quotes them is sent back and may be
 /// logged, once per request.
 /// </summary>
-internal static class NameList
+public static class NameList
 {
     public const int MaxShown = 10;
     public const int MaxLength = 64;
