@@ -78,7 +78,7 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             else if (!IsClass(signature, item.Actual))
             {
                 throw new InvalidFeedbackException(
-                    $"items[{i}].actual '{item.Actual}' is not a class of model '{Model}' version {id.Version}: its classes are "
+                    $"items[{i}].actual '{NameList.Cut(item.Actual.ToString())}' is not a class of model '{Model}' version {id.Version}: its classes are "
                     + $"{string.Join(", ", signature.Classes.Select(c => $"'{LabelValues.Decode(signature.LabelKind, c)}'"))}.");
             }
 
