@@ -184,7 +184,7 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         await using var client = await factory.ConnectMcpAsync();
         var dataset = McpTestClient.Unique("fail-data");
         var model = McpTestClient.Unique("fail");
-        var csv = "x1,x2,label,same\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i},{i * 7919 % 13},{((i * 31) % 7 < 3 ? "a" : "b")},c\n"));
+        var csv = "x1,x2,label,same\n" + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i},{i * 7919 % 13},{((i * 31) % 7 < 3 ? "a" : "b")},c\n"));
         await client.CallOkAsync("create_dataset", new { name = dataset, csv });
 
         // A label with one value is refused when asked (nothing is allocated); a fit past its time budget fails.
