@@ -59,6 +59,7 @@ public static class McpExtensions
             .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap).AddGetPromptFilter(PromptArgumentFilter.Wrap));
         // predict, the hot tool: declared by PredictionTools, served by PredictTool straight from the request's JSON.
         builder.Services.AddSingleton(PredictTool.Create);
+        builder.Services.AddSingleton<DirectPredictCalls>();
 
         builder.Services.AddSingleton<IOptionsFactory<McpServerOptions>, SharedMcpServerOptions>();
 
@@ -95,7 +96,8 @@ public static class McpExtensions
     /// <summary>
     /// Guards the MCP endpoint: a request body limit sized for <c>create_dataset</c>, and DNS-rebinding protection
     /// that refuses a browser <c>Origin</c> whose host is not in <c>AllowedHosts</c> (the Host header itself is
-    /// checked by the host-filtering middleware against the same list). A POST's response is held for at most
+    /// checked by the host-filtering middleware against the same list). A plain <c>predict</c> call is answered by
+    /// <see cref="DirectPredictCalls"/>; any other POST's response is held for at most
     /// <see cref="CoalescedResponseStream.Window"/>, so an answer ready at once is sent in one write with its length.
     /// </summary>
     public static IEndpointConventionBuilder WithMcpProtection(this IEndpointConventionBuilder endpoint)
@@ -105,6 +107,7 @@ public static class McpExtensions
         endpoint.Add(b =>
         {
             var inner = b.RequestDelegate ?? throw new InvalidOperationException("The MCP endpoint has no request delegate.");
+            RequestDelegate coalesced = context => CoalescedResponseStream.RunAsync(context, inner);
             b.RequestDelegate = async context =>
             {
                 var limit = context.RequestServices.GetRequiredService<IOptions<McpGatewayOptions>>().Value.MaxRequestBytes;
@@ -128,8 +131,15 @@ public static class McpExtensions
                     return;
                 }
 
-                // A call's answer, usually ready within microseconds, leaves in one write rather than three.
-                await (HttpMethods.IsPost(context.Request.Method) ? CoalescedResponseStream.RunAsync(context, inner) : inner(context));
+                if (!HttpMethods.IsPost(context.Request.Method))
+                {
+                    await inner(context);
+                    return;
+                }
+
+                // A plain predict call is answered without the SDK's per-request server; any other call's answer, usually
+                // ready within microseconds, leaves in one write rather than three.
+                await context.RequestServices.GetRequiredService<DirectPredictCalls>().RunAsync(context, coalesced);
             };
         });
         return endpoint;

@@ -11,6 +11,12 @@ public sealed class McpGatewayOptions
     [Range(1, 1 << 20, ErrorMessage = "Mcp:MaxCsvKilobytes must be between 1 and 1048576; set Mcp__MaxCsvKilobytes.")]
     public int MaxCsvKilobytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// Whether plain <c>predict</c> calls are answered without the SDK's per-request server (<c>Mcp__DirectPredict</c>;
+    /// see <see cref="Mcp.DirectPredictCalls"/>). The answers are the same either way; false sends every call through the SDK.
+    /// </summary>
+    public bool DirectPredict { get; set; } = true;
+
     public long MaxCsvBytes => (long)MaxCsvKilobytes << 10;
 
     /// <summary>Largest request body on <c>/mcp</c>: the CSV limit, room for JSON escaping, and 1 MB for the rest of a call.</summary>

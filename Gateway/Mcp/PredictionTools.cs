@@ -147,7 +147,12 @@ internal sealed class PredictTool(McpServerTool declared) : DelegatingMcpServerT
         ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
         var services = request.Services ?? throw new InvalidOperationException("The tool call has no services.");
-        var arguments = request.Params?.Arguments;
+        return new ValueTask<CallToolResult>(CallAsync(services, request.Params?.Arguments, cancellationToken));
+    }
+
+    /// <summary>A call of <c>predict</c> with <paramref name="arguments"/> as the request holds them.</summary>
+    internal static Task<CallToolResult> CallAsync(IServiceProvider services, IDictionary<string, JsonElement>? arguments, CancellationToken cancellationToken)
+    {
         JsonElement Argument(string name) => arguments is not null && arguments.TryGetValue(name, out var value) ? value : default;
 
         var model = Argument("model") is { ValueKind: JsonValueKind.String } m ? m.GetString() : null;
@@ -164,9 +169,9 @@ internal sealed class PredictTool(McpServerTool declared) : DelegatingMcpServerT
             _ => throw new McpProtocolException("alias must be a string such as \"production\".", McpErrorCode.InvalidParams),
         };
         var features = Features(Argument("features"));
-        return new ValueTask<CallToolResult>(PredictionTools.PredictAsync(
+        return PredictionTools.PredictAsync(
             services.GetRequiredService<Predictors>(), services.GetRequiredService<IOptions<OrleansMlOptions>>().Value.MaxPredictionRows,
-            model, Argument("rows"), version, alias, features, cancellationToken));
+            model, Argument("rows"), version, alias, features, cancellationToken);
     }
 
     private static ImmutableArray<string> Features(JsonElement features)

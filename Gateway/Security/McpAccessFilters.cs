@@ -51,26 +51,12 @@ internal static class McpAccessFilters
             }
 
             var required = ScopeOf(tool);
-            if (required is null)
+            if (Refusal(access, tool, required, context.Params?.Arguments) is { } refusal)
             {
-                throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: the tool {name} declares no scope, so it is refused to every caller.");
+                throw refusal;
             }
 
-            if (!access.Allows(required.Set))
-            {
-                throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.ScopeRefusal(name!, required.Set)}");
-            }
-
-            foreach (var argument in NameArguments)
-            {
-                if (context.Params?.Arguments?.TryGetValue(argument, out var value) is true && value.ValueKind == JsonValueKind.String
-                    && value.GetString() is { } named && !access.MayAccess(named))
-                {
-                    throw new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.NameRefusal(named)}");
-                }
-            }
-
-            if (required.Training && context.Services?.GetService<TrainingLimiter>() is { } limiter
+            if (required!.Training && context.Services?.GetService<TrainingLimiter>() is { } limiter
                 && limiter.Acquire(access.LimitKey ?? "anonymous") is { } lease)
             {
                 using (lease)
@@ -90,6 +76,45 @@ internal static class McpAccessFilters
 
             return await next(context, cancellationToken);
         };
+
+    /// <summary>
+    /// Whether <paramref name="user"/> may call <paramref name="tool"/> with <paramref name="arguments"/> with nothing
+    /// for the call filter to add on the way: the tool's scope is held, every name argument is visible to the caller,
+    /// and the call neither counts against the training limit nor records its caller. A call served without the SDK's
+    /// filters (<see cref="Mcp.DirectPredictCalls"/>) must pass this; any other call goes through the filters.
+    /// </summary>
+    internal static bool AllowsPlainCall(System.Security.Claims.ClaimsPrincipal? user, McpServerTool tool, IDictionary<string, JsonElement> arguments) =>
+        (user as CallerPrincipal)?.Access is { } access
+        && ScopeOf(tool) is { Training: false } required
+        && !SecurityExtensions.Changes(required)
+        && Refusal(access, tool, required, arguments) is null;
+
+    /// <summary>Why the caller may not call <paramref name="tool"/> with these arguments, or null when it may.</summary>
+    private static ToolCallRefusedException? Refusal(
+        CallerAccess access, McpServerTool tool, RequiresScopeAttribute? required, IDictionary<string, JsonElement>? arguments)
+    {
+        var name = tool.ProtocolTool.Name;
+        if (required is null)
+        {
+            return new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: the tool {name} declares no scope, so it is refused to every caller.");
+        }
+
+        if (!access.Allows(required.Set))
+        {
+            return new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.ScopeRefusal(name, required.Set)}");
+        }
+
+        foreach (var argument in NameArguments)
+        {
+            if (arguments?.TryGetValue(argument, out var value) is true && value.ValueKind == JsonValueKind.String
+                && value.GetString() is { } named && !access.MayAccess(named))
+            {
+                return new ToolCallRefusedException(ToolCallRefusedException.Forbidden, $"Forbidden: {access.NameRefusal(named)}");
+            }
+        }
+
+        return null;
+    }
 
     private static McpRequestHandler<ListToolsRequestParams, ListToolsResult> ListTools(McpRequestHandler<ListToolsRequestParams, ListToolsResult> next) =>
         async (context, cancellationToken) =>

@@ -3,7 +3,9 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansMl.Diagnostics;
+using OrleansMl.Gateway.Mcp;
 using OrleansMl.Gateway.Tests.Mcp;
 
 namespace OrleansMl.Gateway.Tests.Security;
@@ -89,5 +91,38 @@ public sealed class McpAuthenticationTests : IAsyncLifetime, IDisposable
 
         Assert.Contains("needs scope 'deploy'", refused, StringComparison.Ordinal);
         Assert.Contains(("promote_model", "forbidden"), counted);
+    }
+
+    [Fact]
+    public async Task APlainPredictCall_IsAnsweredDirectlyOnlyForACallerItIsOpenTo()
+    {
+        var (_, reader) = await _factory.CreateKeyAsync("plain-reader", ["read"]);
+        var (_, teamA) = await _factory.CreateKeyAsync("plain-team-a", ["predict"], names: ["team-a-*"]);
+        var direct = _factory.Services.GetRequiredService<DirectPredictCalls>();
+
+        async Task<string> PredictAsync(string key, string model, bool expectDirect)
+        {
+            var before = direct.Served;
+            using var http = _factory.Client(key);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+            {
+                Content = new StringContent(
+                    """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"predict","arguments":{"model":""" + $"\"{model}\"" + ""","rows":[{"x1":1}]}}}""",
+                    Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(before + (expectDirect ? 1 : 0), direct.Served);
+            var result = JsonNode.Parse(body["event: message\ndata: ".Length..])!["result"]!;
+            Assert.True(result["isError"]!.GetValue<bool>());
+            return result["content"]![0]!["text"]!.GetValue<string>();
+        }
+
+        Assert.Contains("needs scope 'predict'", await PredictAsync(reader, "team-a-churn", expectDirect: false), StringComparison.Ordinal);
+        Assert.Contains("Forbidden", await PredictAsync(teamA, "team-b-churn", expectDirect: false), StringComparison.Ordinal);
+        Assert.Contains("does not exist", await PredictAsync(teamA, "team-a-churn", expectDirect: true), StringComparison.Ordinal);
     }
 }
