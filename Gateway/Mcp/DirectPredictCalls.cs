@@ -130,7 +130,7 @@ internal sealed class DirectPredictCalls(
         using (document)
         {
             if (!TryReadCall(document.RootElement, out var id, out var arguments)
-                || !serverOptions.Value.ToolCollection!.TryGetPrimitive("predict", out var tool) || tool is not PredictTool
+                || serverOptions.Value.ToolCollection is not { } tools || !tools.TryGetPrimitive("predict", out var tool) || tool is not PredictTool
                 || !McpAccessFilters.AllowsPlainCall(context.User, tool, arguments))
             {
                 return false;
