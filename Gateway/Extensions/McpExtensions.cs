@@ -56,6 +56,7 @@ public static class McpExtensions
             .WithListResourcesHandler(CatalogResources.ListAsync)
             .WithPrompts<DeployPrompts>(McpJson.Options)
             .WithCompleteHandler(NameCompletions.CompleteAsync)
+            .WithMessageFilters(f => f.AddIncomingFilter(RequestParamsFilter.Wrap))
             .WithRequestFilters(f => f.AddCallToolFilter(ToolCallFilter.Wrap).AddGetPromptFilter(PromptArgumentFilter.Wrap));
         // predict, the hot tool: declared by PredictionTools, served by PredictTool straight from the request's JSON.
         builder.Services.AddSingleton(PredictTool.Create);

@@ -189,11 +189,11 @@ internal sealed class DirectPredictCalls(
         id = default;
         arguments = null!;
         if (root.ValueKind != JsonValueKind.Object || Members(root) != 4
-            || !root.TryGetProperty("jsonrpc"u8, out var version) || !version.ValueEquals("2.0"u8)
-            || !root.TryGetProperty("method"u8, out var method) || !method.ValueEquals("tools/call"u8)
+            || !root.TryGetProperty("jsonrpc"u8, out var version) || !Is(version, "2.0"u8)
+            || !root.TryGetProperty("method"u8, out var method) || !Is(method, "tools/call"u8)
             || !root.TryGetProperty("id"u8, out id) || !(id.ValueKind == JsonValueKind.String || (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out _)))
             || !root.TryGetProperty("params"u8, out var parameters) || parameters.ValueKind != JsonValueKind.Object || Members(parameters) != 2
-            || !parameters.TryGetProperty("name"u8, out var name) || !name.ValueEquals("predict"u8)
+            || !parameters.TryGetProperty("name"u8, out var name) || !Is(name, "predict"u8)
             || !parameters.TryGetProperty("arguments"u8, out var values) || values.ValueKind != JsonValueKind.Object)
         {
             return false;
@@ -210,6 +210,8 @@ internal sealed class DirectPredictCalls(
 
         return true;
     }
+
+    private static bool Is(JsonElement value, ReadOnlySpan<byte> text) => value.ValueKind == JsonValueKind.String && value.ValueEquals(text);
 
     private static int Members(JsonElement value)
     {

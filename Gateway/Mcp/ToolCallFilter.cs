@@ -283,13 +283,17 @@ internal static class ToolCallFilter
         _ => $"a {type}",
     };
 
-    private static string Kind(JsonElement value) => value.ValueKind switch
+    private static string Kind(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _) ? "an integer" : Kind(value.ValueKind);
+
+    /// <summary>A JSON type as an error message names it: "a string", "an object", "null".</summary>
+    internal static string Kind(JsonValueKind kind) => kind switch
     {
-        JsonValueKind.Number => value.TryGetInt64(out _) ? "an integer" : "a number",
+        JsonValueKind.Number => "a number",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",
-        JsonValueKind.Null => "null",
-        _ => "a string",
+        JsonValueKind.String => "a string",
+        _ => "null",
     };
 }

@@ -122,4 +122,28 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
         Assert.Contains("does not exist", predict, StringComparison.Ordinal);
         Assert.Contains("does not exist", rollback, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tools/call", "{\"name\":\"list_models\",\"arguments\":\"x\"}", "params.arguments of tools/call must be an object (argument names to values); it is a string.")]
+    [InlineData("tools/call", "{\"name\":\"list_models\",\"arguments\":[1]}", "params.arguments of tools/call must be an object (argument names to values); it is an array.")]
+    [InlineData("tools/call", "{\"name\":5,\"arguments\":{}}", "params.name of tools/call must be a string (the tool's name); it is a number.")]
+    [InlineData("tools/call", "{\"arguments\":{}}", "tools/call needs params.name: a string, the tool's name.")]
+    [InlineData("tools/call", "\"x\"", "The params of tools/call must be an object; they are a string.")]
+    [InlineData("tools/call", "{\"name\":\"list_models\",\"_meta\":[]}", "params._meta of tools/call must be an object; it is an array.")]
+    [InlineData("tools/list", "{\"cursor\":5}", "params.cursor of tools/list must be a string (the nextCursor of the page before); it is a number.")]
+    [InlineData("resources/read", "{\"uri\":5}", "params.uri of resources/read must be a string (the resource's URI); it is a number.")]
+    [InlineData("resources/read", "null", "resources/read needs params.uri: a string, the resource's URI.")]
+    [InlineData("prompts/get", "{\"name\":\"train_and_deploy\",\"arguments\":\"x\"}", "params.arguments of prompts/get must be an object (argument names to strings); it is a string.")]
+    [InlineData("completion/complete", "{\"ref\":\"x\",\"argument\":{}}", "params.ref of completion/complete must be an object (the prompt or resource template to complete for); it is a string.")]
+    public async Task ParamsOfTheWrongShape_AreInvalidParams_NamingTheMember(string method, string parameters, string expected)
+    {
+        using var http = factory.CreateClient();
+        using var request = McpTestClient.McpPost($"{{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"{method}\",\"params\":{parameters}}}", "2025-11-25");
+
+        using var response = await http.SendAsync(request);
+        var error = McpTestClient.EventMessage(await response.Content.ReadAsStringAsync())["error"]!;
+
+        Assert.Equal(-32602, error["code"]!.GetValue<int>());
+        Assert.Equal(expected, error["message"]!.GetValue<string>());
+    }
 }

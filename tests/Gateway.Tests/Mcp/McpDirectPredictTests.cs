@@ -83,6 +83,9 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
         { "member named twice", """{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}}""", null },
         { "unknown member", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}},"extra":true}""", null },
         { "fractional id", """{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}}""", null },
+        { "a name that is not a string", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5,"arguments":{"model":"MODEL","rows":ROWS}}}""", null },
+        { "a method that is not a string", """{"jsonrpc":"2.0","id":1,"method":["tools/call"],"params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}}""", null },
+        { "a version that is not a string", """{"jsonrpc":2.0,"id":1,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}}""", null },
         { "another tool", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_models","arguments":{}}}""", "\"result\"" },
         { "a batch", """[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}}]""", null },
         { "text after the request", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"predict","arguments":{"model":"MODEL","rows":ROWS}}} x""", null },
@@ -96,6 +99,7 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
 
         var answer = await CallAsync(body, "2025-11-25", expectDirect: false);
 
+        Assert.NotEqual(HttpStatusCode.InternalServerError, answer.Status);
         if (expected is not null)
         {
             Assert.True(answer.Body.Contains(expected, StringComparison.Ordinal), $"{what}: {answer.Body}");
@@ -111,7 +115,7 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
         var body = Call("1", $$"""{"model":"{{_model}}","rows":{{Rows}}}""");
         var before = Direct.Served;
         using var http = factory.CreateClient();
-        using var request = Request(body, protocolVersion: null);
+        using var request = McpTestClient.McpPost(body);
         request.Headers.TryAddWithoutValidation(header, value);
 
         using var response = await http.SendAsync(request);
@@ -176,7 +180,7 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
     {
         var before = Direct.Served;
         using var http = factory.CreateClient();
-        using var request = Request(body, protocolVersion);
+        using var request = McpTestClient.McpPost(body, protocolVersion);
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(before + (expectDirect ? 1 : 0), Direct.Served);
@@ -184,25 +188,7 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
         return new Answer(response.StatusCode, headers, text, response.Content.Headers.ContentLength);
     }
 
-    private static HttpRequestMessage Request(string body, string? protocolVersion)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        if (protocolVersion is not null)
-        {
-            request.Headers.Add("MCP-Protocol-Version", protocolVersion);
-        }
-
-        return request;
-    }
-
-    private static JsonNode Result(string sse)
-    {
-        Assert.StartsWith("event: message\ndata: ", sse, StringComparison.Ordinal);
-        Assert.EndsWith("\n\n", sse, StringComparison.Ordinal);
-        return JsonNode.Parse(sse["event: message\ndata: ".Length..^2])!["result"]!;
-    }
+    private static JsonNode Result(string sse) => McpTestClient.EventMessage(sse)["result"]!;
 
     private static string WithoutPredictionIds(string body) => PredictionId().Replace(body, "predictionId$1:$2ID$3");
 

@@ -76,6 +76,28 @@ internal static class McpTestClient
         }
     }
 
+    /// <summary>A raw JSON-RPC POST to /mcp as a streamable HTTP client sends it (both media types accepted).</summary>
+    public static HttpRequestMessage McpPost(string body, string? protocolVersion = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (protocolVersion is not null)
+        {
+            request.Headers.Add("MCP-Protocol-Version", protocolVersion);
+        }
+
+        return request;
+    }
+
+    /// <summary>The JSON-RPC message of an answer that is one server-sent event.</summary>
+    public static JsonNode EventMessage(string sse)
+    {
+        Assert.StartsWith("event: message\ndata: ", sse, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n", sse, StringComparison.Ordinal);
+        return JsonNode.Parse(sse["event: message\ndata: ".Length..^2])!;
+    }
+
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
     /// <summary>A small, learnable binary dataset: label is yes when x1 + x2 > 0, with a categorical color.</summary>

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace OrleansMl.Gateway.Mcp;
+
+/// <summary>
+/// Checks the JSON types of a request's <c>params</c> against the protocol's before the SDK binds them: <c>params</c>
+/// and <c>_meta</c> are objects, and the members the server's methods read have their type (a tool's or prompt's
+/// <c>name</c> and a resource's <c>uri</c> are strings, <c>arguments</c> an object, a list's <c>cursor</c> a string).
+/// A request that breaks this is a JSON-RPC "invalid params" error naming the member and what it must be. Left to the
+/// SDK, such a request failed to deserialize and came back as an internal error, "An error occurred.", that named
+/// nothing. Members it does not know are left to the SDK.
+/// </summary>
+internal static class RequestParamsFilter
+{
+    private static readonly Member Cursor = new("cursor", JsonValueKind.String, Required: false, "the nextCursor of the page before");
+
+    private static readonly Dictionary<string, Member[]> Shapes = new(StringComparer.Ordinal)
+    {
+        [RequestMethods.ToolsCall] =
+        [
+            new("name", JsonValueKind.String, Required: true, "the tool's name"),
+            new("arguments", JsonValueKind.Object, Required: false, "argument names to values"),
+        ],
+        [RequestMethods.PromptsGet] =
+        [
+            new("name", JsonValueKind.String, Required: true, "the prompt's name"),
+            new("arguments", JsonValueKind.Object, Required: false, "argument names to strings"),
+        ],
+        [RequestMethods.ResourcesRead] = [new("uri", JsonValueKind.String, Required: true, "the resource's URI")],
+        [RequestMethods.CompletionComplete] =
+        [
+            new("ref", JsonValueKind.Object, Required: true, "the prompt or resource template to complete for"),
+            new("argument", JsonValueKind.Object, Required: true, "the argument's name and value so far"),
+        ],
+        [RequestMethods.ToolsList] = [Cursor],
+        [RequestMethods.PromptsList] = [Cursor],
+        [RequestMethods.ResourcesList] = [Cursor],
+        [RequestMethods.ResourcesTemplatesList] = [Cursor],
+    };
+
+    public static McpMessageHandler Wrap(McpMessageHandler next) =>
+        (context, cancellationToken) =>
+        {
+            if (context.JsonRpcMessage is JsonRpcRequest request)
+            {
+                Check(request.Method, request.Params);
+            }
+
+            return next(context, cancellationToken);
+        };
+
+    /// <summary>Throws "invalid params" when <paramref name="parameters"/> do not have the shape <paramref name="method"/> reads.</summary>
+    internal static void Check(string method, JsonNode? parameters)
+    {
+        if (parameters is null)
+        {
+            if (Shapes.TryGetValue(method, out var expected) && expected.FirstOrDefault(m => m.Required) is { } first)
+            {
+                throw Missing(method, first);
+            }
+
+            return;
+        }
+
+        if (parameters is not JsonObject members)
+        {
+            throw Invalid($"The params of {method} must be an object; they are {Describe(parameters.GetValueKind())}.");
+        }
+
+        if (members["_meta"] is { } meta && meta.GetValueKind() != JsonValueKind.Object)
+        {
+            throw Invalid($"params._meta of {method} must be an object; it is {Describe(meta.GetValueKind())}.");
+        }
+
+        if (!Shapes.TryGetValue(method, out var shape))
+        {
+            return;
+        }
+
+        foreach (var member in shape)
+        {
+            var value = members[member.Name];
+            if (value is null)
+            {
+                if (member.Required)
+                {
+                    throw Missing(method, member);
+                }
+
+                continue;
+            }
+
+            if (value.GetValueKind() != member.Kind)
+            {
+                throw Invalid($"params.{member.Name} of {method} must be {Describe(member.Kind)} ({member.What}); it is {Describe(value.GetValueKind())}.");
+            }
+        }
+    }
+
+    private static McpProtocolException Missing(string method, Member member) =>
+        Invalid($"{method} needs params.{member.Name}: {Describe(member.Kind)}, {member.What}.");
+
+    private static string Describe(JsonValueKind kind) => ToolCallFilter.Kind(kind);
+
+    private static McpProtocolException Invalid(string message) => new(message, McpErrorCode.InvalidParams);
+
+    private sealed record Member(string Name, JsonValueKind Kind, bool Required, string What);
+}
