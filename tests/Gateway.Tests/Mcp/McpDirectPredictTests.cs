@@ -42,6 +42,8 @@ public sealed partial class McpDirectPredictTests(GatewayFactory factory) : IAsy
     [InlineData("2025-03-26", "\"call-1\"", ",\"version\":2")]
     [InlineData("2025-06-18", "42", ",\"alias\":\"production\"")]
     [InlineData("2025-11-25", "9007199254740993", ",\"version\":null,\"alias\":null")]
+    [InlineData("2025-11-25", "\"\\u00e9\\\"<x>&\"", "")]
+    [InlineData(null, "-7", ",\"features\":null")]
     public async Task APlainCall_IsAnsweredDirectly_WithTheSdksBytes(string? protocolVersion, string id, string more)
     {
         var arguments = $$"""{"model":"{{_model}}","rows":{{Rows}}{{more}}}""";
