@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.OpenApi;
 
 namespace OrleansMl.Gateway.Api;
 
-/// <summary>Request-body examples in the OpenAPI document (and so in the "try it" forms of <c>/docs</c>).</summary>
+/// <summary>Request bodies in the OpenAPI document: examples (and so the "try it" forms of <c>/docs</c>), and which are closed.</summary>
 public static class OpenApiExamples
 {
     /// <summary>Attaches an example body: JSON text for JSON media types, the literal text otherwise (e.g. CSV).</summary>
@@ -24,6 +25,25 @@ public static class OpenApiExamples
                         ? JsonNode.Parse(example.Example)
                         : JsonValue.Create(example.Example);
                 }
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>
+    /// Marks the schema of every body type that refuses fields it does not take (<see cref="JsonUnmappedMemberHandlingAttribute"/>
+    /// with <see cref="JsonUnmappedMemberHandling.Disallow"/>) as closed, <c>additionalProperties: false</c>, so a client
+    /// generated from the document knows a misspelled field is an error rather than ignored.
+    /// </summary>
+    public static OpenApiOptions AddClosedBodies(this OpenApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
+            {
+                schema.AdditionalPropertiesAllowed = false;
             }
 
             return Task.CompletedTask;

@@ -84,7 +84,7 @@ public static class GatewayExtensions
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OrleansMl";
             document.Info.Description =

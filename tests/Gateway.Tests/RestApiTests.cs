@@ -188,6 +188,32 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Contains("/mcp", document["info"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/api/models/{name}/train")]
+    [InlineData("/api/models/{name}/predict")]
+    [InlineData("/api/models/{name}/aliases/{alias}/rollback")]
+    public async Task OpenApi_MarksBodiesThatRefuseUnknownFields_AsClosed(string path)
+    {
+        var document = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json"))!;
+
+        var schema = document["paths"]![path]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        schema = schema["oneOf"]?.AsArray().Single(s => s!["$ref"] is not null) ?? schema; // an optional body: null or the type
+        if (schema["$ref"]?.GetValue<string>() is { } reference)
+        {
+            schema = document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+        }
+
+        Assert.Equal(System.Text.Json.JsonValueKind.False, schema["additionalProperties"]?.GetValueKind());
+        // Answers stay open: a later version may add fields to them.
+        Assert.Null(document["components"]!["schemas"]!["AliasInfo"]!["additionalProperties"]);
+        if (path.EndsWith("predict", StringComparison.Ordinal))
+        {
+            // The rows inside stay open: their keys are the model's column names.
+            var rows = schema["properties"]!["rows"]!;
+            Assert.NotEqual(System.Text.Json.JsonValueKind.False, rows["items"]?["additionalProperties"]?.GetValueKind());
+        }
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)
     {
         var body = await response.Content.ReadAsStringAsync();
