@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace OrleansMl.Gateway.Api;
@@ -15,7 +16,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (StatusCodes.Status413PayloadTooLarge, "Payload too large", BodyLimits.Describe(httpContext)),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", BindingProblems.Describe(httpContext, bad)),
-            JsonException json => (StatusCodes.Status400BadRequest, "Malformed JSON", json.Message),
+            JsonException json => (StatusCodes.Status400BadRequest, "Malformed JSON", WithoutTypeNames(json)),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the error has been logged."),
         };
 
@@ -47,6 +48,23 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         var (status, title) = DomainErrors.Describe(exception);
         return (status, title, exception.Message);
     }
+
+    /// <summary>
+    /// The message of a <see cref="JsonException"/> that reached no binder of ours (a library read the body, e.g. the MCP
+    /// SDK an <c>initialize</c> request), with the .NET types it names left out: what is missing or mistyped, and where.
+    /// </summary>
+    internal static string WithoutTypeNames(JsonException json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var message = MissingProperties().Replace(json.Message, "The JSON object is missing required properties:");
+        return NotConverted().Replace(message, "The JSON value at ${path} is not of the type it must be.");
+    }
+
+    [GeneratedRegex(@"JSON deserialization for type '[^']*' was missing required properties(?: including)?:")]
+    private static partial Regex MissingProperties();
+
+    [GeneratedRegex(@"The JSON value could not be converted to \S+?\. Path: (?<path>\S+)(?: \| LineNumber: \d+ \| BytePositionInLine: \d+\.)?")]
+    private static partial Regex NotConverted();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, PathString path);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Mcp;
 
@@ -33,8 +34,15 @@ internal static class RequestParamsFilter
         [RequestMethods.ResourcesRead] = [new("uri", JsonValueKind.String, Required: true, "the resource's URI")],
         [RequestMethods.CompletionComplete] =
         [
-            new("ref", JsonValueKind.Object, Required: true, "the prompt or resource template to complete for"),
-            new("argument", JsonValueKind.Object, Required: true, "the argument's name and value so far"),
+            new("ref", JsonValueKind.Object, Required: true, "the prompt or resource template to complete for",
+                Inner: [new("type", JsonValueKind.String, Required: true, "ref/prompt or ref/resource")]),
+            new("argument", JsonValueKind.Object, Required: true, "the argument's name and value so far",
+                Inner: [new("name", JsonValueKind.String, Required: true, "the argument's name"), new("value", JsonValueKind.String, Required: true, "its text so far")]),
+        ],
+        ["logging/setLevel"] =
+        [
+            new("level", JsonValueKind.String, Required: true, "the least severe level to send",
+                Allowed: ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]),
         ],
         [RequestMethods.ToolsList] = [Cursor],
         [RequestMethods.PromptsList] = [Cursor],
@@ -60,7 +68,7 @@ internal static class RequestParamsFilter
         {
             if (Shapes.TryGetValue(method, out var expected) && expected.FirstOrDefault(m => m.Required) is { } first)
             {
-                throw Missing(method, first);
+                throw Missing(method, $"params.{first.Name}", first);
             }
 
             return;
@@ -81,6 +89,11 @@ internal static class RequestParamsFilter
             return;
         }
 
+        Check(method, "params", members, shape);
+    }
+
+    private static void Check(string method, string path, JsonObject members, Member[] shape)
+    {
         foreach (var member in shape)
         {
             var value = members[member.Name];
@@ -88,7 +101,7 @@ internal static class RequestParamsFilter
             {
                 if (member.Required)
                 {
-                    throw Missing(method, member);
+                    throw Missing(method, $"{path}.{member.Name}", member);
                 }
 
                 continue;
@@ -96,17 +109,28 @@ internal static class RequestParamsFilter
 
             if (value.GetValueKind() != member.Kind)
             {
-                throw Invalid($"params.{member.Name} of {method} must be {Describe(member.Kind)} ({member.What}); it is {Describe(value.GetValueKind())}.");
+                throw Invalid($"{path}.{member.Name} of {method} must be {Describe(member.Kind)} ({member.What}); it is {Describe(value.GetValueKind())}.");
+            }
+
+            if (member.Allowed is { } allowed && !allowed.Contains(value.GetValue<string>(), StringComparer.Ordinal))
+            {
+                throw Invalid($"{path}.{member.Name} of {method} must be one of {string.Join(", ", allowed)}; it is '{NameList.Cut(value.GetValue<string>())}'.");
+            }
+
+            if (member.Inner is { } inner)
+            {
+                Check(method, $"{path}.{member.Name}", value.AsObject(), inner);
             }
         }
     }
 
-    private static McpProtocolException Missing(string method, Member member) =>
-        Invalid($"{method} needs params.{member.Name}: {Describe(member.Kind)}, {member.What}.");
+    private static McpProtocolException Missing(string method, string path, Member member) =>
+        Invalid($"{method} needs {path}: {Describe(member.Kind)}, {member.What}.");
 
     private static string Describe(JsonValueKind kind) => ToolCallFilter.Kind(kind);
 
     private static McpProtocolException Invalid(string message) => new(message, McpErrorCode.InvalidParams);
 
-    private sealed record Member(string Name, JsonValueKind Kind, bool Required, string What);
+    /// <summary>A member the method reads: its JSON type, and for an object the members inside it, for a string its allowed values.</summary>
+    private sealed record Member(string Name, JsonValueKind Kind, bool Required, string What, Member[]? Inner = null, string[]? Allowed = null);
 }

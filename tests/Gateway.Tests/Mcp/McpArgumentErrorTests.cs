@@ -135,6 +135,10 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("resources/read", "null", "resources/read needs params.uri: a string, the resource's URI.")]
     [InlineData("prompts/get", "{\"name\":\"train_and_deploy\",\"arguments\":\"x\"}", "params.arguments of prompts/get must be an object (argument names to strings); it is a string.")]
     [InlineData("completion/complete", "{\"ref\":\"x\",\"argument\":{}}", "params.ref of completion/complete must be an object (the prompt or resource template to complete for); it is a string.")]
+    [InlineData("completion/complete", "{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"train_and_deploy\"},\"argument\":{\"name\":5,\"value\":\"a\"}}", "params.argument.name of completion/complete must be a string (the argument's name); it is a number.")]
+    [InlineData("logging/setLevel", "{\"level\":5}", "params.level of logging/setLevel must be a string (the least severe level to send); it is a number.")]
+    [InlineData("logging/setLevel", "{\"level\":\"loud\"}", "params.level of logging/setLevel must be one of debug, info, notice, warning, error, critical, alert, emergency; it is 'loud'.")]
+    [InlineData("ping", "\"x\"", "The params of ping must be an object; they are a string.")]
     public async Task ParamsOfTheWrongShape_AreInvalidParams_NamingTheMember(string method, string parameters, string expected)
     {
         using var http = factory.CreateClient();
@@ -145,5 +149,20 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
 
         Assert.Equal(-32602, error["code"]!.GetValue<int>());
         Assert.Equal(expected, error["message"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("{}", "The JSON object is missing required properties: 'protocolVersion', 'capabilities', 'clientInfo'.")]
+    [InlineData("{\"protocolVersion\":5,\"capabilities\":{},\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}", "The JSON value at $.protocolVersion is not of the type it must be.")]
+    public async Task AnInitializeTheSdkCannotRead_Is400_NamingTheFieldsAndNoDotNetType(string parameters, string expected)
+    {
+        using var http = factory.CreateClient();
+        using var request = McpTestClient.McpPost($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{parameters}}}");
+
+        using var response = await http.SendAsync(request);
+        var detail = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(expected, detail);
     }
 }
