@@ -10,7 +10,8 @@ namespace OrleansMl.Gateway.Mcp;
 /// <summary>
 /// Checks the JSON types of a request's <c>params</c> against the protocol's before the SDK binds them: <c>params</c>
 /// and <c>_meta</c> are objects, and the members the server's methods read have their type (a tool's or prompt's
-/// <c>name</c> and a resource's <c>uri</c> are strings, <c>arguments</c> an object, a list's <c>cursor</c> a string).
+/// <c>name</c> and a resource's <c>uri</c> are strings, <c>arguments</c> an object, a list's <c>cursor</c> a string, a
+/// completion's <c>ref</c> and <c>argument</c> objects with string members, a logging level one of the protocol's).
 /// A request that breaks this is a JSON-RPC "invalid params" error naming the member and what it must be. Left to the
 /// SDK, such a request failed to deserialize and came back as an internal error, "An error occurred.", that named
 /// nothing. Members it does not know are left to the SDK.
