@@ -56,6 +56,8 @@ internal static class Learners
 
     static Learners()
     {
+        // Before LightGBM's native library loads (with the first fit), so its OpenMP calls bind to the chosen runtime.
+        _ = OpenMpRuntime.Active;
         FastTreeTasks?.GetMethod("Initialize", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(int)])
             ?.Invoke(null, [Math.Max(2, Environment.ProcessorCount)]);
     }

@@ -11,6 +11,7 @@ public sealed class StartupSettingsTests : IDisposable
     [InlineData("--OrleansMl:TrainingConcurrency=0", "OrleansMl__TrainingConcurrency")]
     [InlineData("--OrleansMl:MaxUploadMegabytes=0", "OrleansMl__MaxUploadMegabytes")]
     [InlineData("--OrleansMl:Mode=Sharded", "OrleansMl__Mode")]
+    [InlineData("--OrleansMl:OpenMpRuntime=intel", "OrleansMl__OpenMpRuntime")]
     public async Task AnInvalidSetting_StopsTheGateway_WithAMessageNamingTheEnvironmentVariable(string setting, string variable)
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(_data, setting));

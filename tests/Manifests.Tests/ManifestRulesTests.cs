@@ -291,6 +291,8 @@ public sealed partial class ManifestRulesTests
             var dockerfile = File.ReadAllText(Path.Combine(Rendered.RepositoryRoot, project, "Dockerfile"));
             var needed = Directory.GetFiles(native, "*.so").SelectMany(Needed).Distinct().Where(l => !inBaseImage.Contains(l)).ToList();
             Assert.Contains("libgomp.so.1", needed); // LightGBM's, the reason the images install anything
+            // Loaded at run time rather than linked: LLVM's OpenMP runtime, which LightGBM runs on when it is installed.
+            Assert.True(dockerfile.Contains("libomp5", StringComparison.Ordinal), $"{project}/Dockerfile does not install libomp5 (LLVM's OpenMP runtime)");
             foreach (var library in needed)
             {
                 Assert.True(packages.TryGetValue(library, out var package) && dockerfile.Contains(package, StringComparison.Ordinal),

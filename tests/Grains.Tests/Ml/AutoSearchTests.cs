@@ -222,6 +222,25 @@ public class AutoSearchTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// LightGBM's OpenMP calls go to LLVM's runtime in this process (the default <c>auto</c>, with Debian's libomp5
+    /// installed as the test run installs it): after a LightGBM fit, the global scope the native library's calls bind
+    /// through resolves OpenMP's entry points to libomp, not to the GNU runtime LightGBM was linked against; and a
+    /// later choice of another runtime cannot change it.
+    /// </summary>
+    [Fact]
+    public void LightGbm_RunsOnLlvmsOpenMpRuntime_WhenItIsInstalled()
+    {
+        var frame = MlTestData.Frame(MlTestData.BinaryCsv(200));
+        Trainer.Train(frame, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm, parameters: MlTestData.Parameters(("trees", 5))), null, CancellationToken.None);
+
+        Assert.True(OpenMpRuntime.Active == OpenMpRuntime.Llvm, $"LightGBM runs on the {OpenMpRuntime.Active} OpenMP runtime; install libomp5 (apt-get install libomp5).");
+        Assert.Contains("libomp", OpenMpRuntime.Provider("GOMP_parallel"), StringComparison.Ordinal);
+        Assert.Contains("libomp", OpenMpRuntime.Provider("omp_get_max_threads"), StringComparison.Ordinal);
+        Assert.Contains(File.ReadLines("/proc/self/maps"), line => line.EndsWith("lib_lightgbm.so", StringComparison.Ordinal));
+        Assert.Equal(OpenMpRuntime.Llvm, OpenMpRuntime.Select(OpenMpRuntime.Gnu));
+    }
+
+    /// <summary>
     /// Fits handed to other silos score exactly as they would at home, so spreading a search changes where fits run,
     /// never the choice: here three "silos" each prepare the search on their own (their own split, featurizer and
     /// folds, as a silo does from its own copy of the dataset): one scores every fit it gets, one declines after its
