@@ -305,6 +305,7 @@ internal sealed class AutoSearch(
             }
         }
 
+        using var headroom = ThreadPoolHeadroom.Reserve(workers);
         var remoteLoops = Enumerable.Range(0, remote?.Count ?? 0).Select(w => Task.Run(() => RemoteLoop(w))).ToArray();
         while (true)
         {

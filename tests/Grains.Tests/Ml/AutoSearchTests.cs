@@ -222,6 +222,32 @@ public class AutoSearchTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A search raises the thread pool's minimum by its fitting threads while it runs and gives them back after, so
+    /// ML.NET's scoring parts never wait for the pool's starvation check (see <see cref="ThreadPoolHeadroom"/>).
+    /// </summary>
+    [Fact]
+    public void ThreadPoolHeadroom_RaisesThePoolsMinimum_ForAsLongAsItIsHeld()
+    {
+        // Searches of other tests may hold and return headroom meanwhile; none can take this one's away.
+        ThreadPool.GetMinThreads(out _, out var io);
+        int during, held;
+        using (ThreadPoolHeadroom.Reserve(3))
+        {
+            using (ThreadPoolHeadroom.Reserve(2))
+            {
+                ThreadPool.GetMinThreads(out during, out _);
+                held = ThreadPoolHeadroom.Reserved;
+            }
+        }
+
+        Assert.True(held >= 5, $"{held} threads reserved while 5 were held");
+        Assert.True(during >= ThreadPoolHeadroom.Baseline + 5, $"the minimum was {during}, its baseline {ThreadPoolHeadroom.Baseline}, with 5 threads held");
+        ThreadPool.GetMinThreads(out var after, out var ioAfter);
+        Assert.True(after < during || ThreadPoolHeadroom.Reserved > 0, $"the minimum stayed at {after} after the threads were returned");
+        Assert.Equal(io, ioAfter);
+    }
+
+    /// <summary>
     /// LightGBM's OpenMP calls go to LLVM's runtime in this process (the default <c>auto</c>, with Debian's libomp5
     /// installed as the test run installs it): after a LightGBM fit, the global scope the native library's calls bind
     /// through resolves OpenMP's entry points to libomp, not to the GNU runtime LightGBM was linked against; and a
