@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -283,31 +282,6 @@ public static class OrleansMlSiloExtensions
 
     /// <summary>Marks the options as registered, so that composing a host twice binds them once.</summary>
     private sealed class OptionsRegistered;
-
-    /// <summary>
-    /// Chooses LightGBM's OpenMP runtime (<see cref="OrleansMlOptions.OpenMpRuntime"/>) in the first stage of silo
-    /// start-up, before any training can load LightGBM; <c>llvm</c> without LLVM's runtime stops the start.
-    /// </summary>
-    private sealed class OpenMpSetup(IOptions<OrleansMlOptions> options, ILogger<OpenMpSetup> logger) : ILifecycleParticipant<ISiloLifecycle>
-    {
-        public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(nameof(OpenMpSetup), ServiceLifecycleStage.First, _ =>
-            {
-                var wanted = options.Value.OpenMpRuntime.ToLowerInvariant();
-                var active = OpenMpRuntime.Select(wanted);
-                if (wanted != OpenMpRuntime.Auto && wanted != active)
-                {
-                    // Another silo or a training in this process chose first; a process has one runtime.
-                    logger.LogWarning("LightGBM runs on the {Active} OpenMP runtime, not {Wanted}: this process chose before this silo started.", active, wanted);
-                }
-                else
-                {
-                    logger.LogInformation("LightGBM runs on the {Active} OpenMP runtime (OrleansMl:OpenMpRuntime {Wanted}).", active, wanted);
-                }
-
-                return Task.CompletedTask;
-            });
-    }
 
     /// <summary>
     /// Creates the data directory and the SQLite schema in the first stage of silo start-up (after the options were
