@@ -330,8 +330,9 @@ def check_post(url, body_file, headers=None):
 # ----------------------------------------------------------------------------------------------------- processes ---
 
 # What the project's images and launch profiles set (see the README's Performance section), for both .NET servers alike:
-# methods move to optimized code as soon as they are called often, not only after 100 ms without new compilations.
-DOTNET_RUNTIME = {"DOTNET_TC_CallCountingDelayMs": "0"}
+# methods move to optimized code as soon as they are called often (200 calls), not only after 100 ms without new
+# compilations.
+DOTNET_RUNTIME = {"DOTNET_TC_CallCountingDelayMs": "0", "DOTNET_TC_CallCountThreshold": "200"}
 
 
 def start_gateway(work, processes):

@@ -180,6 +180,7 @@ launch() {
   echo "== $(date -Is) starting" >>"$CLUSTER_DIR/$name.log"
   Logging__Console__TimestampFormat=${Logging__Console__TimestampFormat:-'HH:mm:ss.fff '} \
   DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0} \
+  DOTNET_TC_CallCountThreshold=${DOTNET_TC_CallCountThreshold:-200} \
     setsid "$@" >>"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$CLUSTER_DIR/$name.pid"
 }

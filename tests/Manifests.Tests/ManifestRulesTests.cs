@@ -301,6 +301,24 @@ public sealed partial class ManifestRulesTests
         }
     }
 
+    [Fact]
+    public void TheImages_LaunchProfilesAndClusterScript_SetTheSameCompilationSettings()
+    {
+        // The runtime reads these only from the environment: whatever starts a server must set them (README, Performance).
+        string[] settings = ["DOTNET_TC_CallCountingDelayMs", "DOTNET_TC_CallCountThreshold"];
+        string[] files = ["Gateway/Dockerfile", "Silo/Dockerfile", "Gateway/Properties/launchSettings.json", "Silo/Properties/launchSettings.json", "scripts/cluster.sh", "bench/bench.py"];
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(Path.Combine(Rendered.RepositoryRoot, file));
+            foreach (var setting in settings)
+            {
+                Assert.True(text.Contains(setting, StringComparison.Ordinal), $"{file} does not set {setting}");
+            }
+
+            Assert.Matches(@"DOTNET_TC_CallCountThreshold[""'=:\s{}\-$A-Za-z_]*200", text);
+        }
+    }
+
     /// <summary>Every <c>OrleansMl__...</c> variable some options class binds.</summary>
     private static HashSet<string> KnownSettings()
     {
