@@ -19,6 +19,7 @@ internal sealed record Candidate(
             TrainingAlgorithm.FastTree => new Candidate(algorithm, 100, 20, 0.2, MinLeafFor(rows, 10), 0),
             TrainingAlgorithm.FastForest => new Candidate(algorithm, 100, Math.Clamp(rows / 64, 20, 512), 0, MinLeafFor(rows, 2), 0),
             TrainingAlgorithm.Linear => new Candidate(algorithm, 100, 0, 0, 0, 0.1),
+            // LightGBM's own defaults (and ML.NET's): 100 trees of 31 leaves at a learning rate of 0.1.
             _ => new Candidate(TrainingAlgorithm.LightGbm, 100, 31, 0.1, MinLeafFor(rows, 20), 0),
         };
         return candidate.With(fixedParameters);
