@@ -15,6 +15,12 @@ namespace OrleansMl.Gateway.Mcp;
 /// A request that breaks this is a JSON-RPC "invalid params" error naming the member and what it must be. Left to the
 /// SDK, such a request failed to deserialize and came back as an internal error, "An error occurred.", that named
 /// nothing. Members it does not know are left to the SDK.
+/// <para>
+/// A name given twice in <c>params</c>, in <c>params._meta</c> or in <c>arguments</c> is "invalid params" too, naming it.
+/// System.Text.Json's nodes keep both members until one is read, and the SDK binds the last, so
+/// <c>{"model": "a", "model": "b"}</c> would have called the tool on <c>b</c> without a word (and a repeated
+/// <c>params</c> member failed as an internal error).
+/// </para>
 /// </summary>
 internal static class RequestParamsFilter
 {
@@ -80,9 +86,21 @@ internal static class RequestParamsFilter
             throw Invalid($"The params of {method} must be an object; they are {Describe(parameters.GetValueKind())}.");
         }
 
-        if (members["_meta"] is { } meta && meta.GetValueKind() != JsonValueKind.Object)
+        NamesOnce(method, "params", members);
+        var meta = members["_meta"];
+        if (meta is not null && meta.GetValueKind() != JsonValueKind.Object)
         {
             throw Invalid($"params._meta of {method} must be an object; it is {Describe(meta.GetValueKind())}.");
+        }
+
+        if (meta is JsonObject metaMembers)
+        {
+            NamesOnce(method, "params._meta", metaMembers);
+        }
+
+        if (members["arguments"] is JsonObject arguments)
+        {
+            NamesOnce(method, "params.arguments", arguments);
         }
 
         if (!Shapes.TryGetValue(method, out var shape))
@@ -91,6 +109,27 @@ internal static class RequestParamsFilter
         }
 
         Check(method, "params", members, shape);
+    }
+
+    /// <summary>
+    /// Throws "invalid params" naming a member <paramref name="members"/> has twice. Reading a node's members builds
+    /// its table of them, which refuses a name it already holds; the node's JSON stays as it came and names the member.
+    /// </summary>
+    private static void NamesOnce(string method, string path, JsonObject members)
+    {
+        try
+        {
+            _ = members.Count;
+        }
+        catch (ArgumentException)
+        {
+            // Compared without case, this finds the repeat however the node compares names.
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var twice = JsonSerializer.SerializeToElement(members, McpJson.Options).EnumerateObject().FirstOrDefault(m => !seen.Add(m.Name)).Name;
+            throw Invalid(twice is null
+                ? $"{path} of {method} names a member twice; send each name once."
+                : $"{path} of {method} names '{NameList.Cut(twice)}' twice; send each name once.");
+        }
     }
 
     private static void Check(string method, string path, JsonObject members, Member[] shape)

@@ -139,6 +139,11 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("logging/setLevel", "{\"level\":5}", "params.level of logging/setLevel must be a string (the least severe level to send); it is a number.")]
     [InlineData("logging/setLevel", "{\"level\":\"loud\"}", "params.level of logging/setLevel must be one of debug, info, notice, warning, error, critical, alert, emergency; it is 'loud'.")]
     [InlineData("ping", "\"x\"", "The params of ping must be an object; they are a string.")]
+    [InlineData("tools/call", "{\"name\":\"describe_model\",\"arguments\":{\"model\":\"a\",\"model\":\"b\"}}", "params.arguments of tools/call names 'model' twice; send each name once.")]
+    [InlineData("tools/call", "{\"name\":\"predict\",\"arguments\":{\"model\":\"a\",\"rows\":[{\"x\":1}],\"model\":\"b\"}}", "params.arguments of tools/call names 'model' twice; send each name once.")]
+    [InlineData("tools/call", "{\"name\":\"describe_model\",\"name\":\"delete_model\",\"arguments\":{\"model\":\"a\"}}", "params of tools/call names 'name' twice; send each name once.")]
+    [InlineData("tools/call", "{\"name\":\"list_models\",\"_meta\":{\"progressToken\":1,\"progressToken\":2}}", "params._meta of tools/call names 'progressToken' twice; send each name once.")]
+    [InlineData("prompts/get", "{\"name\":\"train_and_deploy\",\"arguments\":{\"dataset\":\"a\",\"dataset\":\"b\"}}", "params.arguments of prompts/get names 'dataset' twice; send each name once.")]
     public async Task ParamsOfTheWrongShape_AreInvalidParams_NamingTheMember(string method, string parameters, string expected)
     {
         using var http = factory.CreateClient();
