@@ -97,8 +97,9 @@ public static class McpExtensions
     /// <summary>
     /// Guards the MCP endpoint: a request body limit sized for <c>create_dataset</c>, and DNS-rebinding protection
     /// that refuses a browser <c>Origin</c> whose host is not in <c>AllowedHosts</c> (the Host header itself is
-    /// checked by the host-filtering middleware against the same list). A plain <c>predict</c> call is answered by
-    /// <see cref="DirectPredictCalls"/>; any other POST's response is held for at most
+    /// checked by the host-filtering middleware against the same list). A POST's body is read once by
+    /// <see cref="JsonRpcEnvelope"/>, which refuses a message naming a member twice; a plain <c>predict</c> call is
+    /// answered by <see cref="DirectPredictCalls"/>; any other POST's response is held for at most
     /// <see cref="CoalescedResponseStream.Window"/>, so an answer ready at once is sent in one write with its length.
     /// </summary>
     public static IEndpointConventionBuilder WithMcpProtection(this IEndpointConventionBuilder endpoint)
@@ -109,6 +110,8 @@ public static class McpExtensions
         {
             var inner = b.RequestDelegate ?? throw new InvalidOperationException("The MCP endpoint has no request delegate.");
             RequestDelegate coalesced = context => CoalescedResponseStream.RunAsync(context, inner);
+            Func<HttpContext, ReadOnlyMemory<byte>, Task> post = (context, body) =>
+                context.RequestServices.GetRequiredService<DirectPredictCalls>().RunAsync(context, body, coalesced);
             b.RequestDelegate = async context =>
             {
                 var limit = context.RequestServices.GetRequiredService<IOptions<McpGatewayOptions>>().Value.MaxRequestBytes;
@@ -138,9 +141,10 @@ public static class McpExtensions
                     return;
                 }
 
-                // A plain predict call is answered without the SDK's per-request server; any other call's answer, usually
-                // ready within microseconds, leaves in one write rather than three.
-                await context.RequestServices.GetRequiredService<DirectPredictCalls>().RunAsync(context, coalesced);
+                // The body is read once and a message naming a member twice refused; a plain predict call is answered
+                // without the SDK's per-request server; any other call's answer, usually ready within microseconds, leaves
+                // in one write rather than three.
+                await JsonRpcEnvelope.RunAsync(context, post);
             };
         });
         return endpoint;

@@ -33,7 +33,7 @@ namespace OrleansMl.Gateway.Mcp;
 internal sealed class DirectPredictCalls(
     IOptions<McpServerOptions> serverOptions, IOptions<McpGatewayOptions> gatewayOptions, FailoverPolicy failover)
 {
-    /// <summary>Bodies above this size go to the SDK unread (a dataset's CSV, a very large batch).</summary>
+    /// <summary>Bodies above this size go to the SDK (a dataset's CSV, a very large batch).</summary>
     public const int MaxBodyBytes = 1 << 20;
 
     /// <summary>The protocol versions whose calls carry everything in the body and the one header (none: the SDK's default).</summary>
@@ -51,36 +51,21 @@ internal sealed class DirectPredictCalls(
 
     /// <summary>
     /// Answers <paramref name="context"/>'s POST here when it is a plain <c>predict</c> call, else passes it to
-    /// <paramref name="sdk"/> with its body as it came.
+    /// <paramref name="sdk"/>. <paramref name="body"/> is the request's body, read whole by <see cref="JsonRpcEnvelope"/>,
+    /// which also left the request's body stream holding it as it came.
     /// </summary>
-    public async Task RunAsync(HttpContext context, RequestDelegate sdk)
+    public async Task RunAsync(HttpContext context, ReadOnlyMemory<byte> body, RequestDelegate sdk)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sdk);
-        if (!gatewayOptions.Value.DirectPredict || context.Request.ContentLength is not (> 0 and <= MaxBodyBytes) || !PlainHeaders(context.Request))
+        if (gatewayOptions.Value.DirectPredict && body.Length is > 0 and <= MaxBodyBytes && PlainHeaders(context.Request)
+            && await TryAnswerAsync(context, body))
         {
-            await sdk(context);
+            Interlocked.Increment(ref _served);
             return;
         }
 
-        var length = (int)context.Request.ContentLength!.Value;
-        var body = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            var read = await context.Request.Body.ReadAtLeastAsync(body.AsMemory(0, length), length, throwOnEndOfStream: false, context.RequestAborted);
-            if (read == length && await TryAnswerAsync(context, body.AsMemory(0, length)))
-            {
-                Interlocked.Increment(ref _served);
-                return;
-            }
-
-            context.Request.Body = new MemoryStream(body, 0, read, writable: false);
-            await sdk(context);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(body);
-        }
+        await sdk(context);
     }
 
     /// <summary>

@@ -156,6 +156,29 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
         Assert.Equal(expected, error["message"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A message that names one of its own members twice is refused before anything runs: the SDK would read the last
+    /// value, so the ping below would have listed the tools. Checked with and without the headers of a plain call (which
+    /// a predict call answered without the SDK has), and on a body too large for that path.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"method\":\"tools/list\"}", "2025-11-25", "method")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"ping\"}", null, "id")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"predict\",\"arguments\":{\"model\":\"m\",\"rows\":[{\"x\":1}]}},\"params\":{\"name\":\"list_models\"}}", "2025-11-25", "params")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"create_dataset\",\"arguments\":{\"name\":\"d\",\"csv\":\"PAD\"}},\"method\":\"ping\"}", "2025-11-25", "method")]
+    public async Task AMessageThatNamesAMemberTwice_IsAnInvalidRequest_NamingIt(string body, string? protocolVersion, string member)
+    {
+        using var http = factory.CreateClient();
+        using var request = McpTestClient.McpPost(body.Replace("PAD", "a,b\\n" + new string('1', 1_100_000), StringComparison.Ordinal), protocolVersion);
+
+        using var response = await http.SendAsync(request);
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(-32600, answer["error"]!["code"]!.GetValue<int>());
+        Assert.Equal($"The JSON-RPC message names '{member}' twice; send each name once.", answer["error"]!["message"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("{}", "The JSON object is missing required properties: 'protocolVersion', 'capabilities', 'clientInfo'.")]
     [InlineData("{\"protocolVersion\":5,\"capabilities\":{},\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}", "The JSON value at $.protocolVersion is not of the type it must be.")]
