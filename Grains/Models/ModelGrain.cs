@@ -433,8 +433,8 @@ public sealed partial class ModelGrain(
         ArgumentNullException.ThrowIfNull(guard);
         Names.Validate(alias, "alias");
         var current = Require();
-        var version = AliasVersion(current, alias);
-        RolloutPolicy.Validate(new RolloutRequest(version, Guard: guard));
+        AliasVersion(current, alias);
+        RolloutPolicy.ValidateGuard(guard);
         await CommitAsync(current with { Guards = (current.Guards ?? ImmutableDictionary<string, RolloutGuard>.Empty).SetItem(alias, guard) });
         await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartRolloutTimer();

@@ -68,33 +68,65 @@ public static class RolloutPolicy
 
         if (request.Guard is { } guard)
         {
-            if (!Metrics.Contains(guard.Metric))
-            {
-                throw new InvalidRolloutException($"guard.metric '{guard.Metric}' is not one of {string.Join(", ", Metrics)}.");
-            }
+            ValidateGuard(guard);
+        }
+    }
 
-            if (guard.MinSamples < 1)
-            {
-                throw new InvalidRolloutException($"guard.minSamples must be at least 1 (got {guard.MinSamples}).");
-            }
+    /// <summary>
+    /// Checks a guard, of a rollout or an alias: a known metric, its threshold and no other, numbers it can be held to
+    /// (a drop in accuracy or AUC beyond 1, or an error rate of 1 or more, could never be breached).
+    /// </summary>
+    public static void ValidateGuard(RolloutGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        if (!Metrics.Contains(guard.Metric))
+        {
+            throw new InvalidRolloutException($"guard.metric '{guard.Metric}' is not one of {string.Join(", ", Metrics)}.");
+        }
 
-            var relative = guard.Metric is Accuracy or Auc or Rmse or Mae;
-            if ((guard.MaxDrop is null && guard.Max is null) || (guard.Metric is Accuracy or Auc && guard.MaxDrop is null) || (!relative && guard.Max is null))
-            {
-                throw new InvalidRolloutException(guard.Metric switch
-                {
-                    Accuracy => "guard.maxDrop is required for accuracy: how far below the baseline's accuracy the candidate may fall, e.g. 0.02.",
-                    Auc => "guard.maxDrop is required for auc: how far below the baseline's AUC (from feedback) the candidate may fall, e.g. 0.02.",
-                    Rmse or Mae => $"guard.maxDrop (how far above the baseline's {guard.Metric} the candidate may rise) or guard.max is required.",
-                    ErrorRate => "guard.max is required for errorRate: the highest share of failed requests, e.g. 0.01.",
-                    _ => "guard.max is required for p99: the highest 99th percentile latency in milliseconds, e.g. 50.",
-                });
-            }
+        if (guard.MinSamples < 1)
+        {
+            throw new InvalidRolloutException($"guard.minSamples must be at least 1 (got {guard.MinSamples}).");
+        }
 
-            if (guard.MaxDrop is < 0 || guard.Max is < 0)
+        var relative = guard.Metric is Accuracy or Auc or Rmse or Mae;
+        if ((guard.MaxDrop is null && guard.Max is null) || (guard.Metric is Accuracy or Auc && guard.MaxDrop is null) || (!relative && guard.Max is null))
+        {
+            throw new InvalidRolloutException(guard.Metric switch
             {
-                throw new InvalidRolloutException("guard.maxDrop and guard.max must not be negative.");
-            }
+                Accuracy => "guard.maxDrop is required for accuracy: how far below the baseline's accuracy the candidate may fall, e.g. 0.02.",
+                Auc => "guard.maxDrop is required for auc: how far below the baseline's AUC (from feedback) the candidate may fall, e.g. 0.02.",
+                Rmse or Mae => $"guard.maxDrop (how far above the baseline's {guard.Metric} the candidate may rise) or guard.max is required.",
+                ErrorRate => "guard.max is required for errorRate: the highest share of failed requests, e.g. 0.01.",
+                _ => "guard.max is required for p99: the highest 99th percentile latency in milliseconds, e.g. 50.",
+            });
+        }
+
+        if (guard.Metric is Accuracy or Auc && guard.Max is not null)
+        {
+            throw new InvalidRolloutException($"guard.max is not taken for {guard.Metric}, which is held against the baseline's: give guard.maxDrop alone.");
+        }
+
+        if (!relative && guard.MaxDrop is not null)
+        {
+            throw new InvalidRolloutException($"guard.maxDrop is not taken for {guard.Metric}, which has no baseline to drop from: give guard.max alone.");
+        }
+
+        if (guard.MaxDrop is { } drop && !(double.IsFinite(drop) && drop >= 0) || guard.Max is { } limit && !(double.IsFinite(limit) && limit >= 0))
+        {
+            throw new InvalidRolloutException("guard.maxDrop and guard.max must be finite numbers, not negative.");
+        }
+
+        if (guard.Metric is Accuracy or Auc && guard.MaxDrop > 1)
+        {
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"guard.maxDrop for {guard.Metric} must be at most 1 (got {guard.MaxDrop}): {guard.Metric} is between 0 and 1, so a larger drop could never be breached."));
+        }
+
+        if (guard.Metric == ErrorRate && guard.Max >= 1)
+        {
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"guard.max for errorRate must be below 1 (got {guard.Max}): it is the share of failed requests, e.g. 0.01 for 1%."));
         }
     }
 

@@ -118,6 +118,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         var set = await (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "errorRate", max = 0.05, minSamples = 20 })).ReadJsonAsync();
         var unknownAlias = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/staging/guard", new { metric = "errorRate", max = 0.05 });
         var noMax = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "p99" });
+        var neverBreached = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "accuracy", maxDrop = 2 });
         var removed = await (await _http.DeleteAsync($"/api/models/{model}/aliases/production/guard")).ReadJsonAsync();
         await using var mcp = await factory.ConnectMcpAsync();
         var viaMcp = await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", metric = "accuracy", maxDrop = 0.02 });
@@ -125,6 +126,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal(("errorRate", 2, 1), (set["guard"]!["metric"]!.GetValue<string>(), set["version"]!.GetValue<int>(), set["previous"]!.GetValue<int>()));
         Assert.Equal(HttpStatusCode.NotFound, unknownAlias.StatusCode);
         await AssertBadAsync(noMax, "guard.max is required for p99");
+        await AssertBadAsync(neverBreached, "guard.maxDrop for accuracy must be at most 1 (got 2)");
         Assert.Null(removed["guard"]);
         Assert.Equal("accuracy", viaMcp["guard"]!["metric"]!.GetValue<string>());
     }

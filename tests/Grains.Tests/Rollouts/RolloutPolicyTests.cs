@@ -115,6 +115,33 @@ public sealed class RolloutPolicyTests
         Assert.Contains("'f1' is not one of", unknown.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("accuracy", 1.5, null, "guard.maxDrop for accuracy must be at most 1 (got 1.5)")]
+    [InlineData("auc", 0.02, 0.9, "guard.max is not taken for auc")]
+    [InlineData("errorRate", 0.1, 0.05, "guard.maxDrop is not taken for errorRate")]
+    [InlineData("errorRate", null, 1.0, "guard.max for errorRate must be below 1 (got 1)")]
+    [InlineData("p99", null, double.NaN, "must be finite numbers")]
+    [InlineData("rmse", double.PositiveInfinity, null, "must be finite numbers")]
+    [InlineData("mae", -0.1, null, "not negative")]
+    public void ValidateGuard_RefusesAGuardThatCouldNeverBeBreached_OrTakesAThresholdItIgnores(string metric, double? maxDrop, double? max, string expected)
+    {
+        var guard = new RolloutGuard(metric, maxDrop, max);
+
+        var alone = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.ValidateGuard(guard));
+        var inARollout = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(new RolloutRequest(2, Guard: guard)));
+
+        Assert.Contains(expected, alone.Message, StringComparison.Ordinal);
+        Assert.Equal(alone.Message, inARollout.Message);
+    }
+
+    [Theory]
+    [InlineData("accuracy", 1.0, null)]
+    [InlineData("rmse", 5.0, 80.0)]
+    [InlineData("errorRate", null, 0.0)]
+    [InlineData("p99", null, 250.0)]
+    public void ValidateGuard_TakesEveryGuardItCanHold(string metric, double? maxDrop, double? max) =>
+        RolloutPolicy.ValidateGuard(new RolloutGuard(metric, maxDrop, max));
+
     private RolloutState Running(RolloutGuard? guard = null) => new(
         "production", 1, 2, RolloutMode.Canary, RolloutStatus.Running, 10, [10, 50, 100], null, null, guard,
         _time.GetUtcNow(), _time.GetUtcNow(), null, []);
