@@ -47,7 +47,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
     {
         name = ToolArguments.Name(name, "dataset");
         version = ToolArguments.Version(version);
-        var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, Math.Clamp(sampleRows, 0, DatasetPreview.MaxSampleRows));
+        var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, sampleRows);
         var v = description.Version;
         var columns = string.Join("; ", v.Columns.Select(DescribeColumn));
         var text = $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "

@@ -53,6 +53,7 @@ public interface IDatasetGrain : IGrainWithStringKey
     Task<DatasetVersionInfo> GetVersionAsync(int version);
 
     /// <summary>One version with its first <paramref name="rows"/> rows.</summary>
+    /// <exception cref="InvalidListRequestException"><paramref name="rows"/> is not 0 to <see cref="DatasetPreview.MaxSampleRows"/>.</exception>
     [Alias("Preview")]
     Task<DatasetPreview> PreviewAsync(int version, int rows = 5);
 

@@ -318,8 +318,13 @@ public sealed partial class DatasetGrain(
 
     public Task<DatasetPreview> PreviewAsync(int version, int rows = 5)
     {
+        if (rows is < 0 or > DatasetPreview.MaxSampleRows)
+        {
+            throw new InvalidListRequestException($"The number of sample rows must be between 0 and {DatasetPreview.MaxSampleRows} (got {rows}); omit it for 5.");
+        }
+
         var record = Find(version);
-        return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(Math.Clamp(rows, 0, DatasetPreview.MaxSampleRows)).ToImmutableArray()));
+        return Task.FromResult(new DatasetPreview(record.Info, record.Sample.Take(rows).ToImmutableArray()));
     }
 
     public async Task<DatasetDrift> GetDriftAsync(int version, int against)

@@ -74,6 +74,8 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("/api/models?limit=abc", "Query parameter 'limit' must be a whole number from -2147483648 to 2147483647; got 'abc'")]
     [InlineData("/api/models?limit=99999999999", "Query parameter 'limit' must be a whole number from -2147483648 to 2147483647; got '99999999999'")]
     [InlineData("/api/datasets/churn/versions/1?rows=abc", "Query parameter 'rows' must be a whole number")]
+    [InlineData("/api/datasets/churn/versions/1?rows=11", "The number of sample rows must be between 0 and 10 (got 11)")]
+    [InlineData("/api/datasets/churn/versions/1?rows=-1", "The number of sample rows must be between 0 and 10 (got -1)")]
     [InlineData("/api/datasets/churn/versions/1/drift?against=abc", "Query parameter 'against' must be a whole number")]
     [InlineData("/api/jobs?recent=abc", "Query parameter 'recent' must be a whole number")]
     [InlineData("/api/audit?since=garbage", "Query parameter 'since' must be a date and time such as \"2026-01-01T00:00:00Z\"; got 'garbage'")]

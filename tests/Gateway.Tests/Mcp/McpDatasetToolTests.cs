@@ -81,17 +81,19 @@ public sealed class McpDatasetToolTests(GatewayFactory factory)
     }
 
     [Fact]
-    public async Task DescribeDataset_ShowsAtMostTheSampleRowsItAdvertises()
+    public async Task DescribeDataset_ShowsTheSampleRowsItAdvertises_AndRefusesMore()
     {
         await using var client = await factory.ConnectMcpAsync();
         var name = McpTestClient.Unique("samples");
         await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(30) });
 
-        var described = await client.CallOkAsync("describe_dataset", new { name, sampleRows = 50 });
+        var described = await client.CallOkAsync("describe_dataset", new { name, sampleRows = DatasetPreview.MaxSampleRows });
+        var tooMany = await client.CallToolErrorAsync("describe_dataset", new { name, sampleRows = 50 });
         var advertised = (await client.ListToolsAsync()).Single(t => t.Name == "describe_dataset")
             .JsonSchema.GetProperty("properties").GetProperty("sampleRows").GetProperty("description").GetString();
 
         Assert.Equal(DatasetPreview.MaxSampleRows, described["version"]!["sampleRows"]!.AsArray().Count);
+        Assert.Contains($"between 0 and {DatasetPreview.MaxSampleRows} (got 50)", tooMany, StringComparison.Ordinal);
         Assert.Contains($"0 to {DatasetPreview.MaxSampleRows}.", advertised, StringComparison.Ordinal);
     }
 }
