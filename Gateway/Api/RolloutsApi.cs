@@ -89,6 +89,11 @@ public static class RolloutsApi
             throw new InvalidRolloutException($"mode '{word}' is not one of {EnumWords.List<RolloutMode>()}.");
         }
 
+        if (body.Steps is [])
+        {
+            throw new InvalidRolloutException("steps is empty: give the weights to advance through, ending at 100, or omit it for [10, 50, 100].");
+        }
+
         var guard = ToGuard(body.Guard);
 
         return new RolloutRequest(

@@ -177,6 +177,7 @@ internal static class ToolCallFilter
             var index = 0;
             foreach (var item in value.EnumerateArray())
             {
+                CheckType(root, items, item, $"{path}[{index}]");
                 if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                 {
                     CheckObjects(root, items, item, $"{path}[{index}]");
@@ -208,10 +209,25 @@ internal static class ToolCallFilter
                 throw Invalid($"Unknown field '{NameList.Cut(field.Name)}' in {path}; its fields are: {string.Join(", ", properties.EnumerateObject().Select(f => f.Name))}.");
             }
 
+            var valueSchema = fieldSchema.ValueKind == JsonValueKind.Undefined ? additional : fieldSchema;
+            CheckType(root, valueSchema, field.Value, $"{path}.{field.Name}");
             if (field.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
             {
-                CheckObjects(root, fieldSchema.ValueKind == JsonValueKind.Undefined ? additional : fieldSchema, field.Value, $"{path}.{field.Name}");
+                CheckObjects(root, valueSchema, field.Value, $"{path}.{field.Name}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A value inside an argument against the JSON type its schema gives (a hyper-parameter that is a string, a feature
+    /// name that is a number): refused here by its path, where binding it would fail the call without naming it.
+    /// </summary>
+    private static void CheckType(JsonElement root, JsonElement schema, JsonElement value, string path)
+    {
+        schema = Resolve(root, schema);
+        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("type", out var type) && !Matches(type, value))
+        {
+            throw Invalid($"{path} must be {TypeWords(type)} (got {Kind(value)}).");
         }
     }
 

@@ -77,6 +77,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         var noCandidate = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { mode = "canary" });
         var badMode = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "blue-green" });
         var badSteps = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, steps = NoHundred });
+        var noSteps = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, steps = Array.Empty<int>() });
         var badGuard = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, guard = new { metric = "accuracy", max = 0.9 } });
         var sameVersion = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 1 });
         var started = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new
@@ -94,6 +95,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         await AssertBadAsync(noCandidate, "candidate is required");
         await AssertBadAsync(badMode, "mode 'blue-green' is not one of canary, shadow");
         await AssertBadAsync(badSteps, "steps must end at 100");
+        await AssertBadAsync(noSteps, "steps is empty");
         await AssertBadAsync(badGuard, "guard.maxDrop is required for accuracy");
         await AssertBadAsync(sameVersion, "already points at version 1");
         Assert.Equal(HttpStatusCode.OK, started.StatusCode);

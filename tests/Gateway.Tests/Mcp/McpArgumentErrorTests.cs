@@ -81,6 +81,10 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("send_feedback", "{\"model\":\"m\",\"items\":[{\"predictionId\":\"p\",\"actual\":\"yes\",\"weight\":2}]}", "Unknown field 'weight' in items[0]; its fields are: predictionId, actual.")]
     [InlineData("send_feedback", "{\"model\":\"m\",\"items\":[{\"predictionId\":\"p\",\"actual\":\"yes\",\"actual\":\"no\"}]}", "items[0] names 'actual' twice")]
     [InlineData("add_feature_events", "{\"set\":\"s\",\"events\":[{\"key\":\"k\",\"values\":{\"amount\":1,\"amount\":2}}]}", "events[0].values names 'amount' twice")]
+    [InlineData("train_model", "{\"model\":\"m\",\"dataset\":\"d\",\"label\":\"y\",\"parameters\":{\"trees\":\"many\"}}", "parameters.trees must be a number (got a string).")]
+    [InlineData("train_model", "{\"model\":\"m\",\"dataset\":\"d\",\"label\":\"y\",\"features\":[\"a\",5]}", "features[1] must be a string or null (got an integer).")]
+    [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[10,\"50\",100]}", "steps[1] must be an integer (got a string).")]
+    [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[]}", "steps is empty")]
     public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
     {
         await using var client = await factory.ConnectMcpAsync();
