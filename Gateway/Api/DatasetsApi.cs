@@ -168,9 +168,14 @@ public static class DatasetsApi
 
     internal static async Task<Results<Created<DatasetVersionInfo>, Ok<DatasetVersionInfo>>> AppendRowsAsync(
         string name, HttpRequest request, IGrainFactory grains, IOptions<OrleansMlOptions> options,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+        [FromHeader(Name = ModelsApi.IdempotencyKeyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
     {
         Names.Validate(name, "dataset");
+        if (IdempotencyKeys.HeaderProblem(request.Headers[ModelsApi.IdempotencyKeyHeader]) is { } problem)
+        {
+            throw new InvalidDatasetException(problem);
+        }
+
         var format = request.HasJsonContentType() ? RowsFormat.Json : RowsFormat.Csv;
         var limit = options.Value.MaxJsonBodyBytes;
         if (format == RowsFormat.Json && request.ContentLength > limit)

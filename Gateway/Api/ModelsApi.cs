@@ -9,6 +9,9 @@ namespace OrleansMl.Gateway.Api;
 /// <summary>REST routes for models, versions, training and aliases: <c>/api/models</c>.</summary>
 public static class ModelsApi
 {
+    /// <summary>The header that makes a training (or an append of rows) safe to send again.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/models").WithTags("Models").RequireScope(Scopes.Read)
@@ -65,9 +68,15 @@ public static class ModelsApi
     }
 
     internal static async Task<Accepted<ModelVersionInfo>> TrainAsync(
-        string name, TrainModelBody body, IGrainFactory grains, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+        string name, TrainModelBody body, IGrainFactory grains, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, HttpRequest http,
+        CancellationToken cancellationToken)
     {
         Names.Validate(name, "model");
+        if (IdempotencyKeys.HeaderProblem(http.Headers[IdempotencyKeyHeader]) is { } problem)
+        {
+            throw new InvalidTrainingRequestException(problem);
+        }
+
         var request = RequestMapping.ToTrainingRequest(
             body.Dataset, body.DatasetVersion, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, body.TestFraction, body.Seed)
             with { IdempotencyKey = idempotencyKey };

@@ -24,9 +24,6 @@ public sealed partial class DatasetGrain(
     // How many model registries a delete asks at once whether they trained on the version.
     private const int LineageQueries = 16;
 
-    /// <summary>Longest idempotency key of an append.</summary>
-    public const int MaxIdempotencyKeyLength = 200;
-
     // What storage holds; reads use it, never state.State.
     private DatasetState? _committed;
 
@@ -264,10 +261,9 @@ public sealed partial class DatasetGrain(
 
     private AppendRequest? RememberedAppend(string key, DateTimeOffset now)
     {
-        if (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        if (IdempotencyKeys.Problem(key) is { } problem)
         {
-            throw new InvalidDatasetException(
-                $"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces (got {key.Length} characters).");
+            throw new InvalidDatasetException(problem);
         }
 
         return _committed?.Appends is { } appends && appends.TryGetValue(key, out var seen) && now - seen.At < options.Value.IdempotencyWindow

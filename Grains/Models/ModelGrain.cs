@@ -28,9 +28,6 @@ public sealed partial class ModelGrain(
     /// <summary>What a refusal for a full training queue asks the caller to wait, in seconds.</summary>
     public const int QueueRetryAfterSeconds = 30;
 
-    /// <summary>The longest idempotency key accepted.</summary>
-    public const int MaxIdempotencyKeyLength = 200;
-
     private const string RolloutReminder = "rollout";
     private IGrainTimer? _rolloutTimer;
 
@@ -828,10 +825,9 @@ public sealed partial class ModelGrain(
 
     private IdempotentRequest? Remembered(ModelState current, string key, DateTimeOffset now)
     {
-        if (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        if (IdempotencyKeys.Problem(key) is { } problem)
         {
-            throw new InvalidTrainingRequestException(
-                $"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces (got {key.Length} characters).");
+            throw new InvalidTrainingRequestException(problem);
         }
 
         return current.Requests!.TryGetValue(key, out var seen) && now - seen.At < options.Value.IdempotencyWindow && current.Versions.ContainsKey(seen.Version)

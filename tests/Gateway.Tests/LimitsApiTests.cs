@@ -132,6 +132,30 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
     }
 
     [Fact]
+    public async Task AnIdempotencyKeyGivenTwice_OrNotAKey_Is400_AndNothingIsCreated()
+    {
+        var dataset = await DatasetAsync();
+        var model = McpTestClient.Unique("idem-bad");
+        var body = new { dataset, label = "label", algorithm = "linear" };
+        HttpRequestMessage Twice(string url, HttpContent content)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+            request.Headers.Add("Idempotency-Key", ["first", "second"]);
+            return request;
+        }
+
+        var trainTwice = await _http.SendAsync(Twice($"/api/models/{model}/train", JsonContent.Create(body)));
+        var appendTwice = await _http.SendAsync(Twice($"/api/datasets/{dataset}/rows", new StringContent("""{"rows":[{"x1":1,"x2":2,"color":"red","label":"yes"}]}""", Encoding.UTF8, "application/json")));
+        var tooLong = await TrainAsync(model, body, new string('k', 201));
+
+        await AssertProblemAsync(trainTwice, HttpStatusCode.BadRequest, "The Idempotency-Key header is given 2 times; send one key.");
+        await AssertProblemAsync(appendTwice, HttpStatusCode.BadRequest, "The Idempotency-Key header is given 2 times; send one key.");
+        await AssertProblemAsync(tooLong, HttpStatusCode.BadRequest, "The idempotency key must be 1-200 printable ASCII characters without spaces (got 201 characters).");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}")).StatusCode);
+        Assert.Single((await (await _http.GetAsync($"/api/datasets/{dataset}")).ReadJsonAsync())["versions"]!.AsArray());
+    }
+
+    [Fact]
     public async Task TrainingsQueuedForAModel_PastTheLimit_Are429WithRetryAfter()
     {
         var dataset = await DatasetAsync(3000);
