@@ -21,7 +21,7 @@ public static class InferenceJson
 
     /// <summary>
     /// Reads <c>{"id"?, "inputs": [{"name", "shape", "datatype", "data"}], "outputs"?: [{"name"}]}</c> (property names in any
-    /// case, others ignored). Throws <see cref="JsonException"/> for malformed JSON and
+    /// case, each at most once; others, such as the protocol's <c>parameters</c>, ignored). Throws <see cref="JsonException"/> for malformed JSON and
     /// <see cref="InvalidPredictionInputException"/> naming the tensor for anything else.
     /// </summary>
     public static Request Read(ReadOnlySpan<byte> json)
@@ -40,10 +40,12 @@ public static class InferenceJson
         string? id = null;
         List<(string? Name, long[]? Shape, string? Datatype, int Data)>? inputs = null;
         List<string>? outputs = null;
+        var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (PredictionRowsReader.Named(ref reader, "id"u8))
             {
+                Once(ref seen, 1, "id", "The request");
                 reader.Read();
                 id = reader.TokenType switch
                 {
@@ -54,11 +56,13 @@ public static class InferenceJson
             }
             else if (PredictionRowsReader.Named(ref reader, "inputs"u8))
             {
+                Once(ref seen, 2, "inputs", "The request");
                 reader.Read();
                 inputs = reader.TokenType == JsonTokenType.Null ? null : ReadInputs(ref reader);
             }
             else if (PredictionRowsReader.Named(ref reader, "outputs"u8))
             {
+                Once(ref seen, 4, "outputs", "The request");
                 reader.Read();
                 outputs = reader.TokenType == JsonTokenType.Null ? null : ReadOutputs(ref reader);
             }
@@ -257,26 +261,32 @@ public static class InferenceJson
             long[]? shape = null;
             string? datatype = null;
             var data = -1;
+            var seen = 0;
+            var where = $"inputs[{inputs.Count}]";
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (PredictionRowsReader.Named(ref reader, "name"u8))
                 {
+                    Once(ref seen, 1, "name", where);
                     reader.Read();
                     name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 }
                 else if (PredictionRowsReader.Named(ref reader, "datatype"u8))
                 {
+                    Once(ref seen, 2, "datatype", where);
                     reader.Read();
                     datatype = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 }
                 else if (PredictionRowsReader.Named(ref reader, "shape"u8))
                 {
+                    Once(ref seen, 4, "shape", where);
                     reader.Read();
                     shape = ReadShape(ref reader, name);
                 }
                 else if (PredictionRowsReader.Named(ref reader, "data"u8))
                 {
                     // Read once the datatype is known, which may come after the data.
+                    Once(ref seen, 8, "data", where);
                     reader.Read();
                     data = reader.TokenType == JsonTokenType.StartArray ? (int)reader.TokenStartIndex : -1;
                     reader.Skip();
@@ -292,6 +302,20 @@ public static class InferenceJson
         }
 
         return inputs;
+    }
+
+    /// <summary>
+    /// Marks a field of an object as read; a field named twice is refused rather than read with its last value (names
+    /// match in any case, as they are read).
+    /// </summary>
+    private static void Once(ref int seen, int field, string name, string where)
+    {
+        if ((seen & field) != 0)
+        {
+            throw new InvalidPredictionInputException($"{where} names '{name}' twice; send each field once.");
+        }
+
+        seen |= field;
     }
 
     private static long[] ReadShape(ref Utf8JsonReader reader, string? name)

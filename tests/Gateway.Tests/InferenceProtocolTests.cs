@@ -126,6 +126,9 @@ public sealed class InferenceProtocolTests(GatewayFactory factory)
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", "{\"inputs\": [", "Malformed JSON");
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", "{\"inputs\": []}", "inputs is required");
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", Body(good, outputs: ["labels"]), "Unknown output 'labels'");
+        var body = Body(good);
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body[..^1] + ", \"Inputs\": []}", "The request names 'inputs' twice; send each field once.");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", body.Replace("\"datatype\"", "\"datatype\": \"BYTES\", \"datatype\"", StringComparison.Ordinal), "inputs[0] names 'datatype' twice");
         var notFound = await _http.GetAsync("/v2/models/no-such-model/ready");
         Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
         Assert.Contains("no-such-model", (await notFound.ReadJsonAsync())["error"]!.GetValue<string>(), StringComparison.Ordinal);
