@@ -45,7 +45,7 @@ public static class InferenceJson
         {
             if (PredictionRowsReader.Named(ref reader, "id"u8))
             {
-                Once(ref seen, 1, "id", "The request");
+                Once(ref seen, 1, "id");
                 reader.Read();
                 id = reader.TokenType switch
                 {
@@ -56,13 +56,13 @@ public static class InferenceJson
             }
             else if (PredictionRowsReader.Named(ref reader, "inputs"u8))
             {
-                Once(ref seen, 2, "inputs", "The request");
+                Once(ref seen, 2, "inputs");
                 reader.Read();
                 inputs = reader.TokenType == JsonTokenType.Null ? null : ReadInputs(ref reader);
             }
             else if (PredictionRowsReader.Named(ref reader, "outputs"u8))
             {
-                Once(ref seen, 4, "outputs", "The request");
+                Once(ref seen, 4, "outputs");
                 reader.Read();
                 outputs = reader.TokenType == JsonTokenType.Null ? null : ReadOutputs(ref reader);
             }
@@ -262,31 +262,31 @@ public static class InferenceJson
             string? datatype = null;
             var data = -1;
             var seen = 0;
-            var where = $"inputs[{inputs.Count}]";
+            var index = inputs.Count;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (PredictionRowsReader.Named(ref reader, "name"u8))
                 {
-                    Once(ref seen, 1, "name", where);
+                    Once(ref seen, 1, "name", index);
                     reader.Read();
                     name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 }
                 else if (PredictionRowsReader.Named(ref reader, "datatype"u8))
                 {
-                    Once(ref seen, 2, "datatype", where);
+                    Once(ref seen, 2, "datatype", index);
                     reader.Read();
                     datatype = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 }
                 else if (PredictionRowsReader.Named(ref reader, "shape"u8))
                 {
-                    Once(ref seen, 4, "shape", where);
+                    Once(ref seen, 4, "shape", index);
                     reader.Read();
                     shape = ReadShape(ref reader, name);
                 }
                 else if (PredictionRowsReader.Named(ref reader, "data"u8))
                 {
                     // Read once the datatype is known, which may come after the data.
-                    Once(ref seen, 8, "data", where);
+                    Once(ref seen, 8, "data", index);
                     reader.Read();
                     data = reader.TokenType == JsonTokenType.StartArray ? (int)reader.TokenStartIndex : -1;
                     reader.Skip();
@@ -308,11 +308,11 @@ public static class InferenceJson
     /// Marks a field of an object as read; a field named twice is refused rather than read with its last value (names
     /// match in any case, as they are read).
     /// </summary>
-    private static void Once(ref int seen, int field, string name, string where)
+    private static void Once(ref int seen, int field, string name, int? tensor = null)
     {
         if ((seen & field) != 0)
         {
-            throw new InvalidPredictionInputException($"{where} names '{name}' twice; send each field once.");
+            throw new InvalidPredictionInputException($"{(tensor is { } t ? $"inputs[{t}]" : "The request")} names '{name}' twice; send each field once.");
         }
 
         seen |= field;
