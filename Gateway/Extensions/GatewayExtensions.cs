@@ -63,8 +63,12 @@ public static class GatewayExtensions
         // The server's ceiling: uploads up to the configured limit, plus room for the multipart framing. Each route lowers
         // it to its own limit (BodyLimits).
         builder.AddOrleansMlOptions();
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>(
-            (k, ml) => k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20));
+        // No Server header: what software answers is no caller's business.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrleansMlOptions>>((k, ml) =>
+        {
+            k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20);
+            k.AddServerHeader = false;
+        });
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<OrleansMlOptions>>(
             (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
         builder.Services.AddSingleton<FailoverPolicy>();
@@ -102,6 +106,20 @@ public static class GatewayExtensions
     public static WebApplication UseGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // Every answer is what its Content-Type says: a browser must not guess a JSON error or a CSV into a script. Set as
+        // the headers leave, since an error's answer starts again from empty headers.
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(
+                static response =>
+                {
+                    ((HttpResponse)response).Headers.XContentTypeOptions = "nosniff";
+                    return Task.CompletedTask;
+                },
+                context.Response);
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBodyLimits();

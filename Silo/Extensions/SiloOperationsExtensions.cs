@@ -10,6 +10,7 @@ public static class SiloOperationsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
         builder.AddOrleansMlMetrics();
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         return builder;
     }
 

@@ -104,8 +104,16 @@ public sealed class LoopbackDefaultTests
         var data = Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
         await using var gateway = await GatewayProcess.StartOnAsync("0.0.0.0", data, "--OrleansMl:Auth:Mode=Open");
 
-        Assert.Equal(HttpStatusCode.OK, (await gateway.Http.GetAsync("/api/models")).StatusCode);
+        var models = await gateway.Http.GetAsync("/api/models");
+        var missing = await gateway.Http.GetAsync("/api/models/no-such-model");
+
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
         Assert.Contains("OrleansMl__Auth__Mode=Open: every caller", gateway.Log, StringComparison.Ordinal);
+        foreach (var response in new[] { models, missing })
+        {
+            Assert.False(response.Headers.Contains("Server"), "Kestrel names itself in a Server header");
+            Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        }
     }
 
     private static async Task<HttpResponseMessage> RemoteAsync(HttpClient client, string url, string address, HttpMethod? method = null)
