@@ -10,6 +10,7 @@ using OrleansMl.Diagnostics;
 using OrleansMl.Gateway.Api;
 using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using Scalar.AspNetCore;
 
 namespace OrleansMl.Gateway.Extensions;
@@ -86,7 +87,7 @@ public static class GatewayExtensions
         // that is not a number) reaches DomainExceptionHandler, which names the field and what it must be. The default
         // throws only in Development; elsewhere the route would answer a bare 400 without saying what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeFrameworkStatus);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddDocumentTransformer((document, _, _) =>
         {
@@ -122,8 +123,42 @@ public static class GatewayExtensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // A compressed body would reach the JSON and CSV readers as bytes they cannot read ("'0x1F' is an invalid start
+        // of a value"); it is refused by what it is instead.
+        app.Use((context, next) =>
+        {
+            var encoding = context.Request.Headers.ContentEncoding;
+            return encoding.Count == 0 || (encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase))
+                ? next(context)
+                : TypedResults.Problem(
+                    statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    title: "Unsupported content encoding",
+                    detail: $"Content-Encoding '{NameList.Cut(encoding.ToString())}' is not taken: send the body uncompressed.").ExecuteAsync(context);
+        });
         app.UseBodyLimits();
         return app;
+    }
+
+    /// <summary>
+    /// A status the framework answers by itself, with nothing to say, gets a detail that names the problem as every other
+    /// error does: no route for the path (404), or a method its route does not take (405).
+    /// </summary>
+    private static void DescribeFrameworkStatus(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Detail is not null)
+        {
+            return;
+        }
+
+        var request = context.HttpContext.Request;
+        var path = NameList.Cut(request.Path.Value ?? "/");
+        context.ProblemDetails.Detail = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {path}; /openapi/v1.json lists the routes, and /docs shows them.",
+            StatusCodes.Status405MethodNotAllowed => $"{path} does not take {request.Method}; it takes {context.HttpContext.Response.Headers.Allow}.",
+            _ => null,
+        };
     }
 
     public static WebApplication MapOperations(this WebApplication app)

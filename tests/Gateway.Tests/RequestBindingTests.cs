@@ -86,6 +86,21 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
         await AssertProblemAsync(await _http.GetAsync(url), HttpStatusCode.BadRequest, expected);
     }
 
+    [Fact]
+    public async Task AnswersTheFrameworkGivesByItself_NameTheProblemToo()
+    {
+        var model = await gateway.ModelAsync();
+        var compressed = Json("""{"rows":[{"x1":1}]}""");
+        compressed.Headers.ContentEncoding.Add("gzip");
+
+        await AssertProblemAsync(await _http.GetAsync("/api/no-such-route"), HttpStatusCode.NotFound,
+            "Nothing is served at GET /api/no-such-route; /openapi/v1.json lists the routes");
+        await AssertProblemAsync(await _http.PatchAsync("/api/models", Json("{}")), HttpStatusCode.MethodNotAllowed,
+            "/api/models does not take PATCH; it takes GET, HEAD.");
+        await AssertProblemAsync(await _http.PostAsync($"/api/models/{model}/predict", compressed), HttpStatusCode.UnsupportedMediaType,
+            "Content-Encoding 'gzip' is not taken: send the body uncompressed.");
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)
