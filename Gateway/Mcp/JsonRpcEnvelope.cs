@@ -69,7 +69,11 @@ internal static class JsonRpcEnvelope
     internal static string? RepeatedMember(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-        HashSet<string>? names = null;
+
+        // The message's own members are compared where they lie (every call has them: nothing to allocate per request);
+        // any other name, rare, is kept as a string.
+        var seen = 0;
+        HashSet<string>? others = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -79,11 +83,20 @@ internal static class JsonRpcEnvelope
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                names ??= new HashSet<string>(StringComparer.Ordinal);
-                if (!names.Add(name))
+                var member = reader.ValueTextEquals("jsonrpc"u8) ? 1
+                    : reader.ValueTextEquals("id"u8) ? 2
+                    : reader.ValueTextEquals("method"u8) ? 4
+                    : reader.ValueTextEquals("params"u8) ? 8
+                    : 0;
+                if (member != 0 && (seen & member) != 0)
                 {
-                    return name;
+                    return reader.GetString();
+                }
+
+                seen |= member;
+                if (member == 0 && !(others ??= new HashSet<string>(StringComparer.Ordinal)).Add(reader.GetString()!))
+                {
+                    return reader.GetString();
                 }
 
                 if (!reader.Read() || !reader.TrySkip())

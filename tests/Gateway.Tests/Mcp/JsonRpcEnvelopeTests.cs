@@ -12,6 +12,9 @@ public sealed class JsonRpcEnvelopeTests
     [InlineData("{\"A\":1,\"a\":2}", null)] // names are case-sensitive in JSON-RPC
     [InlineData("[{\"a\":1,\"a\":2}]", null)] // a batch is the SDK's to refuse
     [InlineData("{\"a\":1,\"a\"", null)] // not JSON: the SDK's to refuse
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{},\"id\":2}", "id")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"\\u006dethod\":\"tools/list\"}", "method")] // escaped, the same name
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{}}", null)]
     [InlineData("", null)]
     [InlineData("\"a\"", null)]
     public void RepeatedMember_IsTheFirstNameTheMessageGivesTwice(string body, string? expected)
