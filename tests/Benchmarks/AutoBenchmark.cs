@@ -31,6 +31,10 @@ internal static class AutoBenchmark
         }
 
         var totals = new List<(string Dataset, int Matched, int Runs, double MeanMs, double MaxMs)>();
+
+        // Per learner (auto first): how often it matched or beat the best learner at its defaults, and its mean score.
+        // A fixed choice of learner is what a user without auto would make, so its match count is auto's yardstick.
+        var learnerTotals = new Dictionary<TrainingAlgorithm, int>();
         foreach (var dataset in datasets)
         {
             var cases = splitDirectory is null
@@ -38,6 +42,9 @@ internal static class AutoBenchmark
                 : [(Seed: 42, Train: Load(Path.Combine(splitDirectory, dataset + "_train.csv")), Test: Load(Path.Combine(splitDirectory, dataset + "_test.csv")))];
             var matched = 0;
             var autoMs = new List<double>();
+            var matches = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0);
+            var sums = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0.0);
+            var metricName = string.Empty;
             foreach (var (seed, train, test) in cases)
             {
                 var fraction = test is null ? 0.2 : 0.01;
@@ -63,6 +70,13 @@ internal static class AutoBenchmark
                 var auto = results[0];
                 var best = results.Skip(1).MaxBy(r => r.Score);
                 var ok = auto.Score >= best.Score - 1e-9;
+                foreach (var result in results)
+                {
+                    matches[result.Algorithm] += result.Score >= best.Score - 1e-9 ? 1 : 0;
+                    sums[result.Algorithm] += result.Score;
+                    metricName = result.Metric;
+                }
+
                 matched += ok ? 1 : 0;
                 autoMs.Add(auto.Ms);
                 Console.WriteLine($"{dataset} seed {seed}: auto {Show(auto.Metric, auto.Score)} in {auto.Ms:F0} ms ({auto.Detail}); best default "
@@ -71,6 +85,14 @@ internal static class AutoBenchmark
             }
 
             totals.Add((dataset, matched, cases.Count, autoMs.Average(), autoMs.Max()));
+            foreach (var (algorithm, count) in matches)
+            {
+                learnerTotals[algorithm] = learnerTotals.GetValueOrDefault(algorithm) + count;
+            }
+
+            Console.WriteLine($"{dataset}: matched the best learner at defaults "
+                + string.Join(", ", matches.Select(m => $"{EnumWords.Word(m.Key)} {m.Value}/{cases.Count}"))
+                + $"; mean {metricName} " + string.Join(", ", sums.Select(m => $"{EnumWords.Word(m.Key)} {Math.Abs(m.Value / cases.Count):F4}")));
         }
 
         Console.WriteLine();
@@ -80,6 +102,7 @@ internal static class AutoBenchmark
         }
 
         Console.WriteLine($"all: {totals.Sum(t => t.Matched)}/{totals.Sum(t => t.Runs)} matched; slowest auto {totals.Max(t => t.MaxMs):F0} ms");
+        Console.WriteLine("each learner on every split: " + string.Join(", ", learnerTotals.Select(t => $"{EnumWords.Word(t.Key)} {t.Value}/{totals.Sum(x => x.Runs)}")));
     }
 
     /// <summary>Breaks one <c>auto</c> training into its stages: the split, featurizing, the search and the refit.</summary>
