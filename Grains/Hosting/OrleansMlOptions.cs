@@ -346,4 +346,21 @@ public sealed class OrleansMlOptions : IValidatableObject
     public long DatasetCacheBytes => (long)DatasetCacheMegabytes << 20;
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
+
+    /// <summary>Creates the data directory when it does not exist and returns its full path; a folder that cannot be made is a <see cref="SettingException"/>.</summary>
+    public string CreateDataDirectory()
+    {
+        var directory = FullDataDirectory;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return directory;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingException(
+                $"OrleansMl:DataDirectory '{directory}' cannot be created ({error.Message}): set OrleansMl__DataDirectory to a folder this process may write.",
+                error);
+        }
+    }
 }

@@ -106,6 +106,7 @@ public static class OrleansMlSiloExtensions
                     (o, endpoints) => o.PrimarySiloEndpoint = new IPEndPoint(endpoints.Value.AdvertisedIPAddress, endpoints.Value.SiloPort)));
             }
 
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ListeningPorts>();
             silo.AddOrleansMl();
         });
         return builder;
@@ -209,7 +210,7 @@ public static class OrleansMlSiloExtensions
     {
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, EmbeddedStorageSetup>();
         silo.Services.AddSingleton<IArtifactStore>(sp => new FileArtifactStore(
-            Path.Combine(Settings(sp).FullDataDirectory, "artifacts"), Settings(sp).MinFreeDiskBytes, sp.GetRequiredService<TimeProvider>()));
+            Path.Combine(Settings(sp).CreateDataDirectory(), "artifacts"), Settings(sp).MinFreeDiskBytes, sp.GetRequiredService<TimeProvider>()));
         silo.AddAdoNetGrainStorage(StorageNames.Grains, b => b.Configure<IOptions<OrleansMlOptions>>((o, ml) =>
         {
             o.Invariant = SqliteInvariant;
@@ -295,7 +296,7 @@ public static class OrleansMlSiloExtensions
         public void Participate(ISiloLifecycle lifecycle) =>
             lifecycle.Subscribe(nameof(EmbeddedStorageSetup), ServiceLifecycleStage.First, _ =>
             {
-                Directory.CreateDirectory(options.Value.FullDataDirectory);
+                options.Value.CreateDataDirectory();
                 SqliteGrainStorageSchema.EnsureCreated(ConnectionString(options.Value));
                 return Task.CompletedTask;
             });

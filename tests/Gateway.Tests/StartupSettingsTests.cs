@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
@@ -14,10 +16,62 @@ public sealed class StartupSettingsTests : IDisposable
     [InlineData("--OrleansMl:OpenMpRuntime=intel", "OrleansMl__OpenMpRuntime")]
     public async Task AnInvalidSetting_StopsTheGateway_WithAMessageNamingTheEnvironmentVariable(string setting, string variable)
     {
+        var message = await StartFailsAsync(setting);
+
+        Assert.Contains(variable, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--OrleansMl:TrainingConcurrency=abc", "OrleansMl:TrainingConcurrency is 'abc', which is not a whole number: set OrleansMl__TrainingConcurrency.")]
+    [InlineData("--OrleansMl:DatasetCacheTtl=soon", "OrleansMl:DatasetCacheTtl is 'soon', which is not a time span such as 00:30:00 or 7.00:00:00: set OrleansMl__DatasetCacheTtl.")]
+    [InlineData("--OrleansMl:Auth:Mode=weird", "OrleansMl:Auth:Mode is 'weird', which is not one of Secure, Open: set OrleansMl__Auth__Mode.")]
+    [InlineData("--Mcp:DirectPredict=maybe", "Mcp:DirectPredict is 'maybe', which is not true or false: set Mcp__DirectPredict.")]
+    public async Task AValueThatDoesNotParse_StopsTheGateway_WithOneLineNamingTheSetting(string setting, string expected)
+    {
+        var message = await StartFailsAsync(setting);
+
+        Assert.Contains("OrleansMl cannot start: " + expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADataDirectoryThatCannotBeCreated_StopsTheGateway_NamingIt()
+    {
+        Directory.CreateDirectory(_data);
+        var file = Path.Combine(_data, "a-file");
+        await File.WriteAllTextAsync(file, "not a folder");
+
+        var message = await StartFailsAsync($"--OrleansMl:DataDirectory={Path.Combine(file, "data")}");
+
+        Assert.Contains($"OrleansMl:DataDirectory '{Path.Combine(file, "data")}' cannot be created", message, StringComparison.Ordinal);
+        Assert.Contains("set OrleansMl__DataDirectory", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SiloPort")]
+    [InlineData("GatewayPort")]
+    public async Task APortAnotherProcessListensOn_StopsTheGateway_EvenWhenThatProcessSharesItsPort(string setting)
+    {
+        // Listening as Orleans does: with address reuse, which on Linux lets a second listener share the port unnoticed.
+        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        other.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        other.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        other.Listen();
+        var port = ((IPEndPoint)other.LocalEndPoint!).Port;
+
+        var message = await StartFailsAsync($"--OrleansMl:{setting}={port}");
+
+        Assert.Contains($"OrleansMl cannot start: OrleansMl:{setting} {port} on 127.0.0.1 is taken", message, StringComparison.Ordinal);
+        Assert.Contains($"set OrleansMl__{setting} to a free port", message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a gateway that must stop with exit code 1 and a message instead of an unhandled exception; returns its output.</summary>
+    private async Task<string> StartFailsAsync(string setting)
+    {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(_data, setting));
 
-        Assert.Contains("exited", error.Message, StringComparison.Ordinal);
-        Assert.Contains(variable, error.Message, StringComparison.Ordinal);
+        Assert.Contains("The gateway exited with code 1:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", error.Message, StringComparison.Ordinal);
+        return error.Message;
     }
 
     public void Dispose()
