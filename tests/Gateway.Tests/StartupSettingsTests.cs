@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using OrleansMl.Tests.Support;
@@ -62,6 +63,39 @@ public sealed class StartupSettingsTests : IDisposable
 
         Assert.Contains($"OrleansMl cannot start: OrleansMl:{setting} {port} on 127.0.0.1 is taken", message, StringComparison.Ordinal);
         Assert.Contains($"set OrleansMl__{setting} to a free port", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASiloProcess_StopsTheSameWay()
+    {
+        var silo = Path.Combine(GatewayProcess.RepositoryRoot(), "Silo", "bin", GatewayProcess.Configuration, "net10.0", "OrleansMl.Silo.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { silo, $"--OrleansMl:DataDirectory={_data}", "--OrleansMl:MaxPredictionRows=many" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true); // It kept running: the assertion below reports it.
+            }
+        }
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(
+            "OrleansMl cannot start: OrleansMl:MaxPredictionRows is 'many', which is not a whole number: set OrleansMl__MaxPredictionRows.",
+            (await error).Trim());
+        Assert.DoesNotContain("Unhandled exception", await output, StringComparison.Ordinal);
     }
 
     /// <summary>Starts a gateway that must stop with exit code 1 and a message instead of an unhandled exception; returns its output.</summary>
