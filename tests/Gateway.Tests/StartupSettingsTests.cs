@@ -87,7 +87,7 @@ public sealed class StartupSettingsTests : IDisposable
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true); // It kept running: the assertion below reports it.
+                process.Kill(entireProcessTree: true); // It kept running: the test fails on the cancelled wait.
             }
         }
 
