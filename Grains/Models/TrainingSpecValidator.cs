@@ -175,6 +175,16 @@ public static class TrainingSpecValidator
             default:
                 break;
         }
+
+        // A class needs rows to be learned from and scored on: a label whose every value is its own class (an identifier
+        // picked by mistake) would train a model that can never be right on a new row.
+        var classification = task == ModelTask.Multiclass || (task == ModelTask.Auto && !numeric && label.Kind != ColumnKind.Boolean);
+        if (classification && label.Distinct == label.Count)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"The label column '{label.Name}' has a different value in each of its {label.Count} rows, as an identifier has, so no class has "
+                + $"a second row to learn it from. {(numeric ? "Use task regression for a numeric target, or choose" : "Choose")} another label."));
+        }
     }
 
     /// <summary>

@@ -200,6 +200,27 @@ public sealed class TrainingSpecValidatorTests
     }
 
     [Fact]
+    public void AClassificationLabel_WithADifferentValueInEveryRow_IsRejected_AsAnIdentifier()
+    {
+        var ids = Version("x,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 7},r{i}\n")));
+        var numbers = Version("x,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 7},{i * 1.5}\n")));
+
+        var auto = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(new TrainingRequest("d", null, "label", Features: ["x"]), ids));
+        var multiclass = Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(
+            new TrainingRequest("d", null, "label", Task: ModelTask.Multiclass), numbers));
+
+        Assert.Equal(
+            "The label column 'label' has a different value in each of its 40 rows, as an identifier has, so no class has a second row to learn it from. Choose another label.",
+            auto.Message);
+        Assert.EndsWith("Use task regression for a numeric target, or choose another label.", multiclass.Message, StringComparison.Ordinal);
+
+        // The same numbers as a regression target are fine, and so is a class label with one repeated value.
+        TrainingSpecValidator.Resolve(new TrainingRequest("d", null, "label"), numbers);
+        var oneRepeat = Version("x,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 7},r{Math.Min(i, 38)}\n")));
+        TrainingSpecValidator.Resolve(new TrainingRequest("d", null, "label", Task: ModelTask.Multiclass, Features: ["x"]), oneRepeat);
+    }
+
+    [Fact]
     public void FeatureWidth_CountsOneSlotPerNumber_OnePerCategory_HashedSlots_AndTextSlots()
     {
         ColumnInfo Column(string name, ColumnKind kind, long distinct, double? min = null) => new(name, kind, 100, 0, distinct, min, null, null, null, []);
