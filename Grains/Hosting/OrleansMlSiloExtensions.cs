@@ -107,6 +107,11 @@ public static class OrleansMlSiloExtensions
             }
 
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ListeningPorts>();
+            if (mode == OrleansMlMode.Embedded)
+            {
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DataDirectoryLock>();
+            }
+
             silo.AddOrleansMl();
         });
         return builder;

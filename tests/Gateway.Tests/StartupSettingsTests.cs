@@ -66,6 +66,30 @@ public sealed class StartupSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task ASecondGateway_OnTheSameDataDirectory_Stops_AndTheFirstServesOn_AndAfterItIsKilledTheFolderIsFree()
+    {
+        var first = await GatewayProcess.StartAsync(_data);
+        try
+        {
+            // Its own free ports, the first one's data directory.
+            var message = await StartFailsAsync();
+
+            Assert.Contains($"OrleansMl cannot start: OrleansMl:DataDirectory '{_data}' is in use by another OrleansMl gateway or silo", message, StringComparison.Ordinal);
+            Assert.Contains("set OrleansMl__DataDirectory to another folder", message, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await first.Http.GetAsync("/health/ready")).StatusCode);
+        }
+        finally
+        {
+            await first.KillAsync();
+            await first.DisposeAsync();
+        }
+
+        // The lock went with the killed process: nothing stale is left to clear by hand.
+        await using var next = await GatewayProcess.StartAsync(_data);
+        Assert.Equal(HttpStatusCode.OK, (await next.Http.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
     public async Task ASiloProcess_StopsTheSameWay()
     {
         var silo = Path.Combine(GatewayProcess.RepositoryRoot(), "Silo", "bin", GatewayProcess.Configuration, "net10.0", "OrleansMl.Silo.dll");
@@ -99,9 +123,9 @@ public sealed class StartupSettingsTests : IDisposable
     }
 
     /// <summary>Starts a gateway that must stop with exit code 1 and a message instead of an unhandled exception; returns its output.</summary>
-    private async Task<string> StartFailsAsync(string setting)
+    private async Task<string> StartFailsAsync(params string[] settings)
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(_data, setting));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(_data, settings));
 
         Assert.Contains("The gateway exited with code 1:", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", error.Message, StringComparison.Ordinal);
