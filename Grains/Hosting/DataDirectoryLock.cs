@@ -1,7 +1,7 @@
 namespace OrleansMl.Hosting;
 
 /// <summary>
-/// Holds an exclusive lock on the embedded data directory for as long as the silo runs, so a second gateway or silo
+/// Holds a lock on the embedded data directory for as long as the silo runs, so a second gateway or silo
 /// started on the same folder (with other ports) stops at once instead of serving the same models and datasets as its
 /// own, each silo with its own copies of the grains in memory and both writing one SQLite database. The lock is the
 /// operating system's (on <c>orleansml.lock</c>): it goes with the process, however the process ends.
@@ -28,7 +28,7 @@ internal sealed class DataDirectoryLock(Microsoft.Extensions.Options.IOptions<Or
                 return Task.CompletedTask;
             });
 
-    /// <summary>Opens the lock file exclusively; another process holding it is a <see cref="SettingException"/>.</summary>
+    /// <summary>Opens the lock file and locks it for this process; another process holding the lock is a <see cref="SettingException"/>.</summary>
     internal static FileStream Acquire(string directory)
     {
         // A record lock on the file's first byte (fcntl on Linux, LockFile on Windows) rather than an exclusive open: it

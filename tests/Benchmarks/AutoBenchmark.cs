@@ -40,7 +40,6 @@ internal static class AutoBenchmark
             var cases = splitDirectory is null
                 ? Enumerable.Range(1, seeds).Select(seed => (Seed: seed, Train: MlTestData.Public(dataset), Test: (DatasetFrame?)null)).ToList()
                 : [(Seed: 42, Train: Load(Path.Combine(splitDirectory, dataset + "_train.csv")), Test: Load(Path.Combine(splitDirectory, dataset + "_test.csv")))];
-            var matched = 0;
             var autoMs = new List<double>();
             var matches = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0);
             var sums = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0.0);
@@ -77,14 +76,13 @@ internal static class AutoBenchmark
                     metricName = result.Metric;
                 }
 
-                matched += ok ? 1 : 0;
                 autoMs.Add(auto.Ms);
                 Console.WriteLine($"{dataset} seed {seed}: auto {Show(auto.Metric, auto.Score)} in {auto.Ms:F0} ms ({auto.Detail}); best default "
                     + $"{EnumWords.Word(best.Algorithm)} {Show(best.Metric, best.Score)} -> {(ok ? "ok" : "WORSE")}; "
                     + string.Join(", ", results.Skip(1).Select(r => $"{EnumWords.Word(r.Algorithm)} {Show(r.Metric, r.Score)} {r.Ms:F0} ms")));
             }
 
-            totals.Add((dataset, matched, cases.Count, autoMs.Average(), autoMs.Max()));
+            totals.Add((dataset, matches[TrainingAlgorithm.Auto], cases.Count, autoMs.Average(), autoMs.Max()));
             foreach (var (algorithm, count) in matches)
             {
                 learnerTotals[algorithm] = learnerTotals.GetValueOrDefault(algorithm) + count;
