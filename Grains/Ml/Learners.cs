@@ -107,6 +107,10 @@ internal static class Learners
                     FeatureColumnName = Features,
                     // SDCA weighs its L2 term against the mean loss, L-BFGS against the summed loss: same strength per row.
                     L2Regularization = (float)(candidate.L2 / Math.Max(1, rows)),
+                    // The bias as one more regularized weight, updated exactly as the others. Regression's default (1)
+                    // steps an unregularized bias by a rate proportional to the L2 term, which diverged at the default
+                    // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise).
+                    BiasLearningRate = 0,
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = 1,
                 })),

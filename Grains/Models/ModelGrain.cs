@@ -174,6 +174,11 @@ public sealed partial class ModelGrain(
         }
 
         var from = current.Aliases.TryGetValue(alias, out var previous) ? previous : (int?)null;
+        if (from != version)
+        {
+            RefuseWhileRollingOut(current, alias, $"promote version {version} to it");
+        }
+
         if (from == version)
         {
             var last = current.History.LastOrDefault(h => h.Alias == alias);
@@ -213,6 +218,7 @@ public sealed partial class ModelGrain(
             throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Promote a succeeded version to create it.");
         }
 
+        RefuseWhileRollingOut(current, alias, "roll it back");
         var stack = current.AliasStacks.GetValueOrDefault(alias, []);
         if (stack.IsEmpty)
         {
@@ -233,6 +239,20 @@ public sealed partial class ModelGrain(
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
             from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
+    }
+
+    /// <summary>
+    /// A running rollout owns its alias: it moves it when it promotes, and its arms, guard and rollback point are counted
+    /// against the baseline it started from, so a change by hand in between would be undone or mismeasured.
+    /// </summary>
+    private void RefuseWhileRollingOut(ModelState current, string alias, string what)
+    {
+        if (current.Rollout is { IsRunning: true } rollout && string.Equals(rollout.Alias, alias, StringComparison.Ordinal))
+        {
+            throw new RolloutInProgressException(
+                $"Cannot {what}: a {EnumWords.Word(rollout.Mode)} rollout of version {rollout.Candidate} against version {rollout.Baseline} is running on alias '{alias}' of model '{Name}'. "
+                + $"Wait for it to promote or roll back, or abort it first (DELETE /api/models/{Name}/rollout).");
+        }
     }
 
     public async Task<ResolvedVersion> ResolveAsync(int? version = null, string? alias = null)
@@ -367,6 +387,14 @@ public sealed partial class ModelGrain(
         if (baseline == request.Candidate)
         {
             throw new InvalidRolloutException($"Alias '{alias}' already points at version {baseline}: roll out another version.");
+        }
+
+        var baselineSignature = (await VersionGrain(baseline).GetAsync()).Signature;
+        var candidateSignature = (await VersionGrain(request.Candidate).GetAsync()).Signature;
+        if (baselineSignature is not null && candidateSignature is not null
+            && RolloutInputs.Mismatch(baseline, baselineSignature, request.Candidate, candidateSignature) is { } mismatch)
+        {
+            throw new InvalidRolloutException($"Version {request.Candidate} cannot take the traffic of alias '{alias}' of model '{Name}': {mismatch}");
         }
 
         var now = time.GetUtcNow();
@@ -504,6 +532,7 @@ public sealed partial class ModelGrain(
                 Guards = current.Guards!.Remove(alias),
             });
             await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+            await PublishAsync();
             OrleansMlMetrics.RolloutDecided(Name, "guard-rollback");
             await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
                 from: $"v{version}", to: $"v{previous}", detail: breach.Reason);
@@ -608,6 +637,7 @@ public sealed partial class ModelGrain(
 
         await CommitAsync(next);
         await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await PublishAsync();
         OrleansMlMetrics.RolloutDecided(Name, decision.Action);
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.RolloutEnded, $"models/{Name}/rollout",
             from: $"v{rollout.Baseline}", to: $"v{rollout.Candidate}", detail: $"{EnumWords.Word(status)}: {decision.Reason}");

@@ -69,6 +69,12 @@ public static class RolloutPolicy
         if (request.Guard is { } guard)
         {
             ValidateGuard(guard);
+            if (request.Mode == RolloutMode.Shadow && guard.Metric is not (ErrorRate or P99))
+            {
+                // A shadow's answers are never returned, so no feedback scores them: only its errors and its time can be held.
+                throw new InvalidRolloutException(
+                    $"guard.metric '{guard.Metric}' cannot guard a shadow rollout, whose answers get no feedback: use errorRate or p99.");
+            }
         }
     }
 

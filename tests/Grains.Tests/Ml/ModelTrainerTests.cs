@@ -62,6 +62,30 @@ public class ModelTrainerTests(ITestOutputHelper output)
         Assert.All(["rmse", "mae", "r2"], m => Assert.Contains(m, model.Metrics.Keys));
     }
 
+    [Theory]
+    [InlineData(10.0)]
+    [InlineData(1.0)]
+    [InlineData(1000.0)]
+    public void Train_FitsOneColumnLinearTarget_WithTheLinearLearnerAtItsDefaults(double range)
+    {
+        // One input and little noise: SDCA with a weak L2 term once diverged here ("non-finite weights").
+        var random = new Random(7);
+        var csv = new System.Text.StringBuilder("x,y\n");
+        for (var i = 0; i < 200; i++)
+        {
+            var x = random.NextDouble() * range;
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{x:R},{(3 * x) + random.NextDouble():R}\n");
+        }
+
+        var model = Trainer.Train(MlTestData.Frame(csv.ToString()), MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+
+        output.WriteLine($"{model.Algorithm}: {string.Join(", ", model.Metrics.Select(m => $"{m.Key}={m.Value:F4}"))}");
+        // The noise, uniform on [0, 1), has a standard deviation of 0.29 whatever the range of x (the L2 term costs a
+        // little more on the widest range); at the widest, y spans 3,000.
+        Assert.True(model.Metrics["rmse"] < 1, $"rmse {model.Metrics["rmse"]:F4}");
+        Assert.True(model.Metrics["r2"] > 0.85, $"r2 {model.Metrics["r2"]:F4}");
+    }
+
     [Fact]
     public void Train_DescribesInputs_WithUnusedColumnsIgnored()
     {

@@ -64,6 +64,7 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         var info = await grain.GetAsync();
         Assert.Equal(2, info.Aliases["production"]);
         Assert.Equal(("promote", 1, 2), (info.AliasHistory[^1].Action, info.AliasHistory[^1].From, info.AliasHistory[^1].To));
+        Assert.Equal(2, (await ListedAsync(model)).Aliases["production"]);
         Assert.Equal(2, (await Client.GetGrain<IPredictorGrain>(model).PredictBatchAsync(Batch(new Random(7)).Batch)).Version);
     }
 
@@ -186,9 +187,81 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         Assert.Equal((2, 1), (guarded.Version, guarded.Previous));
         var info = await grain.GetAsync();
         Assert.Equal(1, info.Aliases["production"]);
+        Assert.Equal(1, (await ListedAsync(model)).Aliases["production"]);
         var last = info.AliasHistory[^1];
         Assert.Equal(("rollback", 2, 1), (last.Action, last.From, last.To));
         Assert.Matches(@"^auto-rollback: accuracy 0\.\d+ vs baseline (0\.\d+|1) − 0\.02 after \d+ labelled predictions$", last.Reason);
+    }
+
+    [Fact]
+    public async Task ARunningRollout_OwnsItsAlias_UntilItEnds()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: false);
+        await grain.SetAliasAsync("production", 1);
+        await grain.StartRolloutAsync(new RolloutRequest(2, Weight: 10, StepAfter: new RolloutStepAfter(Samples: 1_000_000)));
+
+        var promote = await Assert.ThrowsAsync<RolloutInProgressException>(() => grain.SetAliasAsync("production", 2, "by hand"));
+        var rollback = await Assert.ThrowsAsync<RolloutInProgressException>(() => grain.RollbackAliasAsync("production"));
+
+        Assert.Equal(
+            $"Cannot promote version 2 to it: a canary rollout of version 2 against version 1 is running on alias 'production' of model '{model}'. "
+            + $"Wait for it to promote or roll back, or abort it first (DELETE /api/models/{model}/rollout).", promote.Message);
+        Assert.StartsWith("Cannot roll it back: a canary rollout", rollback.Message, StringComparison.Ordinal);
+        var info = await grain.GetAsync();
+        Assert.Equal(1, info.Aliases["production"]);
+        Assert.Equal(RolloutStatus.Running, (await grain.GetRolloutAsync()).Status);
+
+        // Other aliases stay free, and promoting the alias's own version again changes nothing.
+        Assert.Equal(2, (await grain.SetAliasAsync("staging", 2)).Version);
+        Assert.Equal(1, (await grain.SetAliasAsync("production", 1)).Version);
+
+        await grain.AbortRolloutAsync("done by hand");
+        Assert.Equal(2, (await grain.SetAliasAsync("production", 2, "by hand")).Version);
+    }
+
+    [Fact]
+    public async Task ACandidateThatReadsAColumnTheBaselinesRowsNeedNotCarry_CannotBeRolledOut()
+    {
+        var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(400));
+        var grain = Client.GetGrain<IModelGrain>(model);
+        foreach (var features in new[] { ImmutableArray.Create("x1", "x2"), ImmutableArray.Create("x1", "x2", "color"), ImmutableArray.Create("x1") })
+        {
+            var version = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear, Features: features));
+            Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Client, model, version.Version)).Status);
+        }
+
+        await grain.SetAliasAsync("production", 1);
+
+        var error = await Assert.ThrowsAsync<InvalidRolloutException>(() => grain.StartRolloutAsync(new RolloutRequest(2)));
+
+        Assert.Equal(
+            $"Version 2 cannot take the traffic of alias 'production' of model '{model}': version 2 reads column 'color', which rows for version 1 need not carry. "
+            + "Roll out a version trained on the same columns (the same dataset and features), or promote it to another alias.", error.Message);
+        await Assert.ThrowsAsync<RolloutNotFoundException>(() => grain.GetRolloutAsync());
+
+        // A candidate that reads fewer of the same columns takes the baseline's rows as they are.
+        Assert.Equal(RolloutStatus.Running, (await grain.StartRolloutAsync(new RolloutRequest(3))).Status);
+        await grain.AbortRolloutAsync();
+    }
+
+    /// <summary>The model as the catalog lists it (what GET /api/models and the console's model list show).</summary>
+    private async Task<ModelSummary> ListedAsync(string model)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await CatalogIndex.ListModelsAsync(Client, 1000, cursor);
+            if (page.Items.FirstOrDefault(m => m.Name == model) is { } found)
+            {
+                return found;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        throw new InvalidOperationException($"Model '{model}' is not listed.");
     }
 
     /// <summary>Sends traffic through the alias with feedback for each prediction until the rollout ends (or a deadline).</summary>

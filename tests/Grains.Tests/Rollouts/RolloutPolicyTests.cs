@@ -105,6 +105,19 @@ public sealed class RolloutPolicyTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("accuracy")]
+    [InlineData("auc")]
+    [InlineData("rmse")]
+    public void Validate_RefusesAFeedbackGuardOnAShadow_WhoseAnswersGetNoFeedback(string metric)
+    {
+        var error = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(
+            new RolloutRequest(2, Mode: RolloutMode.Shadow, Guard: new RolloutGuard(metric, MaxDrop: 0.02))));
+
+        Assert.Equal($"guard.metric '{metric}' cannot guard a shadow rollout, whose answers get no feedback: use errorRate or p99.", error.Message);
+        RolloutPolicy.Validate(new RolloutRequest(2, Mode: RolloutMode.Shadow, Guard: new RolloutGuard("p99", Max: 50)));
+    }
+
     [Fact]
     public void Validate_RejectsAGuardWithoutItsThreshold()
     {
