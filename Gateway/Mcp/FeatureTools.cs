@@ -110,7 +110,7 @@ public sealed class FeatureTools(IGrainFactory grains, IOptions<OrleansMlOptions
         UseStructuredContent = true, OutputSchemaType = typeof(FeatureVector))]
     [Description("Shows one entity of a feature set as of now: its latest values that are younger than the set's ttl, each with its age; "
         + "the names of values that are older (expired: never returned as present); and every window aggregate over the events inside "
-        + "its window (null when there is no event to take a mean, min or max of).")]
+        + "its window (null when there is no event to take a mean, min or max of, or when the result lies outside the float32 range).")]
     public async Task<CallToolResult> GetFeatures(
         [Description("Feature set name, as listed by list_feature_sets.")] string set,
         [Description("The entity's key, e.g. a customer id such as 'c-1001'.")] string key)

@@ -167,7 +167,11 @@ public sealed class HealthCounts
         ShadowDropped += other.ShadowDropped;
     }
 
-    /// <summary>The latency, in milliseconds, below which <paramref name="quantile"/> of requests fell (a bucket's upper bound); null without requests.</summary>
+    /// <summary>
+    /// The latency, in milliseconds, below which <paramref name="quantile"/> of requests fell (a bucket's upper bound); null
+    /// without requests. The bucket above the last bound has no upper bound: it reads as the last bound (10000 means 10 s or
+    /// more), so the answer is always a number JSON can carry.
+    /// </summary>
     public double? LatencyQuantileMs(double quantile) => Quantile(Latency, quantile);
 
     private static long[] Grow(long[] bins, int length)
@@ -216,11 +220,11 @@ public sealed class HealthCounts
             seen += histogram[i];
             if (seen >= rank)
             {
-                return i < LatencyBoundsMs.Length ? LatencyBoundsMs[i] : double.PositiveInfinity;
+                return LatencyBoundsMs[Math.Min(i, LatencyBoundsMs.Length - 1)];
             }
         }
 
-        return double.PositiveInfinity;
+        return LatencyBoundsMs[^1];
     }
 
     /// <summary>Classification: right labelled predictions over labelled ones; null without any.</summary>

@@ -40,7 +40,7 @@ public sealed record VersionHealth(
 /// <param name="Errors">Requests that failed.</param>
 /// <param name="ErrorRate">Errors over all requests.</param>
 /// <param name="P50Ms">Median latency (upper bound of its bucket), in milliseconds.</param>
-/// <param name="P99Ms">99th percentile latency (upper bound of its bucket), in milliseconds.</param>
+/// <param name="P99Ms">99th percentile latency (upper bound of its bucket), in milliseconds; 10000 stands for 10 s or more.</param>
 /// <param name="Labels">Classification: rows per predicted label.</param>
 /// <param name="Mean">Regression: mean predicted value.</param>
 /// <param name="StdDev">Regression: standard deviation of predicted values.</param>

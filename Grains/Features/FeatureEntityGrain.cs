@@ -42,7 +42,7 @@ public sealed class FeatureEntityGrain(
         var unknown = values.Keys.Where(n => !specs.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
         var wrong = values.Where(v => specs.TryGetValue(v.Key, out var spec) && !FeatureKinds.Fits(spec.Kind, v.Value))
             .OrderBy(v => v.Key, StringComparer.Ordinal)
-            .Select(v => $"'{v.Key}' must be {FeatureKinds.Expected(specs[v.Key].Kind)}, not {FeatureKinds.Describe(v.Value)}")
+            .Select(v => $"'{v.Key}' {FeatureKinds.Misfit(specs[v.Key].Kind, v.Value)}")
             .ToList();
         if (unknown.Count > 0 || wrong.Count > 0)
         {
@@ -217,9 +217,11 @@ public sealed class FeatureEntityGrain(
                 return (null, $"'{name}' is not a column of any aggregate (columns: {(columns.IsEmpty ? "none" : string.Join(", ", columns))})");
             }
 
-            if (value.Kind != FeatureValueKind.Number || !double.IsFinite(value.Number))
+            if (!FeatureKinds.Fits(ColumnKind.Numeric, value))
             {
-                return (null, $"'{name}' must be a finite number, not {FeatureKinds.Describe(value)}");
+                return (null, value.Kind == FeatureValueKind.Number
+                    ? $"'{name}' {FeatureKinds.Misfit(ColumnKind.Numeric, value)}"
+                    : $"'{name}' must be a finite number, not {FeatureKinds.Describe(value)}");
             }
 
             row[column] = value.Number;

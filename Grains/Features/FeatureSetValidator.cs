@@ -77,7 +77,9 @@ public static class FeatureSetValidator
             }
             else if (value.Default is { IsMissing: false } fallback && !FeatureKinds.Fits(value.Kind, fallback))
             {
-                problems.Add($"the default of '{value.Name}' ({FeatureKinds.Describe(fallback)}) is not {FeatureKinds.Expected(value.Kind)}");
+                problems.Add(fallback.Kind == FeatureValueKind.Number && value.Kind == ColumnKind.Numeric
+                    ? $"the default of '{value.Name}' {FeatureKinds.Misfit(value.Kind, fallback)}"
+                    : $"the default of '{value.Name}' ({FeatureKinds.Describe(fallback)}) is not {FeatureKinds.Expected(value.Kind)}");
             }
         }
 

@@ -4,7 +4,8 @@ namespace OrleansMl.Features;
 
 /// <summary>
 /// Computes a set's aggregates from an entity's raw events. An event counts for an aggregate while its timestamp is
-/// after <c>now - window</c>; exact by construction, since every in-window event is kept.
+/// after <c>now - window</c>; exact by construction, since every in-window event is kept. A result outside the float32
+/// range is null.
 /// </summary>
 public static class WindowAggregates
 {
@@ -44,7 +45,9 @@ public static class WindowAggregates
                 max = Math.Max(max, value);
             }
 
-            result[aggregate.Name] = aggregate.Op switch
+            // A result a model's float32 feature cannot hold (a sum of huge amounts, or events stored before their values
+            // were range-checked) reads as no value, like a mean over an empty window, never as an infinity.
+            double? computed = aggregate.Op switch
             {
                 AggregateOp.Count => count,
                 AggregateOp.Sum => sum,
@@ -53,6 +56,7 @@ public static class WindowAggregates
                 AggregateOp.Max => count == 0 ? null : max,
                 _ => null,
             };
+            result[aggregate.Name] = computed is { } number && FeatureKinds.IsFeatureNumber(number) ? number : null;
         }
 
         return result.ToImmutable();

@@ -53,6 +53,14 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
             {
                 throw new InvalidFeedbackException($"items[{i}] has no actual: send the true label or value (a string, number or boolean).");
             }
+
+            // A model's labels are float32: a larger actual is no value it could have learnt or predicted, and its squared
+            // error would make the version's RMSE infinite.
+            if (items[i].Actual.Kind == FeatureValueKind.Number && !(double.IsFinite(items[i].Actual.Number) && Math.Abs(items[i].Actual.Number) <= float.MaxValue))
+            {
+                throw new InvalidFeedbackException(
+                    $"items[{i}].actual {items[i].Actual} is outside the float32 range (±3.4028235E+38) a model's labels are stored in: send the true value, nothing was recorded.");
+            }
         }
 
         // Each id is read, and each actual checked against the version it names, before any item is counted: an actual

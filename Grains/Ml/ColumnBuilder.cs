@@ -238,8 +238,9 @@ internal sealed class ColumnBuilder(string name)
         var integers = true;
         using var distinct = new FloatSet(Math.Min(rowCount, 1 << 16));
 
-        // Sums are taken around the first value, which keeps the variance accurate for large offsets.
-        var shift = float.NaN;
+        // Sums are taken around the first value, which keeps the variance accurate for large offsets. They are taken in
+        // double: the difference of two finite floats (3e38 and -3e38) can overflow float, never double.
+        double shift = double.NaN;
         double sum = 0;
         double squares = 0;
         foreach (var v in values)
@@ -255,7 +256,7 @@ internal sealed class ColumnBuilder(string name)
             }
 
             count++;
-            double d = v - shift;
+            var d = v - shift;
             sum += d;
             squares += d * d;
             min = Math.Min(min, v);

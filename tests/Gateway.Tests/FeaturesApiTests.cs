@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OrleansMl.Features;
+using OrleansMl.Gateway.Tests.Mcp;
 
 namespace OrleansMl.Gateway.Tests;
 
@@ -127,6 +128,46 @@ public sealed class FeaturesApiTests : IAsyncLifetime, IDisposable
 
         await AssertProblemAsync(HttpStatusCode.NotFound, "is not defined", _http.GetAsync("/api/features/fs-never-defined/c-1"));
         await AssertProblemAsync(HttpStatusCode.NotFound, "is not defined", _http.PutAsJsonAsync("/api/features/fs-never-defined/c-1", new { values = new { balance = 1.0 } }));
+    }
+
+    [Fact]
+    public async Task NumbersBeyondTheFloat32Range_AreRefused_AndNoAggregateOrToolAnswerIsEverInfinite()
+    {
+        var set = await DefineAsync("fs-huge");
+        var now = _time.GetUtcNow();
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "'balance' must be a finite number within the float32 range (±3.4028235E+38), not the number 1E+308",
+            _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { balance = 1e308 } }));
+
+        var refused = await (await _http.PostJsonAsync($"/api/features/{set}/events", new
+        {
+            events = new object[]
+            {
+                new { key = "c-1", timestamp = now, values = new { amount = 1e308 } },
+                new { key = "c-1", timestamp = now, values = new { amount = 1e308 } },
+            },
+        })).ReadJsonAsync();
+        Assert.Equal((0, 2), (Int(refused, "accepted"), Int(refused, "invalid")));
+        Assert.Contains("'amount' must be a finite number within the float32 range", refused["errors"]![0]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("1E+308", refused["errors"]![1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Two amounts each within range whose sum is not: the sum reads null, the others stay numbers.
+        var accepted = await (await _http.PostJsonAsync($"/api/features/{set}/events", new
+        {
+            events = new object[]
+            {
+                new { key = "c-1", timestamp = now, values = new { amount = 3e38 } },
+                new { key = "c-1", timestamp = now, values = new { amount = 3e38 } },
+            },
+        })).ReadJsonAsync();
+        Assert.Equal(2, Int(accepted, "accepted"));
+        var aggregates = (await GetAsync($"/api/features/{set}/c-1"))["aggregates"]!;
+        Assert.Null(aggregates["tx_sum_1h"]);
+        Assert.Equal((2.0, 3e38, 3e38), (aggregates["tx_count_1h"]!.GetValue<double>(), aggregates["tx_mean_1h"]!.GetValue<double>(), aggregates["tx_max_1h"]!.GetValue<double>()));
+
+        await using var mcp = await _factory.ConnectMcpAsync();
+        var features = await mcp.CallOkAsync("get_features", new { set, key = "c-1" });
+        Assert.Null(features["aggregates"]!["tx_sum_1h"]);
+        Assert.Contains("tx_sum_1h=none", McpTestClient.Text(await mcp.CallToolAsync("get_features", McpTestClient.Arguments(new { set, key = "c-1" }))), StringComparison.Ordinal);
     }
 
     private async Task<string> DefineAsync(string prefix)

@@ -209,6 +209,41 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal((1, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
     }
 
+    [Fact]
+    public async Task Feedback_ForARegression_WithAnActualBeyondTheFloat32Range_IsRefusedNamingTheItem_AndHealthStaysFinite()
+    {
+        var model = McpTestClient.Unique("reg");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "x2", algorithm = "linear" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        var row = new { x1 = 1.5, color = "red", label = "yes" };
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row, row } })).ReadJsonAsync();
+        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rest = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[] { new { predictionId = ids[0], actual = 0.5 }, new { predictionId = ids[1], actual = 1e308 } },
+        });
+        var viaMcp = await mcp.CallToolErrorAsync("send_feedback", new { model, items = new[] { new { predictionId = ids[2], actual = -1e39 } } });
+
+        await AssertBadAsync(rest, "items[1].actual 1E+308 is outside the float32 range");
+        Assert.Contains("items[0].actual -1E+39 is outside the float32 range", viaMcp, StringComparison.Ordinal);
+
+        // Nothing of either request was recorded; an actual at the edge of the range is, and every metric stays a number.
+        var good = await (await _http.PostJsonAsync($"/api/models/{model}/feedback", new
+        {
+            items = new object[] { new { predictionId = ids[0], actual = 3.4e38 }, new { predictionId = ids[1], actual = -3.4e38 } },
+        })).ReadJsonAsync();
+        Assert.Equal((2, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
+        var window = (await (await _http.GetAsync($"/api/models/{model}/health")).ReadJsonAsync())["versions"]![0]!["windows"]![0]!;
+        Assert.Equal(2, window["labelled"]!.GetValue<long>());
+        Assert.True(double.IsFinite(window["rmse"]!.GetValue<double>()) && window["rmse"]!.GetValue<double>() > 3e38, window.ToJsonString());
+        Assert.True(double.IsFinite(window["mae"]!.GetValue<double>()), window.ToJsonString());
+        var health = await mcp.CallOkAsync("get_model_health", new { model });
+        Assert.Equal(model, health["model"]!.GetValue<string>());
+    }
+
     private static async Task AssertBadAsync(HttpResponseMessage response, string expected)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -27,6 +27,35 @@ public sealed class McpDatasetToolTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task ADatasetOfValuesAtTheFloat32Limits_HasFiniteStatistics_InRestToolsAndResources()
+    {
+        var name = McpTestClient.Unique("huge");
+        var csv = new System.Text.StringBuilder("x,y\n");
+        for (var i = 0; i < 200; i++)
+        {
+            // The first value is near the float32 limit, so the difference of the next one to it is beyond the limit.
+            var x = 1 - (i / 400.0);
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{x},{(i % 2 == 0 ? 1 : -1) * 3.3e38 * x}\n");
+        }
+
+        using var http = factory.CreateClient();
+        var created = await http.PostCsvAsync($"/api/datasets/{name}", csv.ToString());
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var y = (await created.ReadJsonAsync())["columns"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "y")!;
+        Assert.True(y["mean"]!.GetValueKind() == System.Text.Json.JsonValueKind.Number && y["stdDev"]!.GetValueKind() == System.Text.Json.JsonValueKind.Number, y.ToJsonString());
+        Assert.True(y["stdDev"]!.GetValue<double>() > 1e38, y.ToJsonString());
+
+        await using var client = await factory.ConnectMcpAsync();
+        var listed = await client.CallOkAsync("list_datasets");
+        var described = await client.CallOkAsync("describe_dataset", new { name });
+        var read = await client.ReadResourceAsync($"dataset://{name}");
+
+        Assert.Contains(listed["datasets"]!.AsArray(), d => d!["name"]!.GetValue<string>() == name);
+        Assert.Equal(y["stdDev"]!.GetValue<double>(), described["version"]!["columns"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "y")!["stdDev"]!.GetValue<double>());
+        Assert.Contains("\"stdDev\"", Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(read.Contents)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CreateDataset_Text_TellsTheModelWhatToCallNext()
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -287,6 +287,66 @@ public sealed class FeatureStoreTests(FeatureStoreFixture fixture) : IDisposable
         Assert.Equal((7.5, 16.0, 3), (reloaded.Values["balance"].Value.Number, reloaded.Aggregates["tx_sum_1h"]!.Value, reloaded.Events));
     }
 
+    [Fact]
+    public async Task NumbersOutsideTheFloat32Range_AreRefusedAsValuesAndEvents_NamingTheValue_AndChangeNothing()
+    {
+        var (set, definition) = await DefineAsync();
+        var entity = Entity(set, "c-huge");
+        await entity.SetValuesAsync(definition.Revision, Values(("balance", 10.0)));
+
+        var error = await Assert.ThrowsAsync<InvalidFeatureValuesException>(() => entity.SetValuesAsync(definition.Revision, Values(("balance", 1e308))));
+        Assert.Contains("'balance' must be a finite number within the float32 range", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1E+308", error.Message, StringComparison.Ordinal);
+        Assert.Equal(10.0, (await entity.GetAsync(definition.Revision)).Values["balance"].Value.Number);
+
+        var now = fixture.Time.GetUtcNow();
+        var result = await entity.AddEventsAsync(definition.Revision,
+            [Event(now, ("amount", 1e308)), Event(now, ("amount", -1e39)), Event(now, ("amount", 2.5))], default);
+        Assert.Equal((1, 2), (result.Accepted, result.Invalid));
+        Assert.Equal([0, 1], result.Errors.Select(e => e.Index));
+        Assert.Contains("'amount' must be a finite number within the float32 range", result.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("1E+308", result.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("-1E+39", result.Errors[1].Reason, StringComparison.Ordinal);
+        Assert.Equal(2.5, (await entity.GetAsync(definition.Revision)).Aggregates["tx_sum_1h"]);
+
+        var defined = await Assert.ThrowsAsync<InvalidFeatureSetException>(() => Grains.GetGrain<IFeatureSetGrain>(set).DefineAsync(
+            new FeatureSetSpec("customer_id", TimeSpan.FromHours(1), [new("balance", ColumnKind.Numeric, 1e300)], [])));
+        Assert.Contains("the default of 'balance' must be a finite number within the float32 range", defined.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAggregateBeyondTheFloat32Range_ReadsNull_WhileTheOthersStayFinite()
+    {
+        var (set, definition) = await DefineAsync(aggregates:
+        [
+            new("tx_sum_1h", AggregateOp.Sum, "amount", TimeSpan.FromHours(1)),
+            new("tx_mean_1h", AggregateOp.Mean, "amount", TimeSpan.FromHours(1)),
+            new("tx_max_1h", AggregateOp.Max, "amount", TimeSpan.FromHours(1)),
+        ]);
+        var entity = Entity(set, "c-sum");
+        var now = fixture.Time.GetUtcNow();
+        var result = await entity.AddEventsAsync(definition.Revision, [Event(now, ("amount", 3e38)), Event(now, ("amount", 3e38))], default);
+        Assert.Equal(2, result.Accepted);
+
+        var read = await entity.GetAsync(definition.Revision);
+        Assert.Null(read.Aggregates["tx_sum_1h"]);
+        Assert.Equal(3e38, read.Aggregates["tx_mean_1h"]);
+        Assert.Equal(3e38, read.Aggregates["tx_max_1h"]);
+
+        // Events stored before values were range-checked cannot make an aggregate infinite either.
+        var legacyEntity = Entity(set, "c-legacy-huge");
+        var services = fixture.Cluster.Silos[0].SiloHost.Services;
+        var at = now.AddMinutes(-5);
+        await services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Grains).WriteStateAsync("featureentity", legacyEntity.GetGrainId(),
+            new GrainState<FeatureEntityState>(new FeatureEntityState(
+                ImmutableDictionary<string, StoredFeatureValue>.Empty.Add("balance", new StoredFeatureValue(1e308, at)),
+                ["amount"],
+                [new StoredEvent(at.UtcTicks, [1e308]), new StoredEvent(at.UtcTicks, [1e308])])));
+        var legacy = await legacyEntity.GetAsync(definition.Revision);
+        Assert.All(legacy.Aggregates.Values, v => Assert.Null(v));
+        Assert.False(legacy.Values.ContainsKey("balance"));
+    }
+
     /// <summary>Recomputes every aggregate from the accepted events, independently of the store's code.</summary>
     private static void AssertMatchesRecount(List<AggregateSpec> aggregates, List<(DateTimeOffset At, double? Amount)> events, DateTimeOffset now, FeatureVector vector)
     {

@@ -146,6 +146,28 @@ public class CsvFrameReaderTests
     }
 
     [Fact]
+    public void Read_KeepsStatisticsFinite_WhenValuesSpanTheWholeFloatRange()
+    {
+        // Every value is a finite float32, but the difference of two of them is not.
+        var csv = new StringBuilder("y\n");
+        for (var i = 0; i < 200; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{(i % 2 == 0 ? 3.3e38 : -3.3e38)}\n");
+        }
+
+        var y = Read(csv.ToString()).Find("y")!;
+
+        Assert.Equal(ColumnKind.Numeric, y.Kind);
+        Assert.True(double.IsFinite(y.Info.Mean!.Value), $"mean {y.Info.Mean}");
+        Assert.True(double.IsFinite(y.Info.StdDev!.Value), $"stdDev {y.Info.StdDev}");
+        Assert.Equal(0, y.Info.Mean!.Value, 1e30);
+        Assert.Equal(3.3e38, y.Info.StdDev!.Value, 1e36);
+        Assert.Equal(-3.3e38, y.Info.Min!.Value, 1e32);
+        Assert.Equal(3.3e38, y.Info.Max!.Value, 1e32);
+        Assert.All(y.Info.Histogram!.Cuts, c => Assert.True(double.IsFinite(c)));
+    }
+
+    [Fact]
     public void Read_KeepsTheExactTextOfNumbers_WhenAColumnTurnsOutToBeText()
     {
         var csv = new StringBuilder("zip\n");

@@ -85,6 +85,21 @@ public sealed class RolloutPolicyTests
     }
 
     [Fact]
+    public void RequestsSlowerThanTheLastLatencyBucket_ReadAsItsBound_InHealthAndInTheDecision()
+    {
+        var slow = new HealthCounts { Requests = 100 };
+        slow.Latency[^1] = 100;
+        slow.ShadowLatency[^1] = 100;
+
+        var latency = RolloutPolicy.Decide(Running(guard: new RolloutGuard("p99", Max: 50, MinSamples: 50)), new(new(), slow, slow), _time.GetUtcNow());
+
+        Assert.Equal((10_000.0, 10_000.0), (slow.LatencyQuantileMs(0.99), slow.LatencyQuantileMs(0.5)));
+        Assert.Equal(10_000.0, slow.ShadowLatencyQuantileMs(0.99));
+        Assert.Equal(10_000.0, latency?.CandidateValue);
+        Assert.Contains("p99 10000 ms above max 50 ms", latency?.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Shadow_NeverAdvances_AndEndedRolloutsDecideNothing()
     {
         var observed = new RolloutPolicy.Observation(Labelled(100, 100), Labelled(100, 100), Labelled(100, 100));
