@@ -56,7 +56,7 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
 
             // A model's labels are float32: a larger actual is no value it could have learnt or predicted, and its squared
             // error would make the version's RMSE infinite.
-            if (items[i].Actual.Kind == FeatureValueKind.Number && !(double.IsFinite(items[i].Actual.Number) && Math.Abs(items[i].Actual.Number) <= float.MaxValue))
+            if (items[i].Actual.Kind == FeatureValueKind.Number && !Features.FeatureKinds.IsFeatureNumber(items[i].Actual.Number))
             {
                 throw new InvalidFeedbackException(
                     $"items[{i}].actual {items[i].Actual} is outside the float32 range (±3.4028235E+38) a model's labels are stored in: send the true value, nothing was recorded.");
