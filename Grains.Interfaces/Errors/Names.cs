@@ -15,7 +15,11 @@ public static partial class Names
     public static string Validate(string? name, string what) => IsValid(name)
         ? name!
         : throw new InvalidNameException(
-            $"Invalid {what} name '{name}': use 1-{MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            $"Invalid {what} name '{Shown(name)}': use 1-{MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+
+    // A name far past the limit is quoted by its start and its length: an error repeats what it refuses, not all of it.
+    private static string Shown(string? name) =>
+        name is null || name.Length <= 2 * MaxLength ? name ?? string.Empty : $"{name.AsSpan(0, MaxLength)}… ({name.Length} characters)";
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
