@@ -134,6 +134,13 @@ public static class RolloutPolicy
             throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
                 $"guard.max for errorRate must be below 1 (got {guard.Max}): it is the share of failed requests, e.g. 0.01 for 1%."));
         }
+
+        var slowest = HealthCounts.LatencyBoundsMs[^1];
+        if (guard.Metric == P99 && guard.Max >= slowest)
+        {
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"guard.max for p99 must be below {slowest} ms (got {guard.Max}): latencies are counted in buckets up to {slowest} ms, and a slower request counts as {slowest}, so a larger limit could never be breached."));
+        }
     }
 
     /// <summary>The first weight and the steps of a validated request.</summary>

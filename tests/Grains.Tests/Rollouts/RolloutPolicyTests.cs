@@ -148,6 +148,7 @@ public sealed class RolloutPolicyTests
     [InlineData("auc", 0.02, 0.9, "guard.max is not taken for auc")]
     [InlineData("errorRate", 0.1, 0.05, "guard.maxDrop is not taken for errorRate")]
     [InlineData("errorRate", null, 1.0, "guard.max for errorRate must be below 1 (got 1)")]
+    [InlineData("p99", null, 10000.0, "guard.max for p99 must be below 10000 ms (got 10000)")]
     [InlineData("p99", null, double.NaN, "must be finite numbers")]
     [InlineData("rmse", double.PositiveInfinity, null, "must be finite numbers")]
     [InlineData("mae", -0.1, null, "not negative")]
