@@ -81,6 +81,11 @@ public static class GatewayExtensions
 
             // A request body that names a field twice is refused (400 naming it) rather than read as its last value.
             o.SerializerOptions.AllowDuplicateProperties = false;
+
+            // A number sent as a JSON string ("seed": "42") is a field not of its type, as MCP arguments are: the web
+            // defaults would read it. The named literals stay: non-finite metrics are written as "NaN", and a "NaN" read
+            // into a request is refused by the range check of the field it was sent for.
+            o.SerializerOptions.NumberHandling &= ~JsonNumberHandling.AllowReadingFromString;
         });
 
         // A body, query value or route value the framework cannot bind (malformed JSON, a field of the wrong type, a limit

@@ -26,6 +26,12 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("""{"dataset":"churn","label":"churned","parameters":[1]}""", "$.parameters could not be read as an object of names to numbers")]
     [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":"many"}}""", "$.parameters.trees could not be read as a number")]
     [InlineData("""{"dataset":"churn","label":"churned","datasetVersion":1.5}""", "$.datasetVersion could not be read as a whole number")]
+    [InlineData("""{"dataset":"churn","label":"churned","seed":"42"}""", "$.seed could not be read as a whole number")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"0.3"}""", "$.testFraction could not be read as a number")]
+    [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":"5"}}""", "$.parameters.trees could not be read as a number")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"NaN"}""", "testFraction must be greater than 0 and at most 0.9 (got NaN)")]
+    [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":5,"iterations":6}}""",
+        "Parameters 'iterations' and 'trees' are both given, and they name one setting (iterations is another name for trees); send one of them.")]
     [InlineData("""{"dataset":"churn","label":"churned""", "Malformed JSON body")]
     [InlineData("""{dataset:"churn"}""", "Malformed JSON body")]
     [InlineData("[]", "The request body must be a JSON object, e.g. {\"dataset\":\"churn\"")]
@@ -49,6 +55,7 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
 
     [Theory]
     [InlineData("PUT", "aliases/production", """{"version":"x"}""", "$.version could not be read as a whole number")]
+    [InlineData("PUT", "aliases/production", """{"version":"2"}""", "$.version could not be read as a whole number")]
     [InlineData("PUT", "aliases/production", """{"version":2,"reason":""", "Malformed JSON body")]
     [InlineData("POST", "aliases/production/rollback", """{"reason":5}""", "$.reason could not be read as a string")]
     [InlineData("PUT", "aliases/production", """{"version":1,"reasn":"typo"}""", "Unknown field 'reasn' in the request body; its fields are: version, reason.")]
