@@ -35,10 +35,20 @@ public static class GatewayExtensions
         // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
         // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
         // against DNS rebinding) falls back to. Both rank below the content root's files, the environment and arguments.
+        //
+        // Run from build output (dotnet run, the tests), MapStaticAssets adds a GET and HEAD fallback on {**path:file} for
+        // files added to wwwroot after the build. The router counts that catch-all as a candidate for every path before its
+        // file check, so any other method on a path whose routes do not take it was a 405 listing GET and HEAD (DELETE on
+        // an alias: "Allow: GET, HEAD, PUT", though no GET is served there), and on a path no route serves a 405 rather
+        // than a 404. The console's assets are all in the build manifest; a published gateway has no such fallback.
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
         sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = new Dictionary<string, string?> { ["AllowedHosts"] = DefaultAllowedHosts },
+            InitialData = new Dictionary<string, string?>
+            {
+                ["AllowedHosts"] = DefaultAllowedHosts,
+                ["DisableStaticAssetNotFoundRuntimeFallback"] = "true",
+            },
         });
         var besideBinary = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
         if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)

@@ -103,9 +103,22 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
         await AssertProblemAsync(await _http.GetAsync("/api/no-such-route"), HttpStatusCode.NotFound,
             "Nothing is served at GET /api/no-such-route; /openapi/v1.json lists the routes");
         await AssertProblemAsync(await _http.PatchAsync("/api/models", Json("{}")), HttpStatusCode.MethodNotAllowed,
-            "/api/models does not take PATCH; it takes GET, HEAD.");
+            "/api/models does not take PATCH; it takes GET.");
         await AssertProblemAsync(await _http.PostAsync($"/api/models/{model}/predict", compressed), HttpStatusCode.UnsupportedMediaType,
             "Content-Encoding 'gzip' is not taken: send the body uncompressed.");
+    }
+
+    [Fact]
+    public async Task AMethodARouteDoesNotTake_Is405_AllowingOnlyTheMethodsServedThere_AndAPathNoRouteServesIs404()
+    {
+        var model = await gateway.ModelAsync();
+
+        var delete = await _http.DeleteAsync($"/api/models/{model}/aliases/staging");
+        var post = await _http.PostAsync("/api/no-such-route", Json("{}"));
+
+        await AssertProblemAsync(delete, HttpStatusCode.MethodNotAllowed, $"/api/models/{model}/aliases/staging does not take DELETE; it takes PUT.");
+        Assert.Equal(["PUT"], delete.Content.Headers.Allow);
+        await AssertProblemAsync(post, HttpStatusCode.NotFound, "Nothing is served at POST /api/no-such-route");
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
