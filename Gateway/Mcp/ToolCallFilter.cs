@@ -56,8 +56,9 @@ internal static class ToolCallFilter
     /// The argument that cannot be bound to its parameter's type, by its path (<c>aggregates[0].window must be a time span
     /// such as "01:00:00"</c>): a value inside an argument that fits its JSON type but not the value the tool reads from it
     /// (a word that is not one of an enum's, a text that is not a time). The schema check passes it, and binding it failed
-    /// the call with the SDK's words, which name neither the argument nor the problem. Looked for only after a call failed
-    /// so, each argument read once more; nothing when every argument binds (the failure was the tool's own).
+    /// the call with the SDK's words, which name neither the argument nor the problem. Looked for only once a call has
+    /// failed this way, by reading each argument once more; nothing when every argument binds (the failure was then the
+    /// tool's own, and is reported as one).
     /// </summary>
     internal static string? BindingProblem(string tool, IDictionary<string, JsonElement>? arguments)
     {
