@@ -88,6 +88,18 @@ internal static partial class BindingProblems
     private static string In(string path) => path == "$" ? "the request body" : path;
 
     /// <summary>
+    /// What the value at <paramref name="path"/> of a <paramref name="type"/> read with <paramref name="options"/> must be
+    /// ("a time span such as \"01:00:00\"", "one of: count, sum, …"), or nothing when the path leads nowhere the type goes.
+    /// </summary>
+    internal static string? Expected(JsonSerializerOptions options, Type type, string path)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(path);
+        return Walk(options, type, path).Info is { } info ? Words(info, plural: false) : null;
+    }
+
+    /// <summary>
     /// The contract of the value at <paramref name="path"/> (<c>$.guard.metric</c>, <c>$.features[0]</c>) and the name of its
     /// last step; or, when a step names no field of the object it is in, that name and the object; or nothing, when the path
     /// leads nowhere the body type goes.

@@ -81,6 +81,12 @@ public static class BodyLimits
     private static Task RefuseAsync(HttpContext context, string description)
     {
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        if (InferenceProtocolApi.AnswersWithErrorShape(context.GetEndpoint()))
+        {
+            return context.Response.WriteAsJsonAsync(
+                new ErrorResponse(string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength} bytes. {description}")));
+        }
+
         return context.Response.WriteAsJsonAsync(
             new ProblemDetails
             {

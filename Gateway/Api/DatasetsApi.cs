@@ -7,6 +7,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -80,11 +81,11 @@ public static class DatasetsApi
 
             var reader = new MultipartReader(boundary, request.Body);
             DatasetUploadResult? uploaded = null;
-            while (uploaded is null && await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            while (uploaded is null && await ReadFormAsync(() => reader.ReadNextSectionAsync(cancellationToken), boundary) is { } section)
             {
                 if (IsFileField(section))
                 {
-                    uploaded = await grains.UploadDatasetAsync(name, new OnlyFileStream(section.Body, reader), cancellationToken);
+                    uploaded = await grains.UploadDatasetAsync(name, new OnlyFileStream(section.Body, reader, boundary), cancellationToken);
                 }
             }
 
@@ -100,6 +101,30 @@ public static class DatasetsApi
             : TypedResults.Ok(result.Version);
     }
 
+    /// <summary>
+    /// One read of the multipart body. A body that ends before its closing boundary (cut off, or framed by another
+    /// boundary than its Content-Type names) or whose framing breaks the reader's limits is the caller's malformed
+    /// request: a 400 naming it, and the upload is abandoned before it becomes a version.
+    /// </summary>
+    private static async Task<T> ReadFormAsync<T>(Func<Task<T>> read, string boundary)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (IOException ex) when (ex is not Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            throw new InvalidDatasetException(
+                $"The multipart body ends before its closing boundary line '--{NameList.Cut(boundary)}--' (cut off, or framed by another boundary than its Content-Type names); nothing was stored. "
+                + "Send the whole form with the CSV as the field 'file', or send the CSV itself as text/csv.");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDatasetException(
+                $"The multipart body is malformed: {ex.Message.TrimEnd('.')}; nothing was stored. Send the CSV as the form's one field 'file', or send it as text/csv.");
+        }
+    }
+
     private static bool IsFileField(MultipartSection section) =>
         ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
         && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal);
@@ -109,7 +134,7 @@ public static class DatasetsApi
     /// field named 'file' fails that read, so the upload is abandoned before it becomes a version instead of one of the
     /// files being taken without a word.
     /// </summary>
-    private sealed class OnlyFileStream(Stream file, MultipartReader form) : Stream
+    private sealed class OnlyFileStream(Stream file, MultipartReader form, string boundary) : Stream
     {
         private bool _restOfFormRead;
 
@@ -129,12 +154,12 @@ public static class DatasetsApi
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await file.ReadAsync(buffer, cancellationToken);
+            var read = await ReadFormAsync(() => file.ReadAsync(buffer, cancellationToken).AsTask(), boundary);
             if (read == 0 && buffer.Length > 0 && !_restOfFormRead)
             {
                 _restOfFormRead = true;
                 var files = 1;
-                while (await form.ReadNextSectionAsync(cancellationToken) is { } section)
+                while (await ReadFormAsync(() => form.ReadNextSectionAsync(cancellationToken), boundary) is { } section)
                 {
                     files += IsFileField(section) ? 1 : 0;
                 }

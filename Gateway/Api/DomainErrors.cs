@@ -48,8 +48,8 @@ public static class DomainErrors
         _ => (StatusCodes.Status400BadRequest, "Bad request"),
     };
 
-    /// <summary>The MCP tool-error text: the title, the domain message, and the next call that helps.</summary>
-    public static string ToolText(OrleansMlException exception)
+    /// <summary>The MCP tool-error text: the title, the domain message, and the next call that helps (with the tool the error came from).</summary>
+    public static string ToolText(OrleansMlException exception, string? tool = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var hint = exception switch
@@ -62,6 +62,8 @@ public static class DomainErrors
             InvalidFeatureSetException => "Fix the fields named and send the definition again.",
             InvalidFeatureValuesException => "Read the feature set's definition (GET /api/features/{set}) for its value names, kinds and aggregate columns.",
             AliasNotFoundException => "Call describe_model to see the aliases, or promote_model to create this one.",
+            InvalidDatasetException when tool == "append_rows" =>
+                "Call describe_dataset to see the dataset's columns and their kinds, fix the rows named and call append_rows again.",
             InvalidDatasetException => "Fix the CSV (one header row, the same number of fields on every line, comma-separated) and call create_dataset again.",
             InvalidTrainingRequestException => "Call describe_dataset to see the columns and their kinds, then call train_model again.",
             InvalidPredictionInputException => "Call get_training_status for the version: signature.inputs lists the columns and kinds each row needs.",
@@ -78,7 +80,8 @@ public static class DomainErrors
             InvalidAliasChangeException => "Shorten the reason and call the tool again.",
             InvalidEvaluationRequestException => "Call describe_dataset and get_training_status: the dataset needs the label and every input column in signature.inputs, with the same kinds.",
             InvalidDriftRequestException => "Call describe_dataset to see the dataset's versions, and compare two different live versions.",
-            InvalidListRequestException => "Call the list tool again without cursor for the first page, then pass each answer's nextCursor.",
+            InvalidListRequestException when tool == "describe_dataset" => "Pass sampleRows from 0 to 10, or omit it for 5.",
+            InvalidListRequestException => $"Call {tool ?? "the list tool"} again without cursor for the first page, then pass each answer's nextCursor.",
             IdempotencyConflictException => "Use a new requestId for a different training request, or send the same arguments again.",
             VersionInUseException => "Call describe_model (or describe_dataset) to see what uses it; move aliases away or delete the model versions trained on it first.",
             TooManyAliasesException => "Call describe_model to see the aliases and promote an existing one instead.",

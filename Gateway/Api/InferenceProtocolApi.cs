@@ -25,7 +25,7 @@ public static class InferenceProtocolApi
 
     public static IEndpointRouteBuilder MapInferenceProtocolApi(this IEndpointRouteBuilder app)
     {
-        var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol");
+        var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol").WithMetadata(ErrorShape.Instance);
         // Open like /health/*: they say only whether the gateway and the cluster answer.
         v2.MapGet("/health/live", () => TypedResults.Ok(new ServerLive(true)))
             .WithSummary("Server liveness (Open Inference Protocol)")
@@ -152,6 +152,25 @@ public static class InferenceProtocolApi
         {
             return TypedResults.Json(new ErrorResponse($"Malformed JSON body: {error.Message}"), statusCode: StatusCodes.Status400BadRequest);
         }
+        catch (BadHttpRequestException error)
+        {
+            // A body past the route's limit without a declared length (chunked), or one the client cut off.
+            return TypedResults.Json(
+                new ErrorResponse(error.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"The request body is too large. {BodyLimits.Describe(http)}" : error.Message),
+                statusCode: error.StatusCode);
+        }
+    }
+
+    /// <summary>Whether the request's route answers errors in the protocol's shape, <c>{"error": "..."}</c>.</summary>
+    internal static bool AnswersWithErrorShape(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<ErrorShape>() is not null;
+
+    /// <summary>
+    /// Marks the protocol's routes: an error raised before or around the handler (a body over the limit, an unexpected
+    /// fault) is written as <c>{"error": "..."}</c> there too, not as a ProblemDetails.
+    /// </summary>
+    internal sealed class ErrorShape
+    {
+        public static ErrorShape Instance { get; } = new();
     }
 
     private static MetadataTensor[] Inputs(ModelSignature signature) =>

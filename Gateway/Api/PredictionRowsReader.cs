@@ -93,7 +93,21 @@ public static class PredictionRowsReader
             throw new JsonException("The request body holds more than one JSON value.");
         }
 
+        OneRoute(version, alias);
         return (batch ?? throw NoRows()) with { Version = version, Alias = alias };
+    }
+
+    /// <summary>
+    /// A version and an alias both name the version to score with: taking one of them would score with a version the
+    /// caller may not have meant, so giving both is refused, naming both.
+    /// </summary>
+    public static void OneRoute(int? version, string? alias)
+    {
+        if (version is { } number && alias is not null)
+        {
+            throw new InvalidPredictionInputException(
+                $"version ({number}) and alias ('{NameList.Cut(alias)}') are both given; send one: version scores with that version, alias with the version the alias points at.");
+        }
     }
 
     /// <summary>Reads the rows of an MCP tool call (the JSON of its <c>rows</c> argument).</summary>
@@ -104,6 +118,7 @@ public static class PredictionRowsReader
             throw NoRows();
         }
 
+        OneRoute(version, alias);
         var json = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(rows);
         var reader = new Utf8JsonReader(json, ReaderOptions);
         reader.Read();

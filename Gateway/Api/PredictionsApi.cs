@@ -21,7 +21,7 @@ public static class PredictionsApi
         app.MapPost("/api/models/{name}/predict", PredictAsync)
             .WithTags("Predictions")
             .WithSummary("Predict with a model")
-            .WithDescription($"Without version or alias, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values. "
+            .WithDescription($"Give version or alias, not both. Without either, the '{ModelAliases.Production}' alias is used if set, else the newest succeeded version. Labels come back in the label column's own values. "
                 + "features: feature sets to join (an enriched prediction): each row must carry the set's key column; the set's values and aggregates the model takes are added to the row "
                 + "(a value the row carries wins). A value that is missing or older than the set's ttl uses the feature's default, else the request is a 400 naming the feature and the key.")
             .Accepts<PredictBody>("application/json")
@@ -73,8 +73,8 @@ public static class PredictionsApi
 
 /// <summary>Rows to score (the documented shape of the body; the route reads it with <see cref="PredictionRowsReader"/>).</summary>
 /// <param name="Rows">Objects of column name to value.</param>
-/// <param name="Version">A specific version (wins over alias).</param>
-/// <param name="Alias">An alias such as production or staging.</param>
+/// <param name="Version">A specific version (not with alias).</param>
+/// <param name="Alias">An alias such as production or staging (not with version).</param>
 /// <param name="Features">Feature sets to join with the rows by their key columns (an enriched prediction).</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictBody(List<Dictionary<string, JsonElement>>? Rows, int? Version = null, string? Alias = null, List<string>? Features = null);

@@ -35,10 +35,20 @@ public static class GatewayExtensions
         // Settings must hold wherever the process starts (dotnet path/to/OrleansMl.Gateway.dll from another folder): the
         // appsettings.json beside the binary, and below it the local-only AllowedHosts that host filtering (the first line
         // against DNS rebinding) falls back to. Both rank below the content root's files, the environment and arguments.
+        //
+        // Run from build output (dotnet run, the tests), MapStaticAssets adds a GET and HEAD fallback on {**path:file} for
+        // files added to wwwroot after the build. The router counts that catch-all as a candidate for every path before its
+        // file check, so any other method on a path whose routes do not take it was a 405 listing GET and HEAD (DELETE on
+        // an alias: "Allow: GET, HEAD, PUT", though no GET is served there), and on a path no route serves a 405 rather
+        // than a 404. The console's assets are all in the build manifest; a published gateway has no such fallback.
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
         sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = new Dictionary<string, string?> { ["AllowedHosts"] = DefaultAllowedHosts },
+            InitialData = new Dictionary<string, string?>
+            {
+                ["AllowedHosts"] = DefaultAllowedHosts,
+                ["DisableStaticAssetNotFoundRuntimeFallback"] = "true",
+            },
         });
         var besideBinary = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
         if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
@@ -81,6 +91,11 @@ public static class GatewayExtensions
 
             // A request body that names a field twice is refused (400 naming it) rather than read as its last value.
             o.SerializerOptions.AllowDuplicateProperties = false;
+
+            // A number sent as a JSON string ("seed": "42") is a field not of its type, as MCP arguments are: the web
+            // defaults would read it. The named literals stay: non-finite metrics are written as "NaN", and a "NaN" read
+            // into a request is refused by the range check of the field it was sent for.
+            o.SerializerOptions.NumberHandling &= ~JsonNumberHandling.AllowReadingFromString;
         });
 
         // A body, query value or route value the framework cannot bind (malformed JSON, a field of the wrong type, a limit

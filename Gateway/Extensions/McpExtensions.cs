@@ -72,6 +72,9 @@ public static class McpExtensions
             o.Filters.Request.CallToolFilters.Insert(0, ToolErrorResults.Wrap);
         });
         builder.Services.PostConfigure<McpServerOptions>(o => ToolCallFilter.DeclareIntegerRanges(o.ToolCollection, typeof(McpExtensions).Assembly));
+
+        // A caller's invalid arguments are answered, not logged as the server's errors.
+        CallerErrorLogging.Register(builder.Services);
         return builder;
     }
 

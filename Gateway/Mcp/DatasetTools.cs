@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
@@ -47,6 +48,12 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
     {
         name = ToolArguments.Name(name, "dataset");
         version = ToolArguments.Version(version);
+        if (sampleRows is < 0 or > DatasetPreview.MaxSampleRows)
+        {
+            throw new McpProtocolException(
+                $"sampleRows must be from 0 to {DatasetPreview.MaxSampleRows} (got {sampleRows}); omit it for 5.", McpErrorCode.InvalidParams);
+        }
+
         var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, sampleRows);
         var v = description.Version;
         var columns = string.Join("; ", v.Columns.Select(DescribeColumn));

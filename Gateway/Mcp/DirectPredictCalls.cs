@@ -143,7 +143,7 @@ internal sealed class DirectPredictCalls(
             }
             catch (OrleansMlException ex)
             {
-                result = ToolError(DomainErrors.ToolText(ex));
+                result = ToolError(DomainErrors.ToolText(ex, "predict"));
             }
             catch (McpException ex) when (ex is not McpProtocolException)
             {

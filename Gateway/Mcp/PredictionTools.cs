@@ -33,8 +33,8 @@ public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOpt
         [Description("Model name.")] string model,
         [Description("Rows to score: objects of column name to number, string, boolean or null, e.g. [{\"tenure_months\": 2, \"contract\": \"month-to-month\"}].")]
         List<Dictionary<string, JsonElement>> rows,
-        [Description("A specific version to use; wins over alias.")] int? version = null,
-        [Description("An alias to use, e.g. 'production' or 'staging'.")] string? alias = null,
+        [Description("A specific version to use; give version or alias, not both.")] int? version = null,
+        [Description("An alias to use, e.g. 'production' or 'staging'; not with version.")] string? alias = null,
         [Description("Feature sets to join with the rows (list_feature_sets shows them), e.g. [\"tx-stats\"]: each row must carry the set's key "
             + "column; the set's values and aggregates the model takes are added (a value the row carries wins). A missing or expired value uses "
             + "the feature's default, else the call fails naming the feature and the key.")]

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
@@ -50,6 +51,21 @@ public sealed class ScheduleTools(IGrainFactory grains)
         model = ToolArguments.Name(model, "model");
         var rolloutGiven = rolloutAlias is not null || rolloutMode is not null || rolloutSteps is not null || rolloutStepAfterSeconds is not null
             || rolloutStepAfterSamples is not null || rolloutStickyBy is not null || guardMetric is not null || guardMaxDrop is not null || guardMax is not null;
+        if (rolloutGiven && !string.Equals(then, "rollout", StringComparison.OrdinalIgnoreCase))
+        {
+            // Named by the arguments the caller gave: the REST body's single "rollout" object is no argument of this tool.
+            var given = new (string Name, bool Given)[]
+            {
+                ("rolloutAlias", rolloutAlias is not null), ("rolloutMode", rolloutMode is not null), ("rolloutSteps", rolloutSteps is not null),
+                ("rolloutStepAfterSeconds", rolloutStepAfterSeconds is not null), ("rolloutStepAfterSamples", rolloutStepAfterSamples is not null),
+                ("rolloutStickyBy", rolloutStickyBy is not null), ("guardMetric", guardMetric is not null), ("guardMaxDrop", guardMaxDrop is not null),
+                ("guardMax", guardMax is not null), ("guardMinSamples", guardMinSamples is not null),
+            }.Where(a => a.Given).Select(a => a.Name);
+            throw new McpProtocolException(
+                $"{string.Join(", ", given)} {(given.Count() > 1 ? "are" : "is")} only taken with then: rollout (they shape the rollout a run starts); "
+                + "pass then: \"rollout\", or leave them out.", McpErrorCode.InvalidParams);
+        }
+
         var request = ToolArguments.Read(() => SchedulesApi.ToRequest(new ScheduleBody(
             every, dataset, label, algorithm, parameters, trigger, driftThreshold, then,
             rolloutGiven

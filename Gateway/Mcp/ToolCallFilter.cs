@@ -18,6 +18,9 @@ namespace OrleansMl.Gateway.Mcp;
 /// </summary>
 internal static class ToolCallFilter
 {
+    /// <summary>The method behind each tool of this assembly, by tool name.</summary>
+    private static readonly Lazy<Dictionary<string, MethodInfo>> ToolMethods = new(() => ToolMethodsOf(typeof(ToolCallFilter).Assembly));
+
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Wrap(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, cancellationToken) =>
         {
@@ -41,9 +44,60 @@ internal static class ToolCallFilter
             }
             catch (OrleansMlException ex)
             {
-                throw new McpException(DomainErrors.ToolText(ex));
+                throw new McpException(DomainErrors.ToolText(ex, tool?.ProtocolTool.Name));
+            }
+            catch (JsonException) when (tool is not null && BindingProblem(tool.ProtocolTool.Name, context.Params?.Arguments) is { } problem)
+            {
+                throw Invalid(problem);
             }
         };
+
+    /// <summary>
+    /// The argument that cannot be bound to its parameter's type, by its path (<c>aggregates[0].window must be a time span
+    /// such as "01:00:00"</c>): a value inside an argument that fits its JSON type but not the value the tool reads from it
+    /// (a word that is not one of an enum's, a text that is not a time). The schema check passes it, and binding it failed
+    /// the call with the SDK's words, which name neither the argument nor the problem. Looked for only once a call has
+    /// failed this way, by reading each argument once more; nothing when every argument binds (the failure was then the
+    /// tool's own, and is reported as one).
+    /// </summary>
+    internal static string? BindingProblem(string tool, IDictionary<string, JsonElement>? arguments)
+    {
+        if (arguments is null || !ToolMethods.Value.TryGetValue(tool, out var method))
+        {
+            return null;
+        }
+
+        foreach (var parameter in method.GetParameters())
+        {
+            if (parameter.Name is not { } name || !arguments.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+            {
+                continue;
+            }
+
+            try
+            {
+                JsonSerializer.Deserialize(value, parameter.ParameterType, McpJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                var path = ex.Path is { Length: > 0 } p && p[0] == '$' ? p : "$";
+                var where = name + path[1..];
+                return BindingProblems.Expected(McpJson.Options, parameter.ParameterType, path) is { } expected
+                    ? $"{where} must be {expected}."
+                    : $"{where} could not be read: {DomainExceptionHandler.WithoutTypeNames(ex)}";
+            }
+        }
+
+        return null;
+    }
+
+    private static Dictionary<string, MethodInfo> ToolMethodsOf(Assembly toolAssembly) =>
+        toolAssembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<McpServerToolTypeAttribute>() is not null)
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
+            .Select(m => (Method: m, m.GetCustomAttribute<McpServerToolAttribute>()?.Name))
+            .Where(m => m.Name is not null)
+            .ToDictionary(m => m.Name!, m => m.Method, StringComparer.Ordinal);
 
     /// <summary>
     /// Writes the range of a 32-bit integer (<c>minimum</c>, <c>maximum</c>) into the input schema of every tool argument
@@ -59,12 +113,7 @@ internal static class ToolCallFilter
             return;
         }
 
-        var methods = toolAssembly.GetTypes()
-            .Where(t => t.GetCustomAttribute<McpServerToolTypeAttribute>() is not null)
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Select(m => (Method: m, m.GetCustomAttribute<McpServerToolAttribute>()?.Name))
-            .Where(m => m.Name is not null)
-            .ToDictionary(m => m.Name!, m => m.Method, StringComparer.Ordinal);
+        var methods = ToolMethodsOf(toolAssembly);
         foreach (var tool in tools)
         {
             if (!methods.TryGetValue(tool.ProtocolTool.Name, out var method)

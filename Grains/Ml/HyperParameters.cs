@@ -20,6 +20,14 @@ internal sealed record HyperParameters(
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null);
 
+    /// <summary>The setting a parameter name stands for, in upper case: "iterations" and "Trees" both set TREES.</summary>
+    public static string Setting(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var upper = key.ToUpperInvariant();
+        return upper == "ITERATIONS" ? "TREES" : upper;
+    }
+
     /// <summary>Reads the parameters, each checked against its range (trees and leaves up to the settings' limits).</summary>
     public static HyperParameters Parse(ImmutableDictionary<string, double>? parameters, TrainingLimits? limits = null)
     {

@@ -248,6 +248,16 @@ public static class TrainingSpecValidator
                 $"Unknown parameter{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Allowed parameters: {HyperParameters.Allowed}.");
         }
 
+        // Two names of one setting (trees and iterations, or one name in two spellings) would leave which value counts to
+        // the order of the keys.
+        if ((request.Parameters?.Keys ?? []).GroupBy(HyperParameters.Setting, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } same)
+        {
+            var keys = same.Order(StringComparer.Ordinal).ToList();
+            throw new InvalidTrainingRequestException(
+                $"Parameters {string.Join(" and ", keys.Select(k => $"'{k}'"))} are both given, and they name one setting"
+                + $"{(same.Key == "TREES" && keys.Any(k => k.Equals("iterations", StringComparison.OrdinalIgnoreCase)) ? " (iterations is another name for trees)" : string.Empty)}; send one of them.");
+        }
+
         var applies = HyperParameters.AppliesTo(request.Algorithm);
         var unused = (request.Parameters?.Keys ?? []).Where(k => !applies.Contains(k.ToUpperInvariant())).ToList();
         if (unused.Count > 0)

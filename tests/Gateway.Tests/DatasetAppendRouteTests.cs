@@ -101,6 +101,8 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
         Assert.False(again["created"]!.GetValue<bool>());
         Assert.Contains("Column 'x1' is numeric", error, StringComparison.Ordinal);
         Assert.Contains("no value for column 'x2'", missing, StringComparison.Ordinal);
+        Assert.Contains("call append_rows again", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("create_dataset", error, StringComparison.Ordinal);
         var described = await client.CallOkAsync("describe_dataset", new { name });
         Assert.Equal(2, described["versions"]!.AsArray().Count);
     }

@@ -58,6 +58,25 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
     }
 
     [Fact]
+    public async Task AnInferBody_PastTheLimit_Is413_InTheProtocolsErrorShape()
+    {
+        var url = $"/v2/models/{McpTestClient.Unique("oip")}/infer";
+
+        var declared = await _http.PostAsync(url, Json(JsonLimit + 1));
+        var chunked = await _http.PostAsync(url, new ChunkedContent(Json(JsonLimit + 1)));
+
+        foreach (var response in new[] { declared, chunked })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"expected 413, got {response.StatusCode}: {body}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var error = JsonNode.Parse(body)!.AsObject();
+            Assert.Equal(["error"], error.Select(p => p.Key));
+            Assert.Contains($"at most {LimitsGatewayFactory.JsonKilobytes} KB (OrleansMl__MaxJsonBodyKilobytes)", error["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task AnUpload_HasTheUploadLimit_NotTheJsonOne()
     {
         var csv = new StringBuilder("a,b\n");

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -95,6 +96,26 @@ public sealed class PredictRouteTests(GatewayFactory factory)
         Assert.Equal(HttpStatusCode.OK, (await PostRaw(model, $$"""{"rows":[{{row}}]}""")).StatusCode);
         var window = await _http.WaitForHealthWindowAsync(model);
         Assert.Equal((1, 1, 0), (window["requests"]!.GetValue<long>(), window["rows"]!.GetValue<long>(), window["errors"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task VersionAndAliasTogether_AreRefusedNamingBoth_OverRestAndMcp_AndScoreNothing()
+    {
+        var model = await TrainChurnAsync();
+        var row = ChurnRows().First();
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 })).StatusCode);
+
+        await AssertProblemAsync(await Post(model, new { rows = new[] { row }, version = 1, alias = "production" }), HttpStatusCode.BadRequest,
+            "version (1) and alias ('production') are both given; send one");
+        await using var mcp = await factory.ConnectMcpAsync();
+        var viaMcp = await mcp.CallInvalidParamsAsync("predict", new { model, rows = new[] { row }, version = 1, alias = "production" });
+        Assert.Contains("version (1) and alias ('production') are both given", viaMcp, StringComparison.Ordinal);
+
+        // Either one alone still scores; the refused requests left no trace in the model's live counts.
+        Assert.Equal(HttpStatusCode.OK, (await Post(model, new { rows = new[] { row }, version = 1 })).StatusCode);
+        var window = await _http.WaitForHealthWindowAsync(model);
+        Assert.Equal((1, 0), (window["requests"]!.GetValue<long>(), window["errors"]!.GetValue<long>()));
+        Assert.Equal(HttpStatusCode.OK, (await Post(model, new { rows = new[] { row }, alias = "production" })).StatusCode);
     }
 
     private Task<HttpResponseMessage> Post(string model, object body) => _http.PostJsonAsync($"/api/models/{model}/predict", body);

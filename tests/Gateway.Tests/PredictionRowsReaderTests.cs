@@ -10,7 +10,7 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void UniformRows_ShareOneColumnList_WithEveryValueKind()
     {
-        var batch = Read("""{"rows":[{"a":1.5,"b":"x","c":true,"d":null},{"a":-2e3,"b":"","c":false,"d":7}],"version":3,"alias":"staging"}""");
+        var batch = Read("""{"rows":[{"a":1.5,"b":"x","c":true,"d":null},{"a":-2e3,"b":"","c":false,"d":7}],"alias":"staging"}""");
 
         Assert.Equal<string>(["a", "b", "c", "d"], batch.Columns);
         Assert.Equal(2, batch.Rows);
@@ -18,7 +18,8 @@ public sealed class PredictionRowsReaderTests
         Assert.Equal<FeatureValue>(
             [FeatureValue.FromNumber(1.5), "x", true, FeatureValue.Missing, FeatureValue.FromNumber(-2000), "", false, FeatureValue.FromNumber(7)],
             batch.Cells);
-        Assert.Equal((3, "staging"), (batch.Version, batch.Alias));
+        Assert.Equal(((int?)null, "staging"), (batch.Version, batch.Alias));
+        Assert.Equal((3, (string?)null), (Read("""{"version":3,"rows":[{"a":1}]}""").Version, (string?)null));
     }
 
     [Fact]
@@ -134,11 +135,11 @@ public sealed class PredictionRowsReaderTests
     {
         using var document = JsonDocument.Parse("""{"rows":[{"a":1,"b":"x"},{"b":"y"}]}""");
 
-        var batch = PredictionRowsReader.ReadRows(document.RootElement.GetProperty("rows"), null, 100, 2, "production");
+        var batch = PredictionRowsReader.ReadRows(document.RootElement.GetProperty("rows"), null, 100, null, "production");
 
         Assert.Equal<string>(["a", "b"], batch.Columns);
         Assert.False(batch.Has(1, 0));
-        Assert.Equal((2, "production"), (batch.Version, batch.Alias));
+        Assert.Equal(((int?)null, "production"), (batch.Version, batch.Alias));
     }
 
     private static PredictionBatch Read(string json) => PredictionRowsReader.ReadBody(Encoding.UTF8.GetBytes(json), null, 10_000);

@@ -26,6 +26,12 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("""{"dataset":"churn","label":"churned","parameters":[1]}""", "$.parameters could not be read as an object of names to numbers")]
     [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":"many"}}""", "$.parameters.trees could not be read as a number")]
     [InlineData("""{"dataset":"churn","label":"churned","datasetVersion":1.5}""", "$.datasetVersion could not be read as a whole number")]
+    [InlineData("""{"dataset":"churn","label":"churned","seed":"42"}""", "$.seed could not be read as a whole number")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"0.3"}""", "$.testFraction could not be read as a number")]
+    [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":"5"}}""", "$.parameters.trees could not be read as a number")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"NaN"}""", "testFraction must be greater than 0 and at most 0.9 (got NaN)")]
+    [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":5,"iterations":6}}""",
+        "Parameters 'iterations' and 'trees' are both given, and they name one setting (iterations is another name for trees); send one of them.")]
     [InlineData("""{"dataset":"churn","label":"churned""", "Malformed JSON body")]
     [InlineData("""{dataset:"churn"}""", "Malformed JSON body")]
     [InlineData("[]", "The request body must be a JSON object, e.g. {\"dataset\":\"churn\"")]
@@ -49,6 +55,7 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
 
     [Theory]
     [InlineData("PUT", "aliases/production", """{"version":"x"}""", "$.version could not be read as a whole number")]
+    [InlineData("PUT", "aliases/production", """{"version":"2"}""", "$.version could not be read as a whole number")]
     [InlineData("PUT", "aliases/production", """{"version":2,"reason":""", "Malformed JSON body")]
     [InlineData("POST", "aliases/production/rollback", """{"reason":5}""", "$.reason could not be read as a string")]
     [InlineData("PUT", "aliases/production", """{"version":1,"reasn":"typo"}""", "Unknown field 'reasn' in the request body; its fields are: version, reason.")]
@@ -96,9 +103,22 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
         await AssertProblemAsync(await _http.GetAsync("/api/no-such-route"), HttpStatusCode.NotFound,
             "Nothing is served at GET /api/no-such-route; /openapi/v1.json lists the routes");
         await AssertProblemAsync(await _http.PatchAsync("/api/models", Json("{}")), HttpStatusCode.MethodNotAllowed,
-            "/api/models does not take PATCH; it takes GET, HEAD.");
+            "/api/models does not take PATCH; it takes GET.");
         await AssertProblemAsync(await _http.PostAsync($"/api/models/{model}/predict", compressed), HttpStatusCode.UnsupportedMediaType,
             "Content-Encoding 'gzip' is not taken: send the body uncompressed.");
+    }
+
+    [Fact]
+    public async Task AMethodARouteDoesNotTake_Is405_AllowingOnlyTheMethodsServedThere_AndAPathNoRouteServesIs404()
+    {
+        var model = await gateway.ModelAsync();
+
+        var delete = await _http.DeleteAsync($"/api/models/{model}/aliases/staging");
+        var post = await _http.PostAsync("/api/no-such-route", Json("{}"));
+
+        await AssertProblemAsync(delete, HttpStatusCode.MethodNotAllowed, $"/api/models/{model}/aliases/staging does not take DELETE; it takes PUT.");
+        Assert.Equal(["PUT"], delete.Content.Headers.Allow);
+        await AssertProblemAsync(post, HttpStatusCode.NotFound, "Nothing is served at POST /api/no-such-route");
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

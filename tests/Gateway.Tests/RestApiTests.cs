@@ -116,6 +116,23 @@ public sealed class RestApiTests(GatewayFactory factory)
         }
     }
 
+    [Theory]
+    [InlineData("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\na,b\n1,2\n")]
+    [InlineData("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n")]
+    [InlineData("--YY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\na,b\n1,2\n--YY--\r\n")]
+    [InlineData("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\na,b\n1,2\n\r\n--XX\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi")]
+    public async Task Upload_OfAMultipartBodyWithoutItsClosingBoundary_IsA400NamingIt_AndStoresNothing(string body)
+    {
+        var dataset = Unique("cut-form");
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=XX");
+
+        var response = await _http.PostAsync($"/api/datasets/{dataset}", content);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "The multipart body ends before its closing boundary line '--XX--'");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/datasets/{dataset}")).StatusCode);
+    }
+
     [Fact]
     public async Task Upload_OverTheLimit_Answers413()
     {

@@ -61,6 +61,8 @@ public sealed class ScheduleRouteTests(GatewayFactory factory)
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","then":"rollout","rollout":{"candidate":3}}""", "rollout.candidate is not taken")]
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","trigger":"drift"}""", "has no production version; promote one first")]
     [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","driftThreshold":0.1}""", "driftThreshold is only taken with trigger: drift")]
+    [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","parameters":{"trees":5,"iterations":6}}""", "Parameters 'iterations' and 'trees' are both given")]
+    [InlineData("""{"every":"01:00:00","dataset":"{d}","label":"label","driftThreshold":"0.3","trigger":"drift"}""", "$.driftThreshold could not be read as a number")]
     public async Task BadSchedules_Are400WithTheProblemNamed_AndChangeNothing(string body, string expected)
     {
         var model = McpTestClient.Unique("sched-bad");

@@ -85,6 +85,14 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("train_model", "{\"model\":\"m\",\"dataset\":\"d\",\"label\":\"y\",\"features\":[\"a\",5]}", "features[1] must be a string or null (got an integer).")]
     [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[10,\"50\",100]}", "steps[1] must be an integer (got a string).")]
     [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[]}", "steps is empty")]
+    [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"values\":[{\"name\":\"v\",\"kind\":\"bogus\"}]}", "values[0].kind must be one of: numeric, boolean, categorical")]
+    [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"aggregates\":[{\"name\":\"a\",\"op\":\"median\",\"column\":\"x\",\"window\":\"01:00:00\"}]}", "aggregates[0].op must be one of: count, sum, mean, min, max")]
+    [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"aggregates\":[{\"name\":\"a\",\"op\":\"count\",\"column\":\"x\",\"window\":\"bogus\"}]}", "aggregates[0].window must be a time span such as \"01:00:00\".")]
+    [InlineData("add_feature_events", "{\"set\":\"s\",\"events\":[{\"key\":\"k\",\"timestamp\":\"notatime\",\"values\":{\"amount\":1}}]}", "events[0].timestamp must be a date and time such as \"2026-01-01T00:00:00Z\".")]
+    [InlineData("describe_dataset", "{\"name\":\"d\",\"sampleRows\":11}", "sampleRows must be from 0 to 10 (got 11); omit it for 5.")]
+    [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"guardMetric\":\"accuracy\"}", "guardMetric is only taken with then: rollout")]
+    [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"then\":\"none\",\"rolloutSteps\":[50,100],\"guardMax\":0.1}", "rolloutSteps, guardMax are only taken with then: rollout")]
+    [InlineData("set_feature_values", "{\"set\":\"s\",\"key\":\"k\",\"values\":{\"x\":[1]}}", "values.x must be")]
     public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
     {
         await using var client = await factory.ConnectMcpAsync();

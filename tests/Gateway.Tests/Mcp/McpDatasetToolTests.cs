@@ -117,12 +117,12 @@ public sealed class McpDatasetToolTests(GatewayFactory factory)
         await client.CallOkAsync("create_dataset", new { name, csv = McpTestClient.BinaryCsv(30) });
 
         var described = await client.CallOkAsync("describe_dataset", new { name, sampleRows = DatasetPreview.MaxSampleRows });
-        var tooMany = await client.CallToolErrorAsync("describe_dataset", new { name, sampleRows = 50 });
+        var tooMany = await client.CallInvalidParamsAsync("describe_dataset", new { name, sampleRows = 50 });
         var advertised = (await client.ListToolsAsync()).Single(t => t.Name == "describe_dataset")
             .JsonSchema.GetProperty("properties").GetProperty("sampleRows").GetProperty("description").GetString();
 
         Assert.Equal(DatasetPreview.MaxSampleRows, described["version"]!["sampleRows"]!.AsArray().Count);
-        Assert.Contains($"between 0 and {DatasetPreview.MaxSampleRows} (got 50)", tooMany, StringComparison.Ordinal);
+        Assert.Contains($"sampleRows must be from 0 to {DatasetPreview.MaxSampleRows} (got 50); omit it for 5.", tooMany, StringComparison.Ordinal);
         Assert.Contains($"0 to {DatasetPreview.MaxSampleRows}.", advertised, StringComparison.Ordinal);
     }
 }

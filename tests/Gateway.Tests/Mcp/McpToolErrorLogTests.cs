@@ -37,6 +37,21 @@ public sealed class McpToolErrorLogTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    public async Task InvalidParams_AreAnswered_AndLeaveNoWarningOrErrorInTheLog()
+    {
+        await using var client = await _factory.ConnectMcpAsync();
+
+        var kind = await client.CallInvalidParamsAsync("define_feature_set", new { set = "s", key = "k", ttl = "01:00:00", values = new[] { new { name = "v", kind = "bogus" } } });
+        var unknown = await client.CallInvalidParamsAsync("describe_model", new { model = "m", modelName = "m" });
+        var rows = await client.CallInvalidParamsAsync("describe_dataset", new { name = "d", sampleRows = 11 });
+
+        Assert.Contains("values[0].kind must be one of", kind, StringComparison.Ordinal);
+        Assert.Contains("Unknown argument 'modelName'", unknown, StringComparison.Ordinal);
+        Assert.Contains("sampleRows must be from 0 to 10", rows, StringComparison.Ordinal);
+        Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("ModelContextProtocol", StringComparison.Ordinal));
+    }
+
     private sealed class LogRecorder : ILoggerProvider
     {
         public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
