@@ -191,13 +191,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     [Fact]
     public async Task Feedback_ForARegression_WithAnActualThatIsNotANumber_RecordsNoItemOfTheRequest()
     {
-        var model = McpTestClient.Unique("reg");
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
-        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "x2", algorithm = "linear" })).ReadJsonAsync();
-        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
-        var row = new { x1 = 1.5, color = "red", label = "yes" };
-        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row } })).ReadJsonAsync();
-        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+        var (model, ids) = await RegressionPredictionsAsync(2);
 
         var bad = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
         {
@@ -212,13 +206,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     [Fact]
     public async Task Feedback_ForARegression_WithAnActualBeyondTheFloat32Range_IsRefusedNamingTheItem_AndHealthStaysFinite()
     {
-        var model = McpTestClient.Unique("reg");
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
-        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "x2", algorithm = "linear" })).ReadJsonAsync();
-        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
-        var row = new { x1 = 1.5, color = "red", label = "yes" };
-        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row, row, row } })).ReadJsonAsync();
-        var ids = predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>()).ToList();
+        var (model, ids) = await RegressionPredictionsAsync(3);
         await using var mcp = await factory.ConnectMcpAsync();
 
         var rest = await _http.PostJsonAsync($"/api/models/{model}/feedback", new
@@ -276,5 +264,17 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         }
 
         return model;
+    }
+
+    /// <summary>A linear regression of x2 trained on a fresh copy of the binary test set, and the ids of <paramref name="rows"/> predictions.</summary>
+    private async Task<(string Model, List<string> Ids)> RegressionPredictionsAsync(int rows)
+    {
+        var model = McpTestClient.Unique("reg");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "x2", algorithm = "linear" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        var row = new { x1 = 1.5, color = "red", label = "yes" };
+        var predicted = await (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = Enumerable.Repeat(row, rows).ToArray() })).ReadJsonAsync();
+        return (model, [.. predicted["predictions"]!.AsArray().Select(p => p!["predictionId"]!.GetValue<string>())]);
     }
 }
