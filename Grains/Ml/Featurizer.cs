@@ -26,36 +26,33 @@ internal static class Featurizer
 
     public static IEstimator<ITransformer> Create(MLContext ml, TrainingPlan plan)
     {
-        var parts = new List<string>();
+        var parts = Parts(plan);
         IEstimator<ITransformer> estimator = new EstimatorChain<ITransformer>();
-        if (plan.Layout.Numeric.Length > 0)
-        {
-            parts.Add(FeatureLayout.NumericVector);
-        }
-
+        var first = plan.Layout.Numeric.Length > 0 ? 1 : 0;
         for (var i = 0; i < plan.Layout.Text.Length; i++)
         {
             var column = plan.Layout.Text[i];
             var input = FeatureLayout.TextColumnName(column.Name);
-            string output;
-            if (plan.KindOf(column) == ColumnKind.Text)
-            {
-                output = $"__text{i}";
-                estimator = estimator.Append(ml.Transforms.Text.FeaturizeText(output, TextOptions(), input));
-            }
-            else
-            {
-                output = $"__category{i}";
-                estimator = column.Info.Distinct > HashedCategoryThreshold
+            var output = parts[first + i];
+            estimator = plan.KindOf(column) == ColumnKind.Text
+                ? estimator.Append(ml.Transforms.Text.FeaturizeText(output, TextOptions(), input))
+                : column.Info.Distinct > HashedCategoryThreshold
                     ? estimator.Append(ml.Transforms.Categorical.OneHotHashEncoding(output, input, numberOfBits: HashBits))
                     : estimator.Append(ml.Transforms.Categorical.OneHotEncoding(output, input));
-            }
-
-            parts.Add(output);
         }
 
-        return estimator.Append(ml.Transforms.Concatenate(FeatureLayout.Features, [.. parts]));
+        return estimator.Append(ml.Transforms.Concatenate(FeatureLayout.Features, parts));
     }
+
+    /// <summary>
+    /// The columns <c>Features</c> is concatenated from, in order: the numbers as one vector (when there are any), then
+    /// one column per categorical or text column, encoded.
+    /// </summary>
+    public static string[] Parts(TrainingPlan plan) =>
+    [
+        .. plan.Layout.Numeric.Length > 0 ? [FeatureLayout.NumericVector] : Array.Empty<string>(),
+        .. plan.Layout.Text.Select((column, i) => plan.KindOf(column) == ColumnKind.Text ? $"__text{i}" : $"__category{i}"),
+    ];
 
     /// <summary>
     /// ML.NET's text defaults (word unigrams and character trigrams), with dictionaries bounded so that a text column's

@@ -11,7 +11,7 @@ namespace OrleansMl.Ml;
 
 /// <summary>
 /// Builds the estimator that turns the <c>Features</c> vector into predictions for a task and a candidate.
-/// Trees take missing values as they are; the linear learners get mean imputation and scaling to unit variance first
+/// Trees take missing values as they are; the linear learners get mean imputation and standardization first
 /// (min-max scaling squeezed features with outliers: breast cancer's held-out AUC rose from 0.986 to 0.998).
 /// Linear regression is SDCA on squared loss with one thread: L-BFGS Poisson regression only suits non-negative
 /// counts, online gradient descent converges loosely, and SDCA's slowness comes from its multi-threaded mode. SDCA
@@ -66,13 +66,17 @@ internal static class Learners
     internal static int? FastTreeThreads =>
         FastTreeTasks?.GetProperty("NumThreads", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null) as int?;
 
-    public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed) =>
+    /// <summary>
+    /// The learner for a candidate, reading <c>Features</c>; <paramref name="parts"/> are the columns it was concatenated
+    /// from (<see cref="Featurizer.Parts"/>), none when it holds numbers only.
+    /// </summary>
+    public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed, IReadOnlyList<string> parts) =>
         (task, candidate.Algorithm) switch
         {
             (ModelTask.Binary, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))),
             (ModelTask.Binary, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)))
                 .Append(ml.BinaryClassification.Calibrators.Platt(Label)),
-            (ModelTask.Binary, TrainingAlgorithm.Linear) => LbfgsInput(ml, rows).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
+            (ModelTask.Binary, TrainingAlgorithm.Linear) => LbfgsInput(ml, rows, parts).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
                 new LbfgsLogisticRegressionBinaryTrainer.Options
                 {
                     LabelColumnName = Label,
@@ -87,7 +91,7 @@ internal static class Learners
                 WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))), Label),
             (ModelTask.Multiclass, TrainingAlgorithm.FastForest) => ml.MulticlassClassification.Trainers.OneVersusAll(
                 WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed))), Label),
-            (ModelTask.Multiclass, TrainingAlgorithm.Linear) => LbfgsInput(ml, rows).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
+            (ModelTask.Multiclass, TrainingAlgorithm.Linear) => LbfgsInput(ml, rows, parts).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
                 new LbfgsMaximumEntropyMulticlassTrainer.Options
                 {
                     LabelColumnName = Label,
@@ -100,7 +104,7 @@ internal static class Learners
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
-            (_, TrainingAlgorithm.Linear) => Linear(ml).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
+            (_, TrainingAlgorithm.Linear) => Linear(ml, parts).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options
                 {
                     LabelColumnName = Label,
@@ -130,8 +134,8 @@ internal static class Learners
         rows < SingleThreadRows ? 1 : Math.Max(2, threads ?? Environment.ProcessorCount);
 
     /// <summary>The scaling transforms before L-BFGS, cached when it runs on one thread (see <see cref="LbfgsThreads"/>).</summary>
-    private static EstimatorChain<NormalizingTransformer> LbfgsInput(MLContext ml, int rows) =>
-        rows < SingleThreadRows ? Linear(ml).AppendCacheCheckpoint(ml) : Linear(ml);
+    private static EstimatorChain<NormalizingTransformer> LbfgsInput(MLContext ml, int rows, IReadOnlyList<string> parts) =>
+        rows < SingleThreadRows ? Linear(ml, parts).AppendCacheCheckpoint(ml) : Linear(ml, parts);
 
     /// <summary>Switches off the forced full collections of a FastTree or FastForest trainer (see the class remarks).</summary>
     internal static TTrainer WithoutForcedCollections<TTrainer>(TTrainer trainer)
@@ -160,9 +164,38 @@ internal static class Learners
         return null;
     }
 
-    private static EstimatorChain<NormalizingTransformer> Linear(MLContext ml) =>
-        ml.Transforms.ReplaceMissingValues(Features, replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
-            .Append(ml.Transforms.NormalizeMeanVariance(Features));
+    /// <summary>
+    /// What a linear learner reads: missing numbers replaced by their column's mean, then every number standardized
+    /// (centred, unit variance). ML.NET's mean-variance scaling keeps zero where it is unless told otherwise, and then
+    /// divides by the root mean square rather than the standard deviation: a feature whose mean is large beside its
+    /// spread was shrunk and so penalized more (iris's sepal length seven times more than the standard deviation
+    /// would). Standardized, the linear learner at its defaults matched or beat the best learner at its defaults on
+    /// 49 of 80 seeded splits of the public datasets instead of 37 (<c>--auto --seeds 20</c> of <c>tests/Benchmarks</c>),
+    /// and its mean accuracy on wine rose from 0.950 to 0.988. The encoded categorical and text parts (<paramref
+    /// name="parts"/> after the numbers) are scaled but not centred: centring them would make every row dense.
+    /// </summary>
+    private static EstimatorChain<NormalizingTransformer> Linear(MLContext ml, IReadOnlyList<string> parts)
+    {
+        if (parts.All(p => p == FeatureLayout.NumericVector))
+        {
+            // Features holds numbers only (or is given as such, with no parts).
+            return Standardized(ml, Features);
+        }
+
+        IEstimator<ITransformer> input = new EstimatorChain<ITransformer>();
+        if (parts.Contains(FeatureLayout.NumericVector))
+        {
+            input = input.Append(Standardized(ml, FeatureLayout.NumericVector)).Append(ml.Transforms.Concatenate(Features, [.. parts]));
+        }
+
+        // Standardized numbers have a mean of zero and a variance of one: this scales them by one and the rest to unit
+        // root mean square, keeping their zeros.
+        return input.Append(ml.Transforms.NormalizeMeanVariance(Features));
+    }
+
+    private static EstimatorChain<NormalizingTransformer> Standardized(MLContext ml, string column) =>
+        ml.Transforms.ReplaceMissingValues(column, replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
+            .Append(ml.Transforms.NormalizeMeanVariance(column, fixZero: false));
 
     private static TOptions FastTree<TOptions>(Candidate candidate, int? threads, int seed)
         where TOptions : BoostedTreeOptions, new() => new()

@@ -69,7 +69,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         // The final fit gets a context of its own, so a learner chosen by the search is fitted exactly as it would be
         // when asked for by name (the search's trials draw on the shared context's random numbers).
         var learner = cancellation.Run(
-            () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed).Fit(trainFeatures));
+            () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed, Featurizer.Parts(plan)).Fit(trainFeatures));
         var model = new TransformerChain<ITransformer>(featurizer, learner);
         var trainingMs = watch.Elapsed.TotalMilliseconds;
 

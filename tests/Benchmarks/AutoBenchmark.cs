@@ -146,7 +146,7 @@ internal static class AutoBenchmark
             {
                 var context = new Microsoft.ML.MLContext(42);
                 watch2.Restart();
-                var learner = Learners.Create(context, plan.Task, candidate, fold.Length, 1, 42).Fit(fit);
+                var learner = Learners.Create(context, plan.Task, candidate, fold.Length, 1, 42, Featurizer.Parts(plan)).Fit(fit);
                 var fitMs = watch2.Elapsed.TotalMilliseconds;
                 watch2.Restart();
                 _ = ModelMetrics.Objective(plan.Task, ModelMetrics.Evaluate(context, plan.Task, learner.Transform(check)));

@@ -154,8 +154,8 @@ public class AutoSearchTests(ITestOutputHelper output)
         Assert.True(OrleansMl.Ml.Learners.ForcesCollections(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options())));
         Assert.True(OrleansMl.Ml.Learners.ForcesCollections(ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options())));
 
-        var tree = OrleansMl.Ml.Learners.Create(ml, ModelTask.Binary, Candidate.Default(TrainingAlgorithm.FastTree, 100, HyperParameters.None), 100, 1, 1);
-        var forest = OrleansMl.Ml.Learners.Create(ml, ModelTask.Regression, Candidate.Default(TrainingAlgorithm.FastForest, 100, HyperParameters.None), 100, 1, 1);
+        var tree = OrleansMl.Ml.Learners.Create(ml, ModelTask.Binary, Candidate.Default(TrainingAlgorithm.FastTree, 100, HyperParameters.None), 100, 1, 1, []);
+        var forest = OrleansMl.Ml.Learners.Create(ml, ModelTask.Regression, Candidate.Default(TrainingAlgorithm.FastForest, 100, HyperParameters.None), 100, 1, 1, []);
 
         Assert.False(OrleansMl.Ml.Learners.ForcesCollections(tree));
         Assert.False(OrleansMl.Ml.Learners.ForcesCollections(forest));
@@ -189,7 +189,7 @@ public class AutoSearchTests(ITestOutputHelper output)
         float[][] Probabilities(int rowsHint)
         {
             var candidate = Candidate.Default(TrainingAlgorithm.Linear, rowsHint, HyperParameters.None);
-            var scored = OrleansMl.Ml.Learners.Create(ml, task, candidate, rowsHint, 2, 7).Fit(data).Transform(data);
+            var scored = OrleansMl.Ml.Learners.Create(ml, task, candidate, rowsHint, 2, 7, []).Fit(data).Transform(data);
             return task == ModelTask.Binary
                 ? [.. scored.GetColumn<float>("Probability").Select(p => new[] { p })]
                 : [.. scored.GetColumn<VBuffer<float>>("Score").Select(s => s.DenseValues().ToArray())];
