@@ -102,6 +102,9 @@ public static class GatewayExtensions
         // that is not a number) reaches DomainExceptionHandler, which names the field and what it must be. The default
         // throws only in Development; elsewhere the route would answer a bare 400 without saying what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // The protocol's writer first: the service asks its writers in the order they were added, and the first that can
+        // write does, so /v2 answers {"error": "..."} and every other path a ProblemDetails.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeFrameworkStatus);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddDocumentTransformer((document, _, _) =>

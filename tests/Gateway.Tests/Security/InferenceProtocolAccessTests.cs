@@ -1,19 +1,29 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansMl.Gateway.Security;
 
 namespace OrleansMl.Gateway.Tests.Security;
 
 /// <summary>
-/// The answers the gateway gives on <c>/v2</c> before a route runs (credentials, scopes, name patterns, rate limits,
-/// origin, routing) are the Open Inference Protocol's <c>{"error": "..."}</c>, with the same status, headers and words
-/// as the ProblemDetails <c>/api</c> answers.
+/// The answers the gateway gives on <c>/v2</c> outside a route's handler (credentials, scopes, name patterns, rate
+/// limits, origin, routing, a fault) are the Open Inference Protocol's <c>{"error": "..."}</c>, with the same status,
+/// headers and words as the ProblemDetails <c>/api</c> answers.
 /// </summary>
 public sealed class InferenceProtocolAccessTests : IAsyncLifetime, IDisposable
 {
     private const string Remote = "203.0.113.7";
 
-    private readonly GatewayFactory _factory = SecureGateway.Create(allowedHosts: "localhost;127.0.0.1;[::1]");
+    /// <summary>Test only: a request with this header fails in the pipeline, as an unexpected fault would.</summary>
+    private const string FaultHeader = "X-Test-Fault";
+
+    private readonly GatewayFactory _factory = SecureGateway.Create(
+        allowedHosts: "localhost;127.0.0.1;[::1]",
+        services: s => s.AddSingleton<IAuthorizationMiddlewareResultHandler>(new FaultOnHeader(new ProblemAuthorizationResultHandler())));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -112,6 +122,38 @@ public sealed class InferenceProtocolAccessTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RoutingAnswers_UnknownPathWrongMethodAndACompressedBody_AreInTheProtocolsErrorShape()
+    {
+        using var client = _factory.Client(SecureGateway.AdminKey);
+        var compressed = Body();
+        compressed.Headers.ContentEncoding.Add("gzip");
+
+        var unknown = await client.GetAsync("/v2/repository/index");
+        var wrongMethod = await client.GetAsync(Infer("churn"));
+        var gzip = await client.PostAsync(Infer("churn"), compressed);
+
+        await AssertErrorAsync(unknown, HttpStatusCode.NotFound, "Nothing is served at GET /v2/repository/index;");
+        await AssertErrorAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "/v2/models/churn/infer does not take GET; it takes POST.");
+        Assert.Equal(["POST"], wrongMethod.Content.Headers.Allow);
+        await AssertErrorAsync(gzip, HttpStatusCode.UnsupportedMediaType, "Content-Encoding 'gzip' is not taken: send the body uncompressed.");
+    }
+
+    [Fact]
+    public async Task AnUnexpectedFault_Is500_InTheProtocolsErrorShape_AndAProblemOnApi()
+    {
+        using var client = _factory.Client(SecureGateway.AdminKey);
+        client.DefaultRequestHeaders.Add(FaultHeader, "1");
+
+        var infer = await client.PostAsync(Infer("churn"), Body());
+        var predict = await client.PostAsync("/api/models/churn/predict", Body());
+
+        await AssertErrorAsync(infer, HttpStatusCode.InternalServerError, "The request failed unexpectedly; the error has been logged.");
+        Assert.Equal(HttpStatusCode.InternalServerError, predict.StatusCode);
+        Assert.Equal("application/problem+json", predict.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("The request failed unexpectedly; the error has been logged.", await predict.ProblemDetailAsync());
+    }
+
+    [Fact]
     public async Task TheSameRefusalsOnApi_StayProblemDetails()
     {
         using var none = _factory.CreateClient();
@@ -142,6 +184,15 @@ public sealed class InferenceProtocolAccessTests : IAsyncLifetime, IDisposable
         var error = JsonNode.Parse(body)!.AsObject();
         Assert.Equal(["error"], error.Select(p => p.Key));
         Assert.Contains(text, error["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Fails the requests that carry <see cref="FaultHeader"/> after authorization; answers the others as the gateway does.</summary>
+    private sealed class FaultOnHeader(IAuthorizationMiddlewareResultHandler inner) : IAuthorizationMiddlewareResultHandler
+    {
+        public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) =>
+            context.Request.Headers.ContainsKey(FaultHeader)
+                ? throw new InvalidOperationException("A fault the test asked for.")
+                : inner.HandleAsync(next, context, policy, authorizeResult);
     }
 
     private static string Infer(string model) => $"/v2/models/{model}/infer";
