@@ -112,7 +112,8 @@ public static class GatewayExtensions
             document.Info.Title = "OrleansMl";
             document.Info.Description =
                 "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back. "
-                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem. The same operations are "
+                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem; the Open Inference "
+                + "Protocol's routes under /v2 answer {\"error\": \"...\"} with the same words. The same operations are "
                 + "MCP tools at /mcp (streamable HTTP) for AI assistants.";
             return Task.CompletedTask;
         }));
