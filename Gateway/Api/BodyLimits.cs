@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using OrleansMl.Gateway.Security;
 using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Api;
@@ -78,25 +78,9 @@ public static class BodyLimits
         return context.Items[LimitItem] as string ?? "The request body is larger than the configured limit.";
     }
 
-    private static Task RefuseAsync(HttpContext context, string description)
-    {
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        if (InferenceProtocolApi.AnswersWithErrorShape(context.GetEndpoint()))
-        {
-            return context.Response.WriteAsJsonAsync(
-                new ErrorResponse(string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength} bytes. {description}")));
-        }
-
-        return context.Response.WriteAsJsonAsync(
-            new ProblemDetails
-            {
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Title = "Payload too large",
-                Detail = string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength} bytes. {description}"),
-            },
-            options: null,
-            contentType: "application/problem+json");
-    }
+    private static Task RefuseAsync(HttpContext context, string description) =>
+        Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+            string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength} bytes. {description}"));
 
     /// <summary>Reads through to the request body and fails the read that passes the limit, as the server would.</summary>
     private sealed class LimitedStream(Stream inner, long limit) : Stream

@@ -35,13 +35,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             httpContext.Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (InferenceProtocolApi.AnswersWithErrorShape(httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint()))
-        {
-            // The Open Inference Protocol's routes answer every error in its shape, whatever raised it.
-            await httpContext.Response.WriteAsJsonAsync(new ErrorResponse(detail), cancellationToken);
-            return true;
-        }
-
+        // On the Open Inference Protocol's routes the service's first writer answers {"error": detail} (ProtocolErrorWriter).
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -21,11 +21,14 @@ public static class InferenceProtocolApi
     /// <summary>The <c>platform</c> every model reports in its metadata.</summary>
     public const string Platform = "mlnet";
 
+    /// <summary>Where the protocol's routes are served.</summary>
+    public const string Prefix = "/v2";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapInferenceProtocolApi(this IEndpointRouteBuilder app)
     {
-        var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol").WithMetadata(ErrorShape.Instance);
+        var v2 = app.MapGroup(Prefix).WithTags("Open Inference Protocol");
         // Open like /health/*: they say only whether the gateway and the cluster answer.
         v2.MapGet("/health/live", () => TypedResults.Ok(new ServerLive(true)))
             .WithSummary("Server liveness (Open Inference Protocol)")
@@ -161,17 +164,12 @@ public static class InferenceProtocolApi
         }
     }
 
-    /// <summary>Whether the request's route answers errors in the protocol's shape, <c>{"error": "..."}</c>.</summary>
-    internal static bool AnswersWithErrorShape(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<ErrorShape>() is not null;
-
     /// <summary>
-    /// Marks the protocol's routes: an error raised before or around the handler (a body over the limit, an unexpected
-    /// fault) is written as <c>{"error": "..."}</c> there too, not as a ProblemDetails.
+    /// Whether the request is answered in the protocol's error shape, <c>{"error": "..."}</c>, whatever refuses it: the
+    /// handler, or the pipeline before or around it (credentials, scopes, rate limits, body limits, routing, a fault).
+    /// By path rather than by route, so that a path under <c>/v2</c> no route serves, or a method none takes, is too.
     /// </summary>
-    internal sealed class ErrorShape
-    {
-        public static ErrorShape Instance { get; } = new();
-    }
+    internal static bool AnswersWithErrorShape(HttpContext context) => context.Request.Path.StartsWithSegments(Prefix);
 
     private static MetadataTensor[] Inputs(ModelSignature signature) =>
     [

@@ -102,6 +102,9 @@ public static class GatewayExtensions
         // that is not a number) reaches DomainExceptionHandler, which names the field and what it must be. The default
         // throws only in Development; elsewhere the route would answer a bare 400 without saying what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // The protocol's writer first: the service asks its writers in the order they were added, and the first that can
+        // write does, so /v2 answers {"error": "..."} and every other path a ProblemDetails.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeFrameworkStatus);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddDocumentTransformer((document, _, _) =>
@@ -109,7 +112,8 @@ public static class GatewayExtensions
             document.Info.Title = "OrleansMl";
             document.Info.Description =
                 "Upload tabular datasets, train versioned ML.NET models, serve predictions, promote versions to aliases and roll back. "
-                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem. The same operations are "
+                + "Every error is a ProblemDetails (application/problem+json) whose detail names the problem; the Open Inference "
+                + "Protocol's routes under /v2 answer {\"error\": \"...\"} with the same words. The same operations are "
                 + "MCP tools at /mcp (streamable HTTP) for AI assistants.";
             return Task.CompletedTask;
         }));

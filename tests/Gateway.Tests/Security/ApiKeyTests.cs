@@ -176,7 +176,7 @@ public sealed class ApiKeyTests : IAsyncLifetime, IDisposable
         var metadataOther = await client.GetAsync($"/v2/models/{other}/versions/1");
         var readyOwn = await client.GetAsync($"/v2/models/{fraud}-model/ready");
         Assert.Equal(HttpStatusCode.Forbidden, inferOther.StatusCode);
-        Assert.Contains($"'{other}' is not one of them", await inferOther.ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.Contains($"'{other}' is not one of them", (await inferOther.ReadJsonAsync())["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, metadataOther.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, readyOwn.StatusCode);
         Assert.DoesNotContain(other, listed);
