@@ -39,6 +39,8 @@ internal sealed record Candidate(
     {
         TrainingAlgorithm.FastTree => Format($"fasttree(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf})"),
         TrainingAlgorithm.FastForest => Format($"fastforest(leaves={Leaves},trees={Trees},minLeaf={MinLeaf})"),
+        TrainingAlgorithm.Linear when task is ModelTask.Binary or ModelTask.Multiclass =>
+            Format($"linear({LinearLearner(task)},l1={Learners.LinearClassifierL1},l2={L2},iterations={Trees})"),
         TrainingAlgorithm.Linear => Format($"linear({LinearLearner(task)},l2={L2},iterations={Trees})"),
         _ => Format($"lightgbm(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf},l2={L2})"),
     };

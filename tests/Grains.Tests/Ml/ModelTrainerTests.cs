@@ -270,6 +270,20 @@ public class ModelTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Train_LinearLearner_NamesEveryPenaltyItIsFittedWith()
+    {
+        var parameters = MlTestData.Parameters(("l2", 0.5), ("iterations", 50));
+
+        string Fitted(DatasetFrame frame, string label) =>
+            Trainer.Train(frame, MlTestData.Spec(label, algorithm: TrainingAlgorithm.Linear, parameters: parameters), null, CancellationToken.None).Algorithm;
+
+        // L-BFGS adds an L1 term of its own unless told otherwise; SDCA would pick one from the feature count.
+        Assert.Equal("linear(lbfgs-logistic,l1=1,l2=0.5,iterations=50)", Fitted(Binary.Value, "churned"));
+        Assert.Equal("linear(lbfgs-maxent,l1=1,l2=0.5,iterations=50)", Fitted(Multiclass.Value, "species"));
+        Assert.Equal("linear(sdca-squared,l2=0.5,iterations=50)", Fitted(Regression.Value, "price"));
+    }
+
+    [Fact]
     public void Train_ReportsProgressThroughEveryStage()
     {
         var reports = new List<TrainingProgress>();
