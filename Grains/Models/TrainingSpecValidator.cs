@@ -235,10 +235,10 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException($"datasetVersion must be a version number, 1 or more (got {request.DatasetVersion}).");
         }
 
-        if (request.TestFraction is { } fraction && !(fraction > 0 && fraction <= MaxTestFraction))
+        if (request.TestFraction is { } fraction && !(fraction >= 0 && fraction <= MaxTestFraction))
         {
             throw new InvalidTrainingRequestException(
-                $"testFraction must be greater than 0 and at most {MaxTestFraction.ToString(CultureInfo.InvariantCulture)} (got {fraction.ToString(CultureInfo.InvariantCulture)}).");
+                $"testFraction must be between 0 and {MaxTestFraction.ToString(CultureInfo.InvariantCulture)} (0 trains on every labelled row and leaves the version without held-out metrics; got {fraction.ToString(CultureInfo.InvariantCulture)}).");
         }
 
         var unknown = (request.Parameters?.Keys ?? []).Where(k => !HyperParameters.Known.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();

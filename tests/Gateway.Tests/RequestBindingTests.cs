@@ -29,7 +29,7 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("""{"dataset":"churn","label":"churned","seed":"42"}""", "$.seed could not be read as a whole number")]
     [InlineData("""{"dataset":"churn","label":"churned","testFraction":"0.3"}""", "$.testFraction could not be read as a number")]
     [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":"5"}}""", "$.parameters.trees could not be read as a number")]
-    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"NaN"}""", "testFraction must be greater than 0 and at most 0.9 (got NaN)")]
+    [InlineData("""{"dataset":"churn","label":"churned","testFraction":"NaN"}""", "testFraction must be between 0 and 0.9 (0 trains on every labelled row and leaves the version without held-out metrics; got NaN)")]
     [InlineData("""{"dataset":"churn","label":"churned","parameters":{"trees":5,"iterations":6}}""",
         "Parameters 'iterations' and 'trees' are both given, and they name one setting (iterations is another name for trees); send one of them.")]
     [InlineData("""{"dataset":"churn","label":"churned""", "Malformed JSON body")]

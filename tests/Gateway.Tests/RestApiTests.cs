@@ -273,6 +273,28 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Train_WithATestFractionOfZero_FitsEveryRow_AndIsJudgedOnOtherData()
+    {
+        var (model, train, test) = (Unique("all-rows"), Unique("all-rows-train"), Unique("all-rows-test"));
+        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{train}", string.Join('\n', lines.Take(801)) + "\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{test}", string.Join('\n', lines.Take(1).Concat(lines.Skip(801))) + "\n")).StatusCode);
+
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = train, label = "churned", algorithm = "linear", testFraction = 0 })).ReadJsonAsync();
+        var version = await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>());
+        var evaluated = await (await _http.PostJsonAsync($"/api/models/{model}/versions/1/evaluate", new { dataset = test })).ReadJsonAsync();
+        var negative = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = train, label = "churned", testFraction = -0.1 });
+
+        Assert.Equal("succeeded", version["status"]!.GetValue<string>());
+        Assert.Equal(0, version["spec"]!["testFraction"]!.GetValue<double>());
+        Assert.Empty(version["metrics"]!.AsObject());
+        Assert.InRange(evaluated["metrics"]!["auc"]!.GetValue<double>(), 0.7, 1.0);
+        Assert.Empty(evaluated["trainingMetrics"]!.AsObject());
+        await AssertProblemAsync(negative, HttpStatusCode.BadRequest, "testFraction must be between 0 and 0.9");
+        Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+    }
+
+    [Fact]
     public async Task DatasetVersionModels_ListsTheModelVersionsTrainedOnIt_AndNamesWhatIsMissing()
     {
         var (model, dataset) = (Unique("lineage"), Unique("lineage-data"));

@@ -269,6 +269,21 @@ public class ModelTrainerTests(ITestOutputHelper output)
         Assert.Equal("lightgbm(leaves=7,trees=20,lr=0.3,minLeaf=3,l2=0)", model.Algorithm);
     }
 
+    [Theory]
+    [InlineData(TrainingAlgorithm.LightGbm)]
+    [InlineData(TrainingAlgorithm.Auto)]
+    public void Train_WithATestFractionOfZero_FitsEveryLabelledRow_AndHasNoHeldOutMetrics(TrainingAlgorithm algorithm)
+    {
+        var spec = MlTestData.Spec("churned", algorithm: algorithm, testFraction: 0);
+
+        var model = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
+        var scored = ModelEvaluator.Evaluate(model.ModelBytes, model.Signature, Binary.Value, CancellationToken.None);
+
+        Assert.Equal((300, 0), (model.TrainRows, model.TestRows));
+        Assert.Empty(model.Metrics);
+        Assert.True(scored.Metrics["auc"] >= 0.9, $"auc on the training rows {scored.Metrics["auc"]:F3}");
+    }
+
     [Fact]
     public void Train_LinearLearner_NamesEveryPenaltyItIsFittedWith()
     {

@@ -46,14 +46,22 @@ public sealed class TrainingSpecValidatorTests
     }
 
     [Theory]
-    [InlineData(0)]
+    [InlineData(-0.1)]
     [InlineData(0.95)]
     [InlineData(double.NaN)]
     public void ATestFractionOutOfRange_IsRejected(double fraction)
     {
         var error = Reject(new TrainingRequest("churn", null, "churned", TestFraction: fraction));
 
-        Assert.Contains("testFraction must be greater than 0 and at most 0.9", error.Message, StringComparison.Ordinal);
+        Assert.Contains("testFraction must be between 0 and 0.9 (0 trains on every labelled row", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATestFractionOfZero_IsAccepted()
+    {
+        var spec = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", TestFraction: 0), Churn.Value);
+
+        Assert.Equal(0, spec.TestFraction);
     }
 
     [Fact]
