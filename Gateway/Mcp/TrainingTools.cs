@@ -138,7 +138,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     }
 
     private static string Metrics(ModelVersionInfo v) => v.Metrics.IsEmpty
-        ? "no metrics"
+        ? v.Spec.TestFraction == 0 ? "no held-out metrics: every row trained it (testFraction 0); check it with evaluate_model" : "no metrics"
         : string.Join(", ", v.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:G4}")));
 
     private static string Word(TrainingStatus status) => EnumWords.Word(status);

@@ -292,6 +292,11 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Empty(evaluated["trainingMetrics"]!.AsObject());
         await AssertProblemAsync(negative, HttpStatusCode.BadRequest, "testFraction must be between 0 and 0.9");
         Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+
+        // An assistant is told why the version has no metrics and what to do instead.
+        await using var client = await factory.ConnectMcpAsync();
+        var viaMcp = await client.CallToolAsync("train_model", new Dictionary<string, object?> { ["model"] = model, ["dataset"] = train, ["label"] = "churned", ["algorithm"] = "linear", ["testFraction"] = 0, ["wait"] = true });
+        Assert.Contains("no held-out metrics: every row trained it (testFraction 0); check it with evaluate_model", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
     }
 
     [Fact]
