@@ -206,12 +206,7 @@ public static class InferenceProtocolApi
         ];
     }
 
-    private static int? ParseVersion(string? version) => version switch
-    {
-        null => null,
-        _ when int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 => number,
-        _ => throw new InvalidNameException($"Version '{version}' is not a version number: versions are whole numbers from 1."),
-    };
+    private static int? ParseVersion(string? version) => version is null ? null : VersionNumbers.Parse(version, "version");
 
     private static JsonHttpResult<ErrorResponse> Error(OrleansMlException error) =>
         TypedResults.Json(new ErrorResponse(error.Message), statusCode: DomainErrors.Describe(error).Status);

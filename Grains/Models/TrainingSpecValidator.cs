@@ -23,6 +23,7 @@ public static class TrainingSpecValidator
     /// <summary>Resolves the dataset version the request names (the latest when it names none) and validates against it.</summary>
     /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
+    /// <exception cref="InvalidVersionNumberException">The dataset version is below 1.</exception>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
     public static async Task<TrainingSpec> ResolveAsync(
         IGrainFactory grains, TrainingRequest request, TrainingLimits limits, CancellationToken cancellationToken)
@@ -230,10 +231,7 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException($"algorithm {(int)request.Algorithm} is not one of: {EnumWords.List<TrainingAlgorithm>()}.");
         }
 
-        if (request.DatasetVersion is < 1)
-        {
-            throw new InvalidTrainingRequestException($"datasetVersion must be a version number, 1 or more (got {request.DatasetVersion}).");
-        }
+        VersionNumbers.Validate(request.DatasetVersion, "datasetVersion");
 
         if (request.TestFraction is { } fraction && !(fraction > 0 && fraction <= MaxTestFraction))
         {
