@@ -9,6 +9,30 @@ public static class DomainErrors
     /// <summary>What a 503 asks the client to wait before trying again (the <c>Retry-After</c> header, in seconds).</summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>
+    /// The <c>Retry-After</c> an error's answer carries, in seconds: a full training queue's own wait, and
+    /// <see cref="RetryAfterSeconds"/> for any 503 (the storage did not take a change); null for the rest.
+    /// </summary>
+    public static int? RetryAfter(int status, Exception exception) => exception switch
+    {
+        TrainingQueueFullException full => full.RetryAfterSeconds,
+        _ when status == StatusCodes.Status503ServiceUnavailable => RetryAfterSeconds,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Sets the <c>Retry-After</c> header of an error's answer (<see cref="RetryAfter"/>), whichever shape its body
+    /// takes: ProblemDetails on <c>/api</c>, the protocol's <c>{"error": ...}</c> on <c>/v2</c>.
+    /// </summary>
+    public static void SetRetryAfter(HttpResponse response, int status, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (RetryAfter(status, exception) is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
     public static (int Status, string Title) Describe(OrleansMlException exception) => exception switch
     {
         DatasetNotFoundException => (StatusCodes.Status404NotFound, "Dataset not found"),

@@ -27,14 +27,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         }
 
         httpContext.Response.StatusCode = status;
-        if (status == StatusCodes.Status503ServiceUnavailable)
-        {
-            httpContext.Response.Headers.RetryAfter = DomainErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else if (exception is TrainingQueueFullException full)
-        {
-            httpContext.Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        DomainErrors.SetRetryAfter(httpContext.Response, status, exception);
 
         // A refused version number is a validation problem: its errors name the field, as a missing alias version does.
         var problem = exception is InvalidVersionNumberException invalid
