@@ -154,7 +154,7 @@ public static class ModelsApi
 /// <param name="Label">Column to predict.</param>
 /// <param name="Task">auto (default), binary, multiclass or regression.</param>
 /// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest or linear.</param>
-/// <param name="Features">Columns to use (default: every usable column but the label).</param>
+/// <param name="Features">Columns to use (default: every usable column but the label). A column inferred as ignored is used when named here, with a warning in the version's spec.warnings; one with no values is refused.</param>
 /// <param name="Parameters">Hyper-parameters: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds.</param>
 /// <param name="TestFraction">Held-out share for evaluation (default 0.2).</param>
 /// <param name="Seed">Seed of the split and learners (default 42).</param>
