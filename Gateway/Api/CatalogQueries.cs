@@ -34,6 +34,8 @@ public static class CatalogQueries
     {
         ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(model, "model");
+        VersionNumbers.Validate(version, "version");
+        VersionNumbers.Validate(datasetVersion, "datasetVersion");
         if (string.IsNullOrEmpty(dataset))
         {
             throw new InvalidEvaluationRequestException("dataset is required: the name of the dataset to evaluate on, e.g. {\"dataset\": \"churn-december\"}.");
@@ -91,6 +93,7 @@ public static class CatalogQueries
     {
         ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(dataset, "dataset");
+        VersionNumbers.Validate(version, "version");
         if (limit is < 1 or > CatalogIndex.MaxPageSize)
         {
             throw new InvalidListRequestException($"limit must be between 1 and {CatalogIndex.MaxPageSize} (got {limit}); omit it for every model version trained on the dataset version.");
@@ -128,6 +131,7 @@ public static class CatalogQueries
     {
         ArgumentNullException.ThrowIfNull(grains);
         Names.Validate(name, "dataset");
+        VersionNumbers.Validate(version, "version");
         var dataset = grains.GetGrain<IDatasetGrain>(name);
         var info = await dataset.GetAsync();
         var preview = await dataset.PreviewAsync(version ?? info.Latest.Version, sampleRows);

@@ -221,6 +221,7 @@ public static class DatasetsApi
     internal static async Task<Ok<DatasetVersionInfo>> DeleteVersionAsync(string name, int version, IGrainFactory grains)
     {
         Names.Validate(name, "dataset");
+        VersionNumbers.Validate(version, "version");
         return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).DeleteVersionAsync(version));
     }
 
@@ -233,17 +234,15 @@ public static class DatasetsApi
     internal static async Task<Ok<DatasetDrift>> GetDriftAsync(string name, int version, int? against, IGrainFactory grains)
     {
         Names.Validate(name, "dataset");
-        if (against is <= 0)
-        {
-            throw new InvalidDriftRequestException($"against must be a version number (1, 2, ...); got {against}. Omit it to compare with the previous version.");
-        }
-
+        VersionNumbers.Validate(version, "version");
+        VersionNumbers.Validate(against, "against");
         return TypedResults.Ok(await grains.GetGrain<IDatasetGrain>(name).GetDriftAsync(version, against ?? DatasetDrift.PreviousVersion));
     }
 
     internal static async Task<Ok<DatasetVersionDetails>> GetVersionAsync(string name, int version, IGrainFactory grains, int? rows)
     {
         Names.Validate(name, "dataset");
+        VersionNumbers.Validate(version, "version");
         var preview = await grains.GetGrain<IDatasetGrain>(name).PreviewAsync(version, rows ?? 5);
         return TypedResults.Ok(DatasetVersionDetails.From(preview));
     }

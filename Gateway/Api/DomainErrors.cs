@@ -9,6 +9,30 @@ public static class DomainErrors
     /// <summary>What a 503 asks the client to wait before trying again (the <c>Retry-After</c> header, in seconds).</summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>
+    /// The <c>Retry-After</c> an error's answer carries, in seconds: a full training queue's own wait, and
+    /// <see cref="RetryAfterSeconds"/> for any 503 (the storage did not take a change); null for the rest.
+    /// </summary>
+    public static int? RetryAfter(int status, Exception exception) => exception switch
+    {
+        TrainingQueueFullException full => full.RetryAfterSeconds,
+        _ when status == StatusCodes.Status503ServiceUnavailable => RetryAfterSeconds,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Sets the <c>Retry-After</c> header of an error's answer (<see cref="RetryAfter"/>), whichever shape its body
+    /// takes: ProblemDetails on <c>/api</c>, the protocol's <c>{"error": ...}</c> on <c>/v2</c>.
+    /// </summary>
+    public static void SetRetryAfter(HttpResponse response, int status, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (RetryAfter(status, exception) is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
     public static (int Status, string Title) Describe(OrleansMlException exception) => exception switch
     {
         DatasetNotFoundException => (StatusCodes.Status404NotFound, "Dataset not found"),
@@ -22,6 +46,7 @@ public static class DomainErrors
         InvalidTrainingRequestException => (StatusCodes.Status400BadRequest, "Invalid training request"),
         InvalidPredictionInputException => (StatusCodes.Status400BadRequest, "Invalid prediction input"),
         InvalidNameException => (StatusCodes.Status400BadRequest, "Invalid name"),
+        InvalidVersionNumberException => (StatusCodes.Status400BadRequest, "Invalid version number"),
         VersionNotReadyException => (StatusCodes.Status409Conflict, "Version not ready"),
         RollbackUnavailableException => (StatusCodes.Status409Conflict, "Nothing to roll back to"),
         PayloadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Payload too large"),
@@ -68,6 +93,7 @@ public static class DomainErrors
             InvalidTrainingRequestException => "Call describe_dataset to see the columns and their kinds, then call train_model again.",
             InvalidPredictionInputException => "Call get_training_status for the version: signature.inputs lists the columns and kinds each row needs.",
             InvalidNameException => "Names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+            InvalidVersionNumberException => "Call describe_model (or describe_dataset) to see the version numbers.",
             VersionNotReadyException => "Call get_training_status (or train_model with wait: true) and use a version whose status is succeeded.",
             RollbackUnavailableException => "Call describe_model to see the alias history; promote_model points the alias at any succeeded version.",
             PayloadTooLargeException => "Send less data per call.",

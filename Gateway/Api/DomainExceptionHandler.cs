@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -26,22 +27,18 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         }
 
         httpContext.Response.StatusCode = status;
-        if (status == StatusCodes.Status503ServiceUnavailable)
-        {
-            httpContext.Response.Headers.RetryAfter = DomainErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else if (exception is TrainingQueueFullException full)
-        {
-            httpContext.Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        DomainErrors.SetRetryAfter(httpContext.Response, status, exception);
+
+        // A refused version number is a validation problem: its errors name the field, as a missing alias version does.
+        var problem = exception is InvalidVersionNumberException invalid
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
+            : new ProblemDetails();
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = detail;
 
         // On the Open Inference Protocol's routes the service's first writer answers {"error": detail} (ProtocolErrorWriter).
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
     }
 
     private static (int, string, string) Describe(OrleansMlException exception)

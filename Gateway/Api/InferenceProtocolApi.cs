@@ -69,7 +69,7 @@ public static class InferenceProtocolApi
             : TypedResults.Json(new ServerReady(false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    internal static async Task<IResult> MetadataAsync(string name, string? version, IGrainFactory grains)
+    internal static async Task<IResult> MetadataAsync(string name, string? version, IGrainFactory grains, HttpResponse response)
     {
         try
         {
@@ -86,11 +86,11 @@ public static class InferenceProtocolApi
         }
         catch (OrleansMlException error)
         {
-            return Error(error);
+            return Error(response, error);
         }
     }
 
-    internal static async Task<IResult> ModelReadyAsync(string name, string? version, IGrainFactory grains)
+    internal static async Task<IResult> ModelReadyAsync(string name, string? version, IGrainFactory grains, HttpResponse response)
     {
         try
         {
@@ -100,7 +100,7 @@ public static class InferenceProtocolApi
         }
         catch (OrleansMlException error)
         {
-            return Error(error);
+            return Error(response, error);
         }
     }
 
@@ -149,7 +149,7 @@ public static class InferenceProtocolApi
         }
         catch (OrleansMlException error)
         {
-            return Error(error);
+            return Error(http.Response, error);
         }
         catch (JsonException error)
         {
@@ -206,15 +206,15 @@ public static class InferenceProtocolApi
         ];
     }
 
-    private static int? ParseVersion(string? version) => version switch
-    {
-        null => null,
-        _ when int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 => number,
-        _ => throw new InvalidNameException($"Version '{version}' is not a version number: versions are whole numbers from 1."),
-    };
+    private static int? ParseVersion(string? version) => version is null ? null : VersionNumbers.Parse(version, "version");
 
-    private static JsonHttpResult<ErrorResponse> Error(OrleansMlException error) =>
-        TypedResults.Json(new ErrorResponse(error.Message), statusCode: DomainErrors.Describe(error).Status);
+    /// <summary>The protocol's answer to a domain error: its status and headers (<c>Retry-After</c>) as on <c>/api</c>, its words as <c>{"error": ...}</c>.</summary>
+    private static JsonHttpResult<ErrorResponse> Error(HttpResponse response, OrleansMlException error)
+    {
+        var status = DomainErrors.Describe(error).Status;
+        DomainErrors.SetRetryAfter(response, status, error);
+        return TypedResults.Json(new ErrorResponse(error.Message), statusCode: status);
+    }
 }
 
 /// <summary>An Open Inference Protocol error: <c>{"error": "..."}</c>.</summary>

@@ -90,6 +90,7 @@ public static class ModelsApi
     internal static async Task<NoContent> DeleteVersionAsync(string name, int version, IGrainFactory grains)
     {
         Names.Validate(name, "model");
+        VersionNumbers.Validate(version, "version");
         await grains.GetGrain<IModelGrain>(name).DeleteVersionAsync(version);
         return TypedResults.NoContent();
     }
@@ -103,12 +104,15 @@ public static class ModelsApi
     internal static async Task<Ok<ModelVersionInfo>> GetVersionAsync(string name, int version, IGrainFactory grains)
     {
         Names.Validate(name, "model");
+        VersionNumbers.Validate(version, "version");
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetVersionAsync(version));
     }
 
     internal static async Task<Ok<VersionComparison>> CompareAsync(string name, int baseline, int candidate, IGrainFactory grains)
     {
         Names.Validate(name, "model");
+        VersionNumbers.Validate(baseline, "baseline");
+        VersionNumbers.Validate(candidate, "candidate");
         var model = grains.GetGrain<IModelGrain>(name);
         return TypedResults.Ok(VersionComparison.Compare(await model.GetVersionAsync(baseline), await model.GetVersionAsync(candidate)));
     }
@@ -120,6 +124,7 @@ public static class ModelsApi
     internal static async Task<Ok<ModelVersionInfo>> CancelAsync(string name, int version, IGrainFactory grains)
     {
         Names.Validate(name, "model");
+        VersionNumbers.Validate(version, "version");
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).CancelAsync(version));
     }
 
@@ -133,7 +138,7 @@ public static class ModelsApi
                 new Dictionary<string, string[]> { ["version"] = [missing] }, detail: missing, title: "Invalid alias change");
         }
 
-        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, version, body.Reason));
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, VersionNumbers.Validate(version, "version"), body.Reason));
     }
 
     internal static async Task<Ok<AliasInfo>> RollbackAsync(string name, string alias, IGrainFactory grains, RollbackBody? body = null)
@@ -149,7 +154,7 @@ public static class ModelsApi
 /// <param name="Label">Column to predict.</param>
 /// <param name="Task">auto (default), binary, multiclass or regression.</param>
 /// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest or linear.</param>
-/// <param name="Features">Columns to use (default: every usable column but the label).</param>
+/// <param name="Features">Columns to use (default: every usable column but the label). A column inferred as ignored is used when named here, with a warning in the version's spec.warnings; one with no values is refused.</param>
 /// <param name="Parameters">Hyper-parameters: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds.</param>
 /// <param name="TestFraction">Held-out share for evaluation, 0 to 0.9 (default 0.2); 0 trains on every labelled row, with no held-out metrics.</param>
 /// <param name="Seed">Seed of the split and learners (default 42).</param>

@@ -190,9 +190,9 @@ public static class PredictionRowsReader
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.Number when reader.TryGetInt32(out var number):
-                return number;
+                return VersionNumbers.Validate(number, "version");
             case JsonTokenType.String when int.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number):
-                return number;
+                return VersionNumbers.Validate(number, "version");
             default:
                 throw new InvalidPredictionInputException($"version must be a whole number such as 2 (got a JSON {Kind(reader.TokenType)}).");
         }

@@ -83,6 +83,8 @@ public static class RolloutsApi
             throw new InvalidRolloutException("candidate is required: the number of the succeeded version to roll out.");
         }
 
+        VersionNumbers.Validate(candidate, "candidate");
+
         var mode = RolloutMode.Canary;
         if (body.Mode is { } word && !EnumWords.TryParse(word, out mode))
         {

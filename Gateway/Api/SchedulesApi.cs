@@ -99,7 +99,8 @@ public static class SchedulesApi
         var training = RequestMapping.ToTrainingRequest(body.Dataset, null, body.Label, body.Task, body.Algorithm, body.Features, body.Parameters, null, null);
         return new ScheduleRequest(
             every, training.Dataset, training.Label, training.Algorithm, training.Parameters, trigger, body.DriftThreshold, then,
-            body.Rollout is { } rollout ? ToRollout(RolloutsApi.ToRequest(rollout with { Candidate = 0 })) : null, training.Task)
+            // The rollout is checked as a rollout of some valid version: each run names the version it trained instead.
+            body.Rollout is { } rollout ? ToRollout(RolloutsApi.ToRequest(rollout with { Candidate = VersionNumbers.First })) : null, training.Task)
         {
             Features = training.Features,
         };

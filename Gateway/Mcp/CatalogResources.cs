@@ -31,9 +31,14 @@ public sealed class CatalogResources(IGrainFactory grains)
         + "algorithm, held-out metrics, timings, input schema and status.")]
     public async Task<TextResourceContents> ModelVersion([Description("Model name.")] string name, [Description("Version number.")] string version)
     {
-        if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+        int number;
+        try
         {
-            throw new McpProtocolException($"'{version}' is not a version number: use model://{name}/versions/1, 2, ...", McpErrorCode.InvalidParams);
+            number = VersionNumbers.Parse(version, "version");
+        }
+        catch (InvalidVersionNumberException ex)
+        {
+            throw new McpProtocolException($"{ex.Message} Use model://{name}/versions/1, 2, ...", McpErrorCode.InvalidParams);
         }
 
         var info = await Read(() => grains.GetGrain<IModelGrain>(Names.Validate(name, "model")).GetVersionAsync(number));

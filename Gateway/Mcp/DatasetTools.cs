@@ -58,7 +58,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         var v = description.Version;
         var columns = string.Join("; ", v.Columns.Select(DescribeColumn));
         var text = $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "
-            + "Categorical, boolean, numeric and text columns can be labels or features; ignored columns (ids, constants) are not used. "
+            + "Categorical, boolean, numeric and text columns can be labels or features; ignored columns (ids, constants) are not used unless train_model names them in features. "
             + $"Next: train_model with dataset '{v.Name}' and the column to predict as label.";
         return ToolResults.Structured(description, text);
     }

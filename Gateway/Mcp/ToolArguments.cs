@@ -38,9 +38,7 @@ internal static class ToolArguments
 
     public static string Name(string? value, string what) => Read(() => Names.Validate(value, what));
 
-    public static int Version(int value, string argument = "version") => value >= 1
-        ? value
-        : throw new McpProtocolException($"{argument} must be a version number, 1 or more (got {value}).", McpErrorCode.InvalidParams);
+    public static int Version(int value, string argument = "version") => Read(() => VersionNumbers.Validate(value, argument));
 
     public static int? Version(int? value, string argument = "version") => value is { } v ? Version(v, argument) : null;
 }

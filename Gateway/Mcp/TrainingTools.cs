@@ -43,7 +43,8 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         [Description("Learner. One of: auto (default: a small time-boxed search), fasttree, lightgbm, fastforest, linear. "
             + "linear and lightgbm are the fastest.")] string? algorithm = null,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
-        [Description("Feature columns to use. Omit to use every usable column except the label.")] string[]? features = null,
+        [Description("Feature columns to use. Omit to use every usable column except the label. A column describe_dataset shows as "
+            + "ignored is used too when named here, with a warning in the answer (spec.warnings); one with no values is refused.")] string[]? features = null,
         [Description("Hyper-parameters by name: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds. Omit for defaults.")] Dictionary<string, double>? parameters = null,
         [Description("Share of rows held out for evaluation, 0 to 0.9. Default 0.2. 0 trains on every labelled row and leaves the version without held-out metrics (check it with evaluate_model on other data).")] double? testFraction = null,
         [Description("Seed of the split and the learners. Default 42.")] int? seed = null,
@@ -64,7 +65,8 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         {
             return ToolResults.Structured(version,
                 $"Training of model '{model}' version {version.Version} is {Word(version.Status)} ({version.Spec.Dataset} v{version.Spec.DatasetVersion}, label '{version.Spec.Label}'). "
-                + $"Call get_training_status with model '{model}' and version {version.Version} to follow it, or train_model with wait: true next time to block until it ends.");
+                + $"Call get_training_status with model '{model}' and version {version.Version} to follow it, or train_model with wait: true next time to block until it ends."
+                + Warnings(version));
         }
 
         var done = await WaitAsync(context, version, cancellationToken);
@@ -122,7 +124,13 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         return ToolResults.Structured(jobs, $"{active} {jobs.Recent.Length} recent outcomes follow in the structured content.");
     }
 
-    internal static string Summary(ModelVersionInfo v)
+    internal static string Summary(ModelVersionInfo v) => Status(v) + Warnings(v);
+
+    /// <summary>The spec's warnings (a feature used although inference ignored it), to be read with every status.</summary>
+    private static string Warnings(ModelVersionInfo v) =>
+        v.Spec.Warnings is { IsEmpty: false } warnings ? $" Warning{(warnings.Length > 1 ? "s" : string.Empty)}: {string.Join(" ", warnings)}" : string.Empty;
+
+    private static string Status(ModelVersionInfo v)
     {
         var name = $"Model '{v.Model}' version {v.Version}";
         return v.Status switch

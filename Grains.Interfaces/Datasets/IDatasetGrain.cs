@@ -37,6 +37,7 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// longer be trained on or previewed, and its CSV is removed from the artifact store once nothing else references
     /// the same content.
     /// </summary>
+    /// <exception cref="InvalidVersionNumberException">The number is below 1.</exception>
     /// <exception cref="DatasetNotFoundException">No such version.</exception>
     /// <exception cref="VersionInUseException">A model version that is not deleted was trained on it.</exception>
     /// <exception cref="StorageUnavailableException">The change could not be stored; the version is unchanged.</exception>
@@ -49,6 +50,8 @@ public interface IDatasetGrain : IGrainWithStringKey
     Task<DatasetInfo> GetAsync();
 
     /// <summary>One version's schema and statistics.</summary>
+    /// <exception cref="InvalidVersionNumberException">The number is below 1.</exception>
+    /// <exception cref="DatasetNotFoundException">No such dataset or version.</exception>
     [Alias("GetVersion")]
     Task<DatasetVersionInfo> GetVersionAsync(int version);
 
@@ -64,6 +67,7 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// with the newest live version older than <paramref name="version"/>. Columns that only one side has are reported,
     /// not refused.
     /// </summary>
+    /// <exception cref="InvalidVersionNumberException">A number is below 1 (<paramref name="against"/> aside from <see cref="DatasetDrift.PreviousVersion"/>).</exception>
     /// <exception cref="DatasetNotFoundException">No such dataset or version, or either version was deleted.</exception>
     /// <exception cref="InvalidDriftRequestException">The two versions are the same, or there is no earlier live version.</exception>
     [Alias("GetDrift"), ReadOnly]

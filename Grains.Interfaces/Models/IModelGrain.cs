@@ -16,6 +16,7 @@ public interface IModelGrain : IGrainWithStringKey
     /// carries an <see cref="TrainingRequest.IdempotencyKey"/> seen before with the same request returns that version.
     /// </summary>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
+    /// <exception cref="InvalidVersionNumberException">The dataset version is below 1.</exception>
     /// <exception cref="InvalidTrainingRequestException">The label or a feature column is missing, or a setting is out of range.</exception>
     /// <exception cref="TrainingQueueFullException">Too many trainings are queued for the model or the cluster.</exception>
     /// <exception cref="IdempotencyConflictException">The idempotency key was used with a different request.</exception>
@@ -34,6 +35,7 @@ public interface IModelGrain : IGrainWithStringKey
     Task<ModelSummary> GetSummaryAsync();
 
     /// <summary>One version in full, as its version grain holds it.</summary>
+    /// <exception cref="InvalidVersionNumberException">The number is below 1.</exception>
     /// <exception cref="ModelVersionNotFoundException">No such version.</exception>
     [Alias("GetVersion"), AlwaysInterleave]
     Task<ModelVersionInfo> GetVersionAsync(int version);
@@ -59,6 +61,7 @@ public interface IModelGrain : IGrainWithStringKey
     /// Deletes a version: it is no longer listed, read or served, its number is never given again, and its model file
     /// is removed from the artifact store once nothing else references the same content.
     /// </summary>
+    /// <exception cref="InvalidVersionNumberException">The number is below 1.</exception>
     /// <exception cref="ModelVersionNotFoundException">No such version.</exception>
     /// <exception cref="VersionInUseException">An alias or an alias's rollback stack uses it, or its job has not ended.</exception>
     /// <exception cref="StorageUnavailableException">The change could not be stored; the version is unchanged.</exception>

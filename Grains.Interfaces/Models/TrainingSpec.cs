@@ -13,6 +13,10 @@ namespace OrleansMl;
 /// <param name="Parameters">Requested hyper-parameters.</param>
 /// <param name="TestFraction">Held-out share.</param>
 /// <param name="Seed">Seed.</param>
+/// <param name="Warnings">
+/// What resolving the request did that the caller may not expect, each in words that say what to do about it (a feature
+/// used although schema inference marked its column ignored); null when there is nothing to say.
+/// </param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.TrainingSpec")]
 public sealed record TrainingSpec(
     [property: Id(0)] string Dataset,
@@ -24,4 +28,5 @@ public sealed record TrainingSpec(
     [property: Id(6)] ImmutableArray<string> Features,
     [property: Id(7)] ImmutableDictionary<string, double> Parameters,
     [property: Id(8)] double TestFraction,
-    [property: Id(9)] int Seed);
+    [property: Id(9)] int Seed,
+    [property: Id(10)] ImmutableArray<string>? Warnings = null);

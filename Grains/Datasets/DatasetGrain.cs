@@ -325,6 +325,11 @@ public sealed partial class DatasetGrain(
 
     public async Task<DatasetDrift> GetDriftAsync(int version, int against)
     {
+        if (against != DatasetDrift.PreviousVersion)
+        {
+            VersionNumbers.Validate(against, "against");
+        }
+
         var measured = Live(Find(version).Info, "measured");
         var reference = against == DatasetDrift.PreviousVersion
             ? Versions.Take(version - 1).LastOrDefault(v => !v.Info.IsDeleted)?.Info
@@ -458,8 +463,9 @@ public sealed partial class DatasetGrain(
 
     private DatasetVersionRecord Find(int version)
     {
+        VersionNumbers.Validate(version, "version");
         var versions = RequireVersions();
-        return version >= 1 && version <= versions.Length
+        return version <= versions.Length
             ? versions[version - 1]
             : throw new DatasetNotFoundException($"Dataset '{Name}' has no version {version}; it has versions 1 to {versions.Length}.");
     }

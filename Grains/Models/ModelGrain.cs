@@ -921,6 +921,7 @@ public sealed partial class ModelGrain(
 
     private RegisteredVersion Find(ModelState current, int version)
     {
+        VersionNumbers.Validate(version, "version");
         Require();
         if (current.Versions.TryGetValue(version, out var entry))
         {

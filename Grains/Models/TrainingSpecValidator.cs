@@ -23,6 +23,7 @@ public static class TrainingSpecValidator
     /// <summary>Resolves the dataset version the request names (the latest when it names none) and validates against it.</summary>
     /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
+    /// <exception cref="InvalidVersionNumberException">The dataset version is below 1.</exception>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
     public static async Task<TrainingSpec> ResolveAsync(
         IGrainFactory grains, TrainingRequest request, TrainingLimits limits, CancellationToken cancellationToken)
@@ -77,6 +78,15 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException($"The feature '{twice.Key}' is listed more than once; name each feature once.");
         }
 
+        // A column named as a feature is used even if schema inference marked it ignored (the caller chose it, and says
+        // so in the spec's warnings), unless it holds no value at all: the tree learners fail on such a column ("All
+        // instances skipped due to missing features") and the others learn nothing from it.
+        if (features.Select(f => columns[f]).FirstOrDefault(c => c.Count == 0) is { } empty)
+        {
+            throw new InvalidTrainingRequestException(
+                $"The feature '{empty.Name}' has no values in dataset '{dataset.Name}' version {dataset.Version}: every one of its cells is empty, so there is nothing to learn from it. Remove it from features.");
+        }
+
         if (features.IsEmpty && !dataset.Columns.Any(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored))
         {
             throw new InvalidTrainingRequestException(
@@ -98,11 +108,27 @@ public static class TrainingSpecValidator
             ? dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)
             : features.Select(f => columns[f]), limits);
 
+        var warnings = features.Select(f => columns[f]).Where(c => c.Kind == ColumnKind.Ignored).Select(IgnoredFeatureWarning).ToImmutableArray();
         return new TrainingSpec(
             dataset.Name, dataset.Version, dataset.ContentHash, request.Label, request.Task, request.Algorithm, features,
             request.Parameters ?? ImmutableDictionary<string, double>.Empty, request.TestFraction ?? DefaultTestFraction,
-            request.Seed ?? DefaultSeed);
+            request.Seed ?? DefaultSeed, warnings.IsEmpty ? null : warnings);
     }
+
+    /// <summary>
+    /// What a feature named explicitly although schema inference marked it ignored is used as (as the training plan uses
+    /// it: a number if it holds numbers, else a category), and why it was ignored.
+    /// </summary>
+    private static string IgnoredFeatureWarning(ColumnInfo column) => column.Min is not null
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"Feature '{column.Name}' is used as a number, as features names it, although schema inference marked it ignored: "
+            + $"its {column.Count} values are distinct whole numbers and its name reads as an identifier. "
+            + $"A model seldom learns anything from an identifier that holds for new rows; leave it out of features unless its numbers mean something.")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Feature '{column.Name}' is used as a category{(column.Distinct > Featurizer.HashedCategoryThreshold ? $" (hashed into {Featurizer.HashedCategorySlots} slots)" : string.Empty)}, "
+            + $"as features names it, although schema inference marked it ignored: it has {column.Distinct} distinct values in {column.Count} cells, "
+            + $"too many for a category, as an identifier has. A value seen in few rows teaches a model little that holds for new rows; "
+            + $"leave it out of features unless its values repeat in the data the model will score.");
 
     /// <summary>
     /// The width of the feature vector the featurizer builds from <paramref name="features"/>, from their statistics: one
@@ -230,10 +256,7 @@ public static class TrainingSpecValidator
             throw new InvalidTrainingRequestException($"algorithm {(int)request.Algorithm} is not one of: {EnumWords.List<TrainingAlgorithm>()}.");
         }
 
-        if (request.DatasetVersion is < 1)
-        {
-            throw new InvalidTrainingRequestException($"datasetVersion must be a version number, 1 or more (got {request.DatasetVersion}).");
-        }
+        VersionNumbers.Validate(request.DatasetVersion, "datasetVersion");
 
         if (request.TestFraction is { } fraction && !(fraction >= 0 && fraction <= MaxTestFraction))
         {

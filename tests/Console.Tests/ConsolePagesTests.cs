@@ -98,6 +98,25 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task VersionDetails_ShowTheWarnings_OfAFeatureUsedAlthoughInferenceIgnoredIt()
+    {
+        var http = fixture.Gateway.Http;
+        var csv = "customer_id,x,label\n" + string.Concat(Enumerable.Range(0, 60).Select(i => string.Create(CultureInfo.InvariantCulture, $"{1000 + i},{i - 30},{(i < 30 ? "no" : "yes")}\n")));
+        using (var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"))
+        {
+            (await http.PostAsync("/api/datasets/named-ids", content)).EnsureSuccessStatusCode();
+        }
+
+        var version = await fixture.Gateway.TrainAsync("named-ids", new { dataset = "named-ids", label = "label", algorithm = "linear", features = Features });
+        Assert.Equal("succeeded", (await fixture.Gateway.WaitAsync("named-ids", version)).Status);
+
+        var page = await fixture.OpenAsync("/models/named-ids");
+        await page.Locator($"[data-test=versions] [data-version='{version}']").ClickAsync();
+        await Expect(page.Locator("[data-test=version-warning]")).ToContainTextAsync(
+            "Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored");
+    }
+
+    [Fact]
     public async Task DatasetPage_ShowsSchema_Statistics_AndSampleRows()
     {
         var dataset = await fixture.Gateway.Http.GetFromJsonAsync<Dataset>("/api/datasets/iris/versions/1");
@@ -171,6 +190,8 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
     }
 
     private static readonly string[] ReadOnly = ["read"];
+
+    private static readonly string[] Features = ["customer_id", "x"];
 
     internal static string Number(double value) => value.ToString(Math.Abs(value) >= 1000 ? "N0" : "0.####", CultureInfo.InvariantCulture);
 

@@ -39,6 +39,37 @@ public sealed class FaultTests(FaultyGatewayFactory factory) : IDisposable
     }
 
     [Fact]
+    public async Task AStorageErrorOnAV2Route_IsA503WithTheSameRetryAfterAsOnApi_InTheProtocolsErrorShape()
+    {
+        var model = McpTestClient.Unique("refused-v2");
+        const string message = "The change to model 'x' was not made: the grain storage did not accept the write. Nothing was changed; try again in a few seconds.";
+        const string infer = """{"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.5]}]}""";
+
+        HttpResponseMessage api, v2Infer, v2Metadata;
+        using (factory.Errors.Fail(nameof(IPredictorGrain.PredictBatchAsync), model, new StorageUnavailableException(message)))
+        {
+            api = await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { new { x = 1.5 } } });
+            v2Infer = await _http.PostAsync($"/v2/models/{model}/infer", new StringContent(infer, System.Text.Encoding.UTF8, "application/json"));
+        }
+
+        using (factory.Errors.Fail(nameof(IModelGrain.ResolveAsync), model, new StorageUnavailableException(message)))
+        {
+            v2Metadata = await _http.GetAsync($"/v2/models/{model}");
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(DomainErrors.RetryAfterSeconds), api.Headers.RetryAfter?.Delta);
+        Assert.Equal(message, (await api.ReadJsonAsync())["detail"]!.GetValue<string>());
+        foreach (var v2 in new[] { v2Infer, v2Metadata })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, v2.StatusCode);
+            Assert.Equal(api.Headers.RetryAfter, v2.Headers.RetryAfter);
+            Assert.Equal("application/json", v2.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(message, (await v2.ReadJsonAsync())["error"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task AWriteTheStorageRefuses_IsAToolErrorSayingTheChangeWasNotMade()
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -8,14 +8,16 @@ namespace OrleansMl.Gateway.Tests;
 
 /// <summary>
 /// The real gateway whose co-hosted silo can be made to misbehave on demand: its grain storage refuses writes
-/// (<see cref="Faults"/>), or a grain call the gateway sends is lost on the way, as one sent to a silo at the instant
-/// it died (<see cref="Calls"/>).
+/// (<see cref="Faults"/>), a grain call the gateway sends is lost on the way, as one sent to a silo at the instant
+/// it died (<see cref="Calls"/>), or a grain call is answered with an error (<see cref="Errors"/>).
 /// </summary>
 public sealed class FaultyGatewayFactory : GatewayFactory
 {
     public StorageFaults Faults { get; } = new();
 
     public LostCalls Calls { get; } = new();
+
+    public FailingCalls Errors { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -24,6 +26,7 @@ public sealed class FaultyGatewayFactory : GatewayFactory
         {
             Faults.Install(services, StorageNames.Grains);
             services.AddSingleton<IOutgoingGrainCallFilter>(Calls);
+            services.AddSingleton<IOutgoingGrainCallFilter>(Errors);
         });
     }
 
@@ -58,6 +61,37 @@ public sealed class LostCalls : IOutgoingGrainCallFilter, IDisposable
     }
 
     public void Dispose() => _end.TrySetResult();
+}
+
+/// <summary>
+/// Answers the calls of a chosen grain method to one grain with an error, as the grain would have thrown it: a path
+/// where the grain storage refuses a change no request can reach on demand otherwise (a read-only route).
+/// </summary>
+public sealed class FailingCalls : IOutgoingGrainCallFilter
+{
+    private volatile Failure? _failure;
+
+    /// <summary>Calls of <paramref name="method"/> (an interface method's name) to the grain keyed <paramref name="key"/> throw <paramref name="error"/> until the scope ends.</summary>
+    public IDisposable Fail(string method, string key, Exception error)
+    {
+        _failure = new Failure(method, key, error);
+        return new Scope(this);
+    }
+
+    public Task Invoke(IOutgoingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return _failure is { } failure && failure.Method == context.InterfaceMethod?.Name && failure.Key == context.TargetId.Key.ToString()
+            ? Task.FromException(failure.Error)
+            : context.Invoke();
+    }
+
+    private sealed record Failure(string Method, string Key, Exception Error);
+
+    private sealed class Scope(FailingCalls calls) : IDisposable
+    {
+        public void Dispose() => calls._failure = null;
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -119,7 +119,7 @@ public sealed class InferenceProtocolTests(GatewayFactory factory)
 
         await AssertErrorAsync(HttpStatusCode.NotFound, "/v2/models/no-such-model/infer", Body(good), "no-such-model");
         await AssertErrorAsync(HttpStatusCode.NotFound, $"/v2/models/{model}/versions/9/infer", Body(good), "9");
-        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/versions/latest/infer", Body(good), "not a version number");
+        await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/versions/latest/infer", Body(good), "version must be a version number: versions start at 1 (got 'latest').");
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", Body(missing), "missing column 'sepal length (cm)'");
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", Body(ragged), "holds 1 values");
         await AssertErrorAsync(HttpStatusCode.BadRequest, $"/v2/models/{model}/infer", Body(wrongType), "holds a JSON string at index 0");

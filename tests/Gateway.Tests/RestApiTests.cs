@@ -166,6 +166,59 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Train_WithAColumnInferenceIgnored_NamedInFeatures_UsesIt_AndSaysSoInTheVersion_OverRestAndMcp()
+    {
+        var (model, dataset) = (Unique("named-id"), Unique("named-id-data"));
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", ChurnCsv)).StatusCode);
+        var features = new[] { "customer_id", "tenure_months", "monthly_charges", "contract" };
+
+        var train = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm = "linear", features });
+        var unnamed = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm = "linear" });
+
+        Assert.Equal(HttpStatusCode.Accepted, train.StatusCode);
+        var warning = Assert.Single((await train.ReadJsonAsync())["spec"]!["warnings"]!.AsArray())!.GetValue<string>();
+        Assert.StartsWith(
+            "Feature 'customer_id' is used as a category (hashed into 16384 slots), as features names it, although schema inference marked it ignored: "
+            + "it has 1200 distinct values in 1200 cells, too many for a category", warning, StringComparison.Ordinal);
+        var done = await _http.WaitForVersionAsync(model, 1);
+        Assert.Equal("succeeded", done["status"]!.GetValue<string>());
+        Assert.Equal(warning, done["spec"]!["warnings"]![0]!.GetValue<string>());
+        var input = done["signature"]!["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "customer_id")!;
+        Assert.Equal("categorical", input["kind"]!.GetValue<string>());
+        var row = new { customer_id = "C09999", tenure_months = 2, monthly_charges = 95.5, contract = "month-to-month" };
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row }, version = 1 })).StatusCode);
+
+        // Without features the column stays ignored, and there is nothing to warn about.
+        Assert.Equal(HttpStatusCode.Accepted, unnamed.StatusCode);
+        var second = await _http.WaitForVersionAsync(model, 2);
+        Assert.Null(second["spec"]!["warnings"]);
+        Assert.Equal("ignored", second["signature"]!["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "customer_id")!["kind"]!.GetValue<string>());
+
+        await using var client = await factory.ConnectMcpAsync();
+        var status = await client.CallToolAsync("get_training_status", McpTestClient.Arguments(new { model, version = 1 }));
+        Assert.Contains($"Warning: {warning}", McpTestClient.Text(status), StringComparison.Ordinal);
+        var viaMcp = await client.CallOkAsync("train_model", new { model, dataset, label = "churned", algorithm = "linear", features });
+        Assert.Equal(warning, viaMcp["spec"]!["warnings"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Train_WithAColumnWithoutValuesNamedInFeatures_IsA400NamingIt_AndAllocatesNothing()
+    {
+        var (model, dataset) = (Unique("empty-feature"), Unique("empty-feature-data"));
+        var csv = string.Join('\n', McpTestClient.BinaryCsv(200).TrimEnd('\n').Split('\n').Select((line, i) => i == 0 ? line + ",notes" : line + ","));
+        var upload = await (await _http.PostCsvAsync($"/api/datasets/{dataset}", csv + "\n")).ReadJsonAsync();
+        Assert.Equal("ignored", Column(upload, "notes")["kind"]!.GetValue<string>());
+
+        string[] features = ["x1", "notes"];
+
+        var refused = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "label", features });
+
+        await AssertProblemAsync(refused, HttpStatusCode.BadRequest,
+            $"The feature 'notes' has no values in dataset '{dataset}' version 1: every one of its cells is empty, so there is nothing to learn from it. Remove it from features.");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}")).StatusCode);
+    }
+
+    [Fact]
     public async Task SetAlias_WithoutAVersion_IsAValidationProblemNamingTheField()
     {
         var response = await _http.PutAsJsonAsync($"/api/models/{Unique("m")}/aliases/production", new { reason = "forgot the version" });

@@ -42,7 +42,7 @@ public sealed class McpResourcePromptTests(GatewayFactory factory)
     [InlineData("dataset://nobody-has-this", McpErrorCode.ResourceNotFound, "does not exist")]
     [InlineData("model://nobody-has-this", McpErrorCode.ResourceNotFound, "does not exist")]
     [InlineData("model://nobody-has-this/versions/1", McpErrorCode.ResourceNotFound, "does not exist")]
-    [InlineData("model://m/versions/first", McpErrorCode.InvalidParams, "not a version number")]
+    [InlineData("model://m/versions/first", McpErrorCode.InvalidParams, "version must be a version number: versions start at 1 (got 'first'). Use model://m/versions/1, 2, ...")]
     [InlineData("dataset://bad%20name", McpErrorCode.InvalidParams, "Invalid dataset name")]
     public async Task ReadingAMissingOrMalformedResource_IsAProtocolErrorNamingIt(string uri, McpErrorCode code, string expected)
     {

@@ -123,4 +123,23 @@ public sealed class DatasetGrainTests(ClusterFixture fixture)
 
         Assert.Contains("versions 1 to 1", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task VersionBelowOne_IsAnInvalidVersionNumber_NamingTheArgument()
+    {
+        var name = TestData.Name("below-one");
+        await Grains.UploadDatasetAsync(name, "a\n1\n");
+        var dataset = Grains.GetGrain<IDatasetGrain>(name);
+
+        var zero = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => dataset.GetVersionAsync(0));
+        var negative = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => dataset.PreviewAsync(-1));
+        var against = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => dataset.GetDriftAsync(1, -2));
+        var deleted = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => dataset.DeleteVersionAsync(0));
+
+        Assert.Equal(("version", "version must be a version number: versions start at 1 (got 0)."), (zero.Field, zero.Message));
+        Assert.Equal("version must be a version number: versions start at 1 (got -1).", negative.Message);
+        Assert.Equal(("against", "against must be a version number: versions start at 1 (got -2)."), (against.Field, against.Message));
+        Assert.Equal("version", deleted.Field);
+        Assert.Single((await dataset.GetAsync()).Versions, v => !v.IsDeleted);
+    }
 }

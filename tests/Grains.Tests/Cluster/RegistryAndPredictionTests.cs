@@ -63,6 +63,29 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task VersionBelowOne_IsAnInvalidVersionNumber_NotAMissingVersion_AndChangesNothing()
+    {
+        var (model, grain) = await TrainTwoVersionsAsync();
+        var dataset = (await grain.GetVersionAsync(1)).Spec.Dataset;
+
+        var read = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => grain.GetVersionAsync(0));
+        var promote = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => grain.SetAliasAsync("production", -1));
+        var delete = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => grain.DeleteVersionAsync(0));
+        var train = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => grain.TrainAsync(new TrainingRequest(dataset, 0, "label")));
+        var predict = await Assert.ThrowsAsync<InvalidVersionNumberException>(() =>
+            Grains.GetGrain<IPredictorGrain>(model).PredictAsync(new PredictionRequest([Row(1.5, 1.5)], Version: 0)));
+
+        Assert.Equal(("version", "version must be a version number: versions start at 1 (got 0)."), (read.Field, read.Message));
+        Assert.Equal("version must be a version number: versions start at 1 (got -1).", promote.Message);
+        Assert.Equal("version", delete.Field);
+        Assert.Equal(("datasetVersion", "datasetVersion must be a version number: versions start at 1 (got 0)."), (train.Field, train.Message));
+        Assert.Equal("version", predict.Field);
+        var info = await grain.GetAsync();
+        Assert.Empty(info.Aliases);
+        Assert.Equal([1, 2], info.Versions.Select(v => v.Version));
+    }
+
+    [Fact]
     public async Task Predict_WithoutAlias_UsesProductionElseNewestSucceeded()
     {
         var (model, grain) = await TrainTwoVersionsAsync();

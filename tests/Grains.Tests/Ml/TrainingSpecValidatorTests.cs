@@ -96,6 +96,39 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(["customer_id"], named.Features.ToArray());
     }
 
+    [Fact]
+    public void FeaturesInferenceIgnored_NamedExplicitly_AreUsed_WithAWarningNamingEachAndWhy()
+    {
+        var data = Version("customer_id,code,age,churned\n"
+            + string.Concat(Enumerable.Range(0, 40).Select(i => $"{1000 + i},C{i:00000},{20 + (i % 30)},{(i % 2 == 0 ? "yes" : "no")}\n")));
+
+        var named = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Features: ["customer_id", "code", "age"]), data);
+        var usual = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Features: ["age"]), data);
+        var all = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned"), data);
+
+        Assert.Equal(["customer_id", "code", "age"], named.Features.ToArray());
+        var warnings = named.Warnings!.Value;
+        Assert.Equal(2, warnings.Length);
+        Assert.StartsWith("Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored: "
+            + "its 40 values are distinct whole numbers and its name reads as an identifier.", warnings[0], StringComparison.Ordinal);
+        Assert.StartsWith("Feature 'code' is used as a category, as features names it, although schema inference marked it ignored: "
+            + "it has 40 distinct values in 40 cells", warnings[1], StringComparison.Ordinal);
+        Assert.Null(usual.Warnings);
+        Assert.Null(all.Warnings);
+    }
+
+    [Fact]
+    public void AFeatureWithNoValues_NamedExplicitly_IsRefusedNamingIt()
+    {
+        var data = Version("notes,age,churned\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $",{20 + (i % 30)},{(i % 2 == 0 ? "yes" : "no")}\n")));
+
+        var error = Reject(new TrainingRequest("churn", null, "churned", Features: ["age", "notes"]), data);
+
+        Assert.Equal(
+            "The feature 'notes' has no values in dataset 'churn' version 1: every one of its cells is empty, so there is nothing to learn from it. Remove it from features.",
+            error.Message);
+    }
+
     [Theory]
     [InlineData((ModelTask)9, "task 9 is not one of: auto, binary, multiclass, regression")]
     [InlineData(ModelTask.Auto, "label is required")]
@@ -294,8 +327,8 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(TimeSpan.FromSeconds(100), limits.WallClock(Spec(TrainingAlgorithm.Auto, 90)));
     }
 
-    private static InvalidTrainingRequestException Reject(TrainingRequest request) =>
-        Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(request, Churn.Value));
+    private static InvalidTrainingRequestException Reject(TrainingRequest request, DatasetVersionInfo? dataset = null) =>
+        Assert.Throws<InvalidTrainingRequestException>(() => TrainingSpecValidator.Resolve(request, dataset ?? Churn.Value));
 
     private static DatasetVersionInfo Version(string csv)
     {
