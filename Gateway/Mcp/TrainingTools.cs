@@ -45,7 +45,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
         [Description("Feature columns to use. Omit to use every usable column except the label. A column describe_dataset shows as "
             + "ignored is used too when named here, with a warning in the answer (spec.warnings); one with no values is refused.")] string[]? features = null,
-        [Description("Hyper-parameters by name: trees, leaves, learningRate, minLeaf, l2, timeBudgetSeconds. Omit for defaults.")] Dictionary<string, double>? parameters = null,
+        [Description("Hyper-parameters by name: trees, leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds. Omit for defaults.")] Dictionary<string, double>? parameters = null,
         [Description("Share of rows held out for evaluation, 0 to 0.9. Default 0.2. 0 trains on every labelled row and leaves the version without held-out metrics (check it with evaluate_model on other data).")] double? testFraction = null,
         [Description("Seed of the split and the learners. Default 42.")] int? seed = null,
         [Description("true: block until training ends, with progress notifications. false (default): return at once.")] bool wait = false,

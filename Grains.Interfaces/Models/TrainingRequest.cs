@@ -9,7 +9,7 @@ namespace OrleansMl;
 /// <param name="Task">Prediction task; <see cref="ModelTask.Auto"/> infers it from the label.</param>
 /// <param name="Algorithm">Learner; <see cref="TrainingAlgorithm.Auto"/> searches.</param>
 /// <param name="Features">Columns to use; empty means every usable column except the label.</param>
-/// <param name="Parameters">Hyper-parameters (e.g. <c>trees</c>, <c>leaves</c>, <c>learningRate</c>, <c>minLeaf</c>, <c>l2</c>, <c>timeBudgetSeconds</c>).</param>
+/// <param name="Parameters">Hyper-parameters (e.g. <c>trees</c>, <c>leaves</c>, <c>learningRate</c>, <c>minLeaf</c>, <c>l1</c>, <c>l2</c>, <c>timeBudgetSeconds</c>).</param>
 /// <param name="TestFraction">
 /// Share of rows held out for evaluation, in [0, 0.9]; default 0.2. With 0 every labelled row trains the model and the
 /// version has no held-out metrics (evaluate it on other data).

@@ -2,14 +2,18 @@ using System.Globalization;
 
 namespace OrleansMl.Ml;
 
-/// <summary>One learner with its settings: what the search tries and what a model version reports it used.</summary>
+/// <summary>
+/// One learner with its settings: what the search tries and what a model version reports it used. <paramref name="L1"/>
+/// is null for the learner's own L1 penalty (<see cref="L1For"/>).
+/// </summary>
 internal sealed record Candidate(
     TrainingAlgorithm Algorithm,
     int Trees,
     int Leaves,
     double LearningRate,
     int MinLeaf,
-    double L2)
+    double L2,
+    double? L1 = null)
 {
     /// <summary>The learner's defaults for a training set of <paramref name="rows"/>, overridden by fixed parameters.</summary>
     public static Candidate Default(TrainingAlgorithm algorithm, int rows, HyperParameters fixedParameters)
@@ -33,6 +37,20 @@ internal sealed record Candidate(
         LearningRate = fixedParameters.LearningRate ?? LearningRate,
         MinLeaf = fixedParameters.MinLeaf ?? MinLeaf,
         L2 = fixedParameters.L2 ?? L2,
+        L1 = fixedParameters.L1 ?? L1,
+    };
+
+    /// <summary>
+    /// The L1 penalty the learner is fitted with, weighed against the summed loss like the L2 term: the caller's, or the
+    /// learner's own (<see cref="Learners.LinearClassifierL1"/> for the linear classifiers, none for LightGBM). Linear
+    /// regression has none whatever the caller set (<see cref="HyperParameters.L1UnusedByLinearRegression"/>; under
+    /// <c>auto</c> a fixed <c>l1</c> applies to the learners that use it), nor do FastTree and FastForest.
+    /// </summary>
+    public double L1For(ModelTask task) => Algorithm switch
+    {
+        TrainingAlgorithm.Linear when task is ModelTask.Binary or ModelTask.Multiclass => L1 ?? Learners.LinearClassifierL1,
+        TrainingAlgorithm.LightGbm => L1 ?? 0,
+        _ => 0,
     };
 
     public string Describe(ModelTask task) => Algorithm switch
@@ -40,9 +58,9 @@ internal sealed record Candidate(
         TrainingAlgorithm.FastTree => Format($"fasttree(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf})"),
         TrainingAlgorithm.FastForest => Format($"fastforest(leaves={Leaves},trees={Trees},minLeaf={MinLeaf})"),
         TrainingAlgorithm.Linear when task is ModelTask.Binary or ModelTask.Multiclass =>
-            Format($"linear({LinearLearner(task)},l1={Learners.LinearClassifierL1},l2={L2},iterations={Trees})"),
+            Format($"linear({LinearLearner(task)},l1={L1For(task)},l2={L2},iterations={Trees})"),
         TrainingAlgorithm.Linear => Format($"linear({LinearLearner(task)},l2={L2},iterations={Trees})"),
-        _ => Format($"lightgbm(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf},l2={L2})"),
+        _ => Format($"lightgbm(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf},l1={L1For(task)},l2={L2})"),
     };
 
     public override string ToString() => Describe(ModelTask.Auto);

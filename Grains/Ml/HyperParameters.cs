@@ -9,16 +9,22 @@ internal sealed record HyperParameters(
     int? Leaves,
     double? LearningRate,
     int? MinLeaf,
+    double? L1,
     double? L2,
     double? TimeBudgetSeconds)
 {
     /// <summary>The parameter names as a list for messages.</summary>
-    public const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds";
+    public const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds";
 
     /// <summary>Every parameter name a request may use, in any case ("iterations" is another name for "trees").</summary>
-    public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l2", "timeBudgetSeconds"];
+    public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l1", "l2", "timeBudgetSeconds"];
 
-    public static HyperParameters None { get; } = new(null, null, null, null, null, null);
+    /// <summary>Why <c>l1</c> is refused for a linear regression.</summary>
+    public const string L1UnusedByLinearRegression =
+        "Parameter 'l1' is not used by algorithm linear on a regression: its learner (SDCA) would shrink the intercept "
+        + "with it too. Remove it, or choose lightgbm (auto applies it to its LightGBM candidates only).";
+
+    public static HyperParameters None { get; } = new(null, null, null, null, null, null, null);
 
     /// <summary>The setting a parameter name stands for, in upper case: "iterations" and "Trees" both set TREES.</summary>
     public static string Setting(string key)
@@ -46,6 +52,7 @@ internal sealed record HyperParameters(
                 "LEAVES" => result with { Leaves = WholeNumber(key, value, 2, limits.MaxLeaves) },
                 "LEARNINGRATE" => result with { LearningRate = Range(key, value, 1e-4, 1, "between 0.0001 and 1") },
                 "MINLEAF" => result with { MinLeaf = WholeNumber(key, value, 1, 100_000) },
+                "L1" => result with { L1 = Range(key, value, 0, 1_000, "between 0 and 1000") },
                 "L2" => result with { L2 = Range(key, value, 0, 1_000, "between 0 and 1000") },
                 "TIMEBUDGETSECONDS" => result with
                 {
@@ -66,10 +73,10 @@ internal sealed record HyperParameters(
     /// </summary>
     public static IReadOnlySet<string> AppliesTo(TrainingAlgorithm algorithm) => algorithm switch
     {
-        TrainingAlgorithm.Linear => Set("TREES", "ITERATIONS", "L2", "TIMEBUDGETSECONDS"),
+        TrainingAlgorithm.Linear => Set("TREES", "ITERATIONS", "L1", "L2", "TIMEBUDGETSECONDS"),
         TrainingAlgorithm.FastForest => Set("TREES", "ITERATIONS", "LEAVES", "MINLEAF", "TIMEBUDGETSECONDS"),
         TrainingAlgorithm.FastTree => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "TIMEBUDGETSECONDS"),
-        _ => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "L2", "TIMEBUDGETSECONDS"),
+        _ => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "L1", "L2", "TIMEBUDGETSECONDS"),
     };
 
     private static HashSet<string> Set(params string[] keys) => new(keys, StringComparer.Ordinal);

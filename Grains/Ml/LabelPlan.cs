@@ -13,6 +13,9 @@ internal sealed class LabelPlan
     /// <summary>More classes than this is almost always an identifier picked as the label by mistake.</summary>
     public const int MaxClasses = 1000;
 
+    /// <summary>A numeric label of whole numbers with at most this many distinct values is classes under task auto, else a regression target.</summary>
+    public const int MaxWholeNumberClasses = 20;
+
     private LabelPlan(ModelTask task, ColumnKind kind, ImmutableArray<string> classes, float[] values)
     {
         Task = task;
@@ -55,7 +58,7 @@ internal sealed class LabelPlan
         if (task == ModelTask.Auto)
         {
             task = values.Count == 2 ? ModelTask.Binary
-                : !isNumber || (values.All(v => v.Number == MathF.Round(v.Number)) && values.Count <= 20) ? ModelTask.Multiclass
+                : !isNumber || (values.All(v => v.Number == MathF.Round(v.Number)) && values.Count <= MaxWholeNumberClasses) ? ModelTask.Multiclass
                 : ModelTask.Regression;
         }
 

@@ -45,10 +45,10 @@ internal static class Learners
     private const string Label = FeatureLayout.Label;
 
     /// <summary>
-    /// The L1 penalty of the linear classifiers (L-BFGS, weighed against the summed loss like their L2 term): ML.NET's
-    /// default, set here so the version's description names it. Without it the linear model at its defaults did worse on
-    /// small data: on 20 seeded splits of breast cancer its mean test AUC fell from 0.9961 to 0.9874 (<c>--auto --seeds
-    /// 20</c> of <c>tests/Benchmarks</c>).
+    /// The L1 penalty of the linear classifiers (L-BFGS, weighed against the summed loss like their L2 term) when the
+    /// caller sets no <c>l1</c>: ML.NET's default, set here so the version's description names it. Without it the linear
+    /// model at its defaults did worse on small data: on 20 seeded splits of breast cancer its mean test AUC fell from
+    /// 0.9961 to 0.9874 (<c>--auto --seeds 20</c> of <c>tests/Benchmarks</c>).
     /// </summary>
     public const float LinearClassifierL1 = 1;
 
@@ -89,7 +89,7 @@ internal static class Learners
                 {
                     LabelColumnName = Label,
                     FeatureColumnName = Features,
-                    L1Regularization = LinearClassifierL1,
+                    L1Regularization = (float)candidate.L1For(ModelTask.Binary),
                     L2Regularization = (float)candidate.L2,
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(rows, threads),
@@ -105,7 +105,7 @@ internal static class Learners
                 {
                     LabelColumnName = Label,
                     FeatureColumnName = Features,
-                    L1Regularization = LinearClassifierL1,
+                    L1Regularization = (float)candidate.L1For(ModelTask.Multiclass),
                     L2Regularization = (float)candidate.L2,
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(rows, threads),
@@ -125,8 +125,9 @@ internal static class Learners
                     // steps an unregularized bias by a rate proportional to the L2 term, which diverged at the default
                     // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise).
                     BiasLearningRate = 0,
-                    // No L1 term. Left unset, ML.NET picks one from the feature count (none under 100 features, 0.25 to 1
-                    // times the L2 term above), which the version's description would not tell.
+                    // No L1 term (a caller's l1 is refused here, HyperParameters.L1UnusedByLinearRegression): with the
+                    // bias regularized as above, SDCA would shrink the intercept towards zero with it too. Left unset,
+                    // ML.NET picks one from the feature count, which the version's description would not tell.
                     L1Regularization = 0,
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = 1,
@@ -235,6 +236,12 @@ internal static class Learners
             Seed = seed,
         };
 
+    private static GradientBooster.Options Booster(Candidate candidate, ModelTask task) => new()
+    {
+        L1Regularization = candidate.L1For(task),
+        L2Regularization = candidate.L2,
+    };
+
     // The three LightGBM option types share their fields through a generic base that cannot be named here.
     private static LightGbmBinaryTrainer.Options LightGbmBinary(Candidate candidate, int? threads, int seed) => new()
     {
@@ -244,7 +251,7 @@ internal static class Learners
         NumberOfLeaves = candidate.Leaves,
         LearningRate = candidate.LearningRate,
         MinimumExampleCountPerLeaf = candidate.MinLeaf,
-        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        Booster = Booster(candidate, ModelTask.Binary),
         NumberOfThreads = threads,
         Seed = seed,
         Silent = true,
@@ -258,7 +265,7 @@ internal static class Learners
         NumberOfLeaves = candidate.Leaves,
         LearningRate = candidate.LearningRate,
         MinimumExampleCountPerLeaf = candidate.MinLeaf,
-        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        Booster = Booster(candidate, ModelTask.Multiclass),
         NumberOfThreads = threads,
         Seed = seed,
         Silent = true,
@@ -272,7 +279,7 @@ internal static class Learners
         NumberOfLeaves = candidate.Leaves,
         LearningRate = candidate.LearningRate,
         MinimumExampleCountPerLeaf = candidate.MinLeaf,
-        Booster = new GradientBooster.Options { L2Regularization = candidate.L2 },
+        Booster = Booster(candidate, ModelTask.Regression),
         NumberOfThreads = threads,
         Seed = seed,
         Silent = true,

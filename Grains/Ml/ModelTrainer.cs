@@ -128,6 +128,12 @@ public sealed class ModelTrainer(TrainerOptions options)
     {
         var parameters = HyperParameters.Parse(spec.Parameters, Options.Limits);
         var plan = TrainingPlan.Create(frame, spec);
+        if (parameters.L1 is not null && spec.Algorithm == TrainingAlgorithm.Linear && plan.Task == ModelTask.Regression)
+        {
+            // The validator catches this when the label's summary tells the task; auto on a few fractional values is told here.
+            throw new InvalidTrainingRequestException(HyperParameters.L1UnusedByLinearRegression);
+        }
+
         var labels = plan.LabelPlan.Values;
         var labelled = Enumerable.Range(0, frame.RowCount).Where(r => !float.IsNaN(labels[r])).ToArray();
         if (labelled.Length < MinimumRows)

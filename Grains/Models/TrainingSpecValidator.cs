@@ -103,6 +103,11 @@ public static class TrainingSpecValidator
 
         CheckLabel(request.Task, label);
         var parameters = HyperParameters.Parse(request.Parameters, limits);
+        if (parameters.L1 is not null && request.Algorithm == TrainingAlgorithm.Linear && IsRegression(request.Task, label))
+        {
+            throw new InvalidTrainingRequestException(HyperParameters.L1UnusedByLinearRegression);
+        }
+
         CheckTreeSize(request.Algorithm, parameters, dataset, request.TestFraction ?? DefaultTestFraction, limits);
         CheckFeatureWidth(features.IsEmpty
             ? dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)
@@ -294,6 +299,15 @@ public static class TrainingSpecValidator
         // Types and ranges: trees and leaves whole numbers up to the settings, the rest within their ranges.
         HyperParameters.Parse(request.Parameters, limits);
     }
+
+    /// <summary>
+    /// Whether the model will be a regression: asked for, or <c>auto</c> on a numeric label with more distinct values
+    /// than a numeric label may have classes. (Whether fewer distinct values are all whole numbers, and so classes, is
+    /// decided on the rows.)
+    /// </summary>
+    private static bool IsRegression(ModelTask task, ColumnInfo label) =>
+        task == ModelTask.Regression
+        || (task == ModelTask.Auto && IsNumeric(label) && label.Kind != ColumnKind.Boolean && label.Distinct > LabelPlan.MaxWholeNumberClasses);
 
     /// <summary>Numbers the engine can regress on: a numeric column, or an ignored one that holds numbers (an id-like column).</summary>
     private static bool IsNumeric(ColumnInfo column) =>

@@ -299,9 +299,7 @@ public sealed class RestApiTests(GatewayFactory factory)
     public async Task Evaluate_ScoresAVersionOnFreshData_OverRestAndMcp_AndNamesWhatIsWrong()
     {
         var (model, older, newer) = (Unique("eval"), Unique("eval-old"), Unique("eval-new"));
-        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{older}", string.Join('\n', lines.Take(801)) + "\n")).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{newer}", string.Join('\n', lines.Take(1).Concat(lines.Skip(801))) + "\n")).StatusCode);
+        await UploadChurnSplitAsync(older, newer);
         var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = older, label = "churned", algorithm = "lightgbm" })).ReadJsonAsync();
         Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
 
@@ -329,9 +327,7 @@ public sealed class RestApiTests(GatewayFactory factory)
     public async Task Train_WithATestFractionOfZero_FitsEveryRow_AndIsJudgedOnOtherData()
     {
         var (model, train, test) = (Unique("all-rows"), Unique("all-rows-train"), Unique("all-rows-test"));
-        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{train}", string.Join('\n', lines.Take(801)) + "\n")).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{test}", string.Join('\n', lines.Take(1).Concat(lines.Skip(801))) + "\n")).StatusCode);
+        await UploadChurnSplitAsync(train, test);
 
         var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = train, label = "churned", algorithm = "linear", testFraction = 0 })).ReadJsonAsync();
         var version = await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>());
@@ -350,6 +346,38 @@ public sealed class RestApiTests(GatewayFactory factory)
         await using var client = await factory.ConnectMcpAsync();
         var viaMcp = await client.CallToolAsync("train_model", new Dictionary<string, object?> { ["model"] = model, ["dataset"] = train, ["label"] = "churned", ["algorithm"] = "linear", ["testFraction"] = 0, ["wait"] = true });
         Assert.Contains("no held-out metrics: every row trained it (testFraction 0); check it with evaluate_model", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
+    }
+
+    /// <summary>The sample's first 800 rows as one dataset, the other 400 as another (the header in both).</summary>
+    private async Task UploadChurnSplitAsync(string first, string rest)
+    {
+        var lines = ChurnCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{first}", string.Join('\n', lines.Take(801)) + "\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{rest}", string.Join('\n', lines.Take(1).Concat(lines.Skip(801))) + "\n")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Train_WithAnL1Penalty_NamesIt_AndALinearRegressionRefusesIt_OverRestAndMcp()
+    {
+        var (model, dataset) = (Unique("l1"), Unique("l1-data"));
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", ChurnCsv)).StatusCode);
+
+        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm = "linear", parameters = new { l1 = 0.5 } })).ReadJsonAsync();
+        var version = await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>());
+        var regression = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "monthly_charges", algorithm = "linear", parameters = new { l1 = 0.5 } });
+
+        Assert.Equal("succeeded", version["status"]!.GetValue<string>());
+        Assert.Equal("linear(lbfgs-logistic,l1=0.5,l2=0.1,iterations=100)", version["algorithm"]!.GetValue<string>());
+        await AssertProblemAsync(regression, HttpStatusCode.BadRequest, "Parameter 'l1' is not used by algorithm linear on a regression");
+        Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+
+        await using var client = await factory.ConnectMcpAsync();
+        var viaMcp = await client.CallToolAsync("train_model", new Dictionary<string, object?>
+        {
+            ["model"] = model, ["dataset"] = dataset, ["label"] = "monthly_charges", ["algorithm"] = "linear", ["parameters"] = new Dictionary<string, double> { ["l1"] = 0.5 },
+        });
+        Assert.True(viaMcp.IsError is true);
+        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
     }
 
     [Fact]

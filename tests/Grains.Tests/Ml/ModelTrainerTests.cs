@@ -242,11 +242,12 @@ public class ModelTrainerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("depth", 3, "Unknown parameter 'depth'. Allowed parameters: trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds")]
+    [InlineData("depth", 3, "Unknown parameter 'depth'. Allowed parameters: trees (or iterations), leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds")]
     [InlineData("leaves", 1, "Parameter 'leaves' must be a whole number between 2 and 16384; got 1")]
     [InlineData("trees", 2.5, "Parameter 'trees' must be a whole number between 1 and 10000; got 2.5")]
     [InlineData("learningRate", 3, "Parameter 'learningRate' must be between 0.0001 and 1; got 3")]
     [InlineData("L2", -1, "Parameter 'L2' must be between 0 and 1000; got -1")]
+    [InlineData("l1", 1001, "Parameter 'l1' must be between 0 and 1000; got 1001")]
     public void Train_RejectsBadParameters_NamingTheKey(string key, double value, string message)
     {
         var spec = MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm, parameters: MlTestData.Parameters((key, value)));
@@ -262,11 +263,78 @@ public class ModelTrainerTests(ITestOutputHelper output)
         var spec = MlTestData.Spec(
             "churned",
             algorithm: TrainingAlgorithm.LightGbm,
-            parameters: MlTestData.Parameters(("Iterations", 20), ("LEAVES", 7), ("learningrate", 0.3), ("minLeaf", 3)));
+            parameters: MlTestData.Parameters(("Iterations", 20), ("LEAVES", 7), ("learningrate", 0.3), ("minLeaf", 3), ("L1", 0.5)));
 
         var model = Trainer.Train(Binary.Value, spec, null, CancellationToken.None);
 
-        Assert.Equal("lightgbm(leaves=7,trees=20,lr=0.3,minLeaf=3,l2=0)", model.Algorithm);
+        Assert.Equal("lightgbm(leaves=7,trees=20,lr=0.3,minLeaf=3,l1=0.5,l2=0)", model.Algorithm);
+    }
+
+    /// <summary>
+    /// <c>l1</c> reaches the learner, weighed against the summed loss: an L1 term larger than any weight's (or leaf's)
+    /// summed gradient at zero sets them all to zero, leaving the unpenalized bias, so every row gets the same score
+    /// (an AUC of exactly 0.5, no gain over the classes' shares in log-loss); no L1 term fits the signal.
+    /// </summary>
+    [Theory]
+    [InlineData(TrainingAlgorithm.Linear, "linear(lbfgs-logistic,l1=1000,l2=0.1,iterations=100)")]
+    [InlineData(TrainingAlgorithm.LightGbm, "lightgbm(leaves=31,trees=100,lr=0.1,minLeaf=2,l1=1000,l2=0)")]
+    public void Train_WithAnL1PenaltyAboveEveryGradient_ScoresEveryRowAlike(TrainingAlgorithm algorithm, string described)
+    {
+        TrainedModel Fit(double l1) =>
+            Trainer.Train(Binary.Value, MlTestData.Spec("churned", algorithm: algorithm, parameters: MlTestData.Parameters(("l1", l1))), null, CancellationToken.None);
+
+        var none = Fit(0);
+        var strong = Fit(1000);
+
+        output.WriteLine($"{none.Algorithm}: auc {none.Metrics["auc"]:F4}; {strong.Algorithm}: auc {strong.Metrics["auc"]:F4}");
+        Assert.Equal(described, strong.Algorithm);
+        Assert.Equal(0.5, strong.Metrics["auc"], 1e-9);
+        Assert.True(none.Metrics["auc"] > 0.9, $"auc without an L1 term {none.Metrics["auc"]:F4}");
+    }
+
+    [Fact]
+    public void Train_L1WithTheLinearLearner_OnARegressionOnlyTheRowsReveal_IsRejected()
+    {
+        // Under task auto, a numeric label of few distinct values is classes if they are whole numbers: the summary the
+        // validator reads does not tell, the rows do.
+        var csv = "x,y\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"{i},{(i % 5) + 0.5}\n"));
+        var spec = MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(("l1", 0.5)));
+
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => Trainer.Train(MlTestData.Frame(csv), spec, null, CancellationToken.None));
+
+        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_Auto_OnARegression_AppliesAFixedL1ToItsLightGbmCandidatesOnly()
+    {
+        var spec = MlTestData.Spec("price", algorithm: TrainingAlgorithm.Auto, parameters: MlTestData.Parameters(("l1", 0.5)));
+
+        var model = Trainer.Train(Regression.Value, spec, null, CancellationToken.None);
+        var candidates = AutoSearch.CrossValidationCandidates(240, HyperParameters.Parse(spec.Parameters));
+
+        output.WriteLine($"{model.Algorithm}: r2 {model.Metrics["r2"]:F3}");
+        Assert.True(model.Metrics["r2"] > 0.9, $"r2 {model.Metrics["r2"]:F3}");
+        Assert.Equal(
+            ["linear(sdca-squared,l2=0.1,iterations=100)", "lightgbm(leaves=31,trees=100,lr=0.1,minLeaf=2,l1=0.5,l2=0)",
+             "fastforest(leaves=20,trees=100,minLeaf=2)", "linear(sdca-squared,l2=1,iterations=100)"],
+            candidates.Select(c => c.Describe(ModelTask.Regression)));
+    }
+
+    [Fact]
+    public void Train_LinearMulticlass_WithAnL1PenaltyAboveEveryGradient_PredictsOneClassForEveryRow()
+    {
+        TrainedModel Fit(double l1) => Trainer.Train(
+            Multiclass.Value, MlTestData.Spec("species", algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(("l1", l1))), null, CancellationToken.None);
+
+        var none = Fit(0);
+        var strong = Fit(1000);
+
+        output.WriteLine($"l1=0: accuracy {none.Metrics["microAccuracy"]:F4}; l1=1000: {strong.Metrics["microAccuracy"]:F4}");
+        Assert.Equal("linear(lbfgs-maxent,l1=1000,l2=0.1,iterations=100)", strong.Algorithm);
+        Assert.True(none.Metrics["microAccuracy"] > 0.8, $"accuracy without an L1 term {none.Metrics["microAccuracy"]:F4}");
+        // The three classes have a third of the (stratified) test rows each: one class for every row is right on a third.
+        Assert.Equal(1.0 / 3, strong.Metrics["microAccuracy"], 1e-9);
     }
 
     [Theory]

@@ -70,7 +70,7 @@ public sealed class TrainingSpecValidatorTests
         var error = Reject(new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters(("depth", 3), ("LEAVES", 8))));
         var accepted = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters(("Iterations", 20), ("learningrate", 0.3))), Churn.Value);
 
-        Assert.Contains("Unknown parameter 'depth'. Allowed parameters: trees (or iterations), leaves, learningRate, minLeaf, l2, timeBudgetSeconds", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown parameter 'depth'. Allowed parameters: trees (or iterations), leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, accepted.Parameters.Count);
     }
 
@@ -211,6 +211,7 @@ public sealed class TrainingSpecValidatorTests
     [InlineData(TrainingAlgorithm.Linear, "leaves", "Parameter 'leaves' is not used by algorithm linear")]
     [InlineData(TrainingAlgorithm.FastForest, "learningRate", "Parameter 'learningRate' is not used by algorithm fastforest")]
     [InlineData(TrainingAlgorithm.FastTree, "l2", "Parameter 'l2' is not used by algorithm fasttree")]
+    [InlineData(TrainingAlgorithm.FastForest, "l1", "Parameter 'l1' is not used by algorithm fastforest")]
     public void AParameterTheAlgorithmDoesNotUse_IsRejected(TrainingAlgorithm algorithm, string parameter, string message)
     {
         var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: algorithm, Parameters: MlTestData.Parameters((parameter, 1))));
@@ -325,6 +326,31 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(TimeSpan.FromSeconds(35), limits.WallClock(Spec(TrainingAlgorithm.Auto, 5)));
         Assert.Equal(TimeSpan.FromSeconds(80), limits.WallClock(Spec(TrainingAlgorithm.Auto, 40)));
         Assert.Equal(TimeSpan.FromSeconds(100), limits.WallClock(Spec(TrainingAlgorithm.Auto, 90)));
+    }
+
+    [Theory]
+    [InlineData(ModelTask.Regression)]
+    [InlineData(ModelTask.Auto)]
+    public void L1_WithTheLinearLearnerOnARegression_IsRejected_SayingWhy(ModelTask task)
+    {
+        var prices = Version(MlTestData.RegressionCsv());
+
+        var error = Reject(new TrainingRequest("churn", null, "price", task, TrainingAlgorithm.Linear, Parameters: MlTestData.Parameters(("l1", 0.5))), prices);
+
+        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression: its learner (SDCA) would shrink the intercept", error.Message, StringComparison.Ordinal);
+        Assert.Contains("choose lightgbm", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void L1_IsAccepted_WhereALearnerUsesIt()
+    {
+        var prices = Version(MlTestData.RegressionCsv());
+        var l1 = MlTestData.Parameters(("l1", 0.5));
+
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.Linear, Parameters: l1), Churn.Value);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.LightGbm, Parameters: l1), prices);
+        // auto applies it to its LightGBM candidates on a regression.
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Auto, Parameters: l1), prices);
     }
 
     private static InvalidTrainingRequestException Reject(TrainingRequest request, DatasetVersionInfo? dataset = null) =>
