@@ -40,7 +40,8 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         [AllowedWords<ModelTask>]
         [Description("Prediction task. One of: auto (default: inferred from the label column), binary, multiclass, regression.")] string? task = null,
         [AllowedWords<TrainingAlgorithm>]
-        [Description("Learner. One of: auto (default: a small time-boxed search), fasttree, lightgbm, fastforest, linear. "
+        [Description("Learner. One of: auto (default: the learners cross-validated, or a time-boxed search above 10,000 rows; the "
+            + "version's search shows how it chose), fasttree, lightgbm, fastforest, linear. "
             + "linear and lightgbm are the fastest.")] string? algorithm = null,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
         [Description("Feature columns to use. Omit to use every usable column except the label. A column describe_dataset shows as "
@@ -77,7 +78,8 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     [McpServerTool(Name = "get_training_status", Title = "Get a version's training status", ReadOnly = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(ModelVersionInfo))]
     [Description("Shows one model version: status (queued, running, succeeded, failed, cancelled), stage and progress, held-out metrics, "
-        + "the algorithm used, timings, the error of a failed job, and the input columns predict needs (signature.inputs).")]
+        + "the algorithm used and, for auto, how it chose (search: every candidate it scored, best first), timings, the error of a "
+        + "failed job, and the input columns predict needs (signature.inputs).")]
     public async Task<CallToolResult> GetTrainingStatus(
         [Description("Model name.")] string model,
         [Description("Version number, as returned by train_model.")] int version)
@@ -136,7 +138,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         return v.Status switch
         {
             TrainingStatus.Succeeded =>
-                $"{name} succeeded ({v.Algorithm}; {Metrics(v)}; trained in {v.Timings.TotalMs / 1000:F1} s). "
+                $"{name} succeeded ({v.Algorithm}; {Metrics(v)}; trained in {v.Timings.TotalMs / 1000:F1} s). {Search(v)}"
                 + $"Next: compare_versions against the version production serves, promote_model to serve it, or predict with version {v.Version}.",
             TrainingStatus.Failed => $"{name} failed: {v.Error} Fix the cause and call train_model again.",
             TrainingStatus.Cancelled => $"{name} was cancelled.",
@@ -148,6 +150,14 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     private static string Metrics(ModelVersionInfo v) => v.Metrics.IsEmpty
         ? v.Spec.TestFraction == 0 ? "no held-out metrics: every row trained it (testFraction 0); check it with evaluate_model" : "no metrics"
         : string.Join(", ", v.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:G4}")));
+
+    /// <summary>How auto chose, in one sentence: the candidates' scores, best first (the whole record is in the structured content).</summary>
+    private static string Search(ModelVersionInfo v) => v.Search is not { } search
+        ? string.Empty
+        : $"auto chose it by {search.Method}, scoring {search.Objective}: "
+          + string.Join(", ", search.Candidates.Select(c => string.Create(CultureInfo.InvariantCulture,
+              $"{c.Algorithm} {(c.Score is { } score ? score.ToString("F4", CultureInfo.InvariantCulture) : "not scored")}{(c.Chosen ? " (chosen)" : string.Empty)}")))
+          + ". ";
 
     private static string Word(TrainingStatus status) => EnumWords.Word(status);
 

@@ -40,6 +40,10 @@ public sealed record ModelVersionInfo(
     [property: Id(15)] int Attempts,
     [property: Id(16)] string? CreatedBy = null)
 {
+    /// <summary>How <c>auto</c> chose the learner (null for a named learner, and for versions trained before it was kept).</summary>
+    [Id(17)]
+    public SearchResult? Search { get; init; }
+
     /// <summary>The version as listed on its model.</summary>
     public ModelVersionSummary ToSummary() =>
         new(Version, Status, Algorithm, Metrics, Spec.Dataset, Spec.DatasetVersion, CreatedAt, CompletedAt, CreatedBy);

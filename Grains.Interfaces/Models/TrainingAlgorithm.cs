@@ -3,7 +3,10 @@ namespace OrleansMl;
 /// <summary>The learner used to fit a model.</summary>
 public enum TrainingAlgorithm
 {
-    /// <summary>Chosen (and tuned) from the data size and task by a small time-boxed search.</summary>
+    /// <summary>
+/// Chosen by cross-validating the learners at their defaults under 10,000 training rows, by a time-boxed search on a
+/// sample above; the version's <see cref="ModelVersionInfo.Search"/> says how.
+/// </summary>
     Auto = 0,
 
     /// <summary>Gradient-boosted trees (ML.NET FastTree).</summary>

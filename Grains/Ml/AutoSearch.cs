@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.ML;
 
 namespace OrleansMl.Ml;
@@ -70,6 +71,9 @@ internal sealed class AutoSearch(
     public Candidate Run(int[] trainRows, HyperParameters fixedParameters) =>
         trainRows.Length < CrossValidationRows ? CrossValidate(trainRows, fixedParameters) : SearchOnSample(trainRows, fixedParameters);
 
+    /// <summary>Every candidate <see cref="Run"/> scored, best first, and how; null before it has run.</summary>
+    public SearchResult? Result { get; private set; }
+
     /// <summary>
     /// Scores a fixed list of candidates, chosen by the data's size only (so the choice depends on the data and the
     /// seed, never on timing), by k-fold cross-validation and returns the best mean. The learners at their defaults are
@@ -109,8 +113,32 @@ internal sealed class AutoSearch(
             }
         }
 
+        Result = Summarize(
+            string.Create(CultureInfo.InvariantCulture, $"{folds.Data.Length}-fold cross-validation on {trainRows.Length:N0} training rows")
+                + (candidates.Any(c => c.Algorithm == TrainingAlgorithm.FastForest) ? " (a forest's folds fitted with half its trees)" : string.Empty),
+            candidates.Select((c, i) => (c, scores[i])), candidates[best]);
         return candidates[best];
     }
+
+    /// <summary>The search's record: each candidate with its scores, best mean first (ties in the order they were tried).</summary>
+    private SearchResult Summarize(string method, IEnumerable<(Candidate Candidate, double[] Scores)> scored, Candidate? chosen) =>
+        new(method, ObjectiveText(plan.Task), [.. scored
+            .Select((s, order) => (s, order, mean: s.Scores.All(double.IsFinite) ? s.Scores.Average() : (double?)null))
+            .OrderByDescending(x => x.mean ?? double.NegativeInfinity)
+            .ThenBy(x => x.order)
+            .Select(x => new SearchCandidate(
+                x.s.Candidate.Describe(plan.Task),
+                x.mean is { } m ? Math.Round(m, 6) : null,
+                [.. x.s.Scores.Select(v => double.IsFinite(v) ? Math.Round(v, 6) : (double?)null)],
+                x.s.Candidate == chosen))]);
+
+    /// <summary>What <see cref="ModelMetrics.Objective"/> computes, in words.</summary>
+    internal static string ObjectiveText(ModelTask task) => task switch
+    {
+        ModelTask.Binary => "auc + 0.001 × accuracy − 0.0001 × logLoss (higher is better)",
+        ModelTask.Multiclass => "microAccuracy − 0.0001 × logLoss (higher is better)",
+        _ => "−rmse (higher is better)",
+    };
 
     /// <summary>
     /// The folds of the cross-validation and the candidates scored on them: the same for the same frame, spec and seed
@@ -404,6 +432,7 @@ internal sealed class AutoSearch(
         var bestScore = double.NegativeInfinity;
         var refit = TimeSpan.Zero;
         var candidates = Candidates(fitRows.Length, fixedParameters).ToList();
+        var tried = new List<(Candidate, double[])>();
         for (var i = 0; i < candidates.Count; i++)
         {
             // The first two candidates (a linear model and boosted trees) always run, so the choice is never by default.
@@ -416,6 +445,7 @@ internal sealed class AutoSearch(
             var candidate = candidates[i];
             var started = watch.Elapsed;
             var score = Trial(candidate, fit, fitRows.Length, valid, i < MinimumTrials ? Timeout.InfiniteTimeSpan : left);
+            tried.Add((candidate, [score]));
             if (score > bestScore)
             {
                 var scaled = Scale(candidate, fitRows.Length, trainRows.Length);
@@ -426,6 +456,9 @@ internal sealed class AutoSearch(
             progress?.Report(new TrainingProgress("training", Math.Min(0.85, 0.2 + (0.65 * (watch.Elapsed / budget)))));
         }
 
+        Result = Summarize(
+            string.Create(CultureInfo.InvariantCulture, $"a holdout: fitted on {fitRows.Length:N0} of the {trainRows.Length:N0} training rows, scored on {validRows.Length:N0} others, within {budget.TotalSeconds:0.#} s"),
+            tried, best);
         return Scale(best ?? Candidate.Default(TrainingAlgorithm.LightGbm, trainRows.Length, fixedParameters), fitRows.Length, trainRows.Length)
             .With(fixedParameters);
     }

@@ -97,6 +97,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         {
             SearchMs = searchMs,
             RemoteTrials = search?.RemoteFits ?? 0,
+            Search = search?.Result,
         };
     }
 

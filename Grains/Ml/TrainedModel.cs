@@ -26,4 +26,7 @@ public sealed record TrainedModel(
 
     /// <summary>Cross-validation fits of the search that other silos ran.</summary>
     public int RemoteTrials { get; init; }
+
+    /// <summary>How the <c>auto</c> search chose the learner (null for a named learner).</summary>
+    public SearchResult? Search { get; init; }
 }

@@ -419,6 +419,7 @@ public sealed partial class ModelVersionGrain(
                 Stage = "done",
                 Progress = 1,
                 Algorithm = trained.Algorithm,
+                Search = trained.Search,
                 Metrics = trained.Metrics,
                 Signature = trained.Signature,
                 ArtifactHash = artifact.ContentHash,

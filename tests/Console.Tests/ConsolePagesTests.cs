@@ -117,6 +117,25 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task VersionDetails_ShowHowAutoChose_EveryCandidateWithItsScore()
+    {
+        var version = await fixture.Gateway.TrainAsync("auto-iris", new { dataset = "iris", label = "target", algorithm = "auto", seed = 1 });
+        Assert.Equal("succeeded", (await fixture.Gateway.WaitAsync("auto-iris", version)).Status);
+        var search = (await fixture.Gateway.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/models/auto-iris/versions/{version}"))!;
+        var chosen = search["algorithm"]!.GetValue<string>();
+
+        var page = await fixture.OpenAsync("/models/auto-iris");
+        await page.Locator($"[data-test=versions] [data-version='{version}']").ClickAsync();
+        var shown = page.Locator("[data-test=version-search]");
+
+        await Expect(shown).ToContainTextAsync("By 5-fold cross-validation on 120 training rows");
+        await Expect(shown.Locator("[data-test=search-candidate]")).ToHaveCountAsync(search["search"]!["candidates"]!.AsArray().Count);
+        await Expect(shown.Locator("[data-test=search-candidate][data-chosen=true]")).ToHaveCountAsync(1);
+        await Expect(shown.Locator("[data-test=search-candidate][data-chosen=true]")).ToContainTextAsync(chosen + " (chosen)");
+        await Browser.ScreenshotAsync(page, "console-auto-choice");
+    }
+
+    [Fact]
     public async Task DatasetPage_ShowsSchema_Statistics_AndSampleRows()
     {
         var dataset = await fixture.Gateway.Http.GetFromJsonAsync<Dataset>("/api/datasets/iris/versions/1");

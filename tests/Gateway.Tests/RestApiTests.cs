@@ -381,6 +381,34 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task Train_Auto_ShowsHowItChose_EveryCandidateWithItsFoldScores_OverRestAndMcp()
+    {
+        var (model, dataset) = (Unique("auto-choice"), Unique("auto-choice-data"));
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", ChurnCsv)).StatusCode);
+
+        var auto = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned" })).ReadJsonAsync();
+        var version = await _http.WaitForVersionAsync(model, auto["version"]!.GetValue<int>());
+        var named = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm = "linear" })).ReadJsonAsync();
+        var linear = await _http.WaitForVersionAsync(model, named["version"]!.GetValue<int>());
+
+        Assert.Equal("succeeded", version["status"]!.GetValue<string>());
+        var search = version["search"]!;
+        Assert.Matches(@"^\d-fold cross-validation on 960 training rows", search["method"]!.GetValue<string>());
+        Assert.StartsWith("auc + 0.001 × accuracy", search["objective"]!.GetValue<string>(), StringComparison.Ordinal);
+        var candidates = search["candidates"]!.AsArray();
+        Assert.Equal(4, candidates.Count);
+        Assert.All(candidates, c => Assert.Equal(c!["score"]!.GetValue<double>(), c["scores"]!.AsArray().Average(f => f!.GetValue<double>()), 1e-5));
+        var chosen = Assert.Single(candidates, c => c!["chosen"]!.GetValue<bool>())!;
+        Assert.Equal(version["algorithm"]!.GetValue<string>(), chosen["algorithm"]!.GetValue<string>());
+        Assert.Null(linear["search"]);
+
+        await using var client = await factory.ConnectMcpAsync();
+        var status = await client.CallToolAsync("get_training_status", new Dictionary<string, object?> { ["model"] = model, ["version"] = version["version"]!.GetValue<int>() });
+        Assert.Contains($"auto chose it by {search["method"]!.GetValue<string>()}", McpTestClient.Text(status), StringComparison.Ordinal);
+        Assert.Contains($"{chosen["algorithm"]!.GetValue<string>()} ", McpTestClient.Text(status), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DatasetVersionModels_ListsTheModelVersionsTrainedOnIt_AndNamesWhatIsMissing()
     {
         var (model, dataset) = (Unique("lineage"), Unique("lineage-data"));

@@ -390,6 +390,50 @@ public class ModelTrainerTests(ITestOutputHelper output)
         Assert.Equal(first.Metrics, second.Metrics);
     }
 
+    [Fact]
+    public void Train_Auto_RecordsEveryCandidateItCrossValidated_BestFirst_AndTheOneItChose()
+    {
+        var model = Trainer.Train(Binary.Value, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.Auto), null, CancellationToken.None);
+        var named = Trainer.Train(Binary.Value, MlTestData.Spec("churned", algorithm: TrainingAlgorithm.LightGbm), null, CancellationToken.None);
+
+        var search = Assert.IsType<SearchResult>(model.Search);
+        foreach (var candidate in search.Candidates)
+        {
+            output.WriteLine($"{candidate.Algorithm}: {candidate.Score:F4} ({string.Join(", ", candidate.Scores)}){(candidate.Chosen ? " chosen" : string.Empty)}");
+        }
+
+        Assert.Equal("5-fold cross-validation on 240 training rows (a forest's folds fitted with half its trees)", search.Method);
+        Assert.Equal("auc + 0.001 × accuracy − 0.0001 × logLoss (higher is better)", search.Objective);
+        Assert.Equal(AutoSearch.CrossValidationCandidates(240, HyperParameters.None).Select(c => c.Describe(ModelTask.Binary)).Order(), search.Candidates.Select(c => c.Algorithm).Order());
+        Assert.Equal(search.Candidates.Select(c => c.Score).OrderDescending(), search.Candidates.Select(c => c.Score));
+        Assert.All(search.Candidates, c => Assert.Equal(c.Scores.Average()!.Value, c.Score!.Value, 1e-5));
+        Assert.All(search.Candidates, c => Assert.Equal(5, c.Scores.Length));
+        // The best mean wins, and is what the version was fitted with.
+        Assert.True(search.Candidates[0].Chosen);
+        Assert.Single(search.Candidates, c => c.Chosen);
+        Assert.Equal(model.Algorithm, search.Candidates[0].Algorithm);
+        Assert.Null(named.Search);
+    }
+
+    [Fact]
+    public void Train_Auto_OnASample_RecordsEveryTrialItRan()
+    {
+        var frame = SyntheticData.ClassificationFrame(15_000, features: 5, classes: 2);
+        var spec = MlTestData.Spec("target", algorithm: TrainingAlgorithm.Auto, parameters: MlTestData.Parameters(("timeBudgetSeconds", 1)));
+
+        var model = Trainer.Train(frame, spec, null, CancellationToken.None);
+
+        var search = Assert.IsType<SearchResult>(model.Search);
+        output.WriteLine($"{search.Method}; {model.Algorithm}: {string.Join("; ", search.Candidates.Select(c => $"{c.Algorithm} {c.Score}"))}");
+        Assert.Matches(@"^a holdout: fitted on 9,\d{3} of the 1[12],\d{3} training rows, scored on 2,\d{3} others, within 1 s$", search.Method);
+        Assert.True(search.Candidates.Length >= 2, $"{search.Candidates.Length} trials");
+        Assert.All(search.Candidates, c => Assert.Single(c.Scores));
+        var chosen = Assert.Single(search.Candidates, c => c.Chosen);
+        Assert.Equal(search.Candidates[0], chosen);
+        // On all 12,000 training rows the winner's trees may get more leaves than on the sample.
+        Assert.Equal(chosen.Algorithm.Split('(')[0], model.Algorithm.Split('(')[0]);
+    }
+
     [Theory]
     [InlineData(TrainingAlgorithm.FastTree, 2)]
     [InlineData(TrainingAlgorithm.FastTree, 3)]
