@@ -140,6 +140,7 @@ def compare_training(gateway, name, task, work, quick):
             "wall": median["wall"],
             "metrics": metrics(task, test["target"], predictions),
             "detail": runs[0]["info"].get("algorithm", ""),
+            "search": runs[0]["info"].get("search"),
         })
 
     features, labels = train.drop(columns=["target"]), train["target"]
@@ -543,6 +544,13 @@ class Report:
                                 f"{'ok' if better(auto['metrics'][primary], forest['metrics'][primary]) else 'WORSE'}")
             for verdict in verdicts:
                 print("    -> " + verdict)
+            if auto.get("search"):
+                # What auto compared on the training rows, to set beside the test scores above.
+                search = auto["search"]
+                print(f"    auto chose by {search['method']}, scoring {search['objective']}:")
+                for candidate in search["candidates"]:
+                    score = "not scored" if candidate["score"] is None else f"{candidate['score']:.4f}"
+                    print(f"      {score:>10}  {candidate['algorithm']}{'  (chosen)' if candidate['chosen'] else ''}")
 
 
 def fmt_load(load):
