@@ -42,14 +42,13 @@ internal sealed record Candidate(
 
     /// <summary>
     /// The L1 penalty the learner is fitted with, weighed against the summed loss like the L2 term: the caller's, or the
-    /// learner's own (<see cref="Learners.LinearClassifierL1"/> for the linear classifiers, none for LightGBM). Linear
-    /// regression has none whatever the caller set (<see cref="HyperParameters.L1UnusedByLinearRegression"/>; under
-    /// <c>auto</c> a fixed <c>l1</c> applies to the learners that use it), nor do FastTree and FastForest.
+    /// learner's own (<see cref="Learners.LinearClassifierL1"/> for the linear classifiers, none for linear regression and
+    /// LightGBM). FastTree and FastForest have none.
     /// </summary>
     public double L1For(ModelTask task) => Algorithm switch
     {
         TrainingAlgorithm.Linear when task is ModelTask.Binary or ModelTask.Multiclass => L1 ?? Learners.LinearClassifierL1,
-        TrainingAlgorithm.LightGbm => L1 ?? 0,
+        TrainingAlgorithm.Linear or TrainingAlgorithm.LightGbm => L1 ?? 0,
         _ => 0,
     };
 
@@ -57,9 +56,7 @@ internal sealed record Candidate(
     {
         TrainingAlgorithm.FastTree => Format($"fasttree(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf})"),
         TrainingAlgorithm.FastForest => Format($"fastforest(leaves={Leaves},trees={Trees},minLeaf={MinLeaf})"),
-        TrainingAlgorithm.Linear when task is ModelTask.Binary or ModelTask.Multiclass =>
-            Format($"linear({LinearLearner(task)},l1={L1For(task)},l2={L2},iterations={Trees})"),
-        TrainingAlgorithm.Linear => Format($"linear({LinearLearner(task)},l2={L2},iterations={Trees})"),
+        TrainingAlgorithm.Linear => Format($"linear({LinearLearner(task)},l1={L1For(task)},l2={L2},iterations={Trees})"),
         _ => Format($"lightgbm(leaves={Leaves},trees={Trees},lr={LearningRate},minLeaf={MinLeaf},l1={L1For(task)},l2={L2})"),
     };
 

@@ -19,10 +19,18 @@ internal sealed record HyperParameters(
     /// <summary>Every parameter name a request may use, in any case ("iterations" is another name for "trees").</summary>
     public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l1", "l2", "timeBudgetSeconds"];
 
-    /// <summary>Why <c>l1</c> is refused for a linear regression.</summary>
-    public const string L1UnusedByLinearRegression =
-        "Parameter 'l1' is not used by algorithm linear on a regression: its learner (SDCA) would shrink the intercept "
-        + "with it too. Remove it, or choose lightgbm (auto applies it to its LightGBM candidates only).";
+    /// <summary>
+    /// Whether the linear learner could not fit these parameters on a regression: SDCA sets its L1 penalty as a multiple
+    /// of its L2 one, so an <c>l1</c> above 0 needs an <c>l2</c> above 0 (left out, <c>l2</c> is the learner's default).
+    /// </summary>
+    public bool L1WithoutL2ForLinearRegression(TrainingAlgorithm algorithm) =>
+        L1 > 0 && L2 == 0 && algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Auto;
+
+    /// <summary>Why <see cref="L1WithoutL2ForLinearRegression"/> parameters are refused.</summary>
+    public static string L1NeedsL2ForLinearRegression(TrainingAlgorithm algorithm) =>
+        "Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression: its learner (SDCA) sets the L1 penalty as a "
+        + "multiple of the L2 one. Set l2 above 0 or leave it out (the linear learner's default is 0.1)"
+        + (algorithm == TrainingAlgorithm.Auto ? "; auto applies both to its linear candidates." : ", or choose lightgbm.");
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null, null);
 

@@ -114,7 +114,7 @@ internal static class Learners
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
-            (_, TrainingAlgorithm.Linear) => Linear(ml, parts).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
+            (_, TrainingAlgorithm.Linear) => new CentredRegression(ml, Linear(ml, parts).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options
                 {
                     LabelColumnName = Label,
@@ -123,17 +123,22 @@ internal static class Learners
                     L2Regularization = (float)(candidate.L2 / Math.Max(1, rows)),
                     // The bias as one more regularized weight, updated exactly as the others. Regression's default (1)
                     // steps an unregularized bias by a rate proportional to the L2 term, which diverged at the default
-                    // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise).
+                    // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise). The
+                    // labels are centred (CentredRegression), so the penalties shrink predictions towards the mean.
                     BiasLearningRate = 0,
-                    // No L1 term (a caller's l1 is refused here, HyperParameters.L1UnusedByLinearRegression): with the
-                    // bias regularized as above, SDCA would shrink the intercept towards zero with it too. Left unset,
-                    // ML.NET picks one from the feature count, which the version's description would not tell.
-                    L1Regularization = 0,
+                    // SDCA's L1 term is a threshold relative to its L2 term (L1 weight = threshold x L2 weight), so the
+                    // caller's l1 over l2 (an l1 with l2 0 is refused: HyperParameters.L1NeedsL2ForLinearRegression).
+                    // Set explicitly: left unset, ML.NET picks one from the feature count, which no description would tell.
+                    L1Regularization = SdcaL1Threshold(candidate),
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = 1,
-                })),
+                }))),
             (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, LightGbmThreads(rows, threads), seed)),
         };
+
+    /// <summary>SDCA's L1 threshold for a candidate: its L1 weight over its L2 weight, both against the summed loss.</summary>
+    internal static float SdcaL1Threshold(Candidate candidate) =>
+        candidate.L1For(ModelTask.Regression) is var l1 and > 0 && candidate.L2 > 0 ? (float)(l1 / candidate.L2) : 0;
 
     private static int? LightGbmThreads(int rows, int? threads) => rows < SingleThreadRows ? 1 : threads;
 

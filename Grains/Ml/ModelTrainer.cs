@@ -129,10 +129,10 @@ public sealed class ModelTrainer(TrainerOptions options)
     {
         var parameters = HyperParameters.Parse(spec.Parameters, Options.Limits);
         var plan = TrainingPlan.Create(frame, spec);
-        if (parameters.L1 is not null && spec.Algorithm == TrainingAlgorithm.Linear && plan.Task == ModelTask.Regression)
+        if (parameters.L1WithoutL2ForLinearRegression(spec.Algorithm) && plan.Task == ModelTask.Regression)
         {
             // The validator catches this when the label's summary tells the task; auto on a few fractional values is told here.
-            throw new InvalidTrainingRequestException(HyperParameters.L1UnusedByLinearRegression);
+            throw new InvalidTrainingRequestException(HyperParameters.L1NeedsL2ForLinearRegression(spec.Algorithm));
         }
 
         var labels = plan.LabelPlan.Values;

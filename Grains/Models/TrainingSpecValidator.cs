@@ -103,9 +103,9 @@ public static class TrainingSpecValidator
 
         CheckLabel(request.Task, label);
         var parameters = HyperParameters.Parse(request.Parameters, limits);
-        if (parameters.L1 is not null && request.Algorithm == TrainingAlgorithm.Linear && IsRegression(request.Task, label))
+        if (parameters.L1WithoutL2ForLinearRegression(request.Algorithm) && IsRegression(request.Task, label))
         {
-            throw new InvalidTrainingRequestException(HyperParameters.L1UnusedByLinearRegression);
+            throw new InvalidTrainingRequestException(HyperParameters.L1NeedsL2ForLinearRegression(request.Algorithm));
         }
 
         CheckTreeSize(request.Algorithm, parameters, dataset, request.TestFraction ?? DefaultTestFraction, limits);

@@ -357,27 +357,33 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
-    public async Task Train_WithAnL1Penalty_NamesIt_AndALinearRegressionRefusesIt_OverRestAndMcp()
+    public async Task Train_WithAnL1Penalty_NamesIt_AndALinearRegressionRefusesItWithoutL2_OverRestAndMcp()
     {
         var (model, dataset) = (Unique("l1"), Unique("l1-data"));
         Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{dataset}", ChurnCsv)).StatusCode);
 
         var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "churned", algorithm = "linear", parameters = new { l1 = 0.5 } })).ReadJsonAsync();
         var version = await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>());
-        var regression = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "monthly_charges", algorithm = "linear", parameters = new { l1 = 0.5 } });
+        var lasso = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "monthly_charges", algorithm = "linear", parameters = new { l1 = 0.5 } })).ReadJsonAsync();
+        var regression = await _http.WaitForVersionAsync(model, lasso["version"]!.GetValue<int>());
+        var refused = await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset, label = "monthly_charges", algorithm = "linear", parameters = new { l1 = 0.5, l2 = 0 } });
 
         Assert.Equal("succeeded", version["status"]!.GetValue<string>());
         Assert.Equal("linear(lbfgs-logistic,l1=0.5,l2=0.1,iterations=100)", version["algorithm"]!.GetValue<string>());
-        await AssertProblemAsync(regression, HttpStatusCode.BadRequest, "Parameter 'l1' is not used by algorithm linear on a regression");
-        Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+        Assert.Equal("succeeded", regression["status"]!.GetValue<string>());
+        Assert.Equal("linear(sdca-squared,l1=0.5,l2=0.1,iterations=100)", regression["algorithm"]!.GetValue<string>());
+        await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression");
+        Assert.Equal(2, (await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray().Count);
 
         await using var client = await factory.ConnectMcpAsync();
         var viaMcp = await client.CallToolAsync("train_model", new Dictionary<string, object?>
         {
-            ["model"] = model, ["dataset"] = dataset, ["label"] = "monthly_charges", ["algorithm"] = "linear", ["parameters"] = new Dictionary<string, double> { ["l1"] = 0.5 },
+            ["model"] = model, ["dataset"] = dataset, ["label"] = "monthly_charges", ["algorithm"] = "linear",
+            ["parameters"] = new Dictionary<string, double> { ["l1"] = 0.5, ["l2"] = 0 },
         });
         Assert.True(viaMcp.IsError is true);
-        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
+        Assert.Equal(2, (await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray().Count);
     }
 
     [Fact]

@@ -292,21 +292,114 @@ public class ModelTrainerTests(ITestOutputHelper output)
         Assert.True(none.Metrics["auc"] > 0.9, $"auc without an L1 term {none.Metrics["auc"]:F4}");
     }
 
+    /// <summary>
+    /// The penalties of a linear regression leave its intercept alone: as they grow, predictions move towards the
+    /// training label's mean, not towards zero (the prices here lie between about 100 and 550; with the intercept
+    /// penalized too, <c>l2=1000</c> pulled their mean prediction to about 60). An <c>l1</c> above every weight's summed
+    /// gradient at zero sets every weight to zero and leaves the mean itself for every row.
+    /// </summary>
     [Fact]
-    public void Train_L1WithTheLinearLearner_OnARegressionOnlyTheRowsReveal_IsRejected()
+    public void Train_LinearRegression_StronglyPenalized_PredictsTheTrainingMean_NotZero()
+    {
+        static double[] Predictions(DatasetFrame frame, string label, params (string, double)[] parameters)
+        {
+            var model = Trainer.Train(
+                frame, MlTestData.Spec(label, algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(parameters)), null, CancellationToken.None);
+            var predictor = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature).CreatePredictor();
+            return [.. Enumerable.Range(0, frame.RowCount).Select(r => predictor.Predict(MlTestData.Row(frame, r, label)).Value!.Value)];
+        }
+
+        static double[] Labels(DatasetFrame frame, string label) =>
+            [.. Enumerable.Range(0, frame.RowCount).Select(r => double.Parse(frame.Columns.Single(c => c.Name == label).GetText(r)!, System.Globalization.CultureInfo.InvariantCulture))];
+
+        // 240 of the 300 rows trained each model (the others are the test rows), so its mean differs a little from theirs.
+        var prices = Labels(Regression.Value, "price");
+        var plain = Predictions(Regression.Value, "price");
+        var ridge = Predictions(Regression.Value, "price", ("l2", 1000));
+        // y = 0.2x + 50: a weight's summed gradient at zero is far below 1000.
+        var random = new Random(11);
+        var flat = MlTestData.Frame("x,y\n" + string.Concat(Enumerable.Range(0, 300).Select(_ => random.NextDouble()).Select(x =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x:F4},{(0.2 * x) + 50 + (0.01 * random.NextDouble()):F4}\n"))));
+        var lasso = Predictions(flat, "y", ("l1", 1000));
+        var flatMean = Labels(flat, "y").Average();
+
+        output.WriteLine($"price mean {prices.Average():F2}; mean prediction at l2=0.1 {plain.Average():F2}, at l2=1000 {ridge.Average():F2}; "
+            + $"y mean {flatMean:F4}, predictions at l1=1000 {lasso.Min():F4}..{lasso.Max():F4}");
+        Assert.InRange(plain.Average(), prices.Average() - 5, prices.Average() + 5);
+        Assert.InRange(ridge.Average(), prices.Average() - 5, prices.Average() + 5);
+        Assert.True(Spread(ridge) < Spread(plain) / 2, $"spread at l2=1000 {Spread(ridge):F2}, at l2=0.1 {Spread(plain):F2}");
+        Assert.Equal(lasso.Min(), lasso.Max());
+        Assert.InRange(lasso[0], flatMean - 0.05, flatMean + 0.05);
+    }
+
+    [Theory]
+    [InlineData(-50_000)]
+    [InlineData(-0.5)]
+    [InlineData(0.000123)]
+    [InlineData(2e6)]
+    public void Train_LinearRegression_OnLabelsAroundAnyMean_FitsThem(double mean)
+    {
+        // The labels are centred for the fit and the mean added back to the scores, written into the model as text.
+        var random = new Random(13);
+        var csv = "x,y\n" + string.Concat(Enumerable.Range(0, 300).Select(_ => random.NextDouble() * 10).Select(x =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x:R},{(4 * (x - 5)) + mean + random.NextDouble():R}\n")));
+
+        var model = Trainer.Train(MlTestData.Frame(csv), MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+
+        output.WriteLine($"mean {mean}: rmse {model.Metrics["rmse"]:G4}, r2 {model.Metrics["r2"]:F4}");
+        Assert.True(model.Metrics["r2"] > 0.98, $"r2 {model.Metrics["r2"]:F4}");
+    }
+
+    private static double Spread(double[] values) => Math.Sqrt(values.Average(v => (v - values.Average()) * (v - values.Average())));
+
+    [Fact]
+    public void Train_LinearRegression_WithAnL1Penalty_ZeroesTheWeightsOfFeaturesThatCarryNoSignal()
+    {
+        // y depends on x alone; ten noise columns. Without an L1 term every column gets some weight; with one, the noise
+        // columns get none, so changing them leaves the prediction as it is.
+        var random = new Random(5);
+        var csv = new System.Text.StringBuilder("x," + string.Join(",", Enumerable.Range(0, 10).Select(i => $"n{i}")) + ",y\n");
+        for (var i = 0; i < 400; i++)
+        {
+            var x = random.NextDouble() * 10;
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{x:F3},{string.Join(",", Enumerable.Range(0, 10).Select(_ => (random.NextDouble() * 10).ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))},{(5 * x) + 100 + random.NextDouble():F3}\n");
+        }
+
+        var frame = MlTestData.Frame(csv.ToString());
+        (double Moved, double R2) Fit(double l1)
+        {
+            var model = Trainer.Train(
+                frame, MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(("l1", l1))), null, CancellationToken.None);
+            var predictor = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature).CreatePredictor();
+            var row = MlTestData.Row(frame, 0, "y");
+            var noisy = Enumerable.Range(0, 10).Aggregate(row, (r, i) => r.SetItem($"n{i}", FeatureValue.FromNumber(9.5)));
+            return (Math.Abs(predictor.Predict(noisy).Value!.Value - predictor.Predict(row).Value!.Value), model.Metrics["r2"]);
+        }
+
+        var none = Fit(0);
+        var lasso = Fit(20);
+
+        output.WriteLine($"l1=0: noise moves the prediction by {none.Moved:F4}, r2 {none.R2:F4}; l1=20: {lasso.Moved:F4}, r2 {lasso.R2:F4}");
+        Assert.True(none.Moved > 0, "without an L1 term the noise columns have weights");
+        Assert.Equal(0, lasso.Moved);
+        Assert.True(lasso.R2 > 0.99, $"r2 with l1=20 {lasso.R2:F4}");
+    }
+
+    [Fact]
+    public void Train_L1WithoutL2_WithTheLinearLearner_OnARegressionOnlyTheRowsReveal_IsRejected()
     {
         // Under task auto, a numeric label of few distinct values is classes if they are whole numbers: the summary the
         // validator reads does not tell, the rows do.
         var csv = "x,y\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"{i},{(i % 5) + 0.5}\n"));
-        var spec = MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(("l1", 0.5)));
+        var spec = MlTestData.Spec("y", algorithm: TrainingAlgorithm.Linear, parameters: MlTestData.Parameters(("l1", 0.5), ("l2", 0)));
 
         var error = Assert.Throws<InvalidTrainingRequestException>(() => Trainer.Train(MlTestData.Frame(csv), spec, null, CancellationToken.None));
 
-        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Train_Auto_OnARegression_AppliesAFixedL1ToItsLightGbmCandidatesOnly()
+    public void Train_Auto_OnARegression_AppliesAFixedL1ToItsLinearAndLightGbmCandidates()
     {
         var spec = MlTestData.Spec("price", algorithm: TrainingAlgorithm.Auto, parameters: MlTestData.Parameters(("l1", 0.5)));
 
@@ -316,8 +409,8 @@ public class ModelTrainerTests(ITestOutputHelper output)
         output.WriteLine($"{model.Algorithm}: r2 {model.Metrics["r2"]:F3}");
         Assert.True(model.Metrics["r2"] > 0.9, $"r2 {model.Metrics["r2"]:F3}");
         Assert.Equal(
-            ["linear(sdca-squared,l2=0.1,iterations=100)", "lightgbm(leaves=31,trees=100,lr=0.1,minLeaf=2,l1=0.5,l2=0)",
-             "fastforest(leaves=20,trees=100,minLeaf=2)", "linear(sdca-squared,l2=1,iterations=100)"],
+            ["linear(sdca-squared,l1=0.5,l2=0.1,iterations=100)", "lightgbm(leaves=31,trees=100,lr=0.1,minLeaf=2,l1=0.5,l2=0)",
+             "fastforest(leaves=20,trees=100,minLeaf=2)", "linear(sdca-squared,l1=0.5,l2=1,iterations=100)"],
             candidates.Select(c => c.Describe(ModelTask.Regression)));
     }
 
@@ -363,7 +456,7 @@ public class ModelTrainerTests(ITestOutputHelper output)
         // L-BFGS adds an L1 term of its own unless told otherwise; SDCA would pick one from the feature count.
         Assert.Equal("linear(lbfgs-logistic,l1=1,l2=0.5,iterations=50)", Fitted(Binary.Value, "churned"));
         Assert.Equal("linear(lbfgs-maxent,l1=1,l2=0.5,iterations=50)", Fitted(Multiclass.Value, "species"));
-        Assert.Equal("linear(sdca-squared,l2=0.5,iterations=50)", Fitted(Regression.Value, "price"));
+        Assert.Equal("linear(sdca-squared,l1=0,l2=0.5,iterations=50)", Fitted(Regression.Value, "price"));
     }
 
     [Fact]

@@ -329,16 +329,17 @@ public sealed class TrainingSpecValidatorTests
     }
 
     [Theory]
-    [InlineData(ModelTask.Regression)]
-    [InlineData(ModelTask.Auto)]
-    public void L1_WithTheLinearLearnerOnARegression_IsRejected_SayingWhy(ModelTask task)
+    [InlineData(ModelTask.Regression, TrainingAlgorithm.Linear, ", or choose lightgbm.")]
+    [InlineData(ModelTask.Auto, TrainingAlgorithm.Linear, ", or choose lightgbm.")]
+    [InlineData(ModelTask.Regression, TrainingAlgorithm.Auto, "; auto applies both to its linear candidates.")]
+    public void L1_WithoutL2_ForALinearRegression_IsRejected_SayingWhy(ModelTask task, TrainingAlgorithm algorithm, string ending)
     {
         var prices = Version(MlTestData.RegressionCsv());
 
-        var error = Reject(new TrainingRequest("churn", null, "price", task, TrainingAlgorithm.Linear, Parameters: MlTestData.Parameters(("l1", 0.5))), prices);
+        var error = Reject(new TrainingRequest("churn", null, "price", task, algorithm, Parameters: MlTestData.Parameters(("l1", 0.5), ("l2", 0))), prices);
 
-        Assert.Contains("Parameter 'l1' is not used by algorithm linear on a regression: its learner (SDCA) would shrink the intercept", error.Message, StringComparison.Ordinal);
-        Assert.Contains("choose lightgbm", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression: its learner (SDCA) sets the L1 penalty as a multiple of the L2 one", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(ending, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -348,9 +349,15 @@ public sealed class TrainingSpecValidatorTests
         var l1 = MlTestData.Parameters(("l1", 0.5));
 
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.Linear, Parameters: l1), Churn.Value);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Linear, Parameters: l1), prices);
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.LightGbm, Parameters: l1), prices);
-        // auto applies it to its LightGBM candidates on a regression.
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Auto, Parameters: l1), prices);
+        // l1 0 with l2 0 is no L1 term at all; a classifier's L1 term does not depend on its L2 one; nor does LightGBM's.
+        var both = MlTestData.Parameters(("l1", 0), ("l2", 0));
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Linear, Parameters: both), prices);
+        var l1Only = MlTestData.Parameters(("l1", 0.5), ("l2", 0));
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.Linear, Parameters: l1Only), Churn.Value);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.LightGbm, Parameters: l1Only), prices);
     }
 
     private static InvalidTrainingRequestException Reject(TrainingRequest request, DatasetVersionInfo? dataset = null) =>
