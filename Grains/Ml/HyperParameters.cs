@@ -20,16 +20,22 @@ internal sealed record HyperParameters(
     public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l1", "l2", "timeBudgetSeconds"];
 
     /// <summary>
-    /// Whether the linear learner could not fit these parameters on a regression: SDCA sets its L1 penalty as a multiple
-    /// of its L2 one, so an <c>l1</c> above 0 needs an <c>l2</c> above 0 (left out, <c>l2</c> is the learner's default).
+    /// The smallest <c>l2</c> an <c>l1</c> above 0 can go with on a linear regression: SDCA sets its L1 penalty as a
+    /// multiple of its L2 one (their ratio), which below this would overflow to a model that predicts the mean alone.
+    /// </summary>
+    public const double MinL2WithL1ForLinearRegression = 1e-6;
+
+    /// <summary>
+    /// Whether the linear learner could not fit these parameters on a regression: an <c>l1</c> above 0 with an
+    /// <c>l2</c> below <see cref="MinL2WithL1ForLinearRegression"/> (left out, <c>l2</c> is the learner's default).
     /// </summary>
     public bool L1WithoutL2ForLinearRegression(TrainingAlgorithm algorithm) =>
-        L1 > 0 && L2 == 0 && algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Auto;
+        L1 > 0 && L2 < MinL2WithL1ForLinearRegression && algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Auto;
 
     /// <summary>Why <see cref="L1WithoutL2ForLinearRegression"/> parameters are refused.</summary>
     public static string L1NeedsL2ForLinearRegression(TrainingAlgorithm algorithm) =>
-        "Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression: its learner (SDCA) sets the L1 penalty as a "
-        + "multiple of the L2 one. Set l2 above 0 or leave it out (the linear learner's default is 0.1)"
+        "Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression: its learner (SDCA) sets the L1 "
+        + "penalty as a multiple of the L2 one. Raise l2 or leave it out (the linear learner's default is 0.1)"
         + (algorithm == TrainingAlgorithm.Auto ? "; auto applies both to its linear candidates." : ", or choose lightgbm.");
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null, null);

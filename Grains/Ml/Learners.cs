@@ -127,7 +127,7 @@ internal static class Learners
                     // labels are centred (CentredRegression), so the penalties shrink predictions towards the mean.
                     BiasLearningRate = 0,
                     // SDCA's L1 term is a threshold relative to its L2 term (L1 weight = threshold x L2 weight), so the
-                    // caller's l1 over l2 (an l1 with l2 0 is refused: HyperParameters.L1NeedsL2ForLinearRegression).
+                    // caller's l1 over l2 (an l1 with an l2 under HyperParameters.MinL2WithL1ForLinearRegression is refused).
                     // Set explicitly: left unset, ML.NET picks one from the feature count, which no description would tell.
                     L1Regularization = SdcaL1Threshold(candidate),
                     MaximumNumberOfIterations = candidate.Trees,

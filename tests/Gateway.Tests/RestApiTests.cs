@@ -372,7 +372,7 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Equal("linear(lbfgs-logistic,l1=0.5,l2=0.1,iterations=100)", version["algorithm"]!.GetValue<string>());
         Assert.Equal("succeeded", regression["status"]!.GetValue<string>());
         Assert.Equal("linear(sdca-squared,l1=0.5,l2=0.1,iterations=100)", regression["algorithm"]!.GetValue<string>());
-        await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression");
+        await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression");
         Assert.Equal(2, (await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray().Count);
 
         await using var client = await factory.ConnectMcpAsync();
@@ -382,7 +382,7 @@ public sealed class RestApiTests(GatewayFactory factory)
             ["parameters"] = new Dictionary<string, double> { ["l1"] = 0.5, ["l2"] = 0 },
         });
         Assert.True(viaMcp.IsError is true);
-        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression", McpTestClient.Text(viaMcp), StringComparison.Ordinal);
         Assert.Equal(2, (await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray().Count);
     }
 

@@ -395,7 +395,7 @@ public class ModelTrainerTests(ITestOutputHelper output)
 
         var error = Assert.Throws<InvalidTrainingRequestException>(() => Trainer.Train(MlTestData.Frame(csv), spec, null, CancellationToken.None));
 
-        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -329,16 +329,16 @@ public sealed class TrainingSpecValidatorTests
     }
 
     [Theory]
-    [InlineData(ModelTask.Regression, TrainingAlgorithm.Linear, ", or choose lightgbm.")]
-    [InlineData(ModelTask.Auto, TrainingAlgorithm.Linear, ", or choose lightgbm.")]
-    [InlineData(ModelTask.Regression, TrainingAlgorithm.Auto, "; auto applies both to its linear candidates.")]
-    public void L1_WithoutL2_ForALinearRegression_IsRejected_SayingWhy(ModelTask task, TrainingAlgorithm algorithm, string ending)
+    [InlineData(ModelTask.Regression, TrainingAlgorithm.Linear, 0, ", or choose lightgbm.")]
+    [InlineData(ModelTask.Auto, TrainingAlgorithm.Linear, 1e-300, ", or choose lightgbm.")]
+    [InlineData(ModelTask.Regression, TrainingAlgorithm.Auto, 0, "; auto applies both to its linear candidates.")]
+    public void L1_WithoutL2_ForALinearRegression_IsRejected_SayingWhy(ModelTask task, TrainingAlgorithm algorithm, double l2, string ending)
     {
         var prices = Version(MlTestData.RegressionCsv());
 
-        var error = Reject(new TrainingRequest("churn", null, "price", task, algorithm, Parameters: MlTestData.Parameters(("l1", 0.5), ("l2", 0))), prices);
+        var error = Reject(new TrainingRequest("churn", null, "price", task, algorithm, Parameters: MlTestData.Parameters(("l1", 0.5), ("l2", l2))), prices);
 
-        Assert.Contains("Parameter 'l1' above 0 needs 'l2' above 0 for a linear regression: its learner (SDCA) sets the L1 penalty as a multiple of the L2 one", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression: its learner (SDCA) sets the L1 penalty as a multiple of the L2 one", error.Message, StringComparison.Ordinal);
         Assert.EndsWith(ending, error.Message, StringComparison.Ordinal);
     }
 
@@ -355,6 +355,7 @@ public sealed class TrainingSpecValidatorTests
         // l1 0 with l2 0 is no L1 term at all; a classifier's L1 term does not depend on its L2 one; nor does LightGBM's.
         var both = MlTestData.Parameters(("l1", 0), ("l2", 0));
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Linear, Parameters: both), prices);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.Linear, Parameters: MlTestData.Parameters(("l1", 0.5), ("l2", 1e-6))), prices);
         var l1Only = MlTestData.Parameters(("l1", 0.5), ("l2", 0));
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.Linear, Parameters: l1Only), Churn.Value);
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "price", Algorithm: TrainingAlgorithm.LightGbm, Parameters: l1Only), prices);
