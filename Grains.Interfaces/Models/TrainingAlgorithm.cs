@@ -4,9 +4,9 @@ namespace OrleansMl;
 public enum TrainingAlgorithm
 {
     /// <summary>
-/// Chosen by cross-validating the learners at their defaults under 10,000 training rows, by a time-boxed search on a
-/// sample above; the version's <see cref="ModelVersionInfo.Search"/> says how.
-/// </summary>
+    /// Chosen by cross-validating the learners at their defaults under 10,000 training rows, by a time-boxed search on a
+    /// sample above; the version's <see cref="ModelVersionInfo.Search"/> says how.
+    /// </summary>
     Auto = 0,
 
     /// <summary>Gradient-boosted trees (ML.NET FastTree).</summary>
@@ -18,6 +18,6 @@ public enum TrainingAlgorithm
     /// <summary>A random forest (ML.NET FastForest).</summary>
     FastForest = 3,
 
-    /// <summary>A linear model (L-BFGS logistic / maximum-entropy / Poisson-free least squares).</summary>
+    /// <summary>A linear model: L-BFGS logistic regression or maximum entropy for classes, SDCA least squares for a regression.</summary>
     Linear = 4,
 }

@@ -17,7 +17,7 @@ internal sealed record HyperParameters(
     public const string Allowed = "trees (or iterations), leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds";
 
     /// <summary>Every parameter name a request may use, in any case ("iterations" is another name for "trees").</summary>
-    public static readonly ImmutableArray<string> Known = ["trees", "iterations", "leaves", "learningRate", "minLeaf", "l1", "l2", "timeBudgetSeconds"];
+    public static readonly ImmutableArray<string> Known = TrainingParameters.Names.Insert(1, "iterations");
 
     /// <summary>
     /// The smallest <c>l2</c> an <c>l1</c> above 0 can go with on a linear regression: SDCA sets its L1 penalty as a
@@ -82,18 +82,19 @@ internal sealed record HyperParameters(
     }
 
     /// <summary>
-    /// The parameters each algorithm uses; naming another is a mistake the caller would not notice (it would be
-    /// ignored), so it is refused. <c>auto</c> takes them all: it applies each to the learners that use it.
+    /// The settings each algorithm uses (<see cref="TrainingParameters.UsedBy"/>, in upper case, with ITERATIONS beside
+    /// TREES); naming another is a mistake the caller would not notice (it would be ignored), so it is refused.
     /// </summary>
-    public static IReadOnlySet<string> AppliesTo(TrainingAlgorithm algorithm) => algorithm switch
+    public static IReadOnlySet<string> AppliesTo(TrainingAlgorithm algorithm)
     {
-        TrainingAlgorithm.Linear => Set("TREES", "ITERATIONS", "L1", "L2", "TIMEBUDGETSECONDS"),
-        TrainingAlgorithm.FastForest => Set("TREES", "ITERATIONS", "LEAVES", "MINLEAF", "TIMEBUDGETSECONDS"),
-        TrainingAlgorithm.FastTree => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "TIMEBUDGETSECONDS"),
-        _ => Set("TREES", "ITERATIONS", "LEAVES", "LEARNINGRATE", "MINLEAF", "L1", "L2", "TIMEBUDGETSECONDS"),
-    };
+        var used = new HashSet<string>(TrainingParameters.UsedBy(algorithm).Select(Setting), StringComparer.Ordinal);
+        if (used.Contains("TREES"))
+        {
+            used.Add("ITERATIONS");
+        }
 
-    private static HashSet<string> Set(params string[] keys) => new(keys, StringComparer.Ordinal);
+        return used;
+    }
 
     private static int WholeNumber(string key, double value, int min, int max)
     {

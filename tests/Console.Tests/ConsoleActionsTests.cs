@@ -124,6 +124,40 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         await Expect(page.Locator("[data-test=problem]")).ToContainTextAsync("bad alias!");
     }
 
+    [Fact]
+    public async Task TrainForm_OffersTheParametersOfTheChosenAlgorithm_AndSendsTheOnesFilledIn()
+    {
+        var page = await fixture.OpenAsync("/train?dataset=iris&algorithm=linear");
+        await page.Locator("#model-name").FillAsync("iris-l2");
+
+        // A linear model's parameters only: no leaves, learning rate or minimum leaf size.
+        await Expect(page.Locator("[data-test=train-parameters] input")).ToHaveCountAsync(4);
+        foreach (var name in new[] { "trees", "l1", "l2", "timeBudgetSeconds" })
+        {
+            await Expect(page.Locator($"#parameter-{name}")).ToHaveValueAsync("");
+        }
+
+        await Expect(page.Locator("#parameter-leaves")).ToHaveCountAsync(0);
+
+        // Out of range: the server's words, and no model.
+        await page.Locator("#parameter-l2").FillAsync("5000");
+        await page.Locator("[data-test=train]").ClickAsync();
+        await Expect(page.Locator("[data-test=problem]")).ToContainTextAsync("Parameter 'l2' must be between 0 and 1000; got 5000");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await fixture.Gateway.Http.GetAsync("/api/models/iris-l2")).StatusCode);
+
+        await page.Locator("#parameter-l2").FillAsync("2");
+        await page.Locator("#test-fraction").FillAsync("0");
+        await page.Locator("[data-test=train]").ClickAsync();
+        await page.WaitForURLAsync("**/models/iris-l2");
+        var state = await fixture.Gateway.WaitAsync("iris-l2", 1);
+        var version = await fixture.Gateway.Http.GetFromJsonAsync<TrainedVersion>("/api/models/iris-l2/versions/1");
+
+        Assert.Equal("succeeded", state.Status);
+        Assert.Equal("linear(lbfgs-maxent,l1=1,l2=2,iterations=100)", version!.Algorithm);
+        Assert.Equal(new Dictionary<string, double> { ["l2"] = 2 }, version.Spec.Parameters);
+        Assert.Equal(0, version.Spec.TestFraction);
+    }
+
     /// <summary>Clicks "Train" on a dataset version page and submits the form; returns the model name the form chose.</summary>
     private static async Task<string> TrainFromDatasetPageAsync(IPage page, int? seed)
     {
@@ -151,6 +185,10 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
     }
 
     private sealed record Model(Dictionary<string, int> Aliases, List<AliasChange> AliasHistory);
+
+    private sealed record TrainedVersion(string Algorithm, TrainedSpec Spec);
+
+    private sealed record TrainedSpec(Dictionary<string, double> Parameters, double TestFraction);
 
     private sealed record AliasChange(string Action, string? Reason);
 }
