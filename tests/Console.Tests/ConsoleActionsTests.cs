@@ -128,6 +128,8 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
     public async Task TrainForm_OffersTheParametersOfTheChosenAlgorithm_AndSendsTheOnesFilledIn()
     {
         var page = await fixture.OpenAsync("/train?dataset=iris&algorithm=linear");
+        // The dataset in the link names the model once it has loaded.
+        await Expect(page.Locator("#model-name")).ToHaveValueAsync("iris");
         await page.Locator("#model-name").FillAsync("iris-l2");
 
         // A linear model's parameters only: no leaves, learning rate or minimum leaf size.
@@ -158,6 +160,46 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         Assert.Equal(0, version.Spec.TestFraction);
     }
 
+    [Fact]
+    public async Task TrainForm_TrainsOnTheFeaturesTicked()
+    {
+        var page = await fixture.OpenAsync("/train?dataset=iris&algorithm=linear");
+        // The dataset in the link names the model once it has loaded.
+        await Expect(page.Locator("#model-name")).ToHaveValueAsync("iris");
+        await page.Locator("#model-name").FillAsync("iris-sepals");
+        var features = page.Locator("[data-test=train-features]");
+
+        // Every column but the label is ticked; the label is not offered.
+        await Expect(features.Locator("input[type=checkbox]")).ToHaveCountAsync(4);
+        await Expect(features.Locator("input[type=checkbox]:checked")).ToHaveCountAsync(4);
+        await Expect(features.GetByLabel("target", new() { Exact = true })).ToHaveCountAsync(0);
+
+        // Unticking them all would train on nothing: the form says so and does not send it.
+        foreach (var column in new[] { "sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)" })
+        {
+            await features.GetByLabel(column, new() { Exact = true }).UncheckAsync();
+        }
+
+        await Expect(page.Locator("[data-test=no-feature]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-test=train]")).ToBeDisabledAsync();
+
+        await features.GetByLabel("sepal length (cm)", new() { Exact = true }).CheckAsync();
+        await features.GetByLabel("sepal width (cm)", new() { Exact = true }).CheckAsync();
+        await Expect(page.Locator("[data-test=no-feature]")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(page, "train-form");
+        await page.Locator("[data-test=train]").ClickAsync();
+        await page.WaitForURLAsync("**/models/iris-sepals");
+        var state = await fixture.Gateway.WaitAsync("iris-sepals", 1);
+        var version = await fixture.Gateway.Http.GetFromJsonAsync<TrainedVersion>("/api/models/iris-sepals/versions/1");
+
+        Assert.Equal("succeeded", state.Status);
+        Assert.Equal(["sepal length (cm)", "sepal width (cm)"], version!.Spec.Features);
+        // The model takes the unticked columns as ignored inputs.
+        Assert.Equal(
+            ["sepal length (cm) numeric", "sepal width (cm) numeric", "petal length (cm) ignored", "petal width (cm) ignored"],
+            version.Signature.Inputs.Select(i => $"{i.Name} {i.Kind}"));
+    }
+
     /// <summary>Clicks "Train" on a dataset version page and submits the form; returns the model name the form chose.</summary>
     private static async Task<string> TrainFromDatasetPageAsync(IPage page, int? seed)
     {
@@ -186,9 +228,13 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
 
     private sealed record Model(Dictionary<string, int> Aliases, List<AliasChange> AliasHistory);
 
-    private sealed record TrainedVersion(string Algorithm, TrainedSpec Spec);
+    private sealed record TrainedVersion(string Algorithm, TrainedSpec Spec, TrainedSignature Signature);
 
-    private sealed record TrainedSpec(Dictionary<string, double> Parameters, double TestFraction);
+    private sealed record TrainedSpec(Dictionary<string, double> Parameters, double TestFraction, List<string> Features);
+
+    private sealed record TrainedSignature(List<TrainedInput> Inputs);
+
+    private sealed record TrainedInput(string Name, string Kind);
 
     private sealed record AliasChange(string Action, string? Reason);
 }
