@@ -114,6 +114,8 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
         await page.Locator($"[data-test=versions] [data-version='{version}']").ClickAsync();
         await Expect(page.Locator("[data-test=version-warning]")).ToContainTextAsync(
             "Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored");
+        await Expect(page.Locator("[data-test=version-request]")).ToContainTextAsync(
+            $"linear on task auto; default parameters; features {string.Join(", ", Features)}; test fraction 0.2; seed 42");
     }
 
     [Fact]

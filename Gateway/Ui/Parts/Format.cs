@@ -25,4 +25,14 @@ public static class Format
         string.Join("  ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {Number(m.Value)}"));
 
     public static string Who(string? name) => name ?? "anonymous";
+
+    /// <summary>What a training asked for, in one line: algorithm, task, parameters, features, test fraction, seed.</summary>
+    public static string Request(TrainingSpec spec) => string.Join("; ", new[]
+    {
+        $"{EnumWords.Word(spec.Algorithm)} on task {EnumWords.Word(spec.Task)}",
+        spec.Parameters.IsEmpty ? "default parameters" : string.Join(", ", spec.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={Number(p.Value)}")),
+        spec.Features.IsDefaultOrEmpty ? "every usable column" : $"features {string.Join(", ", spec.Features)}",
+        $"test fraction {Number(spec.TestFraction)}",
+        $"seed {spec.Seed}",
+    });
 }
