@@ -101,7 +101,8 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
     public async Task VersionDetails_ShowTheWarnings_OfAFeatureUsedAlthoughInferenceIgnoredIt()
     {
         var http = fixture.Gateway.Http;
-        var csv = "customer_id,x,label\n" + string.Concat(Enumerable.Range(0, 60).Select(i => string.Create(CultureInfo.InvariantCulture, $"{1000 + i},{i - 30},{(i < 30 ? "no" : "yes")}\n")));
+        // The label is not the last column, which the training form would pick by itself.
+        var csv = "customer_id,label,x\n" + string.Concat(Enumerable.Range(0, 60).Select(i => string.Create(CultureInfo.InvariantCulture, $"{1000 + i},{(i < 30 ? "no" : "yes")},{i - 30}\n")));
         using (var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"))
         {
             (await http.PostAsync("/api/datasets/named-ids", content)).EnsureSuccessStatusCode();
@@ -116,6 +117,17 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
             "Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored");
         await Expect(page.Locator("[data-test=version-request]")).ToContainTextAsync(
             $"linear on task auto; default parameters; features {string.Join(", ", Features)}; test fraction 0.2; seed 42");
+
+        // "Train again…" opens the form on the same model, dataset version, label and algorithm.
+        await page.Locator("[data-test=train-again]").ClickAsync();
+        await page.WaitForURLAsync("**/train?**");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("#model-name")).ToHaveValueAsync("named-ids");
+        // The label is 'label', not the last column 'x', so the features offered are the two others.
+        var features = page.Locator("[data-test=train-features]");
+        await Expect(features.Locator("input[type=checkbox]")).ToHaveCountAsync(2);
+        await Expect(features.GetByLabel("label", new() { Exact = true })).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-test=train-parameters] input")).ToHaveCountAsync(4);
     }
 
     [Fact]
