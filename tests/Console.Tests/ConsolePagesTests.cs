@@ -108,7 +108,7 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
             (await http.PostAsync("/api/datasets/named-ids", content)).EnsureSuccessStatusCode();
         }
 
-        var version = await fixture.Gateway.TrainAsync("named-ids", new { dataset = "named-ids", label = "label", algorithm = "linear", features = Features });
+        var version = await fixture.Gateway.TrainAsync("named-ids", new { dataset = "named-ids", label = "label", algorithm = "linear", features = Features, parameters = new { l2 = 0.5 }, seed = 3 });
         Assert.Equal("succeeded", (await fixture.Gateway.WaitAsync("named-ids", version)).Status);
 
         var page = await fixture.OpenAsync("/models/named-ids");
@@ -116,18 +116,28 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
         await Expect(page.Locator("[data-test=version-warning]")).ToContainTextAsync(
             "Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored");
         await Expect(page.Locator("[data-test=version-request]")).ToContainTextAsync(
-            $"linear on task auto; default parameters; features {string.Join(", ", Features)}; test fraction 0.2; seed 42");
+            $"linear on task auto; l2=0.5; features {string.Join(", ", Features)}; test fraction 0.2; seed 3");
 
-        // "Train again…" opens the form on the same model, dataset version, label and algorithm.
+        // "Train again…" opens the form filled in with the version's request.
         await page.Locator("[data-test=train-again]").ClickAsync();
         await page.WaitForURLAsync("**/train?**");
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("#model-name")).ToHaveValueAsync("named-ids");
-        // The label is 'label', not the last column 'x', so the features offered are the two others.
+        // The label is 'label', not the last column 'x', so the features offered are the two others; both are ticked,
+        // the id column too, as the request named it although inference ignores it.
         var features = page.Locator("[data-test=train-features]");
         await Expect(features.Locator("input[type=checkbox]")).ToHaveCountAsync(2);
+        await Expect(features.Locator("input[type=checkbox]:checked")).ToHaveCountAsync(2);
         await Expect(features.GetByLabel("label", new() { Exact = true })).ToHaveCountAsync(0);
         await Expect(page.Locator("[data-test=train-parameters] input")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#parameter-l2")).ToHaveValueAsync("0.5");
+        await Expect(page.Locator("#seed")).ToHaveValueAsync("3");
+        await page.Locator("[data-test=train]").ClickAsync();
+        await page.WaitForURLAsync("**/models/named-ids");
+        var again = (await fixture.Gateway.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/models/named-ids/versions/{version + 1}"))!["spec"]!;
+        Assert.Equal(["customer_id", "x"], again["features"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Equal(0.5, again["parameters"]!["l2"]!.GetValue<double>());
+        Assert.Equal(("label", "linear", 3), (again["label"]!.GetValue<string>(), again["algorithm"]!.GetValue<string>(), again["seed"]!.GetValue<int>()));
     }
 
     [Fact]
