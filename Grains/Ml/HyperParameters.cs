@@ -44,8 +44,7 @@ internal sealed record HyperParameters(
     public static string Setting(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var upper = key.ToUpperInvariant();
-        return upper == "ITERATIONS" ? "TREES" : upper;
+        return (TrainingParameters.Canonical(key) ?? key).ToUpperInvariant();
     }
 
     /// <summary>Reads the parameters, each checked against its range (trees and leaves up to the settings' limits).</summary>
