@@ -34,7 +34,8 @@ internal sealed record HyperParameters(
 
     /// <summary>Why <see cref="L1WithoutL2ForLinearRegression"/> parameters are refused.</summary>
     public static string L1NeedsL2ForLinearRegression(TrainingAlgorithm algorithm) =>
-        "Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression: its learner (SDCA) sets the L1 "
+        $"Parameter 'l1' above 0 needs 'l2' of at least {MinL2WithL1ForLinearRegression.ToString("0.######", CultureInfo.InvariantCulture)} "
+        + "for a linear regression: its learner (SDCA) sets the L1 "
         + "penalty as a multiple of the L2 one. Raise l2 or leave it out (the linear learner's default is 0.1)"
         + (algorithm == TrainingAlgorithm.Auto ? "; auto applies both to its linear candidates." : ", or choose lightgbm.");
 
