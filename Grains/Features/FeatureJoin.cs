@@ -117,7 +117,13 @@ public static class FeatureJoin
             for (var f = 0; f < plans[s].Features.Count; f++)
             {
                 var name = plans[s].Features[f].Name;
+                // The row's own column wins, named in any case, as it binds the model's input in any case.
                 var at = batch.Columns.IndexOf(name, StringComparer.Ordinal);
+                if (at < 0)
+                {
+                    at = batch.Columns.IndexOf(name, StringComparer.OrdinalIgnoreCase);
+                }
+
                 if (at < 0)
                 {
                     columns.Add(name);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -232,6 +233,11 @@ public sealed class ModelPredictor
                 slots[c] = index;
                 if (index >= 0)
                 {
+                    if (_seen[index] == stamp)
+                    {
+                        throw NamedTwice(index, FirstBinding(columns.AsSpan(0, c), index), columns[c]);
+                    }
+
                     _seen[index] = stamp;
                 }
             }
@@ -556,6 +562,11 @@ public sealed class ModelPredictor
                 continue;
             }
 
+            if (_seen[index] == stamp)
+            {
+                throw NamedTwice(index, row.Keys.First(n => _model.Lookup.TryFind(n, out var other) && other == index), name);
+            }
+
             _seen[index] = stamp;
             var binding = bindings[index];
             switch (binding.Kind)
@@ -747,6 +758,28 @@ public sealed class ModelPredictor
 
     private static string Quote(FeatureValue value) =>
         value.Kind == FeatureValueKind.String ? $"'{NameList.Cut(value.Text ?? string.Empty)}'" : NameList.Cut(value.ToString());
+
+    /// <summary>The first of <paramref name="columns"/> that binds input <paramref name="index"/>.</summary>
+    private string FirstBinding(ReadOnlySpan<string> columns, int index)
+    {
+        foreach (var column in columns)
+        {
+            if (_model.Lookup.TryFind(column, out var other) && other == index)
+            {
+                return column;
+            }
+        }
+
+        throw new UnreachableException($"No column binds input {index}.");
+    }
+
+    /// <summary>
+    /// Two columns of a request that bind the same input: their names differ only in case, and a column matches an input
+    /// whatever its case, so which value to score is not for the server to guess.
+    /// </summary>
+    private InvalidPredictionInputException NamedTwice(int index, string first, string second) =>
+        new($"Invalid prediction row: column '{NameList.Cut(_model.Bindings[index].Name)}' is given twice, as "
+            + $"'{NameList.Cut(first)}' and '{NameList.Cut(second)}' (a column matches the model's input whatever its case); send it once.");
 
     private string Problems(List<string>? missing, List<string>? unknown, List<string>? wrongTypes)
     {

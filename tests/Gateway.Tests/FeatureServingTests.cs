@@ -108,6 +108,17 @@ public sealed class FeatureServingTests : IAsyncLifetime, IDisposable
             rows = new object[] { new { tenure_months = 2, internet = "fiber", contract = "month-to-month", support_calls = 7, monthly_charges = 99.17, paperless = "no" } },
         });
         Assert.Equal(Scores(plain), Scores(enriched));
+
+        // A column matches the model's input in any case, so the row's value wins however it spells the name.
+        var spelled = await PredictAsync(new
+        {
+            rows = new object[]
+            {
+                new Dictionary<string, object> { ["customer_id"] = "C00001", ["tenure_months"] = 2, ["internet"] = "fiber", ["Contract"] = "month-to-month", ["support_calls"] = 7 },
+            },
+            features = new[] { set },
+        });
+        Assert.Equal(Scores(plain), Scores(spelled));
     }
 
     [Fact]

@@ -147,6 +147,28 @@ public class ModelPredictorTests
     }
 
     [Fact]
+    public void Predict_RejectsAColumnGivenTwiceInDifferentCase_RowByRowAndAsABatch()
+    {
+        var predictor = ChurnPredictor();
+        var row = Row(("age", 30), ("income", 50), ("AGE", 70), ("member", true), ("city", "Rome"));
+
+        var single = Assert.Throws<InvalidPredictionInputException>(() => predictor.Predict(row));
+        var batch = Assert.Throws<InvalidPredictionInputException>(() => predictor.Predict(PredictionBatch.FromRows([row, row])));
+
+        // The row is a hashed dictionary: either spelling may come first.
+        foreach (var error in new[] { single, batch })
+        {
+            Assert.Matches(
+                "column 'age' is given twice, as '(age' and 'AGE|AGE' and 'age)' \\(a column matches the model's input whatever its case\\); send it once\\.",
+                error.Message);
+        }
+
+        // The same columns without the second spelling score, so the refusal did not stick to the predictor.
+        var scored = predictor.Predict(PredictionBatch.FromRows([Row(("age", 30), ("income", 50), ("member", true), ("city", "Rome"))]));
+        Assert.Equal(1, scored.Count);
+    }
+
+    [Fact]
     public void Predict_RejectsManyUnknownColumnsAndLongValues_WithAnErrorOfBoundedSize()
     {
         var predictor = ChurnPredictor();
