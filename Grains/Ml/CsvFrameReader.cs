@@ -243,7 +243,7 @@ public static class CsvFrameReader
             if (row.ColCount > options.MaxColumns)
             {
                 throw new InvalidDatasetException(
-                    $"The CSV has {row.ColCount} columns; at most {options.MaxColumns} are allowed. "
+                    $"The CSV has {row.ColCount} columns; at most {options.MaxColumns} are allowed (OrleansMl__MaxColumns). "
                     + "Drop the columns you do not need before uploading.");
             }
 

@@ -263,7 +263,7 @@ public class CsvFrameReaderTests
         var error = Assert.Throws<InvalidDatasetException>(
             () => CsvFrameReader.Read(ToStream("a,b,c\n1,2,3\n"), new CsvReadOptions { MaxColumns = 2 }));
 
-        Assert.Contains("3 columns; at most 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("3 columns; at most 2 are allowed (OrleansMl__MaxColumns)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
