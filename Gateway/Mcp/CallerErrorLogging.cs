@@ -8,8 +8,8 @@ namespace OrleansMl.Gateway.Mcp;
 /// The MCP SDK logs every exception a request handler throws, invalid params included, at Error ("threw an unhandled
 /// exception") and at Warning ("request handler failed"), each with its stack trace: any caller could fill the gateway's
 /// error log with mistakes of its own (a bad argument is not a fault of the server). The SDK's loggers (categories
-/// <c>ModelContextProtocol.*</c>) write an invalid-params error at Debug instead, as one line without a stack trace; every
-/// other entry, real faults among them, passes unchanged.
+/// <c>ModelContextProtocol.*</c>) write an invalid-params or resource-not-found error at Debug instead, as one line
+/// without a stack trace; every other entry, real faults among them, passes unchanged.
 /// </summary>
 internal sealed class CallerErrorLogging(ILoggerFactory inner) : ILoggerFactory
 {
@@ -46,11 +46,12 @@ internal sealed class CallerErrorLogging(ILoggerFactory inner) : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (exception is McpProtocolException { ErrorCode: McpErrorCode.InvalidParams } invalid)
+            if (exception is McpProtocolException { ErrorCode: McpErrorCode.InvalidParams or McpErrorCode.ResourceNotFound } caller)
             {
                 if (inner.IsEnabled(LogLevel.Debug))
                 {
-                    inner.Log(LogLevel.Debug, eventId, state, null, (s, _) => $"{formatter(s, null)} Invalid params: {invalid.Message}");
+                    var what = caller.ErrorCode == McpErrorCode.InvalidParams ? "Invalid params" : "Resource not found";
+                    inner.Log(LogLevel.Debug, eventId, state, null, (s, _) => $"{formatter(s, null)} {what}: {caller.Message}");
                 }
 
                 return;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 
 namespace OrleansMl.Gateway.Tests.Mcp;
 
@@ -49,6 +50,20 @@ public sealed class McpToolErrorLogTests : IAsyncLifetime, IDisposable
         Assert.Contains("values[0].kind must be one of", kind, StringComparison.Ordinal);
         Assert.Contains("Unknown argument 'modelName'", unknown, StringComparison.Ordinal);
         Assert.Contains("sampleRows must be from 0 to 10", rows, StringComparison.Ordinal);
+        Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("ModelContextProtocol", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MissingResources_AreAnswered_AndLeaveNoWarningOrErrorInTheLog()
+    {
+        await using var client = await _factory.ConnectMcpAsync();
+
+        foreach (var uri in new[] { "model://nobody-has-this", "dataset://nobody-has-this", "model://nobody-has-this/versions/2", "foo://bar" })
+        {
+            var error = await Assert.ThrowsAsync<McpProtocolException>(() => client.ReadResourceAsync(uri).AsTask());
+            Assert.True(error.ErrorCode is McpErrorCode.ResourceNotFound or McpErrorCode.InvalidParams, $"{uri}: {error.ErrorCode} {error.Message}");
+        }
+
         Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("ModelContextProtocol", StringComparison.Ordinal));
     }
 
