@@ -64,6 +64,11 @@ public static class ModelsApi
             .WithRequestExample("application/json", """{"reason":"more false positives in production"}""")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Deploy);
+        group.MapDelete("/{name}/aliases/{alias}", RemoveAliasAsync)
+            .WithSummary("Remove an alias, with its rollback stack and guard")
+            .WithDescription($"The removal is recorded in the alias history (action 'remove') and the audit log, and every silo stops routing the alias before the answer: a prediction through it is a 404. Removing '{ModelAliases.Production}' makes predictions that name neither a version nor an alias use the newest succeeded version. A second removal is a 404. 409 while a rollout runs on the alias or the model's schedule rolls out against it. reason: recorded in the history and the audit log.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireScope(Scopes.Deploy);
         return app;
     }
 
@@ -139,6 +144,13 @@ public static class ModelsApi
         }
 
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, VersionNumbers.Validate(version, "version"), body.Reason));
+    }
+
+    internal static async Task<Ok<RemovedAlias>> RemoveAliasAsync(string name, string alias, IGrainFactory grains, string? reason = null)
+    {
+        Names.Validate(name, "model");
+        Names.Validate(alias, "alias");
+        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).RemoveAliasAsync(alias, reason));
     }
 
     internal static async Task<Ok<AliasInfo>> RollbackAsync(string name, string alias, IGrainFactory grains, RollbackBody? body = null)

@@ -33,8 +33,8 @@ public sealed class ModelTools(IGrainFactory grains)
     [McpServerTool(Name = "delete_model_version", Title = "Delete a model version", Destructive = true, Idempotent = true, OpenWorld = false,
         UseStructuredContent = true, OutputSchemaType = typeof(DeletedVersion))]
     [Description("Deletes one model version: it is no longer listed or served, its number is never reused, and its model file is removed "
-        + "from storage once nothing else uses it. Refused while an alias points at it or returns to it on rollback (promote_model or "
-        + "rollback_model first), or while its training is queued or running (cancel_training first).")]
+        + "from storage once nothing else uses it. Refused while an alias points at it or returns to it on rollback (promote_model, "
+        + "rollback_model or remove_alias first), or while its training is queued or running (cancel_training first).")]
     public async Task<CallToolResult> DeleteModelVersion(
         [Description("Model name.")] string model,
         [Description("The version to delete.")] int version)
@@ -98,6 +98,31 @@ public sealed class ModelTools(IGrainFactory grains)
         return ToolResults.Structured(result,
             $"Alias '{result.Alias}' of model '{result.Model}' is back on version {result.Version} (was version {result.Change.From}). "
             + "The next predict call uses it.");
+    }
+
+    [RequiresScope(Scopes.Deploy)]
+    [McpServerTool(Name = "remove_alias", Title = "Remove an alias", Destructive = true, Idempotent = false, OpenWorld = false,
+        UseStructuredContent = true, OutputSchemaType = typeof(RemovedAlias))]
+    [Description("Removes an alias of a model with its rollback stack and guard, e.g. a mistyped one or one no longer used: predict through "
+        + "it fails from the next call on, and the versions it pointed at can then be deleted. Removing '" + ModelAliases.Production + "' makes "
+        + "predict without a version or alias use the newest succeeded version. The removal is recorded in the model's history; "
+        + "promote_model creates the alias again. Refused while a rollout runs on the alias or the model's schedule rolls out against it.")]
+    public async Task<CallToolResult> RemoveAlias(
+        [Description("Model name.")] string model,
+        [Description("The alias to remove, e.g. 'staging'. No default: name it.")] string alias,
+        [Description("Why, recorded in the alias history.")] string? reason = null)
+    {
+        model = ToolArguments.Name(model, "model");
+        alias = ToolArguments.Name(alias, "alias");
+        var result = await grains.GetGrain<IModelGrain>(model).RemoveAliasAsync(alias, reason);
+        var left = result.Aliases.IsEmpty
+            ? "It has no aliases left; predict without a version uses the newest succeeded version."
+            : $"Its {Aliases(result.Aliases)}.";
+        var fallback = result.Alias == ModelAliases.Production && !result.Aliases.IsEmpty
+            ? " predict without a version or alias now uses the newest succeeded version."
+            : string.Empty;
+        return ToolResults.Structured(result,
+            $"Alias '{result.Alias}' of model '{result.Model}' is removed (it pointed at version {result.Version}). {left}{fallback}");
     }
 
     [RequiresScope(Scopes.Read)]

@@ -99,6 +99,11 @@ public sealed class ConsoleApi
     public Task<AliasInfo> RollbackAsync(string name, string alias, RollbackBody body, CancellationToken cancellationToken = default) =>
         PostAsync<AliasInfo>($"api/models/{Uri.EscapeDataString(name)}/aliases/{Uri.EscapeDataString(alias)}/rollback", body, cancellationToken);
 
+    public Task<RemovedAlias> RemoveAliasAsync(string name, string alias, string? reason, CancellationToken cancellationToken = default) =>
+        SendAsync<RemovedAlias>(HttpMethod.Delete,
+            $"api/models/{Uri.EscapeDataString(name)}/aliases/{Uri.EscapeDataString(alias)}{(string.IsNullOrWhiteSpace(reason) ? "" : "?reason=" + Uri.EscapeDataString(reason))}",
+            null, _session.ApiKey, cancellationToken);
+
     /// <summary>The model's current or last rollout; null when none ever ran.</summary>
     public async Task<RolloutInfo?> GetRolloutAsync(string name, CancellationToken cancellationToken = default)
     {

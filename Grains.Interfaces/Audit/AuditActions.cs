@@ -24,6 +24,9 @@ public static class AuditActions
     /// <summary>An alias was moved back to its previous version.</summary>
     public const string AliasRolledBack = "model.alias.rolled-back";
 
+    /// <summary>An alias was removed, with its rollback stack and guard.</summary>
+    public const string AliasRemoved = "model.alias.removed";
+
     /// <summary>A rollout was started.</summary>
     public const string RolloutStarted = "model.rollout.started";
 

@@ -58,6 +58,22 @@ public interface IModelGrain : IGrainWithStringKey
     Task<AliasInfo> RollbackAliasAsync(string alias, string? reason = null);
 
     /// <summary>
+    /// Removes <paramref name="alias"/> with its rollback stack and its guard, records the removal in the alias history,
+    /// and pushes the routes to every silo before returning: a prediction through the alias is refused from then on,
+    /// and a prediction that names neither a version nor an alias uses the newest succeeded version once
+    /// <see cref="ModelAliases.Production"/> is removed. Removing it again is refused: the alias no longer exists.
+    /// </summary>
+    /// <exception cref="InvalidNameException">The alias name is malformed.</exception>
+    /// <exception cref="InvalidAliasChangeException">The reason is above the length limit.</exception>
+    /// <exception cref="ModelNotFoundException">The model has no versions.</exception>
+    /// <exception cref="AliasNotFoundException">The model has no such alias.</exception>
+    /// <exception cref="RolloutInProgressException">A rollout runs on the alias.</exception>
+    /// <exception cref="AliasInUseException">The model's schedule rolls its versions out against the alias.</exception>
+    /// <exception cref="StorageUnavailableException">The change could not be stored; the alias is unchanged.</exception>
+    [Alias("RemoveAlias")]
+    Task<RemovedAlias> RemoveAliasAsync(string alias, string? reason = null);
+
+    /// <summary>
     /// Deletes a version: it is no longer listed, read or served, its number is never given again, and its model file
     /// is removed from the artifact store once nothing else references the same content.
     /// </summary>

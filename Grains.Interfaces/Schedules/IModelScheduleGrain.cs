@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansMl;
 
 /// <summary>
@@ -21,8 +23,12 @@ public interface IModelScheduleGrain : IGrainWithStringKey
     Task<ScheduleInfo> SetAsync(ScheduleRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>The schedule.</summary>
+    /// <remarks>
+    /// Interleaves: the model's registry reads it while changing an alias, and a run may at that moment be waiting on the
+    /// registry.
+    /// </remarks>
     /// <exception cref="ScheduleNotFoundException">The model has no schedule.</exception>
-    [Alias("Get")]
+    [Alias("Get"), AlwaysInterleave]
     Task<ScheduleInfo> GetAsync();
 
     /// <summary>Removes the schedule (its run history goes with it) and returns what it was.</summary>

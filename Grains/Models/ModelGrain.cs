@@ -190,7 +190,7 @@ public sealed partial class ModelGrain(
         {
             throw new TooManyAliasesException(
                 $"Model '{Name}' already has {current.Aliases.Count} aliases ({Known(current.Aliases.Keys)}), the most allowed (OrleansMl__MaxAliasesPerModel). "
-                + "Point one of them at the version instead.");
+                + $"Point one of them at the version instead, or remove one (DELETE /api/models/{Name}/aliases/{{alias}}).");
         }
 
         var change = new AliasChange(alias, "promote", from, version, time.GetUtcNow(), reason, Caller.Name);
@@ -239,6 +239,57 @@ public sealed partial class ModelGrain(
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRolledBack, $"models/{Name}/aliases/{alias}",
             from: $"v{now}", to: $"v{target}", detail: reason);
         return new AliasInfo(Name, alias, target, change);
+    }
+
+    public async Task<RemovedAlias> RemoveAliasAsync(string alias, string? reason = null)
+    {
+        Names.Validate(alias, "alias");
+        CheckReason(reason);
+        var current = Require();
+        if (!current.Aliases.TryGetValue(alias, out var version))
+        {
+            throw new AliasNotFoundException($"Model '{Name}' has no alias '{alias}'. Known aliases: {Known(current.Aliases.Keys)}.");
+        }
+
+        RefuseWhileRollingOut(current, alias, "remove it");
+        await RefuseWhileScheduledAsync(alias);
+        var change = new AliasChange(alias, "remove", version, version, time.GetUtcNow(), reason, Caller.Name);
+        await CommitAsync(current with
+        {
+            Aliases = current.Aliases.Remove(alias),
+            AliasStacks = current.AliasStacks.Remove(alias),
+            Guards = current.Guards?.Remove(alias),
+            History = Newest(current.History.Add(change)),
+        });
+        await RoutePublisher.PublishAsync(GrainFactory, BuildRoutes(_committed), logger);
+        await PublishAsync();
+        await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.AliasRemoved, $"models/{Name}/aliases/{alias}",
+            from: $"v{version}", detail: reason);
+        return new RemovedAlias(Name, alias, version, change, _committed.Aliases);
+    }
+
+    /// <summary>
+    /// A schedule that rolls each trained version out against the alias would find it gone at its next run; it is changed
+    /// or deleted first, so the alias's removal is a decision about the schedule too.
+    /// </summary>
+    private async Task RefuseWhileScheduledAsync(string alias)
+    {
+        ScheduleRequest schedule;
+        try
+        {
+            schedule = (await GrainFactory.GetGrain<IModelScheduleGrain>(Name).GetAsync()).Schedule;
+        }
+        catch (ScheduleNotFoundException)
+        {
+            return;
+        }
+
+        if (schedule is { Then: ScheduleThen.Rollout, Rollout: { } rollout } && string.Equals(rollout.Alias, alias, StringComparison.Ordinal))
+        {
+            throw new AliasInUseException(
+                $"Cannot remove alias '{alias}' of model '{Name}': its schedule rolls each version it trains out against it. "
+                + $"Point the schedule's rollout at another alias or delete the schedule first (PUT or DELETE /api/models/{Name}/schedule).");
+        }
     }
 
     /// <summary>
@@ -340,7 +391,7 @@ public sealed partial class ModelGrain(
         {
             throw new VersionInUseException(
                 $"Version {version} of model '{Name}' is in use: {string.Join("; ", uses)}. Point those aliases at other versions "
-                + "(rolling back past it removes it from an alias's rollback stack), then delete it.");
+                + $"(rolling back past it removes it from an alias's rollback stack) or remove them (DELETE /api/models/{Name}/aliases/{{alias}}), then delete it.");
         }
 
         await DeleteVersionsAsync([version]);

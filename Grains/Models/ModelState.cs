@@ -10,7 +10,7 @@ namespace OrleansMl.Models;
 /// into <paramref name="Versions"/> when such a state is first activated, then empty.</param>
 /// <param name="Aliases">Alias name to version number.</param>
 /// <param name="AliasStacks">Per alias, the versions it pointed at before, most recent last (what rollback returns to).</param>
-/// <param name="History">Every promotion and rollback, oldest first.</param>
+/// <param name="History">Every promotion, rollback and removal of an alias, oldest first.</param>
 /// <param name="CreatedAt">When the first version was registered.</param>
 /// <param name="Revision">Grows with every stored change; orders the routing tables pushed to the silos.</param>
 /// <param name="NextVersion">The number the next training gets.</param>
@@ -20,7 +20,7 @@ namespace OrleansMl.Models;
 /// <param name="Requests">Idempotency keys of training requests, with what they asked for and the version they got.</param>
 /// <param name="Deleting">Versions removed from the registry whose own grain has not yet confirmed it deleted its state.</param>
 /// <param name="Rollout">The current or last rollout.</param>
-/// <param name="Guards">Per alias, the guard that rolls it back by itself.</param>
+/// <param name="Guards">Per alias, the guard that rolls it back by itself (removed with its alias).</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.ModelState")]
 public sealed record ModelState(
     [property: Id(0)] ImmutableArray<LegacyVersionEntry> LegacyVersions,

@@ -83,12 +83,12 @@ await check('connects statelessly and names the server', async () => {
   assert(transport.sessionId === undefined, `a stateless server issues no session id, got ${transport.sessionId}`);
 });
 
-await check('lists the thirty-three tools with output schemas', async () => {
+await check('lists the thirty-four tools with output schemas', async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   const expected = ['cancel_training', 'compare_versions', 'create_dataset', 'delete_dataset_version', 'delete_model_version',
     'describe_dataset', 'describe_model', 'evaluate_model', 'get_training_status', 'list_changes', 'list_datasets', 'list_models',
-    'list_training_jobs', 'predict', 'promote_model', 'rollback_model', 'train_model', 'start_rollout', 'get_rollout', 'abort_rollout', 'send_feedback',
+    'list_training_jobs', 'predict', 'promote_model', 'rollback_model', 'remove_alias', 'train_model', 'start_rollout', 'get_rollout', 'abort_rollout', 'send_feedback',
     'get_model_health', 'set_alias_guard', 'get_dataset_drift', 'append_rows', 'list_feature_sets', 'get_features',
     'set_schedule', 'get_schedule', 'delete_schedule', 'define_feature_set', 'set_feature_values', 'add_feature_events'].sort();
   assert(JSON.stringify(names) === JSON.stringify(expected), `tools: ${names}`);

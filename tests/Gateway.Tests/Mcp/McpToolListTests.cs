@@ -12,7 +12,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     private static readonly string[] ContractTools =
     [
         "list_datasets", "describe_dataset", "create_dataset", "train_model", "get_training_status", "cancel_training",
-        "list_models", "describe_model", "predict", "promote_model", "rollback_model", "compare_versions", "list_changes",
+        "list_models", "describe_model", "predict", "promote_model", "rollback_model", "remove_alias", "compare_versions", "list_changes",
         "start_rollout", "get_rollout", "abort_rollout", "send_feedback", "get_model_health", "set_alias_guard",
         "delete_model_version", "delete_dataset_version", "evaluate_model", "list_training_jobs",
         "set_schedule", "get_schedule", "delete_schedule",
@@ -75,6 +75,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
     [InlineData("cancel_training", false, true, true)]
     [InlineData("promote_model", false, true, true)]
     [InlineData("rollback_model", false, true, false)]
+    [InlineData("remove_alias", false, true, false)]
     [InlineData("list_changes", true, false, true)]
     [InlineData("evaluate_model", true, false, true)]
     [InlineData("list_training_jobs", true, false, true)]

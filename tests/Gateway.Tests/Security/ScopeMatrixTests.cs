@@ -45,6 +45,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["DELETE /api/datasets/{name}/versions/{version:int}"] = Scopes.Train,
         ["PUT /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/aliases/{alias}/rollback"] = Scopes.Deploy,
+        ["DELETE /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/predict"] = Scopes.Predict,
         ["GET /api/models/{name}/health"] = Scopes.Read,
         ["POST /api/models/{name}/feedback"] = Scopes.Predict,
@@ -112,6 +113,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         ["predict"] = Scopes.Predict,
         ["promote_model"] = Scopes.Deploy,
         ["rollback_model"] = Scopes.Deploy,
+        ["remove_alias"] = Scopes.Deploy,
         ["list_changes"] = Scopes.Read,
         ["start_rollout"] = Scopes.Deploy,
         ["get_rollout"] = Scopes.Read,
@@ -212,7 +214,7 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
             documented++;
         }
 
-        Assert.Equal(47, documented);
+        Assert.Equal(48, documented);
     }
 
     [Fact]
