@@ -56,6 +56,29 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         Assert.Equal(1, info!.Aliases["production"]);
         Assert.Equal(["promote", "promote", "rollback"], info.AliasHistory.Select(h => h.Action));
         Assert.Equal("v2 misclassifies class_2", info.AliasHistory[^1].Reason);
+
+        // Remove an alias: the first click asks, "Keep it" keeps it, the second click removes it.
+        await page.Locator("#alias").FillAsync("staging");
+        await page.Locator("#reason").FillAsync("a staging slot for v2");
+        await page.Locator("[data-test=promote]").ClickAsync();
+        await Expect(page.Locator("[data-test=aliases] [data-alias=staging]")).ToContainTextAsync("staging → v2");
+        await page.Locator("[data-test=remove-alias]").ClickAsync();
+        await Expect(page.Locator("[data-test=confirm-remove]")).ToContainTextAsync("Remove alias 'staging' (it serves v2)?");
+        await page.Locator("[data-test=cancel-remove-alias]").ClickAsync();
+        await Expect(page.Locator("[data-test=confirm-remove]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-test=aliases] [data-alias=staging]")).ToHaveCountAsync(1);
+
+        await page.Locator("[data-test=remove-alias]").ClickAsync();
+        await page.Locator("#reason").FillAsync("staging is done");
+        await page.Locator("[data-test=confirm-remove-alias]").ClickAsync();
+        await Expect(page.Locator("[data-test=alias-done]")).ToContainTextAsync("staging removed (it served v2)");
+        await Expect(page.Locator("[data-test=aliases] [data-alias=staging]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-test=alias-timeline] [data-action=remove]")).ToContainTextAsync("remove staging: was v2");
+
+        info = await fixture.Gateway.Http.GetFromJsonAsync<Model>("/api/models/wine");
+        Assert.False(info!.Aliases.ContainsKey("staging"));
+        Assert.Equal(1, info.Aliases["production"]);
+        Assert.Equal(("remove", "staging is done"), (info.AliasHistory[^1].Action, info.AliasHistory[^1].Reason));
     }
 
     [Fact]
