@@ -78,8 +78,8 @@ public static class RolloutInputs
         var label = lookups.All(l => l.TryFind(first.Label, out _)) ? $" and the label '{first.Label}'" : string.Empty;
         return $"stickyBy '{NameList.Cut(column)}' is not a column that requests through alias '{alias}' of model '{model}' may carry: "
             + $"{Versions(refusing)} {(refusing.Count == 1 ? "refuses" : "refuse")} a row with it (unknown column), so no request could be sticky. "
-            + $"{Versions(arms.Select(a => a.Version).ToList())} {arms.Count switch { 1 => "takes", 2 => "both take", _ => "all take" }} the columns {NameList.Quoted(inputs)}{label} "
-            + "(matched ignoring case): choose one of them, e.g. an id every row carries.";
+            + $"The columns {Versions(arms.Select(a => a.Version).ToList())} {arms.Count switch { 1 => "takes", 2 => "both take", _ => "all take" }} are "
+            + $"{NameList.Quoted(inputs)}{label} (matched ignoring case): choose one of them, e.g. an id every row carries.";
     }
 
     private static string Versions(List<int> versions) => versions.Count == 1
