@@ -440,12 +440,25 @@ public sealed partial class ModelGrain(
             throw new InvalidRolloutException($"Alias '{alias}' already points at version {baseline}: roll out another version.");
         }
 
-        var baselineSignature = (await VersionGrain(baseline).GetAsync()).Signature;
-        var candidateSignature = (await VersionGrain(request.Candidate).GetAsync()).Signature;
+        var baselineInfo = await VersionGrain(baseline).GetAsync();
+        var candidateInfo = await VersionGrain(request.Candidate).GetAsync();
+        var (baselineSignature, candidateSignature) = (baselineInfo.Signature, candidateInfo.Signature);
         if (baselineSignature is not null && candidateSignature is not null
             && RolloutInputs.Mismatch(baseline, baselineSignature, request.Candidate, candidateSignature) is { } mismatch)
         {
             throw new InvalidRolloutException($"Version {request.Candidate} cannot take the traffic of alias '{alias}' of model '{Name}': {mismatch}");
+        }
+
+        // The guard judges both arms, so its metric must be measured for each of them.
+        if (request.Guard is { } guard)
+        {
+            RolloutPolicy.ValidateGuardFor(guard, Name, [(baseline, TaskOf(baselineInfo)), (request.Candidate, TaskOf(candidateInfo))]);
+        }
+
+        if (request.StickyBy is { } stickyBy && baselineSignature is not null && candidateSignature is not null
+            && RolloutInputs.StickyByProblem(stickyBy, Name, alias, [(baseline, baselineSignature), (request.Candidate, candidateSignature)]) is { } notSticky)
+        {
+            throw new InvalidRolloutException(notSticky);
         }
 
         var now = time.GetUtcNow();
@@ -509,8 +522,9 @@ public sealed partial class ModelGrain(
         ArgumentNullException.ThrowIfNull(guard);
         Names.Validate(alias, "alias");
         var current = Require();
-        AliasVersion(current, alias);
+        var version = AliasVersion(current, alias);
         RolloutPolicy.ValidateGuard(guard);
+        RolloutPolicy.ValidateGuardFor(guard, Name, [(version, TaskOf(await VersionGrain(version).GetAsync()))]);
         await CommitAsync(current with { Guards = (current.Guards ?? ImmutableDictionary<string, RolloutGuard>.Empty).SetItem(alias, guard) });
         await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartRolloutTimer();
@@ -987,6 +1001,9 @@ public sealed partial class ModelGrain(
     }
 
     private IModelVersionGrain VersionGrain(int version) => GrainFactory.GetModelVersion(Name, version);
+
+    /// <summary>The task a version predicts: resolved once it succeeded, else as requested (<see cref="ModelTask.Auto"/> when not known).</summary>
+    private static ModelTask TaskOf(ModelVersionInfo version) => version.Signature?.Task ?? version.Spec.Task;
 
     private static string Known(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
 

@@ -1,3 +1,5 @@
+using OrleansMl.Ml;
+
 namespace OrleansMl.Rollouts;
 
 /// <summary>
@@ -48,6 +50,41 @@ public static class RolloutInputs
             ? null
             : $"{string.Join("; ", problems)}. Roll out a version trained on the same columns (the same dataset and features), or promote it to another alias.";
     }
+
+    /// <summary>
+    /// Why <paramref name="column"/> cannot pick the arm of requests through <paramref name="alias"/>, or null if it can:
+    /// it must be a column a prediction row may carry for every version given (the arms), or a request carrying it is
+    /// refused by one of them. A row may carry a version's inputs (ignored ones too) and its label, matched as
+    /// prediction rows are: the exact name first, then ignoring case.
+    /// </summary>
+    public static string? StickyByProblem(string column, string model, string alias, IReadOnlyList<(int Version, ModelSignature Signature)> arms)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        ArgumentNullException.ThrowIfNull(arms);
+        if (arms.Count == 0)
+        {
+            return null;
+        }
+
+        var lookups = arms.Select(a => new ColumnLookup(a.Signature.Inputs.Select(i => i.Name), a.Signature.Label)).ToList();
+        var refusing = arms.Where((arm, i) => !lookups[i].TryFind(column, out _)).Select(a => a.Version).ToList();
+        if (refusing.Count == 0)
+        {
+            return null;
+        }
+
+        var first = arms[0].Signature;
+        var inputs = first.Inputs.Select(i => i.Name).Where(name => lookups.All(l => l.TryFind(name, out _))).ToList();
+        var label = lookups.All(l => l.TryFind(first.Label, out _)) ? $" and the label '{first.Label}'" : string.Empty;
+        return $"stickyBy '{NameList.Cut(column)}' is not a column that requests through alias '{alias}' of model '{model}' may carry: "
+            + $"{Versions(refusing)} {(refusing.Count == 1 ? "refuses" : "refuse")} a row with it (unknown column), so no request could be sticky. "
+            + $"The columns {Versions(arms.Select(a => a.Version).ToList())} {arms.Count switch { 1 => "takes", 2 => "both take", _ => "all take" }} are "
+            + $"{NameList.Quoted(inputs)}{label} (matched ignoring case): choose one of them, e.g. an id every row carries.";
+    }
+
+    private static string Versions(List<int> versions) => versions.Count == 1
+        ? $"version {versions[0]}"
+        : $"versions {string.Join(", ", versions.Take(versions.Count - 1))} and {versions[^1]}";
 
     // Categorical and text columns both take strings; numbers and booleans are bound by their kinds.
     private static bool SameValues(ColumnKind a, ColumnKind b) =>

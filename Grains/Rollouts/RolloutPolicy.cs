@@ -143,6 +143,55 @@ public static class RolloutPolicy
         }
     }
 
+    /// <summary>
+    /// The metrics a guard can watch on a version of <paramref name="task"/>: feedback scores a classifier's label
+    /// (accuracy; AUC from a binary model's probabilities) and a regression's value (rmse, mae), and every request gives
+    /// its errors and latency. A metric outside this list stays empty for that version, so its guard would never fire.
+    /// </summary>
+    public static ImmutableArray<string> MetricsFor(ModelTask task) => task switch
+    {
+        ModelTask.Binary => [Accuracy, Auc, ErrorRate, P99],
+        ModelTask.Multiclass => [Accuracy, ErrorRate, P99],
+        ModelTask.Regression => [Rmse, Mae, ErrorRate, P99],
+        _ => Metrics,
+    };
+
+    /// <summary>
+    /// Checks that <paramref name="guard"/> watches a metric measured for every version it judges (their tasks; a
+    /// version whose task is not known, <see cref="ModelTask.Auto"/>, is not checked).
+    /// </summary>
+    public static void ValidateGuardFor(RolloutGuard guard, string model, IEnumerable<(int Version, ModelTask Task)> versions)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        ArgumentNullException.ThrowIfNull(versions);
+        foreach (var group in versions.Where(v => v.Task != ModelTask.Auto).GroupBy(v => v.Task))
+        {
+            var numbers = group.Select(v => v.Version).Distinct().Order().ToList();
+            var which = numbers.Count == 1
+                ? $"version {numbers[0]} of model '{model}', a {EnumWords.Word(group.Key)} model"
+                : $"versions {string.Join(", ", numbers.SkipLast(1))} and {numbers[^1]} of model '{model}', {EnumWords.Word(group.Key)} models";
+            ValidateGuardFor(guard, group.Key, which);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="guard"/> watches a metric measured for a version of <paramref name="task"/>;
+    /// <paramref name="which"/> names those versions and their task in the message.
+    /// </summary>
+    public static void ValidateGuardFor(RolloutGuard guard, ModelTask task, string which)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        var offered = MetricsFor(task);
+        if (offered.Contains(guard.Metric))
+        {
+            return;
+        }
+
+        throw new InvalidRolloutException(
+            $"guard.metric '{guard.Metric}' is never measured for {which}, so the guard would never be checked: "
+            + $"a {EnumWords.Word(task)} model's guard can watch {string.Join(", ", offered.SkipLast(1))} or {offered[^1]}.");
+    }
+
     /// <summary>The first weight and the steps of a validated request.</summary>
     public static (int Weight, ImmutableArray<int> Steps) Start(RolloutRequest request)
     {

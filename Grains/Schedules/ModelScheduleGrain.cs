@@ -438,11 +438,13 @@ public sealed partial class ModelScheduleGrain(
             var alias = Names.Validate(rollout.Alias ?? ModelAliases.Production, "rollout.alias");
             rollout = rollout with { Alias = alias, Steps = rollout.Steps.IsDefaultOrEmpty ? RolloutPolicy.DefaultSteps : rollout.Steps };
             RolloutPolicy.Validate(rollout.For(1));
-            if (!(await AliasesAsync()).ContainsKey(alias))
+            if (!(await AliasesAsync()).TryGetValue(alias, out var baseline))
             {
                 throw new InvalidScheduleException(
                     $"then: rollout rolls each trained version out against alias '{alias}', which model '{Name}' does not have; promote a version to it first.");
             }
+
+            await CheckRolloutColumnsAsync(rollout, request.Task, baseline);
         }
 
         if (request.Trigger == ScheduleTrigger.Drift)
@@ -457,6 +459,34 @@ public sealed partial class ModelScheduleGrain(
             DriftThreshold = request.Trigger == ScheduleTrigger.Drift ? request.DriftThreshold ?? ScheduleRequest.DefaultDriftThreshold : null,
             Rollout = rollout,
         };
+    }
+
+    /// <summary>
+    /// Checks the rollout's guard and stickyBy against what is known now, since the version a run trains does not exist
+    /// yet: the task the schedule asks for, and the version the alias points at (the baseline each run's rollout is
+    /// judged against, whose task and columns the candidate must share to start).
+    /// </summary>
+    private async Task CheckRolloutColumnsAsync(ScheduleRollout rollout, ModelTask task, int baseline)
+    {
+        var current = await GrainFactory.GetGrain<IModelGrain>(Name).GetVersionAsync(baseline);
+        if (rollout.Guard is { } guard)
+        {
+            if (task != ModelTask.Auto)
+            {
+                RolloutPolicy.ValidateGuardFor(guard, task, $"the versions this schedule trains, {EnumWords.Word(task)} models");
+            }
+
+            // A version without a signature (trained before signatures were kept) has no known task: its guard is taken
+            // as given, and the rollout's own start checks it against the versions it then compares.
+            RolloutPolicy.ValidateGuardFor(guard, Name, [(baseline, current.Signature?.Task ?? current.Spec.Task)]);
+        }
+
+        // Likewise, with no signature the alias's columns are not known here; the rollout's start checks stickyBy then.
+        if (rollout.StickyBy is { } stickyBy && current.Signature is { } signature
+            && RolloutInputs.StickyByProblem(stickyBy, Name, rollout.Alias, [(baseline, signature)]) is { } notSticky)
+        {
+            throw new InvalidRolloutException(notSticky);
+        }
     }
 
     private async Task<System.Collections.Immutable.ImmutableDictionary<string, int>> AliasesAsync()

@@ -14,6 +14,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     private static readonly string[] Blue = ["blue"];
     private static readonly int[] NoHundred = [10, 50];
     private static readonly int[] TwoSteps = [20, 100];
+    private static readonly int[] HalfThenAll = [50, 100];
 
     private readonly HttpClient _http = factory.CreateClient();
 
@@ -134,6 +135,45 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AGuardOrStickyByThatCouldNeverWork_IsA400NamingWhy_AndChangesNothing()
+    {
+        var model = await TrainAsync("linear", "linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rmse = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new
+        {
+            candidate = 2, weight = 50, steps = HalfThenAll, stepAfter = new { samples = 5, duration = "00:00:01" },
+            guard = new { metric = "rmse", max = 0.1, minSamples = 5 },
+        });
+        var sticky = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, stickyBy = "nonexistent" });
+        var viaMcp = await mcp.CallToolErrorAsync("start_rollout", new { model, candidate = 2, guardMetric = "mae", guardMax = 0.5 });
+        var rollout = await _http.GetAsync($"/api/models/{model}/rollout");
+        var aliasGuard = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "rmse", max = 0.1 });
+        var guardSets = await GuardSetsAsync(model);
+        var accepted = await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production/guard", new { metric = "auc", maxDrop = 0.02 });
+
+        await AssertBadAsync(rmse,
+            $"guard.metric 'rmse' is never measured for versions 1 and 2 of model '{model}', binary models, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.");
+        await AssertBadAsync(sticky,
+            $"stickyBy 'nonexistent' is not a column that requests through alias 'production' of model '{model}' may carry: "
+            + "versions 1 and 2 refuse a row with it (unknown column), so no request could be sticky. "
+            + "The columns versions 1 and 2 both take are 'x1', 'x2', 'color' and the label 'label' (matched ignoring case): "
+            + "choose one of them, e.g. an id every row carries.");
+        Assert.Contains("guard.metric 'mae' is never measured for versions 1 and 2", viaMcp, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, rollout.StatusCode);
+        await AssertBadAsync(aliasGuard,
+            $"guard.metric 'rmse' is never measured for version 1 of model '{model}', a binary model, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.");
+
+        // No guard was set on the alias by the refused request; the one a binary model can measure is.
+        Assert.Empty(guardSets);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(["auc"], await GuardSetsAsync(model));
+    }
+
+    [Fact]
     public async Task McpTools_StartReadAndAbortARollout_AndSendFeedback()
     {
         var model = await TrainAsync("linear", "lightgbm");
@@ -235,7 +275,17 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     private static async Task AssertBadAsync(HttpResponseMessage response, string expected)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(expected, (await response.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var detail = (await response.ReadJsonAsync())["detail"]!.GetValue<string>();
+        Assert.True(detail.Contains(expected, StringComparison.Ordinal), detail);
+    }
+
+    /// <summary>The metrics of the guards set on the model's production alias, newest first, as the audit log records them.</summary>
+    private async Task<List<string>> GuardSetsAsync(string model)
+    {
+        var entries = (await (await _http.GetAsync("/api/audit?limit=500")).ReadJsonAsync())["entries"]!.AsArray();
+        return [.. entries
+            .Where(e => e!["action"]!.GetValue<string>() == "model.alias.guard-set" && e["target"]!.GetValue<string>() == $"models/{model}/aliases/production/guard")
+            .Select(e => e!["to"]!.GetValue<string>())];
     }
 
     private async Task<JsonNode> PollAsync(string url, Func<JsonNode, bool> done)

@@ -245,6 +245,77 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         await grain.AbortRolloutAsync();
     }
 
+    [Fact]
+    public async Task AGuardOnAMetricTheModelsTaskNeverMeasures_IsRefused_NamingTheTaskAndTheMetricsItHas()
+    {
+        var (binary, binaryGrain) = await TrainAsync(good: false, bad: false);
+        await binaryGrain.SetAliasAsync("production", 1);
+        var (regression, regressionGrain) = await TrainOnAsync(TestData.Regression(), "y", versions: 2);
+        await regressionGrain.SetAliasAsync("production", 1);
+        var (multiclass, multiclassGrain) = await TrainOnAsync(TestData.Multiclass(), "species", versions: 1);
+        await multiclassGrain.SetAliasAsync("production", 1);
+
+        var rmseOnBinary = await Assert.ThrowsAsync<InvalidRolloutException>(() => binaryGrain.StartRolloutAsync(new RolloutRequest(
+            2, Weight: 50, Steps: [50, 100], StepAfter: new RolloutStepAfter(Samples: 5, Duration: TimeSpan.FromSeconds(1)),
+            Guard: new RolloutGuard("rmse", Max: 0.1, MinSamples: 5))));
+        var accuracyOnRegression = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            regressionGrain.StartRolloutAsync(new RolloutRequest(2, Guard: new RolloutGuard("accuracy", MaxDrop: 0.02))));
+        var maeOnBinaryAlias = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            binaryGrain.SetAliasGuardAsync("production", new RolloutGuard("mae", Max: 0.5)));
+        var aucOnRegressionAlias = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            regressionGrain.SetAliasGuardAsync("production", new RolloutGuard("auc", MaxDrop: 0.02)));
+        var aucOnMulticlassAlias = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            multiclassGrain.SetAliasGuardAsync("production", new RolloutGuard("auc", MaxDrop: 0.02)));
+
+        Assert.Equal(
+            $"guard.metric 'rmse' is never measured for versions 1 and 2 of model '{binary}', binary models, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.", rmseOnBinary.Message);
+        Assert.Equal(
+            $"guard.metric 'accuracy' is never measured for versions 1 and 2 of model '{regression}', regression models, so the guard would never be checked: "
+            + "a regression model's guard can watch rmse, mae, errorRate or p99.", accuracyOnRegression.Message);
+        Assert.Equal(
+            $"guard.metric 'mae' is never measured for version 1 of model '{binary}', a binary model, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.", maeOnBinaryAlias.Message);
+        Assert.StartsWith($"guard.metric 'auc' is never measured for version 1 of model '{regression}', a regression model,", aucOnRegressionAlias.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"guard.metric 'auc' is never measured for version 1 of model '{multiclass}', a multiclass model, so the guard would never be checked: "
+            + "a multiclass model's guard can watch accuracy, errorRate or p99.", aucOnMulticlassAlias.Message);
+        await Assert.ThrowsAsync<RolloutNotFoundException>(() => binaryGrain.GetRolloutAsync());
+        await Assert.ThrowsAsync<RolloutNotFoundException>(() => regressionGrain.GetRolloutAsync());
+
+        // The metrics each task does measure are taken, and errors and latency on every task.
+        Assert.Equal("rmse", (await regressionGrain.SetAliasGuardAsync("production", new RolloutGuard("rmse", Max: 1))).Guard?.Metric);
+        Assert.Equal("accuracy", (await multiclassGrain.SetAliasGuardAsync("production", new RolloutGuard("accuracy", MaxDrop: 0.02))).Guard?.Metric);
+        Assert.Equal("p99", (await multiclassGrain.SetAliasGuardAsync("production", new RolloutGuard("p99", Max: 50))).Guard?.Metric);
+        Assert.Equal(RolloutStatus.Running, (await binaryGrain.StartRolloutAsync(new RolloutRequest(2, Guard: new RolloutGuard("auc", MaxDrop: 0.02)))).Status);
+        Assert.Equal(RolloutStatus.Running, (await regressionGrain.StartRolloutAsync(new RolloutRequest(2, Guard: new RolloutGuard("errorRate", Max: 0.01)))).Status);
+        await binaryGrain.AbortRolloutAsync();
+        await regressionGrain.AbortRolloutAsync();
+    }
+
+    [Fact]
+    public async Task AStickyByColumnNoRequestMayCarry_IsRefused_NamingTheColumnsRowsTake()
+    {
+        var (model, grain) = await TrainAsync(good: false, bad: false);
+        await grain.SetAliasAsync("production", 1);
+
+        var error = await Assert.ThrowsAsync<InvalidRolloutException>(() => grain.StartRolloutAsync(new RolloutRequest(2, StickyBy: "nonexistent")));
+
+        Assert.Equal(
+            $"stickyBy 'nonexistent' is not a column that requests through alias 'production' of model '{model}' may carry: "
+            + "versions 1 and 2 refuse a row with it (unknown column), so no request could be sticky. "
+            + "The columns versions 1 and 2 both take are 'id', 'x1', 'x2', 'color' and the label 'label' (matched ignoring case): "
+            + "choose one of them, e.g. an id every row carries.", error.Message);
+        await Assert.ThrowsAsync<RolloutNotFoundException>(() => grain.GetRolloutAsync());
+
+        // Rows may carry a column the versions keep without reading it (the id), in any case, as predictions match them.
+        var started = await grain.StartRolloutAsync(new RolloutRequest(2, StickyBy: "ID"));
+        Assert.Equal((RolloutStatus.Running, "ID"), (started.Status, started.StickyBy));
+        var batch = new PredictionBatch(["ID", "x1", "x2", "color"], 1, [7.0, 0.5, 0.5, "red"], []);
+        Assert.InRange((await Client.GetGrain<IPredictorGrain>(model).PredictBatchAsync(batch)).Version, 1, 2);
+        await grain.AbortRolloutAsync();
+    }
+
     /// <summary>The model as the catalog lists it (what GET /api/models and the console's model list show).</summary>
     private async Task<ModelSummary> ListedAsync(string model)
     {
@@ -311,6 +382,21 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         var second = await grain.TrainAsync(new TrainingRequest(bad ? shuffled : dataset, null, "label",
             Algorithm: bad || !good ? TrainingAlgorithm.Linear : TrainingAlgorithm.LightGbm));
         Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Client, model, second.Version)).Status);
+        return (model, grain);
+    }
+
+    /// <summary>A model with <paramref name="versions"/> linear versions trained on <paramref name="csv"/>.</summary>
+    private async Task<(string Model, IModelGrain Grain)> TrainOnAsync(string csv, string label, int versions)
+    {
+        var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
+        await Client.UploadDatasetAsync(dataset, csv);
+        var grain = Client.GetGrain<IModelGrain>(model);
+        for (var i = 0; i < versions; i++)
+        {
+            var version = await grain.TrainAsync(new TrainingRequest(dataset, null, label, Algorithm: TrainingAlgorithm.Linear));
+            Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Client, model, version.Version)).Status);
+        }
+
         return (model, grain);
     }
 

@@ -249,6 +249,43 @@ public sealed class ScheduleTests(ScheduleFixture fixture)
     }
 
     [Fact]
+    public async Task ARolloutWhoseGuardTheTaskNeverMeasures_OrWhoseStickyByNoRowCarries_IsRefused_AndChangesNothing()
+    {
+        var (model, dataset) = (TestData.Name("sched-guard"), TestData.Name("sched-guard-data"));
+        await Client.UploadDatasetAsync(dataset, TestData.Binary(300));
+        var registry = Client.GetGrain<IModelGrain>(model);
+        await Eventually.TerminalAsync(Client, model, (await registry.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear))).Version);
+        await registry.SetAliasAsync("production", 1);
+        var schedule = Client.GetGrain<IModelScheduleGrain>(model);
+        var rollout = new ScheduleRollout("production", RolloutMode.Canary, [20, 100], StickyBy: "color", Guard: new RolloutGuard("accuracy", MaxDrop: 0.02));
+        var good = new ScheduleRequest(Hour, dataset, "label", TrainingAlgorithm.Linear, Then: ScheduleThen.Rollout, Rollout: rollout);
+        var set = await schedule.SetAsync(good);
+
+        var rmse = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            schedule.SetAsync(good with { Rollout = rollout with { Guard = new RolloutGuard("rmse", Max: 0.1) } }));
+        var statedTask = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            schedule.SetAsync(good with { Task = ModelTask.Binary, Rollout = rollout with { Guard = new RolloutGuard("mae", Max: 0.1) } }));
+        var sticky = await Assert.ThrowsAsync<InvalidRolloutException>(() =>
+            schedule.SetAsync(good with { Rollout = rollout with { StickyBy = "nonexistent" } }));
+
+        Assert.Equal(
+            $"guard.metric 'rmse' is never measured for version 1 of model '{model}', a binary model, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.", rmse.Message);
+        Assert.Equal(
+            "guard.metric 'mae' is never measured for the versions this schedule trains, binary models, so the guard would never be checked: "
+            + "a binary model's guard can watch accuracy, auc, errorRate or p99.", statedTask.Message);
+        Assert.Equal(
+            $"stickyBy 'nonexistent' is not a column that requests through alias 'production' of model '{model}' may carry: "
+            + "version 1 refuses a row with it (unknown column), so no request could be sticky. "
+            + "The columns version 1 takes are 'id', 'x1', 'x2', 'color' and the label 'label' (matched ignoring case): "
+            + "choose one of them, e.g. an id every row carries.", sticky.Message);
+        var after = (await schedule.GetAsync()).Schedule!;
+        Assert.Equal((rollout.Guard, "color", ModelTask.Auto), (after.Rollout!.Guard, after.Rollout.StickyBy, after.Task));
+        Assert.Equal(set.Schedule!.Rollout!.Steps.ToArray(), after.Rollout.Steps.ToArray());
+        await schedule.DeleteAsync();
+    }
+
+    [Fact]
     public async Task TheScheduleAndItsRuns_SurviveARestart_AndARunDueWhileDownRunsOnceWhenItIsBack()
     {
         var data = Path.Combine(Path.GetTempPath(), "orleansml-tests", Guid.NewGuid().ToString("N"));
