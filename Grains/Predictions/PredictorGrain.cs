@@ -195,14 +195,18 @@ public sealed class PredictorGrain(
             return (route, split);
         }
 
+        // The sticky column is found as the model's inputs are: its exact name first, then in any case.
         string? key = null;
-        if (split.StickyBy is { } column && batch.Columns.IndexOf(column) is var c and >= 0 && batch.Has(0, c) && !batch.Cell(0, c).IsMissing)
+        if (split.StickyBy is { } column && StickyColumn(batch.Columns, column) is var c and >= 0 && batch.Has(0, c) && !batch.Cell(0, c).IsMissing)
         {
             key = batch.Cell(0, c).ToString();
         }
 
         return (CanarySplit.ToCandidate(key, split.Weight) ? route with { Version = split.Candidate } : route, split);
     }
+
+    private static int StickyColumn(ImmutableArray<string> columns, string column) =>
+        columns.IndexOf(column) is var exact and >= 0 ? exact : columns.IndexOf(column, StringComparer.OrdinalIgnoreCase);
 
     private void CheckSize(int rows)
     {

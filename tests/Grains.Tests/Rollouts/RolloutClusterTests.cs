@@ -309,10 +309,25 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
         await Assert.ThrowsAsync<RolloutNotFoundException>(() => grain.GetRolloutAsync());
 
         // Rows may carry a column the versions keep without reading it (the id), in any case, as predictions match them.
-        var started = await grain.StartRolloutAsync(new RolloutRequest(2, StickyBy: "ID"));
+        var started = await grain.StartRolloutAsync(new RolloutRequest(2, Weight: 50, Steps: [50, 100], StickyBy: "ID"));
         Assert.Equal((RolloutStatus.Running, "ID"), (started.Status, started.StickyBy));
         var batch = new PredictionBatch(["ID", "x1", "x2", "color"], 1, [7.0, 0.5, 0.5, "red"], []);
         Assert.InRange((await Client.GetGrain<IPredictorGrain>(model).PredictBatchAsync(batch)).Version, 1, 2);
+
+        // And the arm follows the column in whatever case a row spells it: at 50%, twenty requests of one id spelled
+        // 'id' land on one arm (at random they would split).
+        foreach (var id in new[] { 7.0, 8.0, 9.0 })
+        {
+            var arms = new HashSet<int>();
+            for (var i = 0; i < 20; i++)
+            {
+                var spelled = new PredictionBatch([i % 2 == 0 ? "id" : "Id", "x1", "x2", "color"], 1, [id, 0.5, 0.5, "red"], []);
+                arms.Add((await Client.GetGrain<IPredictorGrain>(model).PredictBatchAsync(spelled)).Version);
+            }
+
+            Assert.Single(arms);
+        }
+
         await grain.AbortRolloutAsync();
     }
 
