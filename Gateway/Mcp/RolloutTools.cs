@@ -30,8 +30,8 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         [Description("Weights to advance through, ending at 100 (default [10, 50, 100]).")] int[]? steps = null,
         [Description("Candidate samples (labelled predictions for a feedback guard, else requests) in a step before advancing.")] long? stepAfterSamples = null,
         [Description("Seconds in a step before advancing (default 60 when neither stepAfter value is given).")] double? stepAfterSeconds = null,
-        [Description("A column whose value picks the arm, so the same value always gets the same one (e.g. customer_id).")] string? stickyBy = null,
-        [Description("Guard metric: accuracy, auc, rmse, mae (with maxDrop against the baseline), errorRate or p99 (with max).")] string? guardMetric = null,
+        [Description("A column whose value picks the arm, so the same value always gets the same one (e.g. customer_id): one both versions take as input, or their label.")] string? stickyBy = null,
+        [Description("Guard metric: accuracy, auc, rmse, mae (with maxDrop against the baseline), errorRate or p99 (with max); one the task measures: auc for binary models only, rmse and mae for regressions only.")] string? guardMetric = null,
         [Description("How far the candidate may fall behind the baseline (accuracy, e.g. 0.02; rmse, mae).")] double? guardMaxDrop = null,
         [Description("The highest value allowed: errorRate as a share, p99 in milliseconds.")] double? guardMax = null,
         [Description("Samples before the guard is checked (default 100).")] int? guardMinSamples = null)

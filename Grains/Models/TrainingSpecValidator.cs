@@ -20,6 +20,9 @@ public static class TrainingSpecValidator
     /// <summary>Largest held-out share: at least a tenth of the rows is left to learn from.</summary>
     public const double MaxTestFraction = 0.9;
 
+    /// <summary>Fewer held-out rows than this and the version's metrics say they rest on few rows (a warning in its spec).</summary>
+    public const int FewTestRows = 20;
+
     /// <summary>Resolves the dataset version the request names (the latest when it names none) and validates against it.</summary>
     /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
     /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist.</exception>
@@ -113,11 +116,46 @@ public static class TrainingSpecValidator
             ? dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)
             : features.Select(f => columns[f]), limits);
 
+        var testFraction = request.TestFraction ?? DefaultTestFraction;
         var warnings = features.Select(f => columns[f]).Where(c => c.Kind == ColumnKind.Ignored).Select(IgnoredFeatureWarning).ToImmutableArray();
+        if (FewTestRowsWarning(label, testFraction) is { } few)
+        {
+            warnings = warnings.Add(few);
+        }
+
         return new TrainingSpec(
             dataset.Name, dataset.Version, dataset.ContentHash, request.Label, request.Task, request.Algorithm, features,
-            request.Parameters ?? ImmutableDictionary<string, double>.Empty, request.TestFraction ?? DefaultTestFraction,
+            request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction,
             request.Seed ?? DefaultSeed, warnings.IsEmpty ? null : warnings);
+    }
+
+    /// <summary>
+    /// Why the version's held-out metrics will say little, when <paramref name="fraction"/> of the labelled rows is fewer
+    /// than <see cref="FewTestRows"/> (about as many as the split holds out: it rounds each class's share).
+    /// </summary>
+    private static string? FewTestRowsWarning(ColumnInfo label, double fraction)
+    {
+        var labelled = label.Count;
+        if (fraction <= 0 || labelled == 0)
+        {
+            return null;
+        }
+
+        var held = Math.Max(1, (long)Math.Round(labelled * fraction, MidpointRounding.AwayFromZero));
+        if (held >= FewTestRows)
+        {
+            return null;
+        }
+
+        var enough = Math.Ceiling(FewTestRows * 100.0 / labelled) / 100;
+        var advice = enough <= MaxTestFraction
+            ? string.Create(CultureInfo.InvariantCulture, $"testFraction {enough} holds out about {FewTestRows}")
+            : $"these {labelled} labelled rows are too few to hold out {FewTestRows} and keep a tenth to learn from";
+        var rows = held == 1 ? "that one row" : $"those {held} rows";
+        var note = string.Create(CultureInfo.InvariantCulture, $"testFraction {fraction} holds out about {held} of the {labelled} labelled rows");
+        return $"{note}, so the version's metrics rest on {rows} and can differ widely between versions that are equally good. "
+            + $"For metrics to compare versions by, hold out more rows ({advice}), or train with testFraction 0 and judge the "
+            + "version with evaluate on other data.";
     }
 
     /// <summary>

@@ -113,8 +113,10 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
 
         var page = await fixture.OpenAsync("/models/named-ids");
         await page.Locator($"[data-test=versions] [data-version='{version}']").ClickAsync();
-        await Expect(page.Locator("[data-test=version-warning]")).ToContainTextAsync(
+        await Expect(page.Locator("[data-test=version-warning]").First).ToContainTextAsync(
             "Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored");
+        await Expect(page.Locator("[data-test=version-warning]").Nth(1)).ToContainTextAsync(
+            "testFraction 0.2 holds out about 12 of the 60 labelled rows");
         await Expect(page.Locator("[data-test=version-request]")).ToContainTextAsync(
             $"linear on task auto; l2=0.5; features {string.Join(", ", Features)}; test fraction 0.2; seed 3");
 

@@ -96,11 +96,33 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(["customer_id"], named.Features.ToArray());
     }
 
+    [Theory]
+    [InlineData(0.001, 150, "testFraction 0.001 holds out about 1 of the 150 labelled rows, so the version's metrics rest on that one row and can differ widely between versions that are equally good. For metrics to compare versions by, hold out more rows (testFraction 0.14 holds out about 20), or train with testFraction 0 and judge the version with evaluate on other data.")]
+    [InlineData(0.2, 60, "testFraction 0.2 holds out about 12 of the 60 labelled rows, so the version's metrics rest on those 12 rows")]
+    [InlineData(0.5, 20, "testFraction 0.5 holds out about 10 of the 20 labelled rows, so the version's metrics rest on those 10 rows and can differ widely between versions that are equally good. For metrics to compare versions by, hold out more rows (these 20 labelled rows are too few to hold out 20 and keep a tenth to learn from)")]
+    [InlineData(0.2, 100, null)]
+    [InlineData(0.0, 20, null)]
+    public void AFewHeldOutRows_AreNamedInAWarning_AsTheMetricsRestOnThem(double fraction, int rows, string? expected)
+    {
+        var data = Version("x,label\n" + string.Concat(Enumerable.Range(0, rows).Select(i => $"{i},{(i % 2 == 0 ? "yes" : "no")}\n")));
+
+        var spec = TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "label", TestFraction: fraction), data);
+
+        if (expected is null)
+        {
+            Assert.Null(spec.Warnings);
+        }
+        else
+        {
+            Assert.StartsWith(expected, Assert.Single(spec.Warnings!.Value), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void FeaturesInferenceIgnored_NamedExplicitly_AreUsed_WithAWarningNamingEachAndWhy()
     {
         var data = Version("customer_id,code,age,churned\n"
-            + string.Concat(Enumerable.Range(0, 40).Select(i => $"{1000 + i},C{i:00000},{20 + (i % 30)},{(i % 2 == 0 ? "yes" : "no")}\n")));
+            + string.Concat(Enumerable.Range(0, 100).Select(i => $"{1000 + i},C{i:00000},{20 + (i % 30)},{(i % 2 == 0 ? "yes" : "no")}\n")));
 
         var named = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Features: ["customer_id", "code", "age"]), data);
         var usual = TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "churned", Features: ["age"]), data);
@@ -110,9 +132,9 @@ public sealed class TrainingSpecValidatorTests
         var warnings = named.Warnings!.Value;
         Assert.Equal(2, warnings.Length);
         Assert.StartsWith("Feature 'customer_id' is used as a number, as features names it, although schema inference marked it ignored: "
-            + "its 40 values are distinct whole numbers and its name reads as an identifier.", warnings[0], StringComparison.Ordinal);
+            + "its 100 values are distinct whole numbers and its name reads as an identifier.", warnings[0], StringComparison.Ordinal);
         Assert.StartsWith("Feature 'code' is used as a category, as features names it, although schema inference marked it ignored: "
-            + "it has 40 distinct values in 40 cells", warnings[1], StringComparison.Ordinal);
+            + "it has 100 distinct values in 100 cells", warnings[1], StringComparison.Ordinal);
         Assert.Null(usual.Warnings);
         Assert.Null(all.Warnings);
     }
