@@ -57,9 +57,13 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         var description = await CatalogQueries.DescribeDatasetAsync(grains, name, version, sampleRows);
         var v = description.Version;
         var columns = string.Join("; ", v.Columns.Select(DescribeColumn));
-        var text = $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "
-            + "Categorical, boolean, numeric and text columns can be labels or features; ignored columns (ids, constants) are not used unless train_model names them in features. "
-            + $"Next: train_model with dataset '{v.Name}' and the column to predict as label.";
+        var text = v.DeletedAt is { } deletedAt
+            ? $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length} was deleted at {deletedAt:u}: its {v.Rows} rows are gone, "
+                + $"and it cannot be trained on or evaluated. Its columns, kept as lineage: {columns}. "
+                + $"Describe another version of it ({string.Join(", ", description.Versions)}), or upload the data again to train on it."
+            : $"Dataset '{v.Name}' version {v.Version} of {description.Versions.Length}: {v.Rows} rows. Columns: {columns}. "
+                + "Categorical, boolean, numeric and text columns can be labels or features; ignored columns (ids, constants) are not used unless train_model names them in features. "
+                + $"Next: train_model with dataset '{v.Name}' and the column to predict as label.";
         return ToolResults.Structured(description, text);
     }
 

@@ -445,10 +445,12 @@ public sealed partial class DatasetGrain(
     {
         try
         {
+            // The listing keeps each column's statistics, not its top values or histogram: those are read with the version,
+            // and a listing of wide datasets would otherwise grow with every bin of every column.
             var live = Versions.Where(v => !v.Info.IsDeleted).ToList();
             var summary = live.Count == 0
                 ? null
-                : new DatasetSummary(Name, live.Count, live[^1].Info with { Columns = [.. live[^1].Info.Columns.Select(c => c with { TopValues = [] })] });
+                : new DatasetSummary(Name, live.Count, live[^1].Info with { Columns = [.. live[^1].Info.Columns.Select(c => c with { TopValues = [], Histogram = null })] });
             await GrainFactory.CatalogShard(Name).SetDatasetAsync(Name, _committed?.Revision ?? 0, summary);
         }
         catch (Exception ex)

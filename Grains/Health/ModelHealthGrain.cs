@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using OrleansMl.Hosting;
 using OrleansMl.Ml;
+using OrleansMl.Predictions;
 
 namespace OrleansMl.Health;
 
@@ -10,7 +11,7 @@ namespace OrleansMl.Health;
 /// minute. Silos flush their counts here; feedback is checked against its signed prediction id and joined to the
 /// version and prediction the id names. After a restart the windows fill again from live traffic.
 /// </summary>
-public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOptions> options, TimeProvider time) : Grain, IModelHealthGrain
+public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOptions> options, ModelRouteCache routes, TimeProvider time) : Grain, IModelHealthGrain
 {
     private const int Seconds = 300;
     private const int Minutes = 60;
@@ -22,6 +23,7 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
 
     private readonly Dictionary<int, Windows> _versions = [];
     private readonly Dictionary<int, ModelSignature?> _signatures = [];
+    private readonly HashSet<int> _gone = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly Queue<string> _seenOrder = new();
 
@@ -157,7 +159,14 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
         var versions = ImmutableArray.CreateBuilder<VersionHealth>();
         foreach (var (version, windows) in _versions.OrderByDescending(v => v.Key))
         {
+            // A deleted version is no longer read or served, nor reported here (counts flushed after its deletion included):
+            // this silo's routes no longer list it, or reading it finds it gone.
             var signature = await SignatureAsync(version);
+            if (_gone.Contains(version) || routes.Get(Model) is { } table && !table.Routes.Servable.Contains(version))
+            {
+                continue;
+            }
+
             var fiveMinutes = windows.Sum(second, TimeSpan.FromMinutes(5));
             var oneHour = windows.Sum(second, TimeSpan.FromHours(1));
             if (oneHour.IsEmpty)
@@ -310,6 +319,7 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
         }
         catch (ModelVersionNotFoundException)
         {
+            _gone.Add(version);
             known = null;
         }
         catch (ModelNotFoundException)

@@ -208,7 +208,11 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
             var page = await (await _http.GetAsync($"/api/datasets?limit=5{(cursor is null ? string.Empty : $"&cursor={cursor}")}")).ReadJsonAsync();
             var items = page["datasets"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()).ToList();
             Assert.InRange(items.Count, 0, 5);
-            Assert.All(page["datasets"]!.AsArray(), d => Assert.All(d!["latest"]!["columns"]!.AsArray(), c => Assert.Empty(c!["topValues"]!.AsArray())));
+            Assert.All(page["datasets"]!.AsArray(), d => Assert.All(d!["latest"]!["columns"]!.AsArray(), c =>
+            {
+                Assert.Empty(c!["topValues"]!.AsArray());
+                Assert.Null(c["histogram"]);
+            }));
             seen.AddRange(items);
             cursor = page["nextCursor"]?.GetValue<string>();
             pages++;
@@ -218,6 +222,11 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
         Assert.Equal(seen.Order(StringComparer.Ordinal), seen);
         Assert.Equal(seen.Distinct().Count(), seen.Count);
         Assert.Equal(names, seen.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
+
+        // The version itself carries what the listing leaves out.
+        var version = await (await _http.GetAsync($"/api/datasets/{names[0]}/versions/1")).ReadJsonAsync();
+        Assert.NotNull(version["columns"]![0]!["histogram"]);
+        Assert.NotEmpty(version["columns"]![1]!["topValues"]!.AsArray());
         await AssertProblemAsync(await _http.GetAsync("/api/datasets?limit=0"), HttpStatusCode.BadRequest, "limit must be between 1 and 1000");
         await AssertProblemAsync(await _http.GetAsync("/api/models?limit=1001"), HttpStatusCode.BadRequest, "limit must be between 1 and 1000");
         await AssertProblemAsync(await _http.GetAsync("/api/datasets?cursor=bm90LWEtY3Vyc29y"), HttpStatusCode.BadRequest, "is not a cursor of this listing");

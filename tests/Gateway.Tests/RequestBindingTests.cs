@@ -113,11 +113,11 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     {
         var model = await gateway.ModelAsync();
 
-        var delete = await _http.DeleteAsync($"/api/models/{model}/aliases/staging");
+        var delete = await _http.DeleteAsync($"/api/models/{model}/aliases/staging/rollback");
         var post = await _http.PostAsync("/api/no-such-route", Json("{}"));
 
-        await AssertProblemAsync(delete, HttpStatusCode.MethodNotAllowed, $"/api/models/{model}/aliases/staging does not take DELETE; it takes PUT.");
-        Assert.Equal(["PUT"], delete.Content.Headers.Allow);
+        await AssertProblemAsync(delete, HttpStatusCode.MethodNotAllowed, $"/api/models/{model}/aliases/staging/rollback does not take DELETE; it takes POST.");
+        Assert.Equal(["POST"], delete.Content.Headers.Allow);
         await AssertProblemAsync(post, HttpStatusCode.NotFound, "Nothing is served at POST /api/no-such-route");
     }
 

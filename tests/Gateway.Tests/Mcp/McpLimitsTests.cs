@@ -53,5 +53,11 @@ public sealed class McpLimitsTests(GatewayFactory factory)
         Assert.Equal(JsonValue.Create(1)!.ToJsonString(), deleted["version"]!.ToJsonString());
         Assert.NotNull(datasetDeleted["deletedAt"]);
         Assert.Contains("has no versions left: all were deleted", await client.CallToolErrorAsync("get_training_status", new { model, version = 1 }), StringComparison.Ordinal);
+
+        // Described after its deletion, the dataset version says it is gone rather than suggesting to train on it.
+        var described = McpTestClient.Text(await client.CallToolAsync("describe_dataset", McpTestClient.Arguments(new { name = dataset })));
+        Assert.Contains($"Dataset '{dataset}' version 1 of 1 was deleted at", described, StringComparison.Ordinal);
+        Assert.Contains("it cannot be trained on or evaluated", described, StringComparison.Ordinal);
+        Assert.DoesNotContain("Next: train_model", described, StringComparison.Ordinal);
     }
 }

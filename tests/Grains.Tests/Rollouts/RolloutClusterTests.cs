@@ -133,6 +133,30 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Health_NoLongerReportsAVersion_OnceItIsDeleted()
+    {
+        var (model, grain) = await TrainAsync(good: true, bad: false);
+        var predictor = Client.GetGrain<IPredictorGrain>(model);
+        var health = Client.GetGrain<IModelHealthGrain>(model);
+        for (var i = 0; i < 5; i++)
+        {
+            await predictor.PredictBatchAsync(Batch(new Random(300 + i)).Batch with { Version = 2 });
+            await predictor.PredictBatchAsync(Batch(new Random(400 + i)).Batch with { Version = 1 });
+        }
+
+        var before = await Eventually.GetAsync(
+            async () => (await health.GetHealthAsync()).Versions,
+            v => v.Length == 2 && v.All(h => h.Windows[0].Requests >= 5), what: "both versions' flushed counts");
+        Assert.All(before.Single(v => v.Version == 2).Windows[0].Labels!.Keys, label => Assert.True(label is "no" or "yes", $"label '{label}'"));
+
+        await grain.DeleteVersionAsync(2);
+
+        var after = await health.GetHealthAsync();
+        Assert.Equal([1], after.Versions.Select(v => v.Version).ToArray());
+        Assert.Equal(ModelTask.Binary, after.Versions[0].Task);
+    }
+
+    [Fact]
     public async Task Health_MeasuresInputDrift_AgainstTheTrainingData_PerFeature()
     {
         var (model, _) = await TrainAsync(good: true, bad: false);
