@@ -1,6 +1,6 @@
 namespace OrleansMl;
 
-/// <summary>A rollout or guard request is invalid: an unknown candidate, a bad weight, step or guard, or a rollout already running.</summary>
+/// <summary>A rollout or guard request is invalid: an unknown candidate, or a bad weight, step, guard or stickyBy.</summary>
 [GenerateSerializer, Alias("OrleansMl.InvalidRolloutException")]
 public sealed class InvalidRolloutException : OrleansMlException
 {

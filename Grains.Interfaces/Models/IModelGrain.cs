@@ -96,7 +96,8 @@ public interface IModelGrain : IGrainWithStringKey
     /// requests, advanced through steps while the guard holds, promoted at 100%) or a shadow (the candidate scores the
     /// same rows off the request path). The split reaches every silo before this returns.
     /// </summary>
-    /// <exception cref="InvalidRolloutException">The request is invalid, or a rollout is already running.</exception>
+    /// <exception cref="InvalidRolloutException">The request is invalid.</exception>
+    /// <exception cref="RolloutInProgressException">A rollout is already running.</exception>
     /// <exception cref="StorageUnavailableException">The rollout could not be stored; nothing started.</exception>
     [Alias("StartRollout")]
     Task<RolloutInfo> StartRolloutAsync(RolloutRequest request);

@@ -420,7 +420,7 @@ public sealed partial class ModelGrain(
         RolloutPolicy.Validate(request);
         if (current.Rollout is { IsRunning: true } running)
         {
-            throw new InvalidRolloutException(
+            throw new RolloutInProgressException(
                 $"Model '{Name}' already has a rollout running (version {running.Candidate} on alias '{running.Alias}'); abort it first (DELETE /api/models/{Name}/rollout).");
         }
 

@@ -100,7 +100,8 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         await AssertBadAsync(badGuard, "guard.maxDrop is required for accuracy");
         await AssertBadAsync(sameVersion, "already points at version 1");
         Assert.Equal(HttpStatusCode.OK, started.StatusCode);
-        await AssertBadAsync(again, "already has a rollout running");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already has a rollout running", (await again.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(("running", 20, 1, 2, "color"), (running["status"]!.GetValue<string>(), running["weight"]!.GetValue<int>(),
             running["baseline"]!.GetValue<int>(), running["candidate"]!.GetValue<int>(), running["stickyBy"]!.GetValue<string>()));
         Assert.Equal(["baseline", "candidate"], running["arms"]!.AsArray().Select(a => a!["arm"]!.GetValue<string>()));

@@ -14,7 +14,7 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task RemoveAlias_TakesItsRollbackStackAndGuard_RecordsTheRemoval_AndItsVersionsCanThenBeDeleted()
     {
-        var (model, grain) = await TrainAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains, "ar-");
         await grain.SetAliasAsync(ModelAliases.Production, 2);
         await grain.SetAliasAsync("stagign", 1, "typo");
         await grain.SetAliasAsync("stagign", 2);
@@ -49,7 +49,7 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task ThroughARemovedAlias_APredictionIsRefusedNamingIt_AndASecondRemovalIsNotFound()
     {
-        var (model, grain) = await TrainAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains, "ar-");
         await grain.SetAliasAsync("staging", 1);
         Assert.Equal((1, "staging"), Answer(await PredictAsync(model, "staging")));
 
@@ -65,7 +65,7 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task RemovingProduction_LeavesPredictionsWithoutAnAlias_OnTheNewestSucceededVersion()
     {
-        var (model, grain) = await TrainAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains, "ar-");
         await grain.SetAliasAsync(ModelAliases.Production, 1);
         Assert.Equal((1, ModelAliases.Production), Answer(await PredictAsync(model)));
 
@@ -78,7 +78,7 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task RemoveAlias_IsRefused_UnderARollout_ForAScheduleThatRollsOutAgainstIt_AndForUnknownNames()
     {
-        var (model, grain) = await TrainAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains, "ar-");
         await grain.SetAliasAsync(ModelAliases.Production, 1);
         await grain.SetAliasAsync("canary", 1);
         await grain.StartRolloutAsync(new RolloutRequest(2, Mode: RolloutMode.Shadow));
@@ -107,7 +107,7 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task FailedRemoval_LeavesTheAliasItsStackAndPredictions_AsBefore_AlsoAfterAReload()
     {
-        var (model, grain) = await TrainAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains, "ar-");
         await grain.SetAliasAsync("staging", 1);
         await grain.SetAliasAsync("staging", 2);
 
@@ -123,20 +123,6 @@ public sealed class AliasRemovalTests(ClusterFixture fixture) : IDisposable
         Assert.DoesNotContain(info.AliasHistory, h => h.Action == "remove");
         Assert.Equal(1, (await grain.RollbackAliasAsync("staging")).Version);
         Assert.Equal((1, "staging"), Answer(await PredictAsync(model, "staging")));
-    }
-
-    private async Task<(string Model, IModelGrain Grain)> TrainAsync()
-    {
-        var (dataset, model) = (TestData.Name("ar-ds"), TestData.Name("ar-m"));
-        await Grains.UploadDatasetAsync(dataset, TestData.Binary(300));
-        var grain = Grains.GetGrain<IModelGrain>(model);
-        foreach (var algorithm in new[] { TrainingAlgorithm.Linear, TrainingAlgorithm.LightGbm })
-        {
-            var queued = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: algorithm));
-            Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Grains, model, queued.Version)).Status);
-        }
-
-        return (model, grain);
     }
 
     private Task<PredictionResult> PredictAsync(string model, string? alias = null) =>

@@ -11,7 +11,7 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     [Fact]
     public async Task PromoteAndRollback_MoveTheAliasAndRecordHistory()
     {
-        var (model, grain) = await TrainTwoVersionsAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains);
 
         await grain.SetAliasAsync("production", 1, "first release");
         var promoted = await grain.SetAliasAsync("production", 2, "better auc");
@@ -31,7 +31,7 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     [Fact]
     public async Task Rollback_WithNoEarlierVersion_IsAClearErrorAndChangesNothing()
     {
-        var (_, grain) = await TrainTwoVersionsAsync();
+        var (_, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains);
         await grain.SetAliasAsync("production", 2);
 
         var error = await Assert.ThrowsAsync<RollbackUnavailableException>(() => grain.RollbackAliasAsync("production"));
@@ -65,7 +65,7 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     [Fact]
     public async Task VersionBelowOne_IsAnInvalidVersionNumber_NotAMissingVersion_AndChangesNothing()
     {
-        var (model, grain) = await TrainTwoVersionsAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains);
         var dataset = (await grain.GetVersionAsync(1)).Spec.Dataset;
 
         var read = await Assert.ThrowsAsync<InvalidVersionNumberException>(() => grain.GetVersionAsync(0));
@@ -88,7 +88,7 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     [Fact]
     public async Task Predict_WithoutAlias_UsesProductionElseNewestSucceeded()
     {
-        var (model, grain) = await TrainTwoVersionsAsync();
+        var (model, grain) = await TrainedModels.LinearThenLightGbmAsync(Grains);
 
         var newest = await Predict(model, Row(1, 1));
         await grain.SetAliasAsync("production", 1);
@@ -137,7 +137,7 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     [Fact]
     public async Task Predict_WithBadRows_NamesTheColumn()
     {
-        var (model, _) = await TrainTwoVersionsAsync();
+        var (model, _) = await TrainedModels.LinearThenLightGbmAsync(Grains);
         var predictor = Grains.GetGrain<IPredictorGrain>(model);
 
         var missing = await Assert.ThrowsAsync<InvalidPredictionInputException>(() => predictor.PredictAsync(
@@ -160,20 +160,6 @@ public sealed class RegistryAndPredictionTests(ClusterFixture fixture)
     {
         await Assert.ThrowsAsync<ModelNotFoundException>(
             () => Grains.GetGrain<IPredictorGrain>(TestData.Name("ghost")).PredictAsync(new PredictionRequest([Row(1, 1)])));
-    }
-
-    private async Task<(string Model, IModelGrain Grain)> TrainTwoVersionsAsync()
-    {
-        var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
-        await Grains.UploadDatasetAsync(dataset, TestData.Binary(300));
-        var grain = Grains.GetGrain<IModelGrain>(model);
-        foreach (var algorithm in new[] { TrainingAlgorithm.Linear, TrainingAlgorithm.LightGbm })
-        {
-            var queued = await grain.TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: algorithm));
-            Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Grains, model, queued.Version)).Status);
-        }
-
-        return (model, grain);
     }
 
     private Task<PredictionResult> Predict(string model, ImmutableDictionary<string, FeatureValue> row) =>
