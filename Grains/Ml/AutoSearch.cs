@@ -502,7 +502,7 @@ internal sealed class AutoSearch(
     private double Trial(Candidate candidate, IDataView fit, int rows, IDataView valid, TimeSpan timeLimit, int? learnerThreads = null)
     {
         var context = cancellation.NewContext(seed);
-        using var deadline = new Timer(_ => MlCancellation.Cancel(context), null, timeLimit, Timeout.InfiniteTimeSpan);
+        using var deadline = Deadlines.After(timeLimit, () => MlCancellation.Cancel(context));
         try
         {
             return cancellation.Run(() =>

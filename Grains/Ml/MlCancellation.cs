@@ -21,7 +21,7 @@ internal sealed class MlCancellation : IDisposable
     private readonly Lock _lock = new();
     private readonly CancellationToken _token;
     private readonly CancellationTokenRegistration _registration;
-    private Timer? _repeat;
+    private IDisposable? _repeat;
     private bool _disposed;
 
     public MlCancellation(CancellationToken token)
@@ -106,7 +106,7 @@ internal sealed class MlCancellation : IDisposable
             // again until the run is disposed reaches those too.
             if (!_disposed)
             {
-                _repeat ??= new Timer(static self => ((MlCancellation)self!).CancelAll(), this, RepeatEvery, RepeatEvery);
+                _repeat ??= Deadlines.Every(RepeatEvery, CancelAll);
             }
         }
 

@@ -392,7 +392,7 @@ public sealed partial class ModelVersionGrain(
             var reporter = new Progress(p => Report(allocation, p));
             var limit = TrainingLimits.From(options.Value).WallClock(spec);
             using var fit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            fit.CancelAfter(limit);
+            using var deadline = Deadlines.CancelAfter(fit, limit);
             TrainedModel trained;
             try
             {

@@ -542,17 +542,19 @@ public class ModelTrainerTests(ITestOutputHelper output)
             algorithm: algorithm,
             parameters: MlTestData.Parameters(("trees", 10_000), ("leaves", 255), ("minLeaf", 1), ("timeBudgetSeconds", 600)));
         using var cancellation = new CancellationTokenSource();
+        IDisposable? deadline = null;
         var watch = new System.Diagnostics.Stopwatch();
         var progress = new SynchronousProgress(p =>
         {
             if (p.Stage == "training" && !watch.IsRunning)
             {
                 watch.Start();
-                cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+                deadline = Deadlines.CancelAfter(cancellation, TimeSpan.FromMilliseconds(300));
             }
         });
 
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(frame, spec, progress, cancellation.Token));
+        deadline?.Dispose();
 
         Assert.True(cancellation.IsCancellationRequested);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {watch.Elapsed}");
