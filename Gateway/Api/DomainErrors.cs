@@ -65,7 +65,7 @@ public static class DomainErrors
         InsufficientStorageException => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
         StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable"),
         InvalidFeedbackException => (StatusCodes.Status400BadRequest, "Invalid feedback"),
-        InvalidRolloutException => (StatusCodes.Status400BadRequest, "Invalid rollout"),
+        InvalidRolloutException => (StatusCodes.Status400BadRequest, "Invalid rollout or guard"),
         RolloutNotFoundException => (StatusCodes.Status404NotFound, "Rollout not found"),
         RolloutInProgressException => (StatusCodes.Status409Conflict, "Rollout in progress"),
         InvalidScheduleException => (StatusCodes.Status400BadRequest, "Invalid schedule"),

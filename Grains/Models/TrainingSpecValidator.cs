@@ -123,10 +123,39 @@ public static class TrainingSpecValidator
             warnings = warnings.Add(few);
         }
 
+        if (LeafTooLarge(request.Algorithm, parameters, label, testFraction) is { } oneLeaf)
+        {
+            warnings = warnings.Add(oneLeaf);
+        }
+
         return new TrainingSpec(
             dataset.Name, dataset.Version, dataset.ContentHash, request.Label, request.Task, request.Algorithm, features,
             request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction,
             request.Seed ?? DefaultSeed, warnings.IsEmpty ? null : warnings);
+    }
+
+    /// <summary>
+    /// A tree splits a node only into leaves of at least minLeaf rows each, so with fewer than twice that many training
+    /// rows every tree is a single leaf and the model answers the same for every row. Refused for a tree learner (linear takes no
+    /// minLeaf); for auto, whose linear candidate is not bound by it, a warning.
+    /// </summary>
+    private static string? LeafTooLarge(TrainingAlgorithm algorithm, HyperParameters parameters, ColumnInfo label, double testFraction)
+    {
+        var trainRows = (long)Math.Ceiling(label.Count * (1 - testFraction));
+        if (algorithm == TrainingAlgorithm.Linear || parameters.MinLeaf is not { } minLeaf || trainRows == 0 || trainRows >= 2L * minLeaf)
+        {
+            return null;
+        }
+
+        var problem = $"minLeaf {minLeaf} asks every leaf for at least {minLeaf} rows, but about {trainRows} labelled rows are left to train on, "
+            + $"fewer than the {2L * minLeaf} a first split needs";
+        var most = Math.Max(1, trainRows / 2);
+        if (algorithm != TrainingAlgorithm.Auto)
+        {
+            throw new InvalidTrainingRequestException($"{problem}: every tree would be one leaf, a model that predicts the same for every row. Give minLeaf at most {most}.");
+        }
+
+        return $"{problem}, so every tree candidate is one leaf that predicts the same for every row and only the linear candidate can learn; give minLeaf at most {most}.";
     }
 
     /// <summary>

@@ -131,6 +131,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal(HttpStatusCode.NotFound, unknownAlias.StatusCode);
         await AssertBadAsync(noMax, "guard.max is required for p99");
         await AssertBadAsync(neverBreached, "guard.maxDrop for accuracy must be at most 1 (got 2)");
+        Assert.Equal("Invalid rollout or guard", (await neverBreached.ReadJsonAsync())["title"]!.GetValue<string>());
         Assert.Null(removed["guard"]);
         Assert.Equal("accuracy", viaMcp["guard"]!["metric"]!.GetValue<string>());
     }

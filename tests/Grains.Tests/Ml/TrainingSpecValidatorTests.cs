@@ -96,6 +96,27 @@ public sealed class TrainingSpecValidatorTests
         Assert.Equal(["customer_id"], named.Features.ToArray());
     }
 
+    [Fact]
+    public void AMinLeafTooLargeToSplit_IsRejectedForATreeLearner_AndAWarningForAuto()
+    {
+        // 300 labelled rows, 240 of them left to train on by the default split.
+        var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.FastTree, Parameters: MlTestData.Parameters(("minLeaf", 121))));
+        var largest = TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.LightGbm, Parameters: MlTestData.Parameters(("minLeaf", 120))), Churn.Value);
+        var auto = TrainingSpecValidator.Resolve(
+            new TrainingRequest("churn", null, "churned", Parameters: MlTestData.Parameters(("minLeaf", 500))), Churn.Value);
+
+        Assert.Equal(
+            "minLeaf 121 asks every leaf for at least 121 rows, but about 240 labelled rows are left to train on, fewer than the 242 a first split needs: "
+            + "every tree would be one leaf, a model that predicts the same for every row. Give minLeaf at most 120.",
+            error.Message);
+        Assert.Null(largest.Warnings);
+        Assert.Equal(
+            "minLeaf 500 asks every leaf for at least 500 rows, but about 240 labelled rows are left to train on, fewer than the 1000 a first split needs, "
+            + "so every tree candidate is one leaf that predicts the same for every row and only the linear candidate can learn; give minLeaf at most 120.",
+            Assert.Single(auto.Warnings!));
+    }
+
     [Theory]
     [InlineData(0.001, 150, "testFraction 0.001 holds out about 1 of the 150 labelled rows, so the version's metrics rest on that one row and can differ widely between versions that are equally good. For metrics to compare versions by, hold out more rows (testFraction 0.14 holds out about 20), or train with testFraction 0 and judge the version with evaluate on other data.")]
     [InlineData(0.2, 60, "testFraction 0.2 holds out about 12 of the 60 labelled rows, so the version's metrics rest on those 12 rows")]
