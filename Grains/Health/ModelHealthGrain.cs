@@ -272,7 +272,8 @@ public sealed class ModelHealthGrain(PredictionIds ids, IOptions<OrleansMlOption
         var predicted = LabelValues.Decode(signature.LabelKind, signature.Classes[index]);
         return actual.Kind == predicted.Kind
             ? actual.Kind == FeatureValueKind.String ? string.Equals(actual.Text, predicted.Text, StringComparison.Ordinal) : actual.Number.Equals(predicted.Number)
-            : string.Equals(actual.ToString(), signature.Classes[index], StringComparison.OrdinalIgnoreCase);
+            : string.Equals(actual.ToString(), signature.Classes[index], StringComparison.OrdinalIgnoreCase)
+              || (actual.Kind == FeatureValueKind.Boolean && LabelValues.ClassOf(signature.Classes, actual.Number != 0) == index);
     }
 
     /// <summary>Whether <paramref name="actual"/> is one of the classes of <paramref name="signature"/>, as a prediction's label is compared with it.</summary>

@@ -90,8 +90,9 @@ internal sealed class LabelPlan
 
     /// <summary>
     /// The label of another frame encoded as <paramref name="signature"/>'s model knows it: binary and multiclass rows
-    /// by the class spellings the model was trained with, regression values as they are. A row whose class the model
-    /// never saw is NaN, like a missing label, and counted in <paramref name="unknownRows"/>.
+    /// by the class spellings the model was trained with (a boolean column's words by their meaning: true matches a
+    /// model's yes), regression values as they are. A row whose class the model never saw is NaN, like a missing
+    /// label, and counted in <paramref name="unknownRows"/>.
     /// </summary>
     public static LabelPlan ForSignature(FrameColumn label, ModelSignature signature, out int unknownRows)
     {
@@ -121,6 +122,10 @@ internal sealed class LabelPlan
             else if (index.TryGetValue(text, out var value))
             {
                 encoded[row] = value;
+            }
+            else if (label.Kind == ColumnKind.Boolean && label.Numbers is { } flags && LabelValues.ClassOf(signature.Classes, flags[row] > 0) is >= 0 and var k)
+            {
+                encoded[row] = k;
             }
             else
             {

@@ -35,6 +35,22 @@ public sealed class EvaluationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Evaluate_OnLabelsSpelledAsOtherBooleanWords_MatchesTheClassesByMeaning()
+    {
+        var (train, fresh, spelled, model) = (TestData.Name("ds"), TestData.Name("fresh"), TestData.Name("tf"), TestData.Name("m"));
+        await Grains.UploadDatasetAsync(train, TestData.Binary(400, seed: 1));
+        await Grains.UploadDatasetAsync(fresh, TestData.Binary(300, seed: 7));
+        await Grains.UploadDatasetAsync(spelled, TestData.Binary(300, seed: 7, positive: "TRUE", negative: "false"));
+        var version = await TrainAsync(model, train, "label");
+
+        var asTrained = await EvaluateAsync(model, version, fresh);
+        var asBooleans = await EvaluateAsync(model, version, spelled);
+
+        Assert.Equal((300, 300, 0, 0), (asBooleans.Rows, asBooleans.EvaluatedRows, asBooleans.MissingLabelRows, asBooleans.UnknownLabelRows));
+        Assert.Equal(asTrained.Metrics, asBooleans.Metrics);
+    }
+
+    [Fact]
     public async Task Evaluate_LeavesOutUnlabelledRowsAndUnseenClasses_AndCountsThem()
     {
         var (train, fresh, model) = (TestData.Name("ds"), TestData.Name("fresh"), TestData.Name("m"));

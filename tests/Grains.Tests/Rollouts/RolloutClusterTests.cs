@@ -111,7 +111,8 @@ public sealed class RolloutClusterTests(ThreeSiloFixture fixture)
             var (batch, truth) = Batch(new Random(200 + i));
             var result = await predictor.PredictBatchAsync(batch);
             Assert.Equal(44, result.PredictionIds[0].Length);
-            items.Add(new FeedbackItem(result.PredictionIds[0], truth[0]));
+            // Every other true label as a JSON boolean: it means the model's yes or no, as the CSV reader reads them.
+            items.Add(new FeedbackItem(result.PredictionIds[0], i % 2 == 0 ? truth[0] : FeatureValue.FromBoolean(truth[0].Text == "yes")));
         }
 
         var health = Client.GetGrain<IModelHealthGrain>(model);
