@@ -27,6 +27,14 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("GetDatasetPage"), ReadOnly]
     Task<ImmutableArray<DatasetSummary>> GetDatasetsAsync(string? after, int limit);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> listed datasets of this shard whose names sort after <paramref name="after"/>
+    /// (ordinal), ending early once their latest versions hold <paramref name="columnBudget"/> columns together, with
+    /// one more dataset after that, if there is one, to show that the shard has more.
+    /// </summary>
+    [Alias("GetDatasetPageWithin"), ReadOnly]
+    Task<ImmutableArray<DatasetSummary>> GetDatasetsAsync(string? after, int limit, int columnBudget);
+
     /// <summary>Up to <paramref name="limit"/> listed models of this shard whose names sort after <paramref name="after"/> (ordinal).</summary>
     [Alias("GetModelPage"), ReadOnly]
     Task<ImmutableArray<ModelSummary>> GetModelsAsync(string? after, int limit);

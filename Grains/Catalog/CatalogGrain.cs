@@ -58,11 +58,13 @@ public sealed partial class CatalogGrain(
         return CommitAsync(_committed with { ModelIndex = index.SetItem(name, new ModelEntry(revision, summary)) });
     }
 
-    public Task<ImmutableArray<DatasetSummary>> GetDatasetsAsync(string? after, int limit) =>
-        Task.FromResult(Page(_datasetNames, after, limit, n => _committed.DatasetIndex![n].Summary));
+    public Task<ImmutableArray<DatasetSummary>> GetDatasetsAsync(string? after, int limit) => GetDatasetsAsync(after, limit, int.MaxValue);
+
+    public Task<ImmutableArray<DatasetSummary>> GetDatasetsAsync(string? after, int limit, int columnBudget) =>
+        Task.FromResult(Page(_datasetNames, after, limit, n => _committed.DatasetIndex![n].Summary, columnBudget, CatalogIndex.Columns));
 
     public Task<ImmutableArray<ModelSummary>> GetModelsAsync(string? after, int limit) =>
-        Task.FromResult(Page(_modelNames, after, limit, n => _committed.ModelIndex![n].Summary));
+        Task.FromResult(Page(_modelNames, after, limit, n => _committed.ModelIndex![n].Summary, int.MaxValue, static _ => 0));
 
     public Task<ImmutableArray<string>> GetDatasetNamesAsync() =>
         Task.FromResult(IsLegacy ? _committed.Datasets.ToImmutableArray() : _datasetNames.ToImmutableArray());
@@ -70,7 +72,11 @@ public sealed partial class CatalogGrain(
     public Task<ImmutableArray<string>> GetModelNamesAsync() =>
         Task.FromResult(IsLegacy ? _committed.Models.ToImmutableArray() : _modelNames.ToImmutableArray());
 
-    private static ImmutableArray<T> Page<T>(string[] names, string? after, int limit, Func<string, T?> summary)
+    /// <summary>
+    /// Up to <paramref name="limit"/> items after <paramref name="after"/>; once the items taken weigh
+    /// <paramref name="budget"/> together, one more (the sign that more follow) and no further.
+    /// </summary>
+    private static ImmutableArray<T> Page<T>(string[] names, string? after, int limit, Func<string, T?> summary, int budget, Func<T, int> weight)
         where T : class
     {
         var start = 0;
@@ -81,12 +87,21 @@ public sealed partial class CatalogGrain(
         }
 
         var page = ImmutableArray.CreateBuilder<T>(Math.Min(Math.Max(limit, 0), names.Length - start));
+        var weighed = 0L;
         for (var i = start; i < names.Length && page.Count < limit; i++)
         {
-            if (summary(names[i]) is { } item)
+            if (summary(names[i]) is not { } item)
             {
-                page.Add(item);
+                continue;
             }
+
+            page.Add(item);
+            if (weighed >= budget)
+            {
+                break;
+            }
+
+            weighed += weight(item);
         }
 
         return page.ToImmutable();

@@ -43,6 +43,37 @@ public sealed class CatalogIndexTests(LimitsFixture fixture)
     }
 
     [Fact]
+    public async Task WideDatasets_EndAPageEarly_AtTheColumnBudget_AndEveryOneIsListedOnce()
+    {
+        // Widths that cross the budget at different places, one dataset wider than the budget on its own.
+        int[] widths = [2000, 1, 2000, 3000, 40, 2000, 2000, 12_000, 5, 2000, 1999, 2000, 700, 2000, 2000, 2000, 3, 2000];
+        var prefix = $"zy-wide-{Guid.NewGuid():N}"[..20];
+        var names = widths.Select((_, i) => $"{prefix}-{i:D2}").ToList();
+        await Task.WhenAll(names.Select((n, i) => Grains.CatalogShard(n).SetDatasetAsync(n, 1, new DatasetSummary(n, 1, Version(n, widths[i])))));
+
+        var pages = new List<ImmutableArray<DatasetSummary>>();
+        var cursor = CatalogIndex.WriteCursor(prefix, "d");
+        do
+        {
+            var page = await CatalogIndex.ListDatasetsAsync(Grains, 100, cursor);
+            pages.Add([.. page.Items.Where(d => d.Name.StartsWith(prefix, StringComparison.Ordinal))]);
+            cursor = page.Items.All(d => d.Name.StartsWith(prefix, StringComparison.Ordinal)) ? page.NextCursor : null;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(names, pages.SelectMany(p => p).Select(d => d.Name));
+        Assert.All(pages, page =>
+        {
+            // Within the budget before its last dataset, and ended only where the next one would have been past it.
+            Assert.NotEmpty(page);
+            Assert.True(page[..^1].Sum(CatalogIndex.Columns) < CatalogIndex.PageColumnBudget, string.Join(", ", page.Select(CatalogIndex.Columns)));
+        });
+        Assert.All(pages[..^1], page => Assert.True(page.Sum(CatalogIndex.Columns) >= CatalogIndex.PageColumnBudget, string.Join(", ", page.Select(CatalogIndex.Columns))));
+        Assert.Contains(pages, page => page is [{ Latest.Columns.Length: 12_000 }] || page[^1].Latest.Columns.Length == 12_000);
+        Assert.InRange(pages.Count, 4, 6);
+    }
+
+    [Fact]
     public async Task AnOlderSummary_NeverReplacesANewerOne()
     {
         var name = TestData.Name("zz-revision");
@@ -54,4 +85,8 @@ public sealed class CatalogIndexTests(LimitsFixture fixture)
         var listed = (await shard.GetModelsAsync(name[..^1], 1000)).Single(m => m.Name == name);
         Assert.Equal(5, listed.VersionCount);
     }
+
+    private static DatasetVersionInfo Version(string name, int columns) => new(
+        name, 1, 10, [.. Enumerable.Range(0, columns).Select(c => new ColumnInfo($"c{c}", ColumnKind.Numeric, 10, 0, 10, 0, 1, 0.5, 0.3, []))],
+        new string('a', 64), 100, DateTimeOffset.UnixEpoch);
 }
