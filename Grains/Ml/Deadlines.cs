@@ -91,7 +91,8 @@ internal static class Deadlines
                     var wait = at - Stopwatch.GetTimestamp();
                     if (wait > 0)
                     {
-                        Monitor.Wait(Gate, TimeSpan.FromSeconds(Math.Min((double)wait / Stopwatch.Frequency, int.MaxValue / 1000.0)));
+                        // At most an hour at a time (the loop looks again), well inside what Monitor.Wait takes.
+                        Monitor.Wait(Gate, TimeSpan.FromSeconds(Math.Min((double)wait / Stopwatch.Frequency, 3600)));
                         continue;
                     }
 
