@@ -84,6 +84,7 @@ public static class GatewayExtensions
             (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
         builder.Services.AddSingleton<FailoverPolicy>();
         builder.Services.AddSingleton<Predictors>();
+        builder.Services.AddAllowedHostsCheck();
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -142,6 +143,7 @@ public static class GatewayExtensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAllowedHostsCheck();
 
         // A compressed body would reach the JSON and CSV readers as bytes they cannot read ("'0x1F' is an invalid start
         // of a value"); it is refused by what it is instead.
