@@ -158,6 +158,9 @@ public static class GatewayExtensions
                     detail: $"Content-Encoding '{NameList.Cut(encoding.ToString())}' is not taken: send the body uncompressed.").ExecuteAsync(context);
         });
         app.UseBodyLimits();
+        app.Use((context, next) => BindingProblems.RepeatedQueryParameter(context) is { } repeated
+            ? Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", repeated)
+            : next(context));
         return app;
     }
 

@@ -101,7 +101,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         + "returns the existing version. The CSV text is limited in size (see the error text); larger files go through the REST "
         + "API (POST /api/datasets/{name}). Next: describe_dataset, then train_model.")]
     public async Task<CallToolResult> CreateDataset(
-        [Description("Dataset name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")] string name,
+        [Description("Dataset name: 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.")] string name,
         [Description("The CSV text, header row first, e.g. \"x1,x2,label\\n1.5,3,yes\\n2.0,1,no\\n\".")] string csv,
         CancellationToken cancellationToken = default)
     {

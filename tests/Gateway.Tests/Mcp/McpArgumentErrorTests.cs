@@ -93,6 +93,7 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"guardMetric\":\"accuracy\"}", "guardMetric is only taken with then: rollout")]
     [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"then\":\"none\",\"rolloutSteps\":[50,100],\"guardMax\":0.1}", "rolloutSteps, guardMax are only taken with then: rollout")]
     [InlineData("set_feature_values", "{\"set\":\"s\",\"key\":\"k\",\"values\":{\"x\":[1]}}", "values.x must be")]
+    [InlineData("describe_model", "{\"model\":\"modèle\"}", "Invalid model name 'modèle': use 1-64 ASCII letters, digits")]
     public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
     {
         await using var client = await factory.ConnectMcpAsync();
