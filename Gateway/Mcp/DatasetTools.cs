@@ -25,7 +25,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         [Description("Most datasets to return, 1 to 1000. Default 100.")] int? limit = null,
         [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListDatasetsAsync(grains, limit, cursor);
+        var list = await ToolArguments.PageAsync(() => CatalogQueries.ListDatasetsAsync(grains, limit, cursor));
         var more = list.NextCursor is null ? string.Empty : $" More datasets follow: call list_datasets with cursor '{list.NextCursor}'.";
         var text = list.Datasets.IsEmpty
             ? (cursor is null ? "There are no datasets yet. Call create_dataset with CSV text to add one." : "No more datasets.")

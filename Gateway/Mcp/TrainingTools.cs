@@ -115,7 +115,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     {
         if (recent is < 0 or > JobsApi.MaxRecent)
         {
-            throw new McpException($"recent must be 0 to {JobsApi.MaxRecent}; it is {recent}.");
+            throw new McpProtocolException($"recent must be 0 to {JobsApi.MaxRecent}; it is {recent}.", McpErrorCode.InvalidParams);
         }
 
         var jobs = await CatalogQueries.ListJobsAsync(grains, recent ?? 20);
