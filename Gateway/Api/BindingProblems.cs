@@ -50,6 +50,31 @@ internal static partial class BindingProblems
         return message;
     }
 
+    /// <summary>
+    /// A query parameter of the route given more than once (<c>?limit=2&amp;limit=5</c>), or null. The framework binds the
+    /// values joined with commas: a number fails to parse as "2,5", and a text (a reason, a cursor) is taken as "a,b".
+    /// Only the route's own parameters count; one it does not take is ignored, as it is when given once.
+    /// </summary>
+    public static string? RepeatedQueryParameter(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var query = http.Request.Query;
+        if (query.Count == 0 || Endpoint(http)?.Metadata.GetMetadata<MethodInfo>()?.GetParameters() is not { } parameters)
+        {
+            return null;
+        }
+
+        foreach (var (name, values) in query)
+        {
+            if (values.Count > 1 && parameters.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"Query parameter '{NameList.Cut(name)}' is given {values.Count} times; give it once.");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A JSON body that is malformed, or whose value at some path does not fit the route's body type.</summary>
     private static string DescribeJson(HttpContext http, JsonException json)
     {

@@ -93,7 +93,7 @@ public static class DomainErrors
             InvalidDatasetException => "Fix the CSV (one header row, the same number of fields on every line, comma-separated) and call create_dataset again.",
             InvalidTrainingRequestException => "Call describe_dataset to see the columns and their kinds, then call train_model again.",
             InvalidPredictionInputException => "Call get_training_status for the version: signature.inputs lists the columns and kinds each row needs.",
-            InvalidNameException => "Names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+            InvalidNameException => "Names are 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.",
             InvalidVersionNumberException => "Call describe_model (or describe_dataset) to see the version numbers.",
             VersionNotReadyException => "Call get_training_status (or train_model with wait: true) and use a version whose status is succeeded.",
             RollbackUnavailableException => "Call describe_model to see the alias history; promote_model points the alias at any succeeded version.",

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansMl.Gateway.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using System.Text.Json.Serialization;
 
 namespace OrleansMl.Gateway.Api;
@@ -66,7 +67,8 @@ public static class ModelsApi
             .RequireScope(Scopes.Deploy);
         group.MapDelete("/{name}/aliases/{alias}", RemoveAliasAsync)
             .WithSummary("Remove an alias, with its rollback stack and guard")
-            .WithDescription($"The removal is recorded in the alias history (action 'remove') and the audit log, and every silo stops routing the alias before the answer: a prediction through it is a 404. Removing '{ModelAliases.Production}' makes predictions that name neither a version nor an alias use the newest succeeded version. A second removal is a 404. 409 while a rollout runs on the alias or the model's schedule rolls out against it. reason: recorded in the history and the audit log.")
+            .WithDescription($"The removal is recorded in the alias history (action 'remove') and the audit log, and every silo stops routing the alias before the answer: a prediction through it is a 404. Removing '{ModelAliases.Production}' makes predictions that name neither a version nor an alias use the newest succeeded version. A second removal is a 404. 409 while a rollout runs on the alias or the model's schedule rolls out against it. {ReasonBody.Description}")
+            .WithRequestExample("application/json", """{"reason":"the staging alias is retired"}""")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Deploy);
         return app;
@@ -146,11 +148,14 @@ public static class ModelsApi
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).SetAliasAsync(alias, VersionNumbers.Validate(version, "version"), body.Reason));
     }
 
-    internal static async Task<Ok<RemovedAlias>> RemoveAliasAsync(string name, string alias, IGrainFactory grains, string? reason = null)
+    internal static async Task<Results<Ok<RemovedAlias>, ValidationProblem>> RemoveAliasAsync(
+        string name, string alias, IGrainFactory grains, string? reason = null,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ReasonBody? body = null)
     {
         Names.Validate(name, "model");
         Names.Validate(alias, "alias");
-        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).RemoveAliasAsync(alias, reason));
+        var (why, problem) = ReasonBody.Resolve(reason, body);
+        return problem is not null ? problem : TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).RemoveAliasAsync(alias, why));
     }
 
     internal static async Task<Ok<AliasInfo>> RollbackAsync(string name, string alias, IGrainFactory grains, RollbackBody? body = null)

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using OrleansMl.Gateway.Security;
 using System.Text.Json.Serialization;
 
@@ -23,6 +25,8 @@ public static class RolloutsApi
             .AddEndpointFilter<FailoverFilter>();
         group.MapDelete("/{name}/rollout", AbortAsync)
             .WithSummary("Abort the running rollout: all traffic returns to the baseline")
+            .WithDescription($"The rollout ends as aborted and the alias stays on the baseline; the reason is recorded with the abort decision and in the audit log. {ReasonBody.Description}")
+            .WithRequestExample("application/json", """{"reason":"latency regression in the canary"}""")
             .RequireScope(Scopes.Deploy);
         group.MapPut("/{name}/aliases/{alias}/guard", SetGuardAsync)
             .WithSummary("Guard an alias: if the version it points at does worse than the one before, the alias rolls back by itself")
@@ -69,10 +73,12 @@ public static class RolloutsApi
         return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).GetRolloutAsync());
     }
 
-    internal static async Task<Ok<RolloutInfo>> AbortAsync(string name, IGrainFactory grains, string? reason = null)
+    internal static async Task<Results<Ok<RolloutInfo>, ValidationProblem>> AbortAsync(
+        string name, IGrainFactory grains, string? reason = null, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ReasonBody? body = null)
     {
         Names.Validate(name, "model");
-        return TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).AbortRolloutAsync(reason));
+        var (why, problem) = ReasonBody.Resolve(reason, body);
+        return problem is not null ? problem : TypedResults.Ok(await grains.GetGrain<IModelGrain>(name).AbortRolloutAsync(why));
     }
 
     /// <summary>The grain request from the body; what cannot be a rollout at all is refused here.</summary>

@@ -84,6 +84,7 @@ public static class GatewayExtensions
             (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
         builder.Services.AddSingleton<FailoverPolicy>();
         builder.Services.AddSingleton<Predictors>();
+        builder.Services.AddAllowedHostsCheck();
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -142,6 +143,7 @@ public static class GatewayExtensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAllowedHostsCheck();
 
         // A compressed body would reach the JSON and CSV readers as bytes they cannot read ("'0x1F' is an invalid start
         // of a value"); it is refused by what it is instead.
@@ -156,6 +158,9 @@ public static class GatewayExtensions
                     detail: $"Content-Encoding '{NameList.Cut(encoding.ToString())}' is not taken: send the body uncompressed.").ExecuteAsync(context);
         });
         app.UseBodyLimits();
+        app.Use((context, next) => BindingProblems.RepeatedQueryParameter(context) is { } repeated
+            ? Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", repeated)
+            : next(context));
         return app;
     }
 

@@ -25,7 +25,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         [Description("Most datasets to return, 1 to 1000. Default 100.")] int? limit = null,
         [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListDatasetsAsync(grains, limit, cursor);
+        var list = await ToolArguments.PageAsync(() => CatalogQueries.ListDatasetsAsync(grains, limit, cursor));
         var more = list.NextCursor is null ? string.Empty : $" More datasets follow: call list_datasets with cursor '{list.NextCursor}'.";
         var text = list.Datasets.IsEmpty
             ? (cursor is null ? "There are no datasets yet. Call create_dataset with CSV text to add one." : "No more datasets.")
@@ -101,7 +101,7 @@ public sealed class DatasetTools(IGrainFactory grains, IOptions<McpGatewayOption
         + "returns the existing version. The CSV text is limited in size (see the error text); larger files go through the REST "
         + "API (POST /api/datasets/{name}). Next: describe_dataset, then train_model.")]
     public async Task<CallToolResult> CreateDataset(
-        [Description("Dataset name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")] string name,
+        [Description("Dataset name: 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.")] string name,
         [Description("The CSV text, header row first, e.g. \"x1,x2,label\\n1.5,3,yes\\n2.0,1,no\\n\".")] string csv,
         CancellationToken cancellationToken = default)
     {

@@ -25,7 +25,7 @@ public sealed class FeatureTools(IGrainFactory grains, IOptions<OrleansMlOptions
         + "features, and sliding-window aggregates over events. A redefinition raises the revision and keeps stored values and events. "
         + "Next: set_feature_values and add_feature_events write data; predict with features: [set] joins it into rows.")]
     public async Task<CallToolResult> DefineFeatureSet(
-        [Description("Feature set name: 1-64 letters, digits, '.', '_' or '-'.")] string set,
+        [Description("Feature set name: 1-64 ASCII letters, digits, '.', '_' or '-'.")] string set,
         [Description("The column that identifies an entity, e.g. \"customer_id\".")] string key,
         [Description("How long a latest value stays valid, hh:mm:ss or d.hh:mm:ss, e.g. \"01:00:00\".")] string ttl,
         [Description("Latest-value features: [{name, kind: numeric (default)|categorical|boolean, default?}], e.g. [{\"name\": \"segment\", "

@@ -20,7 +20,7 @@ public sealed class ModelTools(IGrainFactory grains)
         [Description("Most models to return, 1 to 1000. Default 100.")] int? limit = null,
         [Description("The nextCursor of the previous page; omit for the first page.")] string? cursor = null)
     {
-        var list = await CatalogQueries.ListModelsAsync(grains, limit, cursor);
+        var list = await ToolArguments.PageAsync(() => CatalogQueries.ListModelsAsync(grains, limit, cursor));
         var more = list.NextCursor is null ? string.Empty : $" More models follow: call list_models with cursor '{list.NextCursor}'.";
         var text = list.Models.IsEmpty
             ? (cursor is null ? "There are no models yet. Call train_model to train the first version of one." : "No more models.")

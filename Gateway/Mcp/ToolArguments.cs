@@ -36,6 +36,23 @@ internal static class ToolArguments
         }
     }
 
+    /// <summary>
+    /// A page of a listing: a limit or cursor the listing refuses is the caller's malformed request; any other error is
+    /// the cluster's, and stays a tool error.
+    /// </summary>
+    public static async Task<T> PageAsync<T>(Func<Task<T>> list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        try
+        {
+            return await list();
+        }
+        catch (InvalidListRequestException ex)
+        {
+            throw new McpProtocolException(ex.Message, McpErrorCode.InvalidParams);
+        }
+    }
+
     public static string Name(string? value, string what) => Read(() => Names.Validate(value, what));
 
     public static int Version(int value, string argument = "version") => Read(() => VersionNumbers.Validate(value, argument));

@@ -34,7 +34,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         + "Next: get_training_status until succeeded, then compare_versions, promote_model and predict.")]
     public async Task<CallToolResult> TrainModel(
         RequestContext<CallToolRequestParams> context,
-        [Description("Model name: 1-64 letters, digits, '.', '_' or '-'. A new name creates the model.")] string model,
+        [Description("Model name: 1-64 ASCII letters, digits, '.', '_' or '-'. A new name creates the model.")] string model,
         [Description("Dataset to train on, as listed by list_datasets.")] string dataset,
         [Description("The column to predict (see describe_dataset).")] string label,
         [AllowedWords<ModelTask>]
@@ -115,7 +115,7 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
     {
         if (recent is < 0 or > JobsApi.MaxRecent)
         {
-            throw new McpException($"recent must be 0 to {JobsApi.MaxRecent}; it is {recent}.");
+            throw new McpProtocolException($"recent must be 0 to {JobsApi.MaxRecent}; it is {recent}.", McpErrorCode.InvalidParams);
         }
 
         var jobs = await CatalogQueries.ListJobsAsync(grains, recent ?? 20);

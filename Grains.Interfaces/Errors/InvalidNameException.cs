@@ -1,6 +1,6 @@
 namespace OrleansMl;
 
-/// <summary>A dataset, model or alias name is empty, too long, or contains characters other than letters, digits, '.', '_' and '-'.</summary>
+/// <summary>A dataset, model or alias name is empty, too long, or contains characters other than ASCII letters, digits, '.', '_' and '-'.</summary>
 [GenerateSerializer, Alias("OrleansMl.InvalidNameException")]
 public sealed class InvalidNameException : OrleansMlException
 {

@@ -8,14 +8,14 @@ public static partial class Names
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 64;
 
-    /// <summary>True when <paramref name="name"/> is 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
+    /// <summary>True when <paramref name="name"/> is 1–64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
     public static bool IsValid(string? name) => name is not null && NamePattern().IsMatch(name);
 
     /// <summary>Throws <see cref="InvalidNameException"/> naming the <paramref name="what"/> when the name is invalid.</summary>
     public static string Validate(string? name, string what) => IsValid(name)
         ? name!
         : throw new InvalidNameException(
-            $"Invalid {what} name '{Shown(name)}': use 1-{MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            $"Invalid {what} name '{Shown(name)}': use 1-{MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.");
 
     // A name far past the limit is quoted by its start and its length: an error repeats what it refuses, not all of it.
     private static string Shown(string? name) =>

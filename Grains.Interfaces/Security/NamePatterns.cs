@@ -8,7 +8,7 @@ namespace OrleansMl;
 /// </summary>
 public static partial class NamePatterns
 {
-    /// <summary>True when <paramref name="pattern"/> is 1–64 name characters ('.', '_', '-', letters, digits) or '*'.</summary>
+    /// <summary>True when <paramref name="pattern"/> is 1–64 name characters ('.', '_', '-', ASCII letters, digits) or '*'.</summary>
     public static bool IsValid(string? pattern) => pattern is not null && PatternSyntax().IsMatch(pattern);
 
     /// <summary>True when <paramref name="name"/> matches <paramref name="pattern"/>.</summary>

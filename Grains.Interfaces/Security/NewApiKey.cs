@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace OrleansMl;
 
 /// <summary>A key to create. The caller makes the secret and sends only its hash, so the secret never reaches a silo.</summary>
-/// <param name="Name">A name for people and the audit log (1–64 letters, digits, '.', '_', '-').</param>
+/// <param name="Name">A name for people and the audit log (1–64 ASCII letters, digits, '.', '_', '-').</param>
 /// <param name="Scopes">At least one of <see cref="OrleansMl.Scopes.All"/>.</param>
 /// <param name="Names">Model and dataset name patterns (<see cref="NamePatterns"/>); empty for every name.</param>
 /// <param name="ExpiresAt">When the key stops working (in the future); null for never.</param>

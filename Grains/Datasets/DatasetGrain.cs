@@ -163,12 +163,21 @@ public sealed partial class DatasetGrain(
         Names.Validate(Name, "dataset");
         var settings = options.Value;
         var receipt = await GrainFactory.GetGrain<IUploadGrain>(uploadId).CompleteAsync(cancellationToken);
-        var rowsHash = $"{EnumWords.Word(format)}:{receipt.ContentHash}";
+        if (format == RowsFormat.Json && receipt.SizeBytes > settings.MaxJsonBodyBytes)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The JSON rows are {receipt.SizeBytes} bytes; at most {settings.MaxJsonBodyKilobytes} KB are read as JSON (OrleansMl__MaxJsonBodyKilobytes). Send fewer rows per call, or send them as CSV."));
+        }
+
         var now = time.GetUtcNow();
         if (idempotencyKey is not null && RememberedAppend(idempotencyKey, now) is { } seen)
         {
-            return seen.RowsHash == rowsHash
-                ? new DatasetUploadResult(Versions[seen.Version - 1].Info, Created: false)
+            // The same rows however they are spelled. Keys remembered before rows were fingerprinted hold the hash of the
+            // bytes sent, which the same bytes still match.
+            var made = Versions[seen.Version - 1].Info;
+            return seen.RowsHash == $"{EnumWords.Word(format)}:{receipt.ContentHash}"
+                || seen.RowsHash == await RowsFingerprintAsync(uploadId, format, [.. made.Columns.Select(c => c.Name)], $"dataset '{Name}' version {made.Version}", cancellationToken)
+                ? new DatasetUploadResult(made, Created: false)
                 : throw new IdempotencyConflictException(
                     $"Idempotency key '{idempotencyKey}' was used for other rows appended to dataset '{Name}' (they made version {seen.Version}). "
                     + "Use a new key for new rows, or send the same rows again.");
@@ -176,11 +185,6 @@ public sealed partial class DatasetGrain(
 
         var baseline = RequireVersions().LastOrDefault(v => !v.Info.IsDeleted)?.Info
             ?? throw new DatasetNotFoundException($"Dataset '{Name}' has no live version to append rows to; every version was deleted. Upload a CSV first.");
-        if (format == RowsFormat.Json && receipt.SizeBytes > settings.MaxJsonBodyBytes)
-        {
-            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
-                $"The JSON rows are {receipt.SizeBytes} bytes; at most {settings.MaxJsonBodyKilobytes} KB are read as JSON (OrleansMl__MaxJsonBodyKilobytes). Send fewer rows per call, or send them as CSV."));
-        }
 
         char separator;
         await using (var stored = await artifacts.OpenReadAsync(baseline.ContentHash, cancellationToken))
@@ -192,19 +196,16 @@ public sealed partial class DatasetGrain(
         var (previous, _) = await frames.GetAsync(Name, baseline.ContentHash, cancellationToken);
         var columns = previous.Columns.Select(c => c.Name).ToList();
         await using var sent = await artifacts.OpenStagedAsync(uploadId, cancellationToken);
-        var (text, frame) = await frames.RunAsync(() =>
+        var (text, frame, rowsHash) = await frames.RunAsync(() =>
         {
-            var rows = format == RowsFormat.Json
-                ? FrameAppender.ReadJson(sent, columns, where)
-                : FrameAppender.ReadCsv(sent, columns, frames.Csv, where, cancellationToken);
-            var written = FrameAppender.Write(rows, columns, separator);
+            var written = FrameAppender.Write(ReadRows(sent, format, columns, where, cancellationToken), columns, separator);
             var appended = FrameAppender.ReadBack(written, columns.Count, separator, frames.Csv);
             if (appended.Count == 0)
             {
                 throw new InvalidDatasetException($"There are no rows to append: send at least one row below the header with the columns of {where}.");
             }
 
-            return (written, FrameAppender.Append(previous, appended, frames.Csv, where));
+            return (written, FrameAppender.Append(previous, appended, frames.Csv, where), RowsHash(appended));
         }, cancellationToken);
 
         var size = baseline.SizeBytes + 1 + text.Length;
@@ -258,6 +259,23 @@ public sealed partial class DatasetGrain(
             $"{frame.RowCount - baseline.Rows} rows appended to v{baseline.Version}; ", cancellationToken);
         return new DatasetUploadResult(info, Created: true);
     }
+
+    /// <summary>The fingerprint of the staged rows, read with <paramref name="columns"/> as an append reads them.</summary>
+    private async Task<string> RowsFingerprintAsync(Guid uploadId, RowsFormat format, List<string> columns, string where, CancellationToken cancellationToken)
+    {
+        await using var sent = await artifacts.OpenStagedAsync(uploadId, cancellationToken);
+        return await frames.RunAsync(
+            () => RowsHash(FrameAppender.ReadBack(FrameAppender.Write(ReadRows(sent, format, columns, where, cancellationToken), columns, ','), columns.Count, ',', frames.Csv)),
+            cancellationToken);
+    }
+
+    private List<string[]> ReadRows(Stream sent, RowsFormat format, List<string> columns, string where, CancellationToken cancellationToken) =>
+        format == RowsFormat.Json
+            ? FrameAppender.ReadJson(sent, columns, where)
+            : FrameAppender.ReadCsv(sent, columns, frames.Csv, where, cancellationToken);
+
+    /// <summary>What an idempotency key remembers of an append: its rows' cells, not the bytes that spelled them.</summary>
+    private static string RowsHash(List<string[]> appended) => $"rows:{FrameAppender.Fingerprint(appended)}";
 
     private AppendRequest? RememberedAppend(string key, DateTimeOffset now)
     {

@@ -13,7 +13,10 @@ public sealed record DatasetState(
     [property: Id(2)] long Revision = 0,
     [property: Id(3)] ImmutableDictionary<string, AppendRequest>? Appends = null);
 
-/// <param name="RowsHash">Content hash of the rows sent (with their format).</param>
+/// <param name="RowsHash">
+/// The fingerprint of the rows' cells (<c>rows:</c> and a SHA-256), whatever JSON or CSV spelled them; a key remembered
+/// before rows were fingerprinted holds the content hash of the bytes sent, after their format.
+/// </param>
 /// <param name="Version">The version the append made.</param>
 /// <param name="At">When.</param>
 [GenerateSerializer, Immutable, Alias("OrleansMl.AppendRequest")]

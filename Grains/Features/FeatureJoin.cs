@@ -39,7 +39,7 @@ public static class FeatureJoin
             if (!Names.IsValid(set))
             {
                 throw new InvalidPredictionInputException(
-                    $"features: '{set}' is not a feature set name (1-{Names.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit).");
+                    $"features: '{set}' is not a feature set name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit).");
             }
 
             if (!seen.Add(set))

@@ -24,7 +24,7 @@ public static class FeatureSetValidator
         }
         else if (!Names.IsValid(spec.Key))
         {
-            problems.Add($"key '{spec.Key}' is not a valid column name (1-{Names.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit)");
+            problems.Add($"key '{spec.Key}' is not a valid column name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)");
         }
 
         if (spec.Ttl is not { } ttl)
@@ -57,7 +57,7 @@ public static class FeatureSetValidator
             var value = values[i];
             if (value is null || !Names.IsValid(value.Name))
             {
-                problems.Add(Invariant($"values[{i}].name '{value?.Name}' is not a valid name (1-{Names.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit)"));
+                problems.Add(Invariant($"values[{i}].name '{value?.Name}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
                 continue;
             }
 
@@ -88,7 +88,7 @@ public static class FeatureSetValidator
             var aggregate = aggregates[i];
             if (aggregate is null || !Names.IsValid(aggregate.Name))
             {
-                problems.Add(Invariant($"aggregates[{i}].name '{aggregate?.Name}' is not a valid name (1-{Names.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit)"));
+                problems.Add(Invariant($"aggregates[{i}].name '{aggregate?.Name}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
                 continue;
             }
 

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using nietras.SeparatedValues;
@@ -259,6 +261,33 @@ public static class FrameAppender
         }
 
         return new UTF8Encoding(false).GetBytes(text.ToString());
+    }
+
+    /// <summary>
+    /// What appended rows mean, whatever their spelling: a SHA-256 (hex) over their cells as the dataset holds them (read
+    /// back by <see cref="ReadBack"/>), in the dataset's column order. JSON whitespace, the order of a row's fields, the
+    /// order of a CSV header's columns, and CSV or JSON for the same values all give the same fingerprint.
+    /// </summary>
+    public static string Fingerprint(List<string[]> cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var row in cells)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(length, row.Length);
+            hash.AppendData(length);
+            foreach (var cell in row)
+            {
+                // Each cell with its length first, so no cell's text can pass for a boundary between two others.
+                var bytes = Encoding.UTF8.GetBytes(cell);
+                BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+                hash.AppendData(length);
+                hash.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>Reads text made by <see cref="Write"/> back exactly as an upload's rows are read.</summary>

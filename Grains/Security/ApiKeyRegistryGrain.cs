@@ -36,7 +36,7 @@ public sealed class ApiKeyRegistryGrain(
     {
         ArgumentNullException.ThrowIfNull(key);
         var now = time.GetUtcNow();
-        var name = Invalid(Names.IsValid(key.Name), $"Invalid key name '{key.Name}': use 1-{Names.MaxLength} letters, digits, '.', '_' or '-', starting with a letter or digit.", key.Name);
+        var name = Invalid(Names.IsValid(key.Name), $"Invalid key name '{key.Name}': use 1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.", key.Name);
         var scopes = ValidScopes(key.Scopes);
         var patterns = ValidPatterns(key.Names);
         if (key.ExpiresAt is { } expires && expires <= now)
@@ -144,7 +144,7 @@ public sealed class ApiKeyRegistryGrain(
         foreach (var pattern in requested)
         {
             Invalid(NamePatterns.IsValid(pattern),
-                $"Invalid name pattern '{pattern}': use 1-64 letters, digits, '.', '_', '-' and '*' (any run of characters), e.g. 'fraud-*'.", pattern);
+                $"Invalid name pattern '{pattern}': use 1-64 ASCII letters, digits, '.', '_', '-' and '*' (any run of characters), e.g. 'fraud-*'.", pattern);
         }
 
         return requested.Distinct(StringComparer.Ordinal).ToImmutableArray();

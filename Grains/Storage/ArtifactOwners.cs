@@ -2,7 +2,7 @@ namespace OrleansMl.Storage;
 
 /// <summary>
 /// The owner names of artifact references: <c>dataset/{name}/{version}</c> for a dataset version's CSV and
-/// <c>model/{name}/{version}</c> for a model version's zip. Names only hold letters, digits, '.', '_' and '-'.
+/// <c>model/{name}/{version}</c> for a model version's zip. Names only hold ASCII letters, digits, '.', '_' and '-'.
 /// </summary>
 public static class ArtifactOwners
 {

@@ -307,7 +307,7 @@ public sealed class FileArtifactStore : IArtifactStore
         ? hash
         : throw new ArgumentException($"'{hash}' is not a SHA-256 content address.", nameof(hash));
 
-    // Owner names hold letters, digits, '.', '_', '-' and '/'; '~' stands for '/' in a file name.
+    // Owner names hold ASCII letters, digits, '.', '_', '-' and '/'; '~' stands for '/' in a file name.
     private static string Escape(string owner) => ArtifactOwners.TryParse(owner, out _, out _, out _)
         ? owner.Replace('/', '~')
         : throw new ArgumentException($"'{owner}' is not an artifact owner name.", nameof(owner));

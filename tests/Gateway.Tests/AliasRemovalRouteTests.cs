@@ -74,6 +74,37 @@ public sealed class AliasRemovalRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task DeleteAlias_TakesItsReasonFromTheQueryOrAJsonBody_AndRefusesTwoDifferentReasons()
+    {
+        var model = McpTestClient.Unique("unalias-why");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", McpTestClient.BinaryCsv())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "label", algorithm = "linear" })).StatusCode);
+        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, 1))["status"]!.GetValue<string>());
+        foreach (var alias in new[] { "body", "both", "query" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/{alias}", new { version = 1 })).StatusCode);
+        }
+
+        var twoReasons = await DeleteAsync($"/api/models/{model}/aliases/body?reason=one", "application/json", """{"reason":"two"}""");
+        var unknownField = await DeleteAsync($"/api/models/{model}/aliases/body", "application/json", """{"reasn":"typo"}""");
+        var notJson = await DeleteAsync($"/api/models/{model}/aliases/body", "text/plain", "retired");
+        var fromBody = await DeleteAsync($"/api/models/{model}/aliases/body", "application/json", """{"reason":"retired"}""");
+        var fromBoth = await DeleteAsync($"/api/models/{model}/aliases/both?reason=same", "application/json", """{"reason":"same"}""");
+        var fromQuery = await _http.DeleteAsync($"/api/models/{model}/aliases/query?reason=query");
+
+        Assert.Equal(HttpStatusCode.BadRequest, twoReasons.StatusCode);
+        Assert.Equal("reason is given twice, in the query ('one') and in the body ('two'); give it once.", (await twoReasons.ReadJsonAsync())["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("Unknown field 'reasn' in the request body; its fields are: reason.", (await unknownField.ReadJsonAsync())["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notJson.StatusCode);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], new[] { fromBody.StatusCode, fromBoth.StatusCode, fromQuery.StatusCode });
+        var described = await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync();
+        Assert.Equal(["body: retired", "both: same", "query: query"], described["aliasHistory"]!.AsArray()
+            .Where(h => h!["action"]!.GetValue<string>() == "remove")
+            .Select(h => $"{h!["alias"]!.GetValue<string>()}: {h["reason"]!.GetValue<string>()}"));
+    }
+
+    [Fact]
     public async Task RemoveAliasTool_RemovesIt_SaysWhatPredictDoesNow_AndASecondCallIsAnErrorNamingTheAlias()
     {
         var model = await TrainAsync();
@@ -93,6 +124,9 @@ public sealed class AliasRemovalRouteTests(GatewayFactory factory)
         Assert.Equal(["promote", "promote", "remove"], described["aliasHistory"]!.AsArray().Select(h => h!["action"]!.GetValue<string>()));
         await client.CallOkAsync("delete_model_version", new { model, version = 1 });
     }
+
+    private Task<HttpResponseMessage> DeleteAsync(string url, string contentType, string body) =>
+        _http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) });
 
     private async Task<string> TrainAsync()
     {

@@ -57,6 +57,34 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AppendRows_RetriedWithOneIdempotencyKey_InAnotherSpelling_ReturnsTheVersionItMade()
+    {
+        var name = McpTestClient.Unique("append-spelled");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{name}", McpTestClient.BinaryCsv(40))).StatusCode);
+
+        var first = await AppendAsync(name, "application/json", """{"rows":[{"x1":1.5,"x2":-0.5,"color":"red","label":"yes"},{"x1":2,"x2":1,"color":"blue","label":null}]}""");
+        var spaced = await AppendAsync(name, "application/json", """
+            { "rows": [
+                { "label": "yes", "color": "red", "x2": -0.5, "x1": 1.5 },
+                { "color": "blue", "x1": 2, "label": null, "x2": 1 }
+            ] }
+            """);
+        var asCsv = await AppendAsync(name, "text/csv", "label,color,x2,x1\nyes,red,-0.5,1.5\n,blue,1,2\n");
+        var otherRows = await AppendAsync(name, "application/json", """{"rows":[{"x1":1.5,"x2":-0.5,"color":"red","label":"no"},{"x1":2,"x2":1,"color":"blue","label":null}]}""");
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(2, (await first.ReadJsonAsync())["version"]!.GetValue<int>());
+        foreach (var retry in new[] { spaced, asCsv })
+        {
+            Assert.True(retry.StatusCode == HttpStatusCode.OK, await retry.Content.ReadAsStringAsync());
+            Assert.Equal(2, (await retry.ReadJsonAsync())["version"]!.GetValue<int>());
+        }
+
+        Assert.Equal(HttpStatusCode.Conflict, otherRows.StatusCode);
+        Assert.Equal(2, (await (await _http.GetAsync($"/api/datasets/{name}")).ReadJsonAsync())["versions"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task AppendRows_OfCsvThatWouldBeMisread_IsA400NamingTheLine_AndAppendsNothing()
     {
         var name = McpTestClient.Unique("append-bad-csv");
@@ -138,5 +166,12 @@ public sealed class DatasetAppendRouteTests(GatewayFactory factory)
 
         Assert.Contains("rows[0] names 'x1' twice", message, StringComparison.Ordinal);
         Assert.Single((await client.CallOkAsync("describe_dataset", new { name }))["versions"]!.AsArray());
+    }
+
+    private Task<HttpResponseMessage> AppendAsync(string name, string contentType, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/datasets/{name}/rows") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        request.Headers.Add("Idempotency-Key", "append-spelled");
+        return _http.SendAsync(request);
     }
 }

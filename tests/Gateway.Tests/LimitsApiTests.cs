@@ -151,6 +151,36 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
     }
 
     [Fact]
+    public async Task ARetryWithOneIdempotencyKey_SpellingTheSameRequestOtherwise_GetsTheVersionTheFirstMade()
+    {
+        var dataset = await DatasetAsync();
+        var model = McpTestClient.Unique("idem-spelled");
+
+        var first = await TrainJsonAsync(model, $$"""{"dataset":"{{dataset}}","label":"label","algorithm":"linear"}""", "spelled");
+        var respelled = await TrainJsonAsync(model, $$"""
+            {
+              "seed" : 42,
+              "testFraction" : 0.20,
+              "parameters" : { },
+              "features" : [ ],
+              "task" : "auto",
+              "algorithm" : "linear",
+              "label" : "label",
+              "dataset" : "{{dataset}}"
+            }
+            """, "spelled");
+        var other = await TrainJsonAsync(model, $$"""{"dataset":"{{dataset}}","label":"label","algorithm":"linear","testFraction":0.3}""", "spelled");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(1, (await first.ReadJsonAsync())["version"]!.GetValue<int>());
+        Assert.True(respelled.StatusCode == HttpStatusCode.Accepted, await respelled.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await respelled.ReadJsonAsync())["version"]!.GetValue<int>());
+        await AssertProblemAsync(other, HttpStatusCode.Conflict, "Idempotency key 'spelled' was used");
+        await _http.WaitForVersionAsync(model, 1);
+        Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+    }
+
+    [Fact]
     public async Task AnIdempotencyKeyGivenTwice_OrNotAKey_Is400_AndNothingIsCreated()
     {
         var dataset = await DatasetAsync();
@@ -299,6 +329,13 @@ public sealed class LimitsApiTests(LimitsGatewayFactory factory)
 
     private Task<HttpResponseMessage> PostRawAsync(string url, string json) =>
         _http.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    private Task<HttpResponseMessage> TrainJsonAsync(string model, string json, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/models/{model}/train") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", key);
+        return _http.SendAsync(request);
+    }
 
     private Task<HttpResponseMessage> TrainAsync(string model, object body, string? key = null)
     {

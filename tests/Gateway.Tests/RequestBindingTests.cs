@@ -93,6 +93,24 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
         await AssertProblemAsync(await _http.GetAsync(url), HttpStatusCode.BadRequest, expected);
     }
 
+    [Theory]
+    [InlineData("/api/models?limit=2&limit=5", "Query parameter 'limit' is given 2 times; give it once.")]
+    [InlineData("/api/datasets?cursor=a&cursor=b&cursor=c", "Query parameter 'cursor' is given 3 times; give it once.")]
+    [InlineData("/api/jobs?recent=1&recent=1", "Query parameter 'recent' is given 2 times; give it once.")]
+    public async Task QueryParameters_GivenMoreThanOnce_AreProblemsSayingToGiveThemOnce(string url, string expected)
+    {
+        var response = await _http.GetAsync(url);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+    }
+
+    [Fact]
+    public async Task AQueryParameterTheRouteDoesNotTake_IsIgnored_EvenWhenRepeated()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/api/models?utm=a&utm=b")).StatusCode);
+    }
+
     [Fact]
     public async Task AnswersTheFrameworkGivesByItself_NameTheProblemToo()
     {

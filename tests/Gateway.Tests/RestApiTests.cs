@@ -166,6 +166,15 @@ public sealed class RestApiTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task ANameWithALetterBeyondAscii_IsRefused_SayingNamesAreAsciiLetters()
+    {
+        var response = await _http.PostCsvAsync("/api/datasets/mod%C3%A8le", "a,b\n1,2\n");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest,
+            "Invalid dataset name 'modèle': use 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.");
+    }
+
+    [Fact]
     public async Task Train_WithAColumnInferenceIgnored_NamedInFeatures_UsesIt_AndSaysSoInTheVersion_OverRestAndMcp()
     {
         var (model, dataset) = (Unique("named-id"), Unique("named-id-data"));

@@ -113,6 +113,32 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AbortRollout_TakesItsReasonFromTheQueryOrAJsonBody_AndRefusesTwoDifferentReasons()
+    {
+        var model = await TrainAsync("linear", "linear");
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "shadow" })).StatusCode);
+
+        var twoReasons = await DeleteAsync($"/api/models/{model}/rollout?reason=from-query", """{"reason":"from-body"}""");
+        var unknownField = await DeleteAsync($"/api/models/{model}/rollout", """{"why":"drift"}""");
+        var twice = await _http.DeleteAsync($"/api/models/{model}/rollout?reason=a&reason=b");
+        var running = await (await _http.GetAsync($"/api/models/{model}/rollout")).ReadJsonAsync();
+        var aborted = await DeleteAsync($"/api/models/{model}/rollout?reason=latency%20regression", """{"reason":"latency regression"}""");
+
+        await AssertBadAsync(twoReasons, "reason is given twice, in the query ('from-query') and in the body ('from-body'); give it once.");
+        await AssertBadAsync(unknownField, "Unknown field 'why' in the request body; its fields are: reason.");
+        await AssertBadAsync(twice, "Query parameter 'reason' is given 2 times; give it once.");
+        Assert.Equal("running", running["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, aborted.StatusCode);
+        var decision = (await aborted.ReadJsonAsync())["decisions"]!.AsArray()[^1]!;
+        Assert.Equal(("abort", "latency regression"), (decision["action"]!.GetValue<string>(), decision["reason"]!.GetValue<string>()));
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "shadow" })).StatusCode);
+        var fromBody = await (await DeleteAsync($"/api/models/{model}/rollout", """{"reason":"a reason in the body"}""")).ReadJsonAsync();
+        Assert.Equal("a reason in the body", fromBody["decisions"]!.AsArray()[^1]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AliasGuard_IsSetAndRemoved_OverRestAndMcp()
     {
         var model = await TrainAsync("linear", "lightgbm");
@@ -273,6 +299,9 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         var health = await mcp.CallOkAsync("get_model_health", new { model });
         Assert.Equal(model, health["model"]!.GetValue<string>());
     }
+
+    private Task<HttpResponseMessage> DeleteAsync(string url, string json) =>
+        _http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
 
     private static async Task AssertBadAsync(HttpResponseMessage response, string expected)
     {

@@ -9,7 +9,7 @@ public class NamesTests
 
         var error = Assert.Throws<InvalidNameException>(() => Names.Validate(name, "model"));
 
-        Assert.Equal($"Invalid model name '{name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.", error.Message);
+        Assert.Equal($"Invalid model name '{name}': use 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.", error.Message);
     }
 
     [Fact]
@@ -18,7 +18,7 @@ public class NamesTests
         var error = Assert.Throws<InvalidNameException>(() => Names.Validate(new string('a', 5000), "dataset"));
 
         Assert.Equal(
-            $"Invalid dataset name '{new string('a', 64)}… (5000 characters)': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+            $"Invalid dataset name '{new string('a', 64)}… (5000 characters)': use 1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.",
             error.Message);
     }
 }

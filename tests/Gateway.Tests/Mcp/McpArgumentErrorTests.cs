@@ -93,6 +93,11 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"guardMetric\":\"accuracy\"}", "guardMetric is only taken with then: rollout")]
     [InlineData("set_schedule", "{\"model\":\"m\",\"every\":\"01:00:00\",\"dataset\":\"d\",\"label\":\"y\",\"then\":\"none\",\"rolloutSteps\":[50,100],\"guardMax\":0.1}", "rolloutSteps, guardMax are only taken with then: rollout")]
     [InlineData("set_feature_values", "{\"set\":\"s\",\"key\":\"k\",\"values\":{\"x\":[1]}}", "values.x must be")]
+    [InlineData("list_training_jobs", "{\"recent\":101}", "recent must be 0 to 100; it is 101.")]
+    [InlineData("list_training_jobs", "{\"recent\":-1}", "recent must be 0 to 100; it is -1.")]
+    [InlineData("list_models", "{\"limit\":0}", "limit must be between 1 and 1000 (got 0); omit it for 100.")]
+    [InlineData("list_datasets", "{\"cursor\":\"not-a-cursor\"}", "cursor 'not-a-cursor' is not a cursor of this listing")]
+    [InlineData("describe_model", "{\"model\":\"modèle\"}", "Invalid model name 'modèle': use 1-64 ASCII letters, digits")]
     public async Task MalformedValues_AreInvalidParams(string tool, string arguments, string expected)
     {
         await using var client = await factory.ConnectMcpAsync();

@@ -45,6 +45,8 @@ public sealed class McpEndpointProtectionTests : IAsyncLifetime, IDisposable
         var response = await PostAsync(Ping, host: "evil.example.com");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Host 'evil.example.com' is not a host name this gateway serves", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

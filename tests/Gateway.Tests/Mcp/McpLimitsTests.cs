@@ -29,7 +29,7 @@ public sealed class McpLimitsTests(GatewayFactory factory)
 
         Assert.Equal(names, seen.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
         Assert.Equal(seen.Distinct().Count(), seen.Count);
-        Assert.Contains("is not a cursor of this listing", await client.CallToolErrorAsync("list_models", new { cursor = "garbage" }), StringComparison.Ordinal);
+        Assert.Contains("is not a cursor of this listing", await client.CallInvalidParamsAsync("list_models", new { cursor = "garbage" }), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -122,6 +122,19 @@ public sealed class InferenceProtocolAccessTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AHostHeaderNotInAllowedHosts_Is400_InTheProtocolsErrorShape()
+    {
+        using var client = _factory.Client(SecureGateway.AdminKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Infer("churn")) { Content = Body() };
+        request.Headers.Host = "evil.example.com";
+
+        var response = await client.SendAsync(request);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Host 'evil.example.com' is not a host name this gateway serves");
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+    }
+
+    [Fact]
     public async Task RoutingAnswers_UnknownPathWrongMethodAndACompressedBody_AreInTheProtocolsErrorShape()
     {
         using var client = _factory.Client(SecureGateway.AdminKey);

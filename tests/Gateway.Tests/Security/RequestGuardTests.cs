@@ -33,6 +33,32 @@ public sealed class RequestGuardTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/datasets/{dataset}x")).StatusCode);
     }
 
+    [Fact]
+    public async Task AHostHeaderNotInAllowedHosts_IsA400ProblemNamingIt_WithTheHeadersOfEveryAnswer()
+    {
+        await using var factory = SecureGateway.Create(allowedHosts: "localhost;127.0.0.1;[::1]");
+        using var client = factory.CreateClient();
+
+        var local = await WithHostAsync(client, "/health/live", "localhost:8080");
+        var foreign = await WithHostAsync(client, "/api/models", "evil.example.com:8080");
+        var foreignProbe = await WithHostAsync(client, "/health/live", "rebound.example.net");
+
+        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        foreach (var refused in new[] { foreign, foreignProbe })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(["nosniff"], refused.Headers.GetValues("X-Content-Type-Options"));
+            Assert.Equal("Host not allowed", (await refused.ReadJsonAsync())["title"]!.GetValue<string>());
+        }
+
+        Assert.Equal(
+            "Host 'evil.example.com:8080' is not a host name this gateway serves: it answers only to the names in its AllowedHosts setting "
+            + "(a protection against DNS rebinding). Call it by one of those names, or add this one to AllowedHosts.",
+            await foreign.ProblemDetailAsync());
+        Assert.StartsWith("Host 'rebound.example.net' is not a host name", await foreignProbe.ProblemDetailAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType)]
     [InlineData("text/plain", HttpStatusCode.UnsupportedMediaType)]
@@ -146,4 +172,11 @@ public sealed class RequestGuardTests
     private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private static async Task<HttpResponseMessage> WithHostAsync(HttpClient client, string url, string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Host = host;
+        return await client.SendAsync(request);
+    }
 }
