@@ -354,7 +354,13 @@ public sealed class TrainingSpecValidatorTests
             TrainingSpecHash.OfRequest(request),
             TrainingSpecHash.OfRequest(request with { Parameters = MlTestData.Parameters(("LEAVES", 4), ("trees", 10)) }));
         Assert.NotEqual(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { DatasetVersion = 1 }));
-        Assert.NotEqual(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { Seed = 42 }));
+        Assert.NotEqual(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { Seed = 7 }));
+
+        // A setting spelled out at its default is the setting left out.
+        Assert.Equal(TrainingSpecHash.OfRequest(request), TrainingSpecHash.OfRequest(request with { Seed = TrainingSpecValidator.DefaultSeed }));
+        Assert.Equal(
+            TrainingSpecHash.OfRequest(request),
+            TrainingSpecHash.OfRequest(request with { TestFraction = TrainingSpecValidator.DefaultTestFraction }));
     }
 
     [Fact]
