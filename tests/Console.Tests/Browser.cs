@@ -64,6 +64,26 @@ public sealed class Browser : IAsyncDisposable
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = fullPage });
     }
 
+    /// <summary>
+    /// Waits for an action of the page to move it to <paramref name="url"/>; when it does not, fails with what the page
+    /// shows instead (the API's problem, if it answered with one) and saves the page as <c>screenshots/{name}.png</c>.
+    /// </summary>
+    public static async Task WaitForNavigationAsync(IPage page, string url, string name)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException timeout)
+        {
+            var problems = await page.Locator("[data-test=problem]").AllInnerTextsAsync();
+            await ScreenshotAsync(page, $"{name}-stuck");
+            throw new TimeoutException(
+                $"The page stayed at {page.Url} instead of going to {url}; it shows {(problems.Count == 0 ? "no problem" : string.Join(" | ", problems))} (screenshots/{name}-stuck.png).",
+                timeout);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Chromium.DisposeAsync();

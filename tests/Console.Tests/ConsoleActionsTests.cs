@@ -173,7 +173,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         await page.Locator("#parameter-l2").FillAsync("2");
         await page.Locator("#test-fraction").FillAsync("0");
         await page.Locator("[data-test=train]").ClickAsync();
-        await page.WaitForURLAsync("**/models/iris-l2");
+        await Browser.WaitForNavigationAsync(page, "**/models/iris-l2", "train-l2");
         var state = await fixture.Gateway.WaitAsync("iris-l2", 1);
         var version = await fixture.Gateway.Http.GetFromJsonAsync<TrainedVersion>("/api/models/iris-l2/versions/1");
 
@@ -211,7 +211,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         await Expect(page.Locator("[data-test=no-feature]")).ToHaveCountAsync(0);
         await Browser.ScreenshotAsync(page, "train-form");
         await page.Locator("[data-test=train]").ClickAsync();
-        await page.WaitForURLAsync("**/models/iris-sepals");
+        await Browser.WaitForNavigationAsync(page, "**/models/iris-sepals", "train-sepals");
         var state = await fixture.Gateway.WaitAsync("iris-sepals", 1);
         var version = await fixture.Gateway.Http.GetFromJsonAsync<TrainedVersion>("/api/models/iris-sepals/versions/1");
 
@@ -237,7 +237,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         }
 
         await page.Locator("[data-test=train]").ClickAsync();
-        await page.WaitForURLAsync($"**/models/{model}");
+        await Browser.WaitForNavigationAsync(page, $"**/models/{model}", "train-model");
         await page.Locator("[data-interactive=true]").WaitForAsync();
         return model;
     }

@@ -135,7 +135,7 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
         await Expect(page.Locator("#parameter-l2")).ToHaveValueAsync("0.5");
         await Expect(page.Locator("#seed")).ToHaveValueAsync("3");
         await page.Locator("[data-test=train]").ClickAsync();
-        await page.WaitForURLAsync("**/models/named-ids");
+        await Browser.WaitForNavigationAsync(page, "**/models/named-ids", "train-again");
         var again = (await fixture.Gateway.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/models/named-ids/versions/{version + 1}"))!["spec"]!;
         Assert.Equal(["customer_id", "x"], again["features"]!.AsArray().Select(f => f!.GetValue<string>()));
         Assert.Equal(0.5, again["parameters"]!["l2"]!.GetValue<double>());
