@@ -11,7 +11,7 @@ using OrleansMl.Hosting;
 namespace OrleansMl.Gateway.Api;
 
 /// <summary>
-/// The Open Inference Protocol (KServe v2, as Triton and MLServer speak it) over the same grain calls as the REST API:
+/// The Open Inference Protocol (KServe v2, as Triton and MLServer speak it) scored as the REST API scores:
 /// health, model metadata and readiness, and inference with one input tensor per column. Errors are the protocol's
 /// <c>{"error": "..."}</c>. A version in the path is one of ours; without one, predictions use the same default routing
 /// as <c>POST /api/models/{name}/predict</c> (the production alias, else the newest succeeded version).
@@ -128,8 +128,8 @@ public static class InferenceProtocolApi
             RequestMapping.CheckRowCount(request.Batch.Rows, options.Value.MaxPredictionRows);
 
             var result = await failover.RunAsync(
-                static call => call.Grain.PredictBatchAsync(call.Batch),
-                (predictors.Get(name).Grain, Batch: request.Batch with { Version = number }, Model: name),
+                static call => call.Predictor.PredictBatchAsync(call.Batch),
+                (Predictor: predictors.Get(name), Batch: request.Batch with { Version = number }, Model: name),
                 static call => $"POST /v2/models/{call.Model}/infer",
                 http.RequestAborted);
             var outputs = InferenceJson.OutputNames(result);

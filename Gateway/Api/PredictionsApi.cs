@@ -11,8 +11,9 @@ namespace OrleansMl.Gateway.Api;
 
 /// <summary>
 /// REST route for predictions: <c>/api/models/{name}/predict</c>. The hot path of the gateway: the body is read straight
-/// into a <see cref="PredictionBatch"/>, scored by one grain call (<see cref="IPredictorGrain.PredictBatchAsync"/>) under
-/// the failover policy, and the answer's arrays are written as JSON; no dictionary or object per row on the way.
+/// into a <see cref="PredictionBatch"/>, scored under the failover policy by one grain call
+/// (<see cref="IPredictorGrain.PredictBatchAsync"/>), or on the request's thread where the gateway hosts its silo
+/// (<see cref="Predictors"/>), and the answer's arrays are written as JSON; no dictionary or object per row on the way.
 /// </summary>
 public static class PredictionsApi
 {
@@ -56,15 +57,15 @@ public static class PredictionsApi
                 NameVisibility.Demand(set);
             }
             return new PredictionResponse(await failover.RunAsync(
-                static call => call.Grain.PredictEnrichedAsync(call.Batch, call.Features),
-                (model.Grain, Batch: batch, Features: features, Model: name),
+                static call => call.Predictor.PredictEnrichedAsync(call.Batch, call.Features),
+                (Predictor: model, Batch: batch, Features: features, Model: name),
                 static call => $"POST /api/models/{call.Model}/predict",
                 http.RequestAborted));
         }
 
         var result = await failover.RunAsync(
-            static call => call.Grain.PredictBatchAsync(call.Batch),
-            (model.Grain, Batch: batch, Model: name),
+            static call => call.Predictor.PredictBatchAsync(call.Batch),
+            (Predictor: model, Batch: batch, Model: name),
             static call => $"POST /api/models/{call.Model}/predict",
             http.RequestAborted);
         return new PredictionResponse(result);

@@ -15,7 +15,7 @@ using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Mcp;
 
-/// <summary>The MCP prediction tool: the same grain call as <see cref="PredictionsApi"/>.</summary>
+/// <summary>The MCP prediction tool: the same scoring as <see cref="PredictionsApi"/>.</summary>
 [McpServerToolType]
 public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOptions> options)
 {
@@ -45,7 +45,7 @@ public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOpt
             features is { Count: > 0 } ? [.. features] : default, cancellationToken);
 
     /// <summary>
-    /// Scores <paramref name="rows"/> (the JSON array of the <c>rows</c> argument) with the same grain call as the REST route,
+    /// Scores <paramref name="rows"/> (the JSON array of the <c>rows</c> argument) scored as the REST route scores them,
     /// and answers with a summary, the answer's JSON as text, and the same JSON as structured content.
     /// </summary>
     internal static async Task<CallToolResult> PredictAsync(
@@ -71,7 +71,7 @@ public sealed class PredictionTools(Predictors predictors, IOptions<OrleansMlOpt
             });
         }
 
-        var result = features.IsDefaultOrEmpty ? await entry.Grain.PredictBatchAsync(batch) : await entry.Grain.PredictEnrichedAsync(batch, features);
+        var result = features.IsDefaultOrEmpty ? await entry.PredictBatchAsync(batch) : await entry.PredictEnrichedAsync(batch, features);
         cancellationToken.ThrowIfCancellationRequested();
 
         // The answer's JSON is written once, from the arrays, and serves as both the text and the structured content.

@@ -68,6 +68,13 @@ public sealed class OrleansMlOptions : IValidatableObject
     public bool SpreadTrials { get; set; } = true;
 
     /// <summary>
+    /// Whether a gateway that hosts its silo (the embedded mode) scores predictions on its request threads with the
+    /// silo's predictor replicas instead of through a grain call (<c>OrleansMl__InProcessPredictions</c>, default true).
+    /// The answers, errors and statistics are the same either way; a gateway that is an Orleans client always calls.
+    /// </summary>
+    public bool InProcessPredictions { get; set; } = true;
+
+    /// <summary>
     /// The OpenMP runtime LightGBM runs on (<c>OrleansMl__OpenMpRuntime</c>): <c>auto</c> (default) LLVM's when installed
     /// (Debian's <c>libomp5</c>; LightGBM's fits take about half the time on small data), else GNU's; <c>llvm</c> requires
     /// LLVM's; <c>gnu</c> keeps GNU's. Chosen once per process, when the silo starts.

@@ -157,6 +157,8 @@ public static class OrleansMlSiloExtensions
         silo.Services.AddHostedService<HealthFlusher>();
         silo.Services.AddSingleton<ShadowScorer>();
         silo.Services.AddHostedService(sp => sp.GetRequiredService<ShadowScorer>());
+        silo.Services.AddSingleton<PredictorServices>();
+        silo.Services.AddSingleton<LocalPredictors>();
         silo.Services.AddSingleton<ArtifactSweeper>();
         silo.Services.AddHostedService(sp => sp.GetRequiredService<ArtifactSweeper>());
         silo.AddOrleansMlSiloMetrics();

@@ -40,16 +40,17 @@ internal static class Json
     }
 
     /// <summary>
-    /// The newest version's 5-minute health window of a model, once the silo has flushed a request into it. Counts are
-    /// flushed in the order requests were served, so a window that shows the last request shows every one before it.
+    /// The newest version's 5-minute health window of a model, once the silo has flushed <paramref name="requests"/>
+    /// requests into it. Counts are flushed in the order requests were served, so a window that shows the last request
+    /// shows every one before it.
     /// </summary>
-    public static async Task<JsonNode> WaitForHealthWindowAsync(this HttpClient http, string model)
+    public static async Task<JsonNode> WaitForHealthWindowAsync(this HttpClient http, string model, long requests = 1)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
             var health = await (await http.GetAsync($"/api/models/{model}/health")).ReadJsonAsync();
-            if (health["versions"]!.AsArray().FirstOrDefault()?["windows"]![0] is { } window && window["requests"]!.GetValue<long>() > 0)
+            if (health["versions"]!.AsArray().FirstOrDefault()?["windows"]![0] is { } window && window["requests"]!.GetValue<long>() >= requests)
             {
                 return window;
             }

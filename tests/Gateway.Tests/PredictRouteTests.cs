@@ -118,18 +118,105 @@ public sealed class PredictRouteTests(GatewayFactory factory)
         Assert.Equal(HttpStatusCode.OK, (await Post(model, new { rows = new[] { row }, alias = "production" })).StatusCode);
     }
 
+    [Fact]
+    public async Task AnEmbeddedGateway_ScoresInItsOwnProcess_WithoutAGrainCall_AndAnswersAsTheGrainDoes()
+    {
+        var rows = ChurnRows().Take(6).ToList();
+        var inProcess = await PredictorCallsAsync(inProcess: true, rows);
+        var calling = await PredictorCallsAsync(inProcess: false, rows);
+
+        // 6 REST calls, one MCP call and one Open Inference Protocol call, each with the same labels.
+        Assert.Equal(0, inProcess.Calls);
+        Assert.Equal(8, calling.Calls);
+        Assert.Equal(inProcess.Labels[..6], inProcess.Labels[6..12]);
+        Assert.Equal(inProcess.Labels[..6], inProcess.Labels[12..]);
+        Assert.Equal(calling.Labels[..6], calling.Labels[6..12]);
+        Assert.Equal(calling.Labels[..6], calling.Labels[12..]);
+    }
+
+    [Fact]
+    public async Task ManyPredictionsAtOnce_InTheGatewaysProcess_EachGetTheirOwnRowsAnswer()
+    {
+        var model = await TrainChurnAsync();
+        var rows = ChurnRows().Take(40).ToList();
+        var expected = new List<string>();
+        foreach (var row in rows)
+        {
+            var answer = await (await Post(model, new { rows = new[] { row } })).ReadJsonAsync();
+            expected.Add(answer["predictions"]![0]!["probabilities"]!.ToJsonString());
+        }
+
+        // Far more calls at once than a model has replicas in the process: some wait for none, the rest go to the grain.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 400).Select(async i =>
+        {
+            await Task.Yield();
+            var answer = await (await Post(model, new { rows = new[] { rows[i % rows.Count] } })).ReadJsonAsync();
+            return (Index: i % rows.Count, Probabilities: answer["predictions"]![0]!["probabilities"]!.ToJsonString());
+        }));
+
+        Assert.All(answers, a => Assert.Equal(expected[a.Index], a.Probabilities));
+        var window = await _http.WaitForHealthWindowAsync(model, requests: 440);
+        Assert.Equal((440, 0), (window["requests"]!.GetValue<long>(), window["errors"]!.GetValue<long>()));
+    }
+
     private Task<HttpResponseMessage> Post(string model, object body) => _http.PostJsonAsync($"/api/models/{model}/predict", body);
 
     private Task<HttpResponseMessage> PostRaw(string model, string body) =>
         _http.PostAsync($"/api/models/{model}/predict", new StringContent(body, Encoding.UTF8, "application/json"));
 
-    private async Task<string> TrainChurnAsync()
+    private Task<string> TrainChurnAsync() => TrainChurnAsync(_http);
+
+    private static async Task<string> TrainChurnAsync(HttpClient http)
     {
         var model = $"churn-{Guid.NewGuid():N}"[..14];
-        Assert.Equal(HttpStatusCode.Created, (await _http.PostCsvAsync($"/api/datasets/{model}", ChurnCsv)).StatusCode);
-        var queued = await (await _http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "churned", algorithm = "lightgbm" })).ReadJsonAsync();
-        Assert.Equal("succeeded", (await _http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await http.PostCsvAsync($"/api/datasets/{model}", ChurnCsv)).StatusCode);
+        var queued = await (await http.PostJsonAsync($"/api/models/{model}/train", new { dataset = model, label = "churned", algorithm = "lightgbm" })).ReadJsonAsync();
+        Assert.Equal("succeeded", (await http.WaitForVersionAsync(model, queued["version"]!.GetValue<int>()))["status"]!.GetValue<string>());
         return model;
+    }
+
+    /// <summary>
+    /// Trains a model in a fresh gateway told to score in its own process or not, predicts <paramref name="rows"/> every
+    /// way, and counts the calls its silo received on the predictor grain.
+    /// </summary>
+    private static async Task<(int Calls, List<string> Labels)> PredictorCallsAsync(bool inProcess, List<Dictionary<string, object>> rows)
+    {
+        var calls = new PredictorCallCounter();
+        await using var gateway = new GatewayFactory
+        {
+            Settings = new Dictionary<string, string> { ["OrleansMl:InProcessPredictions"] = inProcess ? "true" : "false" },
+            TestServices = services => services.AddSingleton<IIncomingGrainCallFilter>(calls),
+        };
+        using var http = gateway.CreateClient();
+        var model = await TrainChurnAsync(http);
+        var labels = await PredictEveryWayAsync(gateway, http, model, rows);
+        Assert.Equal(inProcess, gateway.Services.GetRequiredService<Api.Predictors>().InProcess);
+        return (calls.Count, labels);
+    }
+
+    /// <summary>The labels of one REST prediction per row, then of one MCP and one Open Inference Protocol prediction of all rows.</summary>
+    private static async Task<List<string>> PredictEveryWayAsync(GatewayFactory gateway, HttpClient http, string model, List<Dictionary<string, object>> rows)
+    {
+        var labels = new List<string>();
+        foreach (var row in rows)
+        {
+            var rest = await (await http.PostJsonAsync($"/api/models/{model}/predict", new { rows = new[] { row } })).ReadJsonAsync();
+            labels.Add(rest["predictions"]![0]!["label"]!.GetValue<string>());
+        }
+
+        await using var mcp = await gateway.ConnectMcpAsync();
+        var tool = await mcp.CallOkAsync("predict", new { model, rows });
+        labels.AddRange(tool["predictions"]!.AsArray().Select(p => p!["label"]!.GetValue<string>()));
+        var inputs = rows[0].Keys.Select(column => new
+        {
+            name = column,
+            shape = new[] { rows.Count },
+            datatype = column == "paperless" ? "BOOL" : rows[0][column] is double ? "FP64" : "BYTES",
+            data = rows.Select(r => column == "paperless" ? (object)Equals(r[column], "yes") : r[column]).ToArray(),
+        });
+        var infer = await (await http.PostJsonAsync($"/v2/models/{model}/infer", new { inputs })).ReadJsonAsync();
+        labels.AddRange(infer["outputs"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "label")!["data"]!.AsArray().Select(v => v!.GetValue<string>()));
+        return labels;
     }
 
     /// <summary>The sample's rows as JSON would carry them: numbers as numbers, the rest as strings, without id and label.</summary>
@@ -187,5 +274,23 @@ public sealed class PredictRouteTests(GatewayFactory factory)
         Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(expected, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Counts the calls a silo receives on <see cref="IPredictorGrain"/>.</summary>
+    private sealed class PredictorCallCounter : IIncomingGrainCallFilter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod.DeclaringType == typeof(IPredictorGrain))
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return context.Invoke();
+        }
     }
 }

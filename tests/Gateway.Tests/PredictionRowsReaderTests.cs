@@ -38,7 +38,7 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void ColumnNames_OfTheModelsLastRequest_AreReused()
     {
-        var model = new Predictors.Entry(null!);
+        var model = new Predictors.Entry("m", null!, null);
 
         var first = PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2}]}"""u8, model, 100);
         var second = PredictionRowsReader.ReadBody("""{"rows":[{"x1":3,"x2":4},{"x1":5,"x2":6}]}"""u8, model, 100);
@@ -111,7 +111,7 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void ARepeatedColumn_IsFound_WhenTheModelsLastColumnsStartTheRow()
     {
-        var model = new Predictors.Entry(null!);
+        var model = new Predictors.Entry("m", null!, null);
         PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2}]}"""u8, model, 100);
 
         var error = Assert.Throws<InvalidPredictionInputException>(() => PredictionRowsReader.ReadBody("""{"rows":[{"x1":1,"x2":2,"x1":3}]}"""u8, model, 100));
