@@ -42,21 +42,30 @@ internal static class AllowedHostsCheck
 
         // The framework's filter with nothing after it: it leaves the status at 400 when it refuses the host, else untouched.
         var filter = ActivatorUtilities.CreateInstance<HostFilteringMiddleware>(app.Services, (RequestDelegate)(static _ => Task.CompletedTask));
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
-            await filter.Invoke(context);
-            if (context.Response.StatusCode != StatusCodes.Status400BadRequest)
-            {
-                await next(context);
-                return;
-            }
-
-            var host = context.Request.Headers.Host.ToString();
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Host not allowed", string.IsNullOrWhiteSpace(host)
-                ? "The request names no host (Host header), and this gateway answers only requests that name one of its host names (AllowedHosts)."
-                : $"Host '{NameList.Cut(host)}' is not a host name this gateway serves: it answers only to the names in its AllowedHosts setting "
-                    + "(a protection against DNS rebinding). Call it by one of those names, or add this one to AllowedHosts.");
+            // The usual request passes without an await of its own here.
+            var filtering = filter.Invoke(context);
+            return filtering.IsCompletedSuccessfully && context.Response.StatusCode != StatusCodes.Status400BadRequest
+                ? next(context)
+                : CheckedAsync(filtering, context, next);
         });
         return app;
+    }
+
+    private static async Task CheckedAsync(Task filtering, HttpContext context, RequestDelegate next)
+    {
+        await filtering;
+        if (context.Response.StatusCode != StatusCodes.Status400BadRequest)
+        {
+            await next(context);
+            return;
+        }
+
+        var host = context.Request.Headers.Host.ToString();
+        await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Host not allowed", string.IsNullOrWhiteSpace(host)
+            ? "The request names no host (Host header), and this gateway answers only requests that name one of its host names (AllowedHosts)."
+            : $"Host '{NameList.Cut(host)}' is not a host name this gateway serves: it answers only to the names in its AllowedHosts setting "
+                + "(a protection against DNS rebinding). Call it by one of those names, or add this one to AllowedHosts.");
     }
 }

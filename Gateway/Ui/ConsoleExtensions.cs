@@ -47,36 +47,33 @@ public static class ConsoleExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         // Before antiforgery: its tokens are bound to the signed-in user, whom the console cookie names.
-        app.Use(async (context, next) =>
-        {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<ConsoleEndpoint>() is null)
-            {
-                await next(context);
-                return;
-            }
-
-            var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-            if (auth.Mode == AuthMode.Secure && !auth.CredentialsConfigured && !ApiKeyAuthenticationHandler.IsLocal(context.Connection))
-            {
-                await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Only local callers",
-                    "This gateway has no credentials configured, so its console serves only this machine. Set OrleansMl__Auth__AdminKey "
-                    + "and sign in with a key, or set OrleansMl__Auth__Mode=Open to serve everyone.");
-                return;
-            }
-
-            // The console's pages act for nobody themselves (their API calls carry the user's credential), so the request's
-            // user is the console cookie's signed-in user or anonymous, never the API's view of the connection (a local
-            // caller without a name, which antiforgery tokens cannot be bound to).
-            context.User = new ClaimsPrincipal(new ClaimsIdentity());
-            if (auth.OidcSignInEnabled)
-            {
-                await ConsoleSignIn.AuthenticateConsoleUserAsync(context);
-            }
-
-            await next(context);
-        });
+        app.Use((context, next) => context.GetEndpoint()?.Metadata.GetMetadata<ConsoleEndpoint>() is null ? next(context) : ConsoleRequestAsync(context, next));
         app.UseAntiforgery();
         return app;
+    }
+
+    /// <summary>A console page's request: refused from another machine where no credentials are configured, else signed in as its cookie says.</summary>
+    private static async Task ConsoleRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (auth.Mode == AuthMode.Secure && !auth.CredentialsConfigured && !ApiKeyAuthenticationHandler.IsLocal(context.Connection))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Only local callers",
+                "This gateway has no credentials configured, so its console serves only this machine. Set OrleansMl__Auth__AdminKey "
+                + "and sign in with a key, or set OrleansMl__Auth__Mode=Open to serve everyone.");
+            return;
+        }
+
+        // The console's pages act for nobody themselves (their API calls carry the user's credential), so the request's
+        // user is the console cookie's signed-in user or anonymous, never the API's view of the connection (a local
+        // caller without a name, which antiforgery tokens cannot be bound to).
+        context.User = new ClaimsPrincipal(new ClaimsIdentity());
+        if (auth.OidcSignInEnabled)
+        {
+            await ConsoleSignIn.AuthenticateConsoleUserAsync(context);
+        }
+
+        await next(context);
     }
 
     /// <summary>
