@@ -300,6 +300,24 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal(model, health["model"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Feedback_WithANumberTooLargeForADouble_IsRefusedAsOutsideTheFloat32Range_AndRecordsNothing()
+    {
+        var (model, ids) = await RegressionPredictionsAsync(2);
+        await using var mcp = await factory.ConnectMcpAsync();
+        var items = $"[{{\"predictionId\": \"{ids[0]}\", \"actual\": 0.5}}, {{\"predictionId\": \"{ids[1]}\", \"actual\": -1e400}}]";
+
+        var rest = await _http.PostAsync($"/api/models/{model}/feedback",
+            new StringContent($"{{\"items\": {items}}}", System.Text.Encoding.UTF8, "application/json"));
+        using var document = System.Text.Json.JsonDocument.Parse(items);
+        var viaMcp = await mcp.CallInvalidParamsAsync("send_feedback", new Dictionary<string, object?> { ["model"] = model, ["items"] = document.RootElement.Clone() });
+
+        await AssertBadAsync(rest, "items[1].actual -1e400 is outside the float32 range (±3.4028235E+38) a model's labels are stored in");
+        Assert.Contains("items[1].actual -1e400 is outside the float32 range", viaMcp, StringComparison.Ordinal);
+        var good = await (await _http.PostJsonAsync($"/api/models/{model}/feedback", new { items = new object[] { new { predictionId = ids[0], actual = 0.5 } } })).ReadJsonAsync();
+        Assert.Equal((1, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
+    }
+
     private Task<HttpResponseMessage> DeleteAsync(string url, string json) =>
         _http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
 
