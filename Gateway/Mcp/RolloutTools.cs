@@ -39,7 +39,7 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         model = ToolArguments.Name(model, "model");
         var request = ToolArguments.Read(() => RolloutsApi.ToRequest(new RolloutBody(
             candidate, alias, mode, weight, steps,
-            stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, stepAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null),
+            stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, ToolArguments.Seconds(stepAfterSeconds, "stepAfterSeconds")),
             stickyBy,
             guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))));
         var info = await grains.GetGrain<IModelGrain>(model).StartRolloutAsync(request);

@@ -318,6 +318,25 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal((1, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
     }
 
+    [Fact]
+    public async Task McpRolloutAndScheduleTools_WithMoreStepAfterSecondsThanATimeSpanHolds_AreInvalidParamsNamingTheArgument()
+    {
+        var model = await TrainAsync("linear", "linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rollout = await mcp.CallInvalidParamsAsync("start_rollout", new { model, candidate = 2, stepAfterSeconds = 1e300 });
+        var schedule = await mcp.CallInvalidParamsAsync("set_schedule", new
+        {
+            model, every = "01:00:00", dataset = model, label = "label", then = "rollout", rolloutStepAfterSeconds = -1e20,
+        });
+
+        Assert.EndsWith("stepAfterSeconds 1E+300 is out of range: give a number of seconds from 0 to 922337203685.", rollout, StringComparison.Ordinal);
+        Assert.EndsWith("rolloutStepAfterSeconds -1E+20 is out of range: give a number of seconds from 0 to 922337203685.", schedule, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/rollout")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/schedule")).StatusCode);
+    }
+
     private Task<HttpResponseMessage> DeleteAsync(string url, string json) =>
         _http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
 
