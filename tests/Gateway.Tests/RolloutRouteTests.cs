@@ -139,6 +139,28 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AbortRollout_WithAReasonAboveTheLimit_IsA400NamingTheSetting_AndTheRolloutKeepsRunning()
+    {
+        var model = await TrainAsync("linear", "linear");
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "shadow" })).StatusCode);
+        await using var mcp = await factory.ConnectMcpAsync();
+        var reason = new string('r', 1001);
+
+        var rest = await DeleteAsync($"/api/models/{model}/rollout", $$"""{"reason":"{{reason}}"}""");
+        var viaMcp = await mcp.CallToolErrorAsync("abort_rollout", new { model, reason });
+        var running = await (await _http.GetAsync($"/api/models/{model}/rollout")).ReadJsonAsync();
+
+        await AssertBadAsync(rest, "reason has 1001 characters; at most 1000 are allowed (OrleansMl__MaxAliasReasonLength). Shorten it.");
+        Assert.Equal("Invalid rollout or guard", (await rest.ReadJsonAsync())["title"]!.GetValue<string>());
+        Assert.Contains("reason has 1001 characters; at most 1000 are allowed", viaMcp, StringComparison.Ordinal);
+        Assert.Equal("running", running["status"]!.GetValue<string>());
+        Assert.Single(running["decisions"]!.AsArray());
+        var aborted = await DeleteAsync($"/api/models/{model}/rollout", $$"""{"reason":"{{reason[..1000]}}"}""");
+        Assert.Equal(HttpStatusCode.OK, aborted.StatusCode);
+    }
+
+    [Fact]
     public async Task AliasGuard_IsSetAndRemoved_OverRestAndMcp()
     {
         var model = await TrainAsync("linear", "lightgbm");
