@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Storage;
 
 namespace OrleansMl.Features;
@@ -49,7 +50,7 @@ public sealed class FeatureEntityGrain(
             var problems = new List<string>();
             if (unknown.Count > 0)
             {
-                problems.Add($"unknown {(unknown.Count == 1 ? "name" : "names")} {string.Join(", ", unknown.Select(n => $"'{n}'"))} (the values of feature set '{_set}' are {ValueNames(definition)})");
+                problems.Add($"unknown {(unknown.Count == 1 ? "name" : "names")} {NameList.Quoted(unknown)} (the values of feature set '{_set}' are {ValueNames(definition)})");
             }
 
             problems.AddRange(wrong);
@@ -214,7 +215,7 @@ public sealed class FeatureEntityGrain(
             var column = columns.IndexOf(name);
             if (column < 0)
             {
-                return (null, $"'{name}' is not a column of any aggregate (columns: {(columns.IsEmpty ? "none" : string.Join(", ", columns))})");
+                return (null, $"'{Names.Shown(name)}' is not a column of any aggregate (columns: {(columns.IsEmpty ? "none" : string.Join(", ", columns))})");
             }
 
             if (!FeatureKinds.Fits(ColumnKind.Numeric, value))
