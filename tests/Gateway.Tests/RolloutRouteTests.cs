@@ -185,6 +185,24 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task McpSetAliasGuard_WithRemoveAndAGuardDescribed_IsInvalidParams_AndTheGuardStays()
+    {
+        var model = await TrainAsync("linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+        await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", metric = "accuracy", maxDrop = 0.05 });
+
+        var both = await mcp.CallInvalidParamsAsync("set_alias_guard", new { model, alias = "production", remove = true, metric = "errorRate", max = 0.1 });
+
+        Assert.EndsWith("remove: true removes the guard, so metric, max are not taken with it; leave out remove to set a guard, or leave them out to remove it.",
+            both, StringComparison.Ordinal);
+        Assert.Equal(["accuracy"], await GuardSetsAsync(model));
+        Assert.DoesNotContain("model.alias.guard-removed", await AuditActionsAsync(model));
+        var removed = await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", remove = true });
+        Assert.Null(removed["guard"]);
+    }
+
+    [Fact]
     public async Task AGuardOrStickyByThatCouldNeverWork_IsA400NamingWhy_AndChangesNothing()
     {
         var model = await TrainAsync("linear", "linear");
@@ -376,6 +394,12 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         return [.. entries
             .Where(e => e!["action"]!.GetValue<string>() == "model.alias.guard-set" && e["target"]!.GetValue<string>() == $"models/{model}/aliases/production/guard")
             .Select(e => e!["to"]!.GetValue<string>())];
+    }
+
+    private async Task<List<string>> AuditActionsAsync(string model)
+    {
+        var entries = (await (await _http.GetAsync("/api/audit?limit=500")).ReadJsonAsync())["entries"]!.AsArray();
+        return [.. entries.Where(e => e!["target"]!.GetValue<string>().StartsWith($"models/{model}/", StringComparison.Ordinal)).Select(e => e!["action"]!.GetValue<string>())];
     }
 
     private async Task<JsonNode> PollAsync(string url, Func<JsonNode, bool> done)
