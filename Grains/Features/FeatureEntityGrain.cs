@@ -44,6 +44,8 @@ public sealed class FeatureEntityGrain(
         var wrong = values.Where(v => specs.TryGetValue(v.Key, out var spec) && !FeatureKinds.Fits(spec.Kind, v.Value))
             .OrderBy(v => v.Key, StringComparer.Ordinal)
             .Select(v => $"'{v.Key}' {FeatureKinds.Misfit(specs[v.Key].Kind, v.Value)}")
+            .Concat(values.Where(v => specs.ContainsKey(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal)
+                .Select(v => FeatureKinds.TooLong($"'{v.Key}'", v.Value, options.Value.MaxCellCharacters)).OfType<string>())
             .ToList();
         if (unknown.Count > 0 || wrong.Count > 0)
         {

@@ -81,6 +81,10 @@ public static class FeatureSetValidator
                     ? $"the default of '{value.Name}' {FeatureKinds.Misfit(value.Kind, fallback)}"
                     : $"the default of '{value.Name}' ({FeatureKinds.Describe(fallback)}) is not {FeatureKinds.Expected(value.Kind)}");
             }
+            else if (value.Default is { } text && FeatureKinds.TooLong($"the default of '{value.Name}'", text, limits.MaxCellCharacters) is { } tooLong)
+            {
+                problems.Add(tooLong);
+            }
         }
 
         for (var i = 0; i < aggregates.Length; i++)
