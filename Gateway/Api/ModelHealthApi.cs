@@ -74,6 +74,8 @@ public static class ModelHealthApi
                 JsonValueKind.Number when item.Actual.TryGetDouble(out var number) && double.IsFinite(number) => FeatureValue.FromNumber(number),
                 JsonValueKind.True => FeatureValue.FromBoolean(true),
                 JsonValueKind.False => FeatureValue.FromBoolean(false),
+                JsonValueKind.Number => throw new InvalidFeedbackException(
+                    $"items[{i}].actual {Shown(item.Actual.GetRawText())} is outside the float32 range (±3.4028235E+38) a model's labels are stored in: send the true value, nothing was recorded."),
                 _ => throw new InvalidFeedbackException($"items[{i}].actual must be the true label or value (a string, number or boolean); got {(item.Actual.ValueKind == JsonValueKind.Undefined ? "nothing" : item.Actual.ValueKind.ToString().ToLowerInvariant())}."),
             };
             result.Add(new FeedbackItem(item.PredictionId, actual));
@@ -81,6 +83,9 @@ public static class ModelHealthApi
 
         return result.MoveToImmutable();
     }
+
+    // A number too large for a double can be written with any number of digits: the error quotes its start and length.
+    private static string Shown(string number) => number.Length <= 64 ? number : $"{number.AsSpan(0, 64)}… ({number.Length} characters)";
 }
 
 /// <summary>Feedback: the true label or value of earlier predictions.</summary>

@@ -14,13 +14,13 @@ public static class RequestMapping
         ? ModelTask.Auto
         : EnumWords.TryParse<ModelTask>(value, out var task)
             ? task
-            : throw new InvalidTrainingRequestException($"task '{value}' is not one of: {TaskValues}.");
+            : throw new InvalidTrainingRequestException($"task '{Names.Shown(value)}' is not one of: {TaskValues}.");
 
     public static TrainingAlgorithm ParseAlgorithm(string? value) => value is null or ""
         ? TrainingAlgorithm.Auto
         : EnumWords.TryParse<TrainingAlgorithm>(value, out var algorithm)
             ? algorithm
-            : throw new InvalidTrainingRequestException($"algorithm '{value}' is not one of: {AlgorithmValues}.");
+            : throw new InvalidTrainingRequestException($"algorithm '{Names.Shown(value)}' is not one of: {AlgorithmValues}.");
 
     public static TrainingRequest ToTrainingRequest(
         string? dataset, int? datasetVersion, string? label, string? task, string? algorithm,

@@ -94,7 +94,7 @@ public static class RolloutsApi
         var mode = RolloutMode.Canary;
         if (body.Mode is { } word && !EnumWords.TryParse(word, out mode))
         {
-            throw new InvalidRolloutException($"mode '{word}' is not one of {EnumWords.List<RolloutMode>()}.");
+            throw new InvalidRolloutException($"mode '{Names.Shown(word)}' is not one of {EnumWords.List<RolloutMode>()}.");
         }
 
         if (body.Steps is [])

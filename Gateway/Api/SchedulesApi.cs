@@ -82,13 +82,13 @@ public static class SchedulesApi
         var trigger = ScheduleTrigger.Always;
         if (body.Trigger is { } t && !EnumWords.TryParse(t, out trigger))
         {
-            throw new InvalidScheduleException($"trigger '{t}' is not one of {EnumWords.List<ScheduleTrigger>()}.");
+            throw new InvalidScheduleException($"trigger '{Names.Shown(t)}' is not one of {EnumWords.List<ScheduleTrigger>()}.");
         }
 
         var then = ScheduleThen.None;
         if (body.Then is { } n && !EnumWords.TryParse(n, out then))
         {
-            throw new InvalidScheduleException($"then '{n}' is not one of {EnumWords.List<ScheduleThen>()}.");
+            throw new InvalidScheduleException($"then '{Names.Shown(n)}' is not one of {EnumWords.List<ScheduleThen>()}.");
         }
 
         if (body.Rollout?.Candidate is not null)

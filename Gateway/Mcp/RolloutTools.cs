@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Api;
@@ -39,7 +40,7 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         model = ToolArguments.Name(model, "model");
         var request = ToolArguments.Read(() => RolloutsApi.ToRequest(new RolloutBody(
             candidate, alias, mode, weight, steps,
-            stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, stepAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null),
+            stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, ToolArguments.Seconds(stepAfterSeconds, "stepAfterSeconds")),
             stickyBy,
             guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))));
         var info = await grains.GetGrain<IModelGrain>(model).StartRolloutAsync(request);
@@ -127,6 +128,19 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
     {
         model = ToolArguments.Name(model, "model");
         alias = ToolArguments.Name(alias, "alias");
+        if (remove)
+        {
+            // A guard described beside remove: true is a contradiction, not a guard to drop quietly.
+            var given = new (string Name, bool Given)[] { ("metric", metric is not null), ("maxDrop", maxDrop is not null), ("max", max is not null), ("minSamples", minSamples is not null) }
+                .Where(a => a.Given).Select(a => a.Name).ToList();
+            if (given.Count > 0)
+            {
+                throw new McpProtocolException(
+                    $"remove: true removes the guard, so {string.Join(", ", given)} {(given.Count > 1 ? "are" : "is")} not taken with it; "
+                    + "leave out remove to set a guard, or leave them out to remove it.", McpErrorCode.InvalidParams);
+            }
+        }
+
         var grain = grains.GetGrain<IModelGrain>(model);
         var info = remove
             ? await grain.RemoveAliasGuardAsync(alias)

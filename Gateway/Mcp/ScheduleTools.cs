@@ -70,7 +70,7 @@ public sealed class ScheduleTools(IGrainFactory grains)
             every, dataset, label, algorithm, parameters, trigger, driftThreshold, then,
             rolloutGiven
                 ? new RolloutBody(null, rolloutAlias, rolloutMode, null, rolloutSteps,
-                    rolloutStepAfterSamples is null && rolloutStepAfterSeconds is null ? null : new StepAfterBody(rolloutStepAfterSamples, rolloutStepAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null),
+                    rolloutStepAfterSamples is null && rolloutStepAfterSeconds is null ? null : new StepAfterBody(rolloutStepAfterSamples, ToolArguments.Seconds(rolloutStepAfterSeconds, "rolloutStepAfterSeconds")),
                     rolloutStickyBy,
                     guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))
                 : null,

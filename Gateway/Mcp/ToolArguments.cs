@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -58,4 +59,27 @@ internal static class ToolArguments
     public static int Version(int value, string argument = "version") => Read(() => VersionNumbers.Validate(value, argument));
 
     public static int? Version(int? value, string argument = "version") => value is { } v ? Version(v, argument) : null;
+
+    /// <summary>
+    /// A number of seconds as a time span. One beyond what a time span holds (about 29,000 years either way) is the caller's malformed
+    /// argument, named; a negative one is left to the check that knows whether the field may be negative.
+    /// </summary>
+    public static TimeSpan? Seconds(double? seconds, string argument)
+    {
+        if (seconds is not { } s)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TimeSpan.FromSeconds(s);
+        }
+        catch (OverflowException)
+        {
+            throw new McpProtocolException(
+                $"{argument} {s.ToString(CultureInfo.InvariantCulture)} is out of range: give a number of seconds from 0 to {((long)TimeSpan.MaxValue.TotalSeconds).ToString(CultureInfo.InvariantCulture)}.",
+                McpErrorCode.InvalidParams);
+        }
+    }
 }

@@ -17,8 +17,11 @@ public static partial class Names
         : throw new InvalidNameException(
             $"Invalid {what} name '{Shown(name)}': use 1-{MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.");
 
-    // A name far past the limit is quoted by its start and its length: an error repeats what it refuses, not all of it.
-    private static string Shown(string? name) =>
+    /// <summary>
+    /// A name as an error quotes it: whole up to twice <see cref="MaxLength"/>, else its first <see cref="MaxLength"/>
+    /// characters and its length, so an error repeats what it refuses, not all of it.
+    /// </summary>
+    public static string Shown(string? name) =>
         name is null || name.Length <= 2 * MaxLength ? name ?? string.Empty : $"{name.AsSpan(0, MaxLength)}… ({name.Length} characters)";
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]

@@ -16,7 +16,7 @@ public static partial class FeatureKeys
 
     /// <summary>Why <paramref name="key"/> is refused, for error messages.</summary>
     public static string Problem(string? key) =>
-        $"Invalid key '{key}': use 1-{MaxLength} ASCII letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit.";
+        $"Invalid key '{Names.Shown(key)}': use 1-{MaxLength} ASCII letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit.";
 
     /// <summary>The grain key of an entity: <c>{set}/{key}</c> (neither part holds a '/').</summary>
     public static string EntityGrainKey(string set, string key) => $"{set}/{key}";

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansMl.Hosting;
+using OrleansMl.Ml;
 using OrleansMl.Storage;
 
 namespace OrleansMl.Features;
@@ -43,13 +44,15 @@ public sealed class FeatureEntityGrain(
         var wrong = values.Where(v => specs.TryGetValue(v.Key, out var spec) && !FeatureKinds.Fits(spec.Kind, v.Value))
             .OrderBy(v => v.Key, StringComparer.Ordinal)
             .Select(v => $"'{v.Key}' {FeatureKinds.Misfit(specs[v.Key].Kind, v.Value)}")
+            .Concat(values.Where(v => specs.ContainsKey(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal)
+                .Select(v => FeatureKinds.TooLong($"'{v.Key}'", v.Value, options.Value.MaxCellCharacters)).OfType<string>())
             .ToList();
         if (unknown.Count > 0 || wrong.Count > 0)
         {
             var problems = new List<string>();
             if (unknown.Count > 0)
             {
-                problems.Add($"unknown {(unknown.Count == 1 ? "name" : "names")} {string.Join(", ", unknown.Select(n => $"'{n}'"))} (the values of feature set '{_set}' are {ValueNames(definition)})");
+                problems.Add($"unknown {(unknown.Count == 1 ? "name" : "names")} {NameList.Quoted(unknown)} (the values of feature set '{_set}' are {ValueNames(definition)})");
             }
 
             problems.AddRange(wrong);
@@ -214,7 +217,7 @@ public sealed class FeatureEntityGrain(
             var column = columns.IndexOf(name);
             if (column < 0)
             {
-                return (null, $"'{name}' is not a column of any aggregate (columns: {(columns.IsEmpty ? "none" : string.Join(", ", columns))})");
+                return (null, $"'{Names.Shown(name)}' is not a column of any aggregate (columns: {(columns.IsEmpty ? "none" : string.Join(", ", columns))})");
             }
 
             if (!FeatureKinds.Fits(ColumnKind.Numeric, value))

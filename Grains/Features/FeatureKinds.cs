@@ -24,6 +24,16 @@ public static class FeatureKinds
             ? $"must be a finite number within the float32 range (±3.4028235E+38), not {Describe(value)}"
             : $"must be {Expected(kind)}, not {Describe(value)}";
 
+    /// <summary>
+    /// Why a string value is too long to store, or null: a feature's value becomes a prediction row's cell, so it is held
+    /// to the longest cell a dataset takes (<c>OrleansMl__MaxCellCharacters</c>).
+    /// </summary>
+    public static string? TooLong(string what, FeatureValue value, int maxCharacters) =>
+        value.Kind == FeatureValueKind.String && value.Text!.Length > maxCharacters
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{what} has {value.Text.Length} characters; at most {maxCharacters} are allowed (OrleansMl__MaxCellCharacters)")
+            : null;
+
     /// <summary>"a number", "a string", "true or false".</summary>
     public static string Expected(ColumnKind kind) => kind switch
     {

@@ -24,7 +24,7 @@ public static class FeatureSetValidator
         }
         else if (!Names.IsValid(spec.Key))
         {
-            problems.Add($"key '{spec.Key}' is not a valid column name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)");
+            problems.Add($"key '{Names.Shown(spec.Key)}' is not a valid column name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)");
         }
 
         if (spec.Ttl is not { } ttl)
@@ -57,7 +57,7 @@ public static class FeatureSetValidator
             var value = values[i];
             if (value is null || !Names.IsValid(value.Name))
             {
-                problems.Add(Invariant($"values[{i}].name '{value?.Name}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
+                problems.Add(Invariant($"values[{i}].name '{Names.Shown(value?.Name)}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
                 continue;
             }
 
@@ -81,6 +81,10 @@ public static class FeatureSetValidator
                     ? $"the default of '{value.Name}' {FeatureKinds.Misfit(value.Kind, fallback)}"
                     : $"the default of '{value.Name}' ({FeatureKinds.Describe(fallback)}) is not {FeatureKinds.Expected(value.Kind)}");
             }
+            else if (value.Default is { } text && FeatureKinds.TooLong($"the default of '{value.Name}'", text, limits.MaxCellCharacters) is { } tooLong)
+            {
+                problems.Add(tooLong);
+            }
         }
 
         for (var i = 0; i < aggregates.Length; i++)
@@ -88,7 +92,7 @@ public static class FeatureSetValidator
             var aggregate = aggregates[i];
             if (aggregate is null || !Names.IsValid(aggregate.Name))
             {
-                problems.Add(Invariant($"aggregates[{i}].name '{aggregate?.Name}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
+                problems.Add(Invariant($"aggregates[{i}].name '{Names.Shown(aggregate?.Name)}' is not a valid name (1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)"));
                 continue;
             }
 
@@ -111,7 +115,7 @@ public static class FeatureSetValidator
             }
             else if (!Names.IsValid(aggregate.Column))
             {
-                problems.Add($"aggregate '{aggregate.Name}' names column '{aggregate.Column}', which is not a valid column name");
+                problems.Add($"aggregate '{aggregate.Name}' names column '{Names.Shown(aggregate.Column)}', which is not a valid column name");
             }
 
             if (aggregate.Window <= TimeSpan.Zero)

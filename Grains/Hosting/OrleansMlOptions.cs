@@ -205,7 +205,7 @@ public sealed class OrleansMlOptions : IValidatableObject
     [Range(1, 1 << 20, ErrorMessage = "OrleansMl:MaxShownValueLength must be between 1 and 1048576; set OrleansMl__MaxShownValueLength.")]
     public int MaxShownValueLength { get; set; } = 256;
 
-    /// <summary>Longest alias change reason, in characters (<c>OrleansMl__MaxAliasReasonLength</c>).</summary>
+    /// <summary>Longest reason of an alias change or a rollout abort, in characters (<c>OrleansMl__MaxAliasReasonLength</c>).</summary>
     [Range(1, 1 << 20, ErrorMessage = "OrleansMl:MaxAliasReasonLength must be between 1 and 1048576; set OrleansMl__MaxAliasReasonLength.")]
     public int MaxAliasReasonLength { get; set; } = 1000;
 

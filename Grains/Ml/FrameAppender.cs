@@ -207,7 +207,7 @@ public static class FrameAppender
                     if (!index.TryGetValue(property.Name, out var c))
                     {
                         throw new InvalidDatasetException(
-                            $"{at} has column '{property.Name}', which {where} does not have. Its columns: {string.Join(", ", columns)}.");
+                            $"{at} has column '{Names.Shown(property.Name)}', which {where} does not have. Its columns: {string.Join(", ", columns)}.");
                     }
 
                     if (cells[c] is not null)

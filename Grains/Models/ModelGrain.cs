@@ -489,6 +489,7 @@ public sealed partial class ModelGrain(
 
     public async Task<RolloutInfo> AbortRolloutAsync(string? reason = null)
     {
+        CheckReason(reason, message => new InvalidRolloutException(message));
         var current = Require();
         if (current.Rollout is not { IsRunning: true } rollout)
         {
@@ -942,13 +943,16 @@ public sealed partial class ModelGrain(
             : requests.RemoveRange(requests.OrderBy(r => r.Value.At).ThenBy(r => r.Value.Version).Take(requests.Count - max).Select(r => r.Key));
     }
 
-    private void CheckReason(string? reason)
+    // An alias change's reason is stored in its history and the audit log, a rollout abort's in its decisions and the
+    // audit log: both are held to the same length.
+    private void CheckReason(string? reason, Func<string, OrleansMlException>? refuse = null)
     {
         var max = options.Value.MaxAliasReasonLength;
         if (reason is { Length: var length } && length > max)
         {
-            throw new InvalidAliasChangeException(string.Create(CultureInfo.InvariantCulture,
-                $"reason has {length} characters; at most {max} are allowed (OrleansMl__MaxAliasReasonLength). Shorten it."));
+            var message = string.Create(CultureInfo.InvariantCulture,
+                $"reason has {length} characters; at most {max} are allowed (OrleansMl__MaxAliasReasonLength). Shorten it.");
+            throw refuse?.Invoke(message) ?? new InvalidAliasChangeException(message);
         }
     }
 

@@ -60,7 +60,7 @@ public static class TrainingSpecValidator
         var names = string.Join(", ", dataset.Columns.Select(c => c.Name));
         if (!columns.TryGetValue(request.Label, out var label))
         {
-            throw new InvalidTrainingRequestException($"{where} has no column '{request.Label}' to use as the label. Columns: {names}.");
+            throw new InvalidTrainingRequestException($"{where} has no column '{Names.Shown(request.Label)}' to use as the label. Columns: {names}.");
         }
 
         var features = request.Features.IsDefault ? [] : request.Features;
@@ -68,7 +68,7 @@ public static class TrainingSpecValidator
         if (unknown.Count > 0)
         {
             throw new InvalidTrainingRequestException(
-                $"{where} has no column{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))} to use as a feature. Columns: {names}.");
+                $"{where} has no column{(unknown.Count > 1 ? "s" : string.Empty)} {NameList.Quoted(unknown)} to use as a feature. Columns: {names}.");
         }
 
         if (features.Contains(request.Label))
@@ -340,7 +340,7 @@ public static class TrainingSpecValidator
         if (unknown.Count > 0)
         {
             throw new InvalidTrainingRequestException(
-                $"Unknown parameter{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Allowed parameters: {HyperParameters.Allowed}.");
+                $"Unknown parameter{(unknown.Count > 1 ? "s" : string.Empty)} {NameList.Quoted(unknown)}. Allowed parameters: {HyperParameters.Allowed}.");
         }
 
         // Two names of one setting (trees and iterations, or one name in two spellings) would leave which value counts to

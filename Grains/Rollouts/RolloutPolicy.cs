@@ -73,7 +73,7 @@ public static class RolloutPolicy
             {
                 // A shadow's answers are never returned, so no feedback scores them: only its errors and its time can be held.
                 throw new InvalidRolloutException(
-                    $"guard.metric '{guard.Metric}' cannot guard a shadow rollout, whose answers get no feedback: use errorRate or p99.");
+                    $"guard.metric '{Names.Shown(guard.Metric)}' cannot guard a shadow rollout, whose answers get no feedback: use errorRate or p99.");
             }
         }
     }
@@ -87,7 +87,7 @@ public static class RolloutPolicy
         ArgumentNullException.ThrowIfNull(guard);
         if (!Metrics.Contains(guard.Metric))
         {
-            throw new InvalidRolloutException($"guard.metric '{guard.Metric}' is not one of {string.Join(", ", Metrics)}.");
+            throw new InvalidRolloutException($"guard.metric '{Names.Shown(guard.Metric)}' is not one of {string.Join(", ", Metrics)}.");
         }
 
         if (guard.MinSamples < 1)
@@ -188,7 +188,7 @@ public static class RolloutPolicy
         }
 
         throw new InvalidRolloutException(
-            $"guard.metric '{guard.Metric}' is never measured for {which}, so the guard would never be checked: "
+            $"guard.metric '{Names.Shown(guard.Metric)}' is never measured for {which}, so the guard would never be checked: "
             + $"a {EnumWords.Word(task)} model's guard can watch {string.Join(", ", offered.SkipLast(1))} or {offered[^1]}.");
     }
 

@@ -36,7 +36,7 @@ public sealed class ApiKeyRegistryGrain(
     {
         ArgumentNullException.ThrowIfNull(key);
         var now = time.GetUtcNow();
-        var name = Invalid(Names.IsValid(key.Name), $"Invalid key name '{key.Name}': use 1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.", key.Name);
+        var name = Invalid(Names.IsValid(key.Name), $"Invalid key name '{Names.Shown(key.Name)}': use 1-{Names.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.", key.Name);
         var scopes = ValidScopes(key.Scopes);
         var patterns = ValidPatterns(key.Names);
         if (key.ExpiresAt is { } expires && expires <= now)
@@ -83,7 +83,7 @@ public sealed class ApiKeyRegistryGrain(
         var index = current.Keys.Select(k => k.Info.Id).ToList().IndexOf(id);
         if (index < 0)
         {
-            throw new ApiKeyNotFoundException($"There is no key '{id}'. GET /api/keys lists the keys and their ids.");
+            throw new ApiKeyNotFoundException($"There is no key '{Names.Shown(id)}'. GET /api/keys lists the keys and their ids.");
         }
 
         var entry = current.Keys[index];
@@ -123,7 +123,7 @@ public sealed class ApiKeyRegistryGrain(
 
         foreach (var scope in requested)
         {
-            Invalid(Scopes.IsValid(scope), $"Unknown scope '{scope}': use {string.Join(", ", Scopes.All)}.", scope);
+            Invalid(Scopes.IsValid(scope), $"Unknown scope '{Names.Shown(scope)}': use {string.Join(", ", Scopes.All)}.", scope);
         }
 
         return Scopes.All.Where(requested.Contains).ToImmutableArray();
@@ -144,7 +144,7 @@ public sealed class ApiKeyRegistryGrain(
         foreach (var pattern in requested)
         {
             Invalid(NamePatterns.IsValid(pattern),
-                $"Invalid name pattern '{pattern}': use 1-64 ASCII letters, digits, '.', '_', '-' and '*' (any run of characters), e.g. 'fraud-*'.", pattern);
+                $"Invalid name pattern '{Names.Shown(pattern)}': use 1-64 ASCII letters, digits, '.', '_', '-' and '*' (any run of characters), e.g. 'fraud-*'.", pattern);
         }
 
         return requested.Distinct(StringComparer.Ordinal).ToImmutableArray();

@@ -170,6 +170,25 @@ public sealed class FeaturesApiTests : IAsyncLifetime, IDisposable
         Assert.Contains("tx_sum_1h=none", McpTestClient.Text(await mcp.CallToolAsync("get_features", McpTestClient.Arguments(new { set, key = "c-1" }))), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ACategoricalValueLongerThanADatasetCell_IsRefusedNamingTheSetting_AndChangesNothing()
+    {
+        var set = await DefineAsync("fs-long");
+        await _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { segment = "premium" } });
+        var (longest, tooLong) = (new string('s', 32_768), new string('s', 32_769));
+
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "'segment' has 32769 characters; at most 32768 are allowed (OrleansMl__MaxCellCharacters)",
+            _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { balance = 2.0, segment = tooLong } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "the default of 'segment' has 32769 characters; at most 32768 are allowed (OrleansMl__MaxCellCharacters)",
+            _http.PutAsJsonAsync($"/api/features/{set}", new { key = "customer_id", ttl = "00:30:00", values = new[] { new { name = "segment", kind = "categorical", @default = tooLong } } }));
+
+        var entity = await GetAsync($"/api/features/{set}/c-1");
+        Assert.Equal("premium", entity["values"]!["segment"]!["value"]!.GetValue<string>());
+        Assert.Null(entity["values"]!["balance"]);
+        Assert.Equal(1, (await GetAsync($"/api/features/{set}"))["revision"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/features/{set}/c-1", new { values = new { segment = longest } })).StatusCode);
+    }
+
     private async Task<string> DefineAsync(string prefix)
     {
         var set = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

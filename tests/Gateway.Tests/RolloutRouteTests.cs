@@ -139,6 +139,28 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
     }
 
     [Fact]
+    public async Task AbortRollout_WithAReasonAboveTheLimit_IsA400NamingTheSetting_AndTheRolloutKeepsRunning()
+    {
+        var model = await TrainAsync("linear", "linear");
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, mode = "shadow" })).StatusCode);
+        await using var mcp = await factory.ConnectMcpAsync();
+        var reason = new string('r', 1001);
+
+        var rest = await DeleteAsync($"/api/models/{model}/rollout", $$"""{"reason":"{{reason}}"}""");
+        var viaMcp = await mcp.CallToolErrorAsync("abort_rollout", new { model, reason });
+        var running = await (await _http.GetAsync($"/api/models/{model}/rollout")).ReadJsonAsync();
+
+        await AssertBadAsync(rest, "reason has 1001 characters; at most 1000 are allowed (OrleansMl__MaxAliasReasonLength). Shorten it.");
+        Assert.Equal("Invalid rollout or guard", (await rest.ReadJsonAsync())["title"]!.GetValue<string>());
+        Assert.Contains("reason has 1001 characters; at most 1000 are allowed", viaMcp, StringComparison.Ordinal);
+        Assert.Equal("running", running["status"]!.GetValue<string>());
+        Assert.Single(running["decisions"]!.AsArray());
+        var aborted = await DeleteAsync($"/api/models/{model}/rollout", $$"""{"reason":"{{reason[..1000]}}"}""");
+        Assert.Equal(HttpStatusCode.OK, aborted.StatusCode);
+    }
+
+    [Fact]
     public async Task AliasGuard_IsSetAndRemoved_OverRestAndMcp()
     {
         var model = await TrainAsync("linear", "lightgbm");
@@ -160,6 +182,24 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal("Invalid rollout or guard", (await neverBreached.ReadJsonAsync())["title"]!.GetValue<string>());
         Assert.Null(removed["guard"]);
         Assert.Equal("accuracy", viaMcp["guard"]!["metric"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task McpSetAliasGuard_WithRemoveAndAGuardDescribed_IsInvalidParams_AndTheGuardStays()
+    {
+        var model = await TrainAsync("linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+        await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", metric = "accuracy", maxDrop = 0.05 });
+
+        var both = await mcp.CallInvalidParamsAsync("set_alias_guard", new { model, alias = "production", remove = true, metric = "errorRate", max = 0.1 });
+
+        Assert.EndsWith("remove: true removes the guard, so metric, max are not taken with it; leave out remove to set a guard, or leave them out to remove it.",
+            both, StringComparison.Ordinal);
+        Assert.Equal(["accuracy"], await GuardSetsAsync(model));
+        Assert.DoesNotContain("model.alias.guard-removed", await AuditActionsAsync(model));
+        var removed = await mcp.CallOkAsync("set_alias_guard", new { model, alias = "production", remove = true });
+        Assert.Null(removed["guard"]);
     }
 
     [Fact]
@@ -300,6 +340,43 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         Assert.Equal(model, health["model"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Feedback_WithANumberTooLargeForADouble_IsRefusedAsOutsideTheFloat32Range_AndRecordsNothing()
+    {
+        var (model, ids) = await RegressionPredictionsAsync(2);
+        await using var mcp = await factory.ConnectMcpAsync();
+        var items = $"[{{\"predictionId\": \"{ids[0]}\", \"actual\": 0.5}}, {{\"predictionId\": \"{ids[1]}\", \"actual\": -1e400}}]";
+
+        var rest = await _http.PostAsync($"/api/models/{model}/feedback",
+            new StringContent($"{{\"items\": {items}}}", System.Text.Encoding.UTF8, "application/json"));
+        using var document = System.Text.Json.JsonDocument.Parse(items);
+        var viaMcp = await mcp.CallInvalidParamsAsync("send_feedback", new Dictionary<string, object?> { ["model"] = model, ["items"] = document.RootElement.Clone() });
+
+        await AssertBadAsync(rest, "items[1].actual -1e400 is outside the float32 range (±3.4028235E+38) a model's labels are stored in");
+        Assert.Contains("items[1].actual -1e400 is outside the float32 range", viaMcp, StringComparison.Ordinal);
+        var good = await (await _http.PostJsonAsync($"/api/models/{model}/feedback", new { items = new object[] { new { predictionId = ids[0], actual = 0.5 } } })).ReadJsonAsync();
+        Assert.Equal((1, 0), (good["accepted"]!.GetValue<int>(), good["duplicate"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task McpRolloutAndScheduleTools_WithMoreStepAfterSecondsThanATimeSpanHolds_AreInvalidParamsNamingTheArgument()
+    {
+        var model = await TrainAsync("linear", "linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rollout = await mcp.CallInvalidParamsAsync("start_rollout", new { model, candidate = 2, stepAfterSeconds = 1e300 });
+        var schedule = await mcp.CallInvalidParamsAsync("set_schedule", new
+        {
+            model, every = "01:00:00", dataset = model, label = "label", then = "rollout", rolloutStepAfterSeconds = -1e20,
+        });
+
+        Assert.EndsWith("stepAfterSeconds 1E+300 is out of range: give a number of seconds from 0 to 922337203685.", rollout, StringComparison.Ordinal);
+        Assert.EndsWith("rolloutStepAfterSeconds -1E+20 is out of range: give a number of seconds from 0 to 922337203685.", schedule, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/rollout")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/schedule")).StatusCode);
+    }
+
     private Task<HttpResponseMessage> DeleteAsync(string url, string json) =>
         _http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
 
@@ -317,6 +394,12 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
         return [.. entries
             .Where(e => e!["action"]!.GetValue<string>() == "model.alias.guard-set" && e["target"]!.GetValue<string>() == $"models/{model}/aliases/production/guard")
             .Select(e => e!["to"]!.GetValue<string>())];
+    }
+
+    private async Task<List<string>> AuditActionsAsync(string model)
+    {
+        var entries = (await (await _http.GetAsync("/api/audit?limit=500")).ReadJsonAsync())["entries"]!.AsArray();
+        return [.. entries.Where(e => e!["target"]!.GetValue<string>().StartsWith($"models/{model}/", StringComparison.Ordinal)).Select(e => e!["action"]!.GetValue<string>())];
     }
 
     private async Task<JsonNode> PollAsync(string url, Func<JsonNode, bool> done)

@@ -85,6 +85,25 @@ public sealed class ApiKeyTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task KeyRequestsWithVeryLongValues_AreRefusedQuotingTheirStartAndLength_NotAllOfThem()
+    {
+        using var admin = _factory.Client(SecureGateway.AdminKey);
+        var (name, scope, pattern, id) = (new string('n', 1000), new string('s', 100_000), new string('p', 1000) + "/", "key_" + new string('f', 3000));
+
+        var badName = await admin.PostAsJsonAsync("/api/keys", new { name, scopes = Predict });
+        var badScope = await admin.PostAsJsonAsync("/api/keys", new { name = "long-scope", scopes = new[] { scope } });
+        var badPattern = await admin.PostAsJsonAsync("/api/keys", new { name = "long-pattern", scopes = Predict, names = new[] { pattern } });
+        var unknownId = await admin.DeleteAsync($"/api/keys/{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        Assert.StartsWith($"Invalid key name '{name[..64]}… (1000 characters)': use 1-64", await badName.ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.StartsWith($"Unknown scope '{scope[..64]}… (100000 characters)': use read", await badScope.ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.StartsWith($"Invalid name pattern '{pattern[..64]}… (1001 characters)': use 1-64", await badPattern.ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknownId.StatusCode);
+        Assert.StartsWith($"There is no key '{id[..64]}… (3004 characters)'.", await unknownId.ProblemDetailAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADuplicateNameAmongValidKeys_IsRefused()
     {
         await _factory.CreateKeyAsync("twice", ["read"]);
