@@ -9,12 +9,13 @@ namespace OrleansMl.Gateway.Security;
 /// </summary>
 internal static class Problems
 {
-    public static Task WriteAsync(HttpContext context, int status, string title, string detail, IDictionary<string, object?>? extensions = null)
+    public static async Task WriteAsync(HttpContext context, int status, string title, string detail, IDictionary<string, object?>? extensions = null)
     {
         context.Response.StatusCode = status;
         if (InferenceProtocolApi.AnswersWithErrorShape(context))
         {
-            return context.Response.WriteAsJsonAsync(new ErrorResponse(detail));
+            await context.Response.WriteAsJsonAsync(new ErrorResponse(detail));
+            return;
         }
 
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
@@ -23,6 +24,13 @@ internal static class Problems
             problem.Extensions[key] = value;
         }
 
-        return context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+        // Through the problem details service, as every other error is written, so these carry the same type and traceId.
+        if (context.RequestServices.GetService<IProblemDetailsService>() is { } service
+            && await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+        {
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
     }
 }

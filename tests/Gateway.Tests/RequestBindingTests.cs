@@ -103,6 +103,9 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
         Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.1", problem["type"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(problem["traceId"]?.GetValue<string>()));
     }
 
     [Fact]

@@ -131,6 +131,10 @@ public sealed class ApiKeyTests : IAsyncLifetime, IDisposable
         Assert.Equal("admin", revoked["revokedBy"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Contains("was revoked", await refused.ProblemDetailAsync(), StringComparison.Ordinal);
+        // Written before any endpoint runs, yet shaped as every other error: with the status's type and the request's trace id.
+        var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.2", problem["type"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(problem["traceId"]?.GetValue<string>()));
         Assert.Equal(revoked["revokedAt"]!.GetValue<DateTimeOffset>(), (await again.ReadJsonAsync())["revokedAt"]!.GetValue<DateTimeOffset>());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
