@@ -157,10 +157,15 @@ public static class FeaturesApi
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (e is null || !FeatureKeys.IsValid(e.Key))
+            if (e is null || !FeatureKeys.IsValid(e.Key) || e.Timestamp is null)
             {
-                invalid = invalid.Add(new EventBatchResult(0, 0, 1, 0,
-                    [new EventError(i, e?.Key, e is null ? "the event is null" : e.Key is null ? "key is required" : FeatureKeys.Problem(e.Key))]));
+                // Whether a timestamp was sent is known only here: the entity judges the one it gets by its value, so
+                // 0001-01-01T00:00:00Z is an event too old for any window, not a missing timestamp.
+                var problem = e is null ? "the event is null"
+                    : e.Key is null ? "key is required"
+                    : !FeatureKeys.IsValid(e.Key) ? FeatureKeys.Problem(e.Key)
+                    : "timestamp is required, e.g. \"2026-01-01T12:00:00Z\"";
+                invalid = invalid.Add(new EventBatchResult(0, 0, 1, 0, [new EventError(i, e?.Key, problem)]));
                 continue;
             }
 
@@ -170,7 +175,7 @@ public static class FeaturesApi
                 byKey[e.Key!] = group;
             }
 
-            group.Events.Add(new FeatureEvent(e.Timestamp ?? default, e.Values?.ToImmutableDictionary(StringComparer.Ordinal) ?? ImmutableDictionary<string, FeatureValue>.Empty));
+            group.Events.Add(new FeatureEvent(e.Timestamp.Value, e.Values?.ToImmutableDictionary(StringComparer.Ordinal) ?? ImmutableDictionary<string, FeatureValue>.Empty));
             group.Indexes.Add(i);
         }
 

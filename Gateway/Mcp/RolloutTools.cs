@@ -38,12 +38,13 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         [Description("Samples before the guard is checked (default 100).")] int? guardMinSamples = null)
     {
         model = ToolArguments.Name(model, "model");
-        var request = ToolArguments.Read(() => RolloutsApi.ToRequest(new RolloutBody(
+        var names = ArgumentNames.Rollout;
+        var request = names.Read(() => RolloutsApi.ToRequest(new RolloutBody(
             candidate, alias, mode, weight, steps,
             stepAfterSamples is null && stepAfterSeconds is null ? null : new StepAfterBody(stepAfterSamples, ToolArguments.Seconds(stepAfterSeconds, "stepAfterSeconds")),
             stickyBy,
             guardMetric is null && guardMaxDrop is null && guardMax is null ? null : new GuardBody(guardMetric, guardMaxDrop, guardMax, guardMinSamples))));
-        var info = await grains.GetGrain<IModelGrain>(model).StartRolloutAsync(request);
+        var info = await names.CallAsync(() => grains.GetGrain<IModelGrain>(model).StartRolloutAsync(request));
         return ToolResults.Structured(info, Describe(info));
     }
 
@@ -144,7 +145,8 @@ public sealed class RolloutTools(IGrainFactory grains, IOptions<OrleansMlOptions
         var grain = grains.GetGrain<IModelGrain>(model);
         var info = remove
             ? await grain.RemoveAliasGuardAsync(alias)
-            : await grain.SetAliasGuardAsync(alias, ToolArguments.Read(() => RolloutsApi.ToGuard(new GuardBody(metric, maxDrop, max, minSamples))!));
+            : await ArgumentNames.AliasGuard.CallAsync(() => grain.SetAliasGuardAsync(
+                alias, ArgumentNames.AliasGuard.Read(() => RolloutsApi.ToGuard(new GuardBody(metric, maxDrop, max, minSamples))!)));
         var text = info.Guard is { } g
             ? $"Alias '{alias}' of model '{model}' (version {info.Version}) is guarded by {g.Metric}; a breach rolls it back to version {info.Previous?.ToString(CultureInfo.InvariantCulture) ?? "(none yet)"}."
             : $"Alias '{alias}' of model '{model}' has no guard.";

@@ -66,7 +66,8 @@ public sealed class ScheduleTools(IGrainFactory grains)
                 + "pass then: \"rollout\", or leave them out.", McpErrorCode.InvalidParams);
         }
 
-        var request = ToolArguments.Read(() => SchedulesApi.ToRequest(new ScheduleBody(
+        var names = ArgumentNames.Schedule;
+        var request = names.Read(() => SchedulesApi.ToRequest(new ScheduleBody(
             every, dataset, label, algorithm, parameters, trigger, driftThreshold, then,
             rolloutGiven
                 ? new RolloutBody(null, rolloutAlias, rolloutMode, null, rolloutSteps,
@@ -76,7 +77,7 @@ public sealed class ScheduleTools(IGrainFactory grains)
                 : null,
             task,
             features?.ToList())));
-        var info = await grains.GetGrain<IModelScheduleGrain>(model).SetAsync(request);
+        var info = await names.CallAsync(() => grains.GetGrain<IModelScheduleGrain>(model).SetAsync(request));
         return ToolResults.Structured(info, Describe(info));
     }
 

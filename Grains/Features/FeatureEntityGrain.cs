@@ -93,9 +93,9 @@ public sealed class FeatureEntityGrain(
             {
                 problem = $"feature set '{_set}' declares no aggregates, so events have nothing to update";
             }
-            else if (e is null || e.Timestamp == default)
+            else if (e is null)
             {
-                problem = "timestamp is required, e.g. \"2026-01-01T12:00:00Z\"";
+                problem = "the event is null";
             }
             else if (e.Timestamp.UtcTicks > newest)
             {

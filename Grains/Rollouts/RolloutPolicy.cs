@@ -56,9 +56,16 @@ public static class RolloutPolicy
             throw new InvalidRolloutException($"weight must be between 1 and 99 percent (got {weight}); the candidate is promoted at 100.");
         }
 
-        if (request.StepAfter is { } after && (after.Samples is < 1 || after.Duration is { } d && d < TimeSpan.Zero))
+        if (request.StepAfter?.Samples is < 1)
         {
-            throw new InvalidRolloutException("stepAfter.samples must be at least 1 and stepAfter.duration must not be negative.");
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"stepAfter.samples must be at least 1 (got {request.StepAfter.Samples})."));
+        }
+
+        if (request.StepAfter?.Duration is { } duration && duration < TimeSpan.Zero)
+        {
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"stepAfter.duration must not be negative (got {duration.TotalSeconds} seconds)."));
         }
 
         if (request.StickyBy is { Length: 0 or > 256 })
@@ -118,9 +125,13 @@ public static class RolloutPolicy
             throw new InvalidRolloutException($"guard.maxDrop is not taken for {guard.Metric}, which has no baseline to drop from: give guard.max alone.");
         }
 
-        if (guard.MaxDrop is { } drop && !(double.IsFinite(drop) && drop >= 0) || guard.Max is { } limit && !(double.IsFinite(limit) && limit >= 0))
+        foreach (var (field, value) in new[] { ("guard.maxDrop", guard.MaxDrop), ("guard.max", guard.Max) })
         {
-            throw new InvalidRolloutException("guard.maxDrop and guard.max must be finite numbers, not negative.");
+            if (value is { } number && !(double.IsFinite(number) && number >= 0))
+            {
+                throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                    $"{field} must be a finite number, not negative (got {number})."));
+            }
         }
 
         if (guard.Metric is Accuracy or Auc && guard.MaxDrop > 1)

@@ -77,13 +77,20 @@ public sealed class FeaturesApiTests : IAsyncLifetime, IDisposable
                 new { key = "c-1", timestamp = now.AddMinutes(-61), values = new { amount = 1000.0 } },
                 new { key = "bad key", timestamp = now, values = new { amount = 1.0 } },
                 new { key = "c-1", timestamp = now, values = new { colour = 1.0 } },
+                new { key = "c-1", values = new { amount = 1.0 } },
+                new { key = "c-1", timestamp = "0001-01-01T00:00:00Z", values = new { amount = 1.0 } },
             },
         });
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         var counts = await answer.ReadJsonAsync();
-        Assert.Equal((3, 1, 2, 0), (Int(counts, "accepted"), Int(counts, "outOfWindow"), Int(counts, "invalid"), Int(counts, "overLimit")));
-        Assert.Equal([3, 4, 5], counts["errors"]!.AsArray().Select(e => e!["index"]!.GetValue<int>()));
-        Assert.Contains("Invalid key 'bad key'", counts["errors"]![1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal((3, 2, 3, 0), (Int(counts, "accepted"), Int(counts, "outOfWindow"), Int(counts, "invalid"), Int(counts, "overLimit")));
+        Assert.Equal([3, 4, 5, 6, 7], counts["errors"]!.AsArray().Select(e => e!["index"]!.GetValue<int>()));
+        string Reason(int error) => counts["errors"]![error]!["reason"]!.GetValue<string>();
+        Assert.Contains("Invalid key 'bad key'", Reason(1), StringComparison.Ordinal);
+
+        // Left out, the timestamp is required; given as the first day of year 1, it is a time, older than the hour.
+        Assert.StartsWith("timestamp is required", Reason(3), StringComparison.Ordinal);
+        Assert.StartsWith("out of window: 0001-01-01T00:00:00", Reason(4), StringComparison.Ordinal);
 
         var c1 = (await GetAsync($"/api/features/{set}/c-1"))["aggregates"]!;
         Assert.Equal((2.0, 40.0, 20.0, 10.0, 30.0), (c1["tx_count_1h"]!.GetValue<double>(), c1["tx_sum_1h"]!.GetValue<double>(),

@@ -229,7 +229,7 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
             + "versions 1 and 2 refuse a row with it (unknown column), so no request could be sticky. "
             + "The columns versions 1 and 2 both take are 'x1', 'x2', 'color' and the label 'label' (matched ignoring case): "
             + "choose one of them, e.g. an id every row carries.");
-        Assert.Contains("guard.metric 'mae' is never measured for versions 1 and 2", viaMcp, StringComparison.Ordinal);
+        Assert.Contains("guardMetric 'mae' is never measured for versions 1 and 2", viaMcp, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, rollout.StatusCode);
         await AssertBadAsync(aliasGuard,
             $"guard.metric 'rmse' is never measured for version 1 of model '{model}', a binary model, so the guard would never be checked: "
@@ -373,6 +373,44 @@ public sealed class RolloutRouteTests(GatewayFactory factory)
 
         Assert.EndsWith("stepAfterSeconds 1E+300 is out of range: give a number of seconds from 0 to 922337203685.", rollout, StringComparison.Ordinal);
         Assert.EndsWith("rolloutStepAfterSeconds -1E+20 is out of range: give a number of seconds from 0 to 922337203685.", schedule, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/rollout")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/schedule")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RolloutGuardAndScheduleRefusals_NameTheFieldThatIsWrong_InTheBodysNamesOverRest_AndTheToolsArgumentsOverMcp()
+    {
+        var model = await TrainAsync("linear", "linear");
+        await _http.PutAsJsonAsync($"/api/models/{model}/aliases/production", new { version = 1 });
+        await using var mcp = await factory.ConnectMcpAsync();
+
+        var rest = await _http.PutAsJsonAsync($"/api/models/{model}/rollout", new { candidate = 2, stepAfter = new { samples = 0, duration = "00:01:00" } });
+        var rollout = await mcp.CallToolErrorAsync("start_rollout", new { model, candidate = 2, stepAfterSamples = 0, stepAfterSeconds = 60 });
+        var negative = await mcp.CallToolErrorAsync("start_rollout", new { model, candidate = 2, stepAfterSeconds = -5 });
+        var guard = await mcp.CallToolErrorAsync("set_alias_guard", new { model, alias = "production", metric = "mae", maxDrop = -0.5 });
+        var noMetric = await mcp.CallInvalidParamsAsync("set_alias_guard", new { model, alias = "production", maxDrop = 0.5 });
+        var schedule = await mcp.CallToolErrorAsync("set_schedule", new
+        {
+            model, every = "01:00:00", dataset = model, label = "label", then = "rollout", rolloutStepAfterSamples = 0,
+        });
+        var scheduleGuard = await mcp.CallToolErrorAsync("set_schedule", new
+        {
+            model, every = "01:00:00", dataset = model, label = "label", then = "rollout", guardMetric = "errorRate", guardMax = -1,
+        });
+
+        await AssertBadAsync(rest, "stepAfter.samples must be at least 1 (got 0).");
+        Assert.Contains("stepAfterSamples must be at least 1 (got 0).", rollout, StringComparison.Ordinal);
+        Assert.Contains("stepAfterSeconds must not be negative (got -5 seconds).", negative, StringComparison.Ordinal);
+        Assert.Contains("maxDrop must be a finite number, not negative (got -0.5).", guard, StringComparison.Ordinal);
+        Assert.Contains("metric is required: accuracy, auc", noMetric, StringComparison.Ordinal);
+        Assert.Contains("rolloutStepAfterSamples must be at least 1 (got 0).", schedule, StringComparison.Ordinal);
+        Assert.Contains("guardMax must be a finite number, not negative (got -1).", scheduleGuard, StringComparison.Ordinal);
+        foreach (var message in new[] { rollout, negative, guard, noMetric, schedule, scheduleGuard })
+        {
+            Assert.DoesNotContain("guard.", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("stepAfter.", message, StringComparison.Ordinal);
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/rollout")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/models/{model}/schedule")).StatusCode);
     }

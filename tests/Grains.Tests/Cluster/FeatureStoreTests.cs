@@ -125,12 +125,14 @@ public sealed class FeatureStoreTests(FeatureStoreFixture fixture) : IDisposable
             Event(now - TimeSpan.FromHours(2), ("amount", 1.0)),
         ], [10, 11, 12, 13, 14, 15]);
 
-        Assert.Equal((1, 4, 1, 0), (result.Accepted, result.Invalid, result.OutOfWindow, result.OverLimit));
+        // The default timestamp is a time like any other (0001-01-01), older than every window; only the gateway knows
+        // whether a caller left it out.
+        Assert.Equal((1, 3, 2, 0), (result.Accepted, result.Invalid, result.OutOfWindow, result.OverLimit));
         Assert.Equal([11, 12, 13, 14, 15], result.Errors.Select(e => e.Index));
         Assert.Contains("'unknown' is not a column of any aggregate", result.Errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains("must be a finite number", result.Errors[1].Reason, StringComparison.Ordinal);
         Assert.Contains("in the future", result.Errors[2].Reason, StringComparison.Ordinal);
-        Assert.Contains("timestamp is required", result.Errors[3].Reason, StringComparison.Ordinal);
+        Assert.Contains("out of window: 0001-01-01T00:00:00", result.Errors[3].Reason, StringComparison.Ordinal);
         Assert.Contains("out of window", result.Errors[4].Reason, StringComparison.Ordinal);
 
         var many = Enumerable.Range(0, FeatureStoreFixture.EventsPerKey + 10).Select(_ => Event(now, ("amount", 1.0))).ToImmutableArray();

@@ -149,9 +149,9 @@ public sealed class RolloutPolicyTests
     [InlineData("errorRate", 0.1, 0.05, "guard.maxDrop is not taken for errorRate")]
     [InlineData("errorRate", null, 1.0, "guard.max for errorRate must be below 1 (got 1)")]
     [InlineData("p99", null, 10000.0, "guard.max for p99 must be below 10000 ms (got 10000)")]
-    [InlineData("p99", null, double.NaN, "must be finite numbers")]
-    [InlineData("rmse", double.PositiveInfinity, null, "must be finite numbers")]
-    [InlineData("mae", -0.1, null, "not negative")]
+    [InlineData("p99", null, double.NaN, "guard.max must be a finite number, not negative (got NaN)")]
+    [InlineData("rmse", double.PositiveInfinity, null, "guard.maxDrop must be a finite number, not negative (got Infinity)")]
+    [InlineData("mae", -0.1, null, "guard.maxDrop must be a finite number, not negative (got -0.1)")]
     public void ValidateGuard_RefusesAGuardThatCouldNeverBeBreached_OrTakesAThresholdItIgnores(string metric, double? maxDrop, double? max, string expected)
     {
         var guard = new RolloutGuard(metric, maxDrop, max);
@@ -161,6 +161,19 @@ public sealed class RolloutPolicyTests
 
         Assert.Contains(expected, alone.Message, StringComparison.Ordinal);
         Assert.Equal(alone.Message, inARollout.Message);
+    }
+
+    [Theory]
+    [InlineData(0L, null, "stepAfter.samples must be at least 1 (got 0).")]
+    [InlineData(null, -5.0, "stepAfter.duration must not be negative (got -5 seconds).")]
+    [InlineData(-1L, -5.0, "stepAfter.samples must be at least 1 (got -1).")]
+    public void Validate_NamesTheStepAfterFieldThatIsWrong_AndItsValue(long? samples, double? seconds, string expected)
+    {
+        var stepAfter = new RolloutStepAfter(samples, seconds is { } s ? TimeSpan.FromSeconds(s) : null);
+
+        var error = Assert.Throws<InvalidRolloutException>(() => RolloutPolicy.Validate(new RolloutRequest(2, StepAfter: stepAfter)));
+
+        Assert.Equal(expected, error.Message);
     }
 
     [Theory]
