@@ -44,7 +44,7 @@ public static class DatasetsApi
             .DisableAntiforgery();
         group.MapGet("/", ListAsync)
             .WithSummary("List datasets with their latest version, a page at a time")
-            .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name. The latest version's columns come without topValues: GET the version for those.")
+            .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name. The latest version's columns come with topValues empty and without histograms: GET the version for those.")
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();

@@ -209,8 +209,32 @@ public sealed record FeatureSetBody(string? Key, TimeSpan? Ttl, List<FeatureValu
     internal FeatureSetSpec ToSpec() => new(
         Key,
         Ttl,
-        [.. (Values ?? []).Select(v => v is null ? null! : new FeatureValueSpec(v.Name!, v.Kind ?? ColumnKind.Numeric, v.Default is { IsMissing: false } d ? d : null))],
+        [.. (Values ?? []).Select(v => v is null ? null! : new FeatureValueSpec(v.Name!, ToColumnKind(v.Kind), v.Default is { IsMissing: false } d ? d : null))],
         [.. (Aggregates ?? []).Select(a => a is null ? null! : new AggregateSpec(a.Name!, a.Op ?? (AggregateOp)(-1), a.Column, a.Window ?? TimeSpan.Zero))]);
+
+    private static ColumnKind ToColumnKind(FeatureKind? kind) => kind switch
+    {
+        null or FeatureKind.Numeric => ColumnKind.Numeric,
+        FeatureKind.Categorical => ColumnKind.Categorical,
+        FeatureKind.Boolean => ColumnKind.Boolean,
+        _ => (ColumnKind)(-1),
+    };
+}
+
+/// <summary>
+/// What a latest-value feature holds: the column kinds a feature value can have (a dataset's text and ignored columns have
+/// no feature counterpart), so a body naming another is refused with exactly these.
+/// </summary>
+public enum FeatureKind
+{
+    /// <summary>A finite number within the float32 range.</summary>
+    Numeric,
+
+    /// <summary>A string.</summary>
+    Categorical,
+
+    /// <summary>True or false.</summary>
+    Boolean,
 }
 
 /// <summary>A latest-value feature.</summary>
@@ -218,7 +242,7 @@ public sealed record FeatureSetBody(string? Key, TimeSpan? Ttl, List<FeatureValu
 /// <param name="Kind">numeric (default), categorical or boolean.</param>
 /// <param name="Default">The value enriched predictions use when it is missing or expired.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record FeatureValueBody(string? Name, ColumnKind? Kind = null, FeatureValue? Default = null);
+public sealed record FeatureValueBody(string? Name, FeatureKind? Kind = null, FeatureValue? Default = null);
 
 /// <summary>A sliding-window aggregate.</summary>
 /// <param name="Name">The aggregate's name, e.g. tx_count_1h.</param>

@@ -207,7 +207,7 @@ public static class GatewayExtensions
         return app;
     }
 
-    /// <summary>camelCase, enums as lower-case words (<c>queued</c>, <c>lightgbm</c>), nulls omitted.</summary>
+    /// <summary>camelCase, enums as lower-case words (<c>queued</c>, <c>lightgbm</c>; their numbers are refused), nulls omitted.</summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -216,7 +216,7 @@ public static class GatewayExtensions
 
         // A metric or score that is not a finite number is written as "NaN" or "Infinity" rather than failing the response.
         json.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        json.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy()));
+        json.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy(), allowIntegerValues: false));
         json.Converters.Add(new FeatureValueJsonConverter());
     }
 

@@ -77,9 +77,12 @@ public sealed class ModelTools(IGrainFactory grains)
         alias = ToolArguments.Name(alias, "alias");
         var result = await grains.GetGrain<IModelGrain>(model).SetAliasAsync(alias, ToolArguments.Version(version), reason);
         var from = result.Change.From is { } f ? $" (was version {f})" : string.Empty;
+        var serves = result.Alias == ModelAliases.Production
+            ? "predict without a version or alias now uses it"
+            : $"predict with alias '{result.Alias}' now uses it (without a version or alias, predict keeps using '{ModelAliases.Production}')";
         return ToolResults.Structured(result,
             $"Alias '{result.Alias}' of model '{result.Model}' now points at version {result.Version}{from}. "
-            + $"predict without a version now uses it; rollback_model with alias '{result.Alias}' undoes this.");
+            + $"{serves}; rollback_model with alias '{result.Alias}' undoes this.");
     }
 
     [RequiresScope(Scopes.Deploy)]

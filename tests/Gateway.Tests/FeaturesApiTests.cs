@@ -114,7 +114,11 @@ public sealed class FeaturesApiTests : IAsyncLifetime, IDisposable
 
         await AssertProblemAsync(HttpStatusCode.BadRequest, "key is required", _http.PutAsJsonAsync($"/api/features/{set}", new { ttl = "01:00:00", values = new[] { new { name = "x" } } }));
         await AssertProblemAsync(HttpStatusCode.BadRequest, "ttl is required", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", values = new[] { new { name = "x" } } }));
-        await AssertProblemAsync(HttpStatusCode.BadRequest, "kind 'text'", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x", kind = "text" } } }));
+        // A kind no feature value can have is refused with the three it can have, not every column kind a dataset knows;
+        // nor does an enum's number stand in for its word.
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "$.values[0].kind could not be read as one of: numeric, categorical, boolean.", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x", kind = "text" } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "$.values[0].kind could not be read as one of: numeric, categorical, boolean.", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x", kind = 1 } } }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "$.aggregates[0].op could not be read as one of: count, sum, mean, min, max.", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", aggregates = new[] { new { name = "a", op = 0, column = "amount", window = "01:00:00" } } }));
         await AssertProblemAsync(HttpStatusCode.BadRequest, "aggregate 'a' needs a column", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", aggregates = new[] { new { name = "a", op = "sum", window = "01:00:00" } } }));
         await AssertProblemAsync(HttpStatusCode.BadRequest, "op", _http.PutAsJsonAsync($"/api/features/{set}", new { key = "id", ttl = "01:00:00", aggregates = new[] { new { name = "a", op = "median", column = "amount", window = "01:00:00" } } }));
         await AssertProblemAsync(HttpStatusCode.BadRequest, "Invalid feature set name", _http.PutAsJsonAsync("/api/features/.bad", new { key = "id", ttl = "01:00:00", values = new[] { new { name = "x" } } }));

@@ -85,7 +85,7 @@ public sealed class McpArgumentErrorTests(GatewayFactory factory)
     [InlineData("train_model", "{\"model\":\"m\",\"dataset\":\"d\",\"label\":\"y\",\"features\":[\"a\",5]}", "features[1] must be a string or null (got an integer).")]
     [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[10,\"50\",100]}", "steps[1] must be an integer (got a string).")]
     [InlineData("start_rollout", "{\"model\":\"m\",\"candidate\":2,\"steps\":[]}", "steps is empty")]
-    [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"values\":[{\"name\":\"v\",\"kind\":\"bogus\"}]}", "values[0].kind must be one of: numeric, boolean, categorical")]
+    [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"values\":[{\"name\":\"v\",\"kind\":\"bogus\"}]}", "values[0].kind must be one of: numeric, categorical, boolean.")]
     [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"aggregates\":[{\"name\":\"a\",\"op\":\"median\",\"column\":\"x\",\"window\":\"01:00:00\"}]}", "aggregates[0].op must be one of: count, sum, mean, min, max")]
     [InlineData("define_feature_set", "{\"set\":\"s\",\"key\":\"k\",\"ttl\":\"01:00:00\",\"aggregates\":[{\"name\":\"a\",\"op\":\"count\",\"column\":\"x\",\"window\":\"bogus\"}]}", "aggregates[0].window must be a time span such as \"01:00:00\".")]
     [InlineData("add_feature_events", "{\"set\":\"s\",\"events\":[{\"key\":\"k\",\"timestamp\":\"notatime\",\"values\":{\"amount\":1}}]}", "events[0].timestamp must be a date and time such as \"2026-01-01T00:00:00Z\".")]

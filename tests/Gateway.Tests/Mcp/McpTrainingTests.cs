@@ -34,6 +34,9 @@ public sealed class McpTrainingTests(GatewayFactory factory)
         await client.CallOkAsync("promote_model", new { model, version = 1, reason = "baseline" });
         var promoted = await client.CallOkAsync("promote_model", new { model, version = 2, reason = "candidate" });
         Assert.Equal(1, promoted["change"]!["from"]!.GetValue<int>());
+        var staging = await client.CallToolAsync("promote_model", McpTestClient.Arguments(new { model, version = 1, alias = "staging" }));
+        Assert.Contains("predict with alias 'staging' now uses it", McpTestClient.Text(staging), StringComparison.Ordinal);
+        Assert.DoesNotContain("without a version or alias now uses it", McpTestClient.Text(staging), StringComparison.Ordinal);
         var viaProduction = await client.CallOkAsync("predict", new { model, rows = Row });
         Assert.Equal(2, viaProduction["version"]!.GetValue<int>());
         Assert.Equal("production", viaProduction["alias"]!.GetValue<string>());
@@ -47,7 +50,7 @@ public sealed class McpTrainingTests(GatewayFactory factory)
 
         var described = await client.CallOkAsync("describe_model", new { model });
         Assert.Equal(1, described["aliases"]!["production"]!.GetValue<int>());
-        Assert.Equal(["promote", "promote", "rollback"], described["aliasHistory"]!.AsArray().Select(h => h!["action"]!.GetValue<string>()));
+        Assert.Equal(["promote", "promote", "promote", "rollback"], described["aliasHistory"]!.AsArray().Select(h => h!["action"]!.GetValue<string>()));
         var listed = await client.CallOkAsync("list_models");
         Assert.Contains(listed["models"]!.AsArray(), m => m!["name"]!.GetValue<string>() == model && m["versionCount"]!.GetValue<int>() == 2);
 
