@@ -84,6 +84,12 @@ internal static partial class BindingProblems
             return $"Malformed JSON body: {json.Message}";
         }
 
+        // A string (or a member's name) the reader could not read as text: well-formed JSON, so no type is to blame.
+        if (json.InnerException is { } inner && JsonText.IsInvalidText(inner))
+        {
+            return $"The JSON value at {path} {JsonText.NotText}. Send the request body as UTF-8.";
+        }
+
         var body = Endpoint(http)?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
         var options = http.RequestServices.GetRequiredService<IOptions<HttpJsonOptions>>().Value.SerializerOptions;
         var place = body is null ? default : Walk(options, body, path);

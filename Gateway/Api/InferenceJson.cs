@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Api;
 
@@ -25,6 +26,18 @@ public static class InferenceJson
     /// <see cref="InvalidPredictionInputException"/> naming the tensor for anything else.
     /// </summary>
     public static Request Read(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return ReadRequest(json);
+        }
+        catch (Exception error) when (JsonText.IsInvalidText(error))
+        {
+            throw new InvalidPredictionInputException(JsonText.Describe(json));
+        }
+    }
+
+    private static Request ReadRequest(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
         if (json.Trim(" \t\r\n"u8).IsEmpty || !reader.Read())

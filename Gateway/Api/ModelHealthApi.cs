@@ -70,7 +70,7 @@ public static class ModelHealthApi
 
             var actual = item.Actual.ValueKind switch
             {
-                JsonValueKind.String => FeatureValue.FromString(item.Actual.GetString()),
+                JsonValueKind.String => FeatureValue.FromString(Text(item.Actual, $"items[{i}].actual")),
                 JsonValueKind.Number when item.Actual.TryGetDouble(out var number) && double.IsFinite(number) => FeatureValue.FromNumber(number),
                 JsonValueKind.True => FeatureValue.FromBoolean(true),
                 JsonValueKind.False => FeatureValue.FromBoolean(false),
@@ -82,6 +82,18 @@ public static class ModelHealthApi
         }
 
         return result.MoveToImmutable();
+    }
+
+    private static string? Text(JsonElement value, string place)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (Exception error) when (OrleansMl.Ml.JsonText.IsInvalidText(error))
+        {
+            throw new InvalidFeedbackException($"The string at {place} {OrleansMl.Ml.JsonText.NotText}; nothing was recorded.");
+        }
     }
 
     // A number too large for a double can be written with any number of digits: the error quotes its start and length.

@@ -33,6 +33,18 @@ public static class PredictionRowsReader
     /// </summary>
     public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
     {
+        try
+        {
+            return ReadBodyCore(json, model, maxRows, out features);
+        }
+        catch (Exception error) when (JsonText.IsInvalidText(error))
+        {
+            throw new InvalidPredictionInputException(JsonText.Describe(json));
+        }
+    }
+
+    private static PredictionBatch ReadBodyCore(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
+    {
         features = default;
         var reader = new Utf8JsonReader(json, ReaderOptions);
         if (json.Trim(" \t\r\n"u8).IsEmpty || !reader.Read())
@@ -120,9 +132,16 @@ public static class PredictionRowsReader
 
         OneRoute(version, alias);
         var json = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(rows);
-        var reader = new Utf8JsonReader(json, ReaderOptions);
-        reader.Read();
-        return ReadRows(json, ref reader, model, maxRows) with { Version = version, Alias = alias };
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            reader.Read();
+            return ReadRows(json, ref reader, model, maxRows) with { Version = version, Alias = alias };
+        }
+        catch (Exception error) when (JsonText.IsInvalidText(error))
+        {
+            throw new InvalidPredictionInputException(JsonText.Describe(json, "rows", root: "rows"));
+        }
     }
 
     /// <summary>The names of the feature sets to join: an array of strings (null or empty: none).</summary>

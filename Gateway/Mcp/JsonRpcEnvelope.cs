@@ -1,15 +1,18 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using OrleansMl.Ml;
 
 namespace OrleansMl.Gateway.Mcp;
 
 /// <summary>
-/// The body of a POST to <c>/mcp</c>, read once before anything answers it, and the one check only the raw JSON allows:
-/// a JSON-RPC message that names a member twice (<c>{"method": "ping", "method": "tools/call", ...}</c>). The SDK reads
-/// such a message keeping the last value, so the call that ran was not the one the first reading of the body shows;
-/// it is refused instead, as an invalid request naming the member. Names inside <c>params</c> are checked where the SDK
-/// has parsed them (<see cref="RequestParamsFilter"/>).
+/// The body of a POST to <c>/mcp</c>, read once before anything answers it, and the checks only the raw JSON allows. A
+/// JSON-RPC message that names a member twice (<c>{"method": "ping", "method": "tools/call", ...}</c>) is refused as an
+/// invalid request naming it: the SDK reads such a message keeping the last value, so the call that ran would not be the
+/// one the first reading of the body shows. A name given twice in <c>params</c> or <c>params._meta</c> is "invalid
+/// params" (the SDK reads those into tables that fail on a repeat, some before any filter of ours runs); names deeper
+/// inside <c>params</c> are checked where the SDK has parsed them (<see cref="RequestParamsFilter"/>). A string anywhere
+/// in the message that is not Unicode text (<see cref="JsonText"/>) is a parse error naming where it is.
 /// </summary>
 internal static class JsonRpcEnvelope
 {
@@ -44,9 +47,9 @@ internal static class JsonRpcEnvelope
         try
         {
             var body = buffer.AsMemory(0, length);
-            if (RepeatedMember(body.Span) is { } name)
+            if (Check(body.Span) is { } refusal)
             {
-                await RefuseAsync(context.Response, name, context.RequestAborted);
+                await RefuseAsync(context.Response, refusal, context.RequestAborted);
                 return;
             }
 
@@ -62,46 +65,111 @@ internal static class JsonRpcEnvelope
         }
     }
 
+    /// <summary>What the envelope refuses a message with: a JSON-RPC error, its code and HTTP status, and the request's id when known.</summary>
+    internal sealed record Refusal(int Status, int Code, string Message, string? RawId);
+
     /// <summary>
-    /// The first name a JSON object body gives twice among its own members; null when it gives none, or when the body
-    /// is not one JSON object (the SDK answers what it cannot read, and batches, as it does).
+    /// Why the body is refused before the SDK reads it (see the type's summary), or null. A body that is not one JSON
+    /// object (a batch, or not JSON) is refused only for a string that is not text; the SDK answers the rest as it does.
     /// </summary>
-    internal static string? RepeatedMember(ReadOnlySpan<byte> body)
+    internal static Refusal? Check(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
 
-        // The message's own members are compared where they lie (every call has them: nothing to allocate per request);
-        // any other name, rare, is kept as a string.
-        var seen = 0;
-        HashSet<string>? others = null;
+        // The message's own members, those of params and of params._meta: the usual names are compared where they lie
+        // (nothing to allocate per request); any other name, rare, is kept as a string.
+        Members message = default, parameters = default, meta = default;
+        var section = Section.Other;
+        var next = Section.Other;
+        string? rawId = null;
+        Range method = default;
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!reader.Read())
             {
                 return null;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
-                var member = reader.ValueTextEquals("jsonrpc"u8) ? 1
-                    : reader.ValueTextEquals("id"u8) ? 2
-                    : reader.ValueTextEquals("method"u8) ? 4
-                    : reader.ValueTextEquals("params"u8) ? 8
-                    : 0;
-                if (member != 0 && (seen & member) != 0)
+                return JsonText.IsValid(body) ? null : Unreadable(body);
+            }
+
+            while (reader.Read())
+            {
+                var depth = reader.CurrentDepth;
+                switch (reader.TokenType)
                 {
-                    return reader.GetString();
+                    case JsonTokenType.PropertyName:
+                        if (!JsonText.IsText(ref reader))
+                        {
+                            return Unreadable(body);
+                        }
+
+                        next = Section.Other;
+                        if (depth == 1)
+                        {
+                            if (message.Repeats(ref reader, MessageNames) is { } name)
+                            {
+                                return new Refusal(StatusCodes.Status400BadRequest, -32600, $"The JSON-RPC message names '{NameList.Cut(name)}' twice; send each name once.", null);
+                            }
+
+                            next = reader.ValueTextEquals("params"u8) ? Section.Params
+                                : reader.ValueTextEquals("id"u8) ? Section.Id
+                                : reader.ValueTextEquals("method"u8) ? Section.Method
+                                : Section.Other;
+                        }
+                        else if (depth == 2 && section == Section.Params)
+                        {
+                            if (parameters.Repeats(ref reader, ParamsNames) is { } name)
+                            {
+                                return InvalidParams($"params{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", rawId);
+                            }
+
+                            next = reader.ValueTextEquals("_meta"u8) ? Section.Meta : Section.Other;
+                        }
+                        else if (depth == 3 && section == Section.Meta && meta.Repeats(ref reader, MetaNames) is { } name)
+                        {
+                            return InvalidParams($"params._meta{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", rawId);
+                        }
+
+                        break;
+                    case JsonTokenType.String:
+                        if (!JsonText.IsText(ref reader))
+                        {
+                            return Unreadable(body);
+                        }
+
+                        if (next == Section.Id && depth == 1)
+                        {
+                            rawId = Encoding.UTF8.GetString(body[(int)reader.TokenStartIndex..(int)reader.BytesConsumed]);
+                        }
+                        else if (next == Section.Method && depth == 1)
+                        {
+                            method = (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
+                        }
+
+                        break;
+                    case JsonTokenType.Number when next == Section.Id && depth == 1:
+                        rawId = Encoding.UTF8.GetString(reader.ValueSpan);
+                        break;
+                    case JsonTokenType.StartObject when depth == 1 && next == Section.Params:
+                        section = Section.Params;
+                        break;
+                    case JsonTokenType.StartObject when depth == 2 && section == Section.Params && next == Section.Meta:
+                        section = Section.Meta;
+                        break;
+                    case JsonTokenType.EndObject when depth == 1 && section == Section.Params:
+                        section = Section.Other;
+                        break;
+                    case JsonTokenType.EndObject when depth == 2 && section == Section.Meta:
+                        section = Section.Params;
+                        break;
                 }
 
-                seen |= member;
-                if (member == 0 && !(others ??= new HashSet<string>(StringComparer.Ordinal)).Add(reader.GetString()!))
+                if (reader.TokenType != JsonTokenType.PropertyName)
                 {
-                    return reader.GetString();
-                }
-
-                if (!reader.Read() || !reader.TrySkip())
-                {
-                    return null;
+                    next = Section.Other;
                 }
             }
         }
@@ -113,25 +181,99 @@ internal static class JsonRpcEnvelope
         return null;
     }
 
-    /// <summary>The JSON-RPC "invalid request" error, in the shape the SDK answers a message it cannot read with.</summary>
-    private static async Task RefuseAsync(HttpResponse response, string name, CancellationToken cancellationToken)
+    // " of tools/call": the method the message names, when it named one before the refusal (the string as JSON, quoted).
+    private static string Of(ReadOnlySpan<byte> body, Range method) =>
+        method.End.Value > 0 && JsonSerializer.Deserialize<string>(body[method]) is { } name ? $" of {NameList.Cut(name)}" : string.Empty;
+
+    private static Refusal Unreadable(ReadOnlySpan<byte> body) =>
+        new(StatusCodes.Status400BadRequest, -32700, JsonText.Describe(body, "the JSON-RPC message"), null);
+
+    private static Refusal InvalidParams(string message, string? rawId) => new(StatusCodes.Status200OK, -32602, message, rawId);
+
+    private enum Section
     {
-        var message = $"The JSON-RPC message names '{NameList.Cut(name)}' twice; send each name once.";
+        Other,
+        Id,
+        Method,
+        Params,
+        Meta,
+    }
+
+    private static readonly byte[][] MessageNames = ["jsonrpc"u8.ToArray(), "id"u8.ToArray(), "method"u8.ToArray(), "params"u8.ToArray()];
+    private static readonly byte[][] ParamsNames = ["name"u8.ToArray(), "arguments"u8.ToArray(), "_meta"u8.ToArray(), "uri"u8.ToArray(), "cursor"u8.ToArray()];
+    private static readonly byte[][] MetaNames = ["progressToken"u8.ToArray(), "io.modelcontextprotocol/protocolVersion"u8.ToArray()];
+
+    /// <summary>The names one object has given so far: the usual ones as bits, any other as a string.</summary>
+    private struct Members
+    {
+        private int _seen;
+        private HashSet<string>? _others;
+
+        /// <summary>The name at <paramref name="reader"/> when this object has already given it; else null (and it is noted).</summary>
+        public string? Repeats(ref Utf8JsonReader reader, byte[][] usual)
+        {
+            for (var i = 0; i < usual.Length; i++)
+            {
+                if (reader.ValueTextEquals(usual[i]))
+                {
+                    var bit = 1 << i;
+                    if ((_seen & bit) != 0)
+                    {
+                        return reader.GetString();
+                    }
+
+                    _seen |= bit;
+                    return null;
+                }
+            }
+
+            var name = reader.GetString()!;
+            return (_others ??= new HashSet<string>(StringComparer.Ordinal)).Add(name) ? null : name;
+        }
+    }
+
+    /// <summary>
+    /// The JSON-RPC error, in the shape the SDK answers a message it cannot read with (400, JSON, no id) or, for invalid
+    /// params, answers a call with (200, one server-sent event, the call's id).
+    /// </summary>
+    private static async Task RefuseAsync(HttpResponse response, Refusal refusal, CancellationToken cancellationToken)
+    {
         var buffer = new ArrayBufferWriter<byte>(256);
+        var answersCall = refusal.Status == StatusCodes.Status200OK;
+        if (answersCall)
+        {
+            buffer.Write("event: message\ndata: "u8);
+        }
+
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("error"u8);
-            writer.WriteNumber("code"u8, -32600);
-            writer.WriteString("message"u8, message);
+            writer.WriteNumber("code"u8, refusal.Code);
+            writer.WriteString("message"u8, refusal.Message);
             writer.WriteEndObject();
-            writer.WriteNull("id"u8);
+            writer.WritePropertyName("id"u8);
+            if (refusal.RawId is { } id)
+            {
+                writer.WriteRawValue(id, skipInputValidation: true);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+
             writer.WriteString("jsonrpc"u8, "2.0"u8);
             writer.WriteEndObject();
         }
 
-        response.StatusCode = StatusCodes.Status400BadRequest;
-        response.ContentType = "application/json; charset=utf-8";
+        if (answersCall)
+        {
+            buffer.Write("\n\n"u8);
+            response.Headers.CacheControl = "no-cache,no-store";
+        }
+
+        response.StatusCode = refusal.Status;
+        response.ContentType = answersCall ? "text/event-stream" : "application/json; charset=utf-8";
         response.ContentLength = buffer.WrittenCount;
         await response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken);
     }

@@ -170,76 +170,88 @@ public static class FrameAppender
 
         using (document)
         {
-            JsonElement? found = null;
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            try
             {
-                foreach (var property in document.RootElement.EnumerateObject())
-                {
-                    if (!property.NameEquals("rows"))
-                    {
-                        throw new InvalidDatasetException($"Unknown field '{property.Name}' in the body; it takes only 'rows': {{\"rows\": [{{\"column\": value, ...}}]}}.");
-                    }
+                return ReadJson(document, columns, where);
+            }
+            catch (Exception ex) when (JsonText.IsInvalidText(ex))
+            {
+                throw new InvalidDatasetException(JsonText.Describe(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(document.RootElement), "the body"));
+            }
+        }
+    }
 
-                    found = found is null
-                        ? property.Value
-                        : throw new InvalidDatasetException("The body names 'rows' twice; send all the rows in one 'rows' array.");
+    private static List<string[]> ReadJson(JsonDocument document, IReadOnlyList<string> columns, string where)
+    {
+        JsonElement? found = null;
+        if (document.RootElement.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!property.NameEquals("rows"))
+                {
+                    throw new InvalidDatasetException($"Unknown field '{property.Name}' in the body; it takes only 'rows': {{\"rows\": [{{\"column\": value, ...}}]}}.");
                 }
+
+                found = found is null
+                    ? property.Value
+                    : throw new InvalidDatasetException("The body names 'rows' twice; send all the rows in one 'rows' array.");
+            }
+        }
+
+        if (found is not { ValueKind: JsonValueKind.Array } rowsElement)
+        {
+            throw new InvalidDatasetException("The body needs a 'rows' array: {\"rows\": [{\"column\": value, ...}]}.");
+        }
+
+        var index = columns.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => x.c, StringComparer.Ordinal);
+        var rows = new List<string[]>(rowsElement.GetArrayLength());
+        foreach (var element in rowsElement.EnumerateArray())
+        {
+            var at = $"rows[{rows.Count}]";
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDatasetException($"{at} is not an object; each row is {{\"column\": value, ...}}.");
             }
 
-            if (found is not { ValueKind: JsonValueKind.Array } rowsElement)
+            var cells = new string?[columns.Count];
+            foreach (var property in element.EnumerateObject())
             {
-                throw new InvalidDatasetException("The body needs a 'rows' array: {\"rows\": [{\"column\": value, ...}]}.");
-            }
-
-            var index = columns.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => x.c, StringComparer.Ordinal);
-            var rows = new List<string[]>(rowsElement.GetArrayLength());
-            foreach (var element in rowsElement.EnumerateArray())
-            {
-                var at = $"rows[{rows.Count}]";
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    throw new InvalidDatasetException($"{at} is not an object; each row is {{\"column\": value, ...}}.");
-                }
-
-                var cells = new string?[columns.Count];
-                foreach (var property in element.EnumerateObject())
-                {
-                    if (!index.TryGetValue(property.Name, out var c))
-                    {
-                        throw new InvalidDatasetException(
-                            $"{at} has column '{Names.Shown(property.Name)}', which {where} does not have. Its columns: {string.Join(", ", columns)}.");
-                    }
-
-                    if (cells[c] is not null)
-                    {
-                        throw new InvalidDatasetException($"{at} names column '{property.Name}' twice; name each column once.");
-                    }
-
-                    cells[c] = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.String => property.Value.GetString()!,
-                        JsonValueKind.Number => property.Value.GetRawText(),
-                        JsonValueKind.True => "true",
-                        JsonValueKind.False => "false",
-                        JsonValueKind.Null => string.Empty,
-                        _ => throw new InvalidDatasetException(
-                            $"{at}, column '{property.Name}' is a JSON {property.Value.ValueKind.ToString().ToLowerInvariant()}; values are strings, numbers, booleans or null."),
-                    };
-                }
-
-                if (Array.IndexOf(cells, null) is var missing and >= 0)
+                if (!index.TryGetValue(property.Name, out var c))
                 {
                     throw new InvalidDatasetException(
-                        $"{at} has no value for column '{columns[missing]}'. Every row names every column of {where}; send null for a missing value.");
+                        $"{at} has column '{Names.Shown(property.Name)}', which {where} does not have. Its columns: {string.Join(", ", columns)}.");
                 }
 
-                rows.Add(cells!);
+                if (cells[c] is not null)
+                {
+                    throw new InvalidDatasetException($"{at} names column '{property.Name}' twice; name each column once.");
+                }
+
+                cells[c] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString()!,
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    JsonValueKind.Null => string.Empty,
+                    _ => throw new InvalidDatasetException(
+                        $"{at}, column '{property.Name}' is a JSON {property.Value.ValueKind.ToString().ToLowerInvariant()}; values are strings, numbers, booleans or null."),
+                };
             }
 
-            return rows.Count == 0
-                ? throw new InvalidDatasetException("'rows' is empty: send at least one row to append.")
-                : rows;
+            if (Array.IndexOf(cells, null) is var missing and >= 0)
+            {
+                throw new InvalidDatasetException(
+                    $"{at} has no value for column '{columns[missing]}'. Every row names every column of {where}; send null for a missing value.");
+            }
+
+            rows.Add(cells!);
         }
+
+        return rows.Count == 0
+            ? throw new InvalidDatasetException("'rows' is empty: send at least one row to append.")
+            : rows;
     }
 
     /// <summary>The rows as CSV text (no header) in <paramref name="separator"/>, quoted where needed.</summary>

@@ -78,6 +78,44 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     }
 
     [Theory]
+    [InlineData("POST", "/api/models/{model}/predict", """{"rows":[{"tenure_months":2,"contract":"\udcff"}]}""", "The string at $.rows[0].contract is not valid Unicode text")]
+    [InlineData("POST", "/api/models/{model}/predict", """{"rows":[{"\ud800":1}]}""", "The name of a member of $.rows[0] is not valid Unicode text")]
+    [InlineData("POST", "/api/models/{model}/predict", """{"rows":[{"tenure_months":2}],"alias":"\udfff"}""", "The string at $.alias is not valid Unicode text")]
+    [InlineData("POST", "/v2/models/{model}/infer", """{"inputs":[{"name":"contract","shape":[1],"datatype":"BYTES","data":["\udcff"]}]}""", "The string at $.inputs[0].data[0] is not valid Unicode text")]
+    [InlineData("POST", "/api/models/{model}/feedback", """{"items":[{"predictionId":"AQIAAAB","actual":"\udcff"}]}""", "The string at items[0].actual is not valid Unicode text")]
+    [InlineData("POST", "/api/models/{model}/train", """{"dataset":"\udcff","label":"churned"}""", "The JSON value at $.dataset is not valid Unicode text")]
+    [InlineData("POST", "/api/datasets/churn/rows", """{"rows":[{"contract":"\udcff"}]}""", "The string at $.rows[0].contract is not valid Unicode text")]
+    public async Task StringsThatAreNotText_AreProblemsNamingWhereTheyAre_AndChangeNothing(string method, string route, string body, string expected)
+    {
+        var model = await gateway.ModelAsync();
+        var versions = (await (await _http.GetAsync("/api/datasets/churn")).ReadJsonAsync())["versions"]!.AsArray().Count;
+
+        var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), route.Replace("{model}", model, StringComparison.Ordinal)) { Content = Json(body) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.Contains("is not valid Unicode text: it holds bytes that are not UTF-8, or a ", text, StringComparison.Ordinal);
+        Assert.Equal(versions, (await (await _http.GetAsync("/api/datasets/churn")).ReadJsonAsync())["versions"]!.AsArray().Count);
+        Assert.Single((await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task BytesThatAreNotUtf8_InAPredictOrInferenceBody_AreProblemsNamingTheString()
+    {
+        var model = await gateway.ModelAsync();
+        byte[] predict = [.. "{\"rows\":[{\"tenure_months\":2,\"contract\":\""u8, 0xFF, .. "\"}]}"u8];
+        byte[] infer = [.. "{\"id\":\""u8, 0xC3, .. "\",\"inputs\":[]}"u8];
+
+        var rest = await _http.PostAsync($"/api/models/{model}/predict", new ByteArrayContent(predict) { Headers = { ContentType = new("application/json") } });
+        var v2 = await _http.PostAsync($"/v2/models/{model}/infer", new ByteArrayContent(infer) { Headers = { ContentType = new("application/json") } });
+
+        await AssertProblemAsync(rest, HttpStatusCode.BadRequest, "The string at $.rows[0].contract is not valid Unicode text");
+        Assert.Equal(HttpStatusCode.BadRequest, v2.StatusCode);
+        Assert.StartsWith("{\"error\":\"The string at $.id is not valid Unicode text", await v2.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/api/models?limit=abc", "Query parameter 'limit' must be a whole number from -2147483648 to 2147483647; got 'abc'")]
     [InlineData("/api/models?limit=99999999999", "Query parameter 'limit' must be a whole number from -2147483648 to 2147483647; got '99999999999'")]
     [InlineData("/api/datasets/churn/versions/1?rows=abc", "Query parameter 'rows' must be a whole number")]
