@@ -47,16 +47,16 @@ public static class DatasetsApi
             .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name. The latest version's columns come with topValues empty and without histograms: GET the version for those.")
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A dataset and all its versions").AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/versions/{version:int}/models", GetTrainedModelsAsync)
+        group.MapGet("/{name}/versions/{version}", GetVersionAsync).WithSummary("One dataset version: schema, statistics and sample rows").AddEndpointFilter<FailoverFilter>();
+        group.MapGet("/{name}/versions/{version}/models", GetTrainedModelsAsync)
             .WithSummary("Lineage: the model versions trained on this dataset version, newest first")
             .WithDescription($"Each with its status, algorithm, held-out metrics and the aliases that point at it now; total: how many there are in all. limit: 1 to {CatalogIndex.MaxPageSize}, the newest that many only (omitted: all). Reads every model's registry once.")
             .AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/versions/{version:int}/drift", GetDriftAsync)
+        group.MapGet("/{name}/versions/{version}/drift", GetDriftAsync)
             .WithSummary("Drift of a dataset version from another version (PSI per column)")
             .WithDescription("Counts the version's rows in the bins of the reference version's stored histograms (deciles of numeric columns, top categories of categorical ones, missing cells apart) and gives each column's population stability index with both sides' shares per bin. against: the reference version; omitted, the newest live version older than this one. Columns only one side has are reported as added or removed; text and ignored columns as unmeasured. Under 0.1 is usually read as stable, over 0.2 as a shift worth acting on.")
             .AddEndpointFilter<FailoverFilter>();
-        group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
+        group.MapDelete("/{name}/versions/{version}", DeleteVersionAsync)
             .WithSummary("Delete a dataset version's rows")
             .WithDescription("The version stays listed as lineage (schema, content hash, deletedAt) but its rows and samples are gone and it can no longer be trained on; its CSV is removed from the artifact store once nothing else references the same content. 409 while a model version that is not deleted was trained on it.")
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -31,18 +31,18 @@ public static class ModelsApi
             .WithDescription($"limit: 1 to {CatalogIndex.MaxPageSize} (default {CatalogIndex.DefaultPageSize}); cursor: the nextCursor of the previous page. Sorted by name.")
             .AddEndpointFilter<FailoverFilter>();
         group.MapGet("/{name}", GetAsync).WithSummary("A model: versions, aliases and alias history").AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync)
+        group.MapGet("/{name}/versions/{version}", GetVersionAsync)
             .WithSummary("One version: status, progress, metrics, spec, timings, error, input schema")
             .WithDescription($"status: {EnumWords.List<TrainingStatus>()}; a version ends succeeded, failed or cancelled.")
             .AddEndpointFilter<FailoverFilter>();
-        group.MapDelete("/{name}/versions/{version:int}", DeleteVersionAsync)
+        group.MapDelete("/{name}/versions/{version}", DeleteVersionAsync)
             .WithSummary("Delete a model version")
             .WithDescription("The version is no longer listed, read or served, its number is never given again, and its model file is removed from the artifact store once nothing else references the same content. 409 while an alias points at it or returns to it on rollback, or while its job is queued or running (cancel it first).")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Train)
             .AddEndpointFilter<FailoverFilter>();
-        group.MapPost("/{name}/versions/{version:int}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
-        group.MapPost("/{name}/versions/{version:int}/evaluate", EvaluateAsync)
+        group.MapPost("/{name}/versions/{version}/cancel", CancelAsync).WithSummary("Cancel a queued or running training job").RequireScope(Scopes.Train).AddEndpointFilter<FailoverFilter>();
+        group.MapPost("/{name}/versions/{version}/evaluate", EvaluateAsync)
             .WithSummary("A version's metrics on another dataset version")
             .WithDescription("Scores every row of the dataset version (default: latest) and computes the metrics training reports, the same way, beside the version's own held-out metrics. Rows without a label, or with a class the model never saw, are counted and left out. Runs on a training slot; answers when done.")
             .WithRequestExample("application/json", """{"dataset":"churn-december","datasetVersion":1}""")
@@ -50,7 +50,7 @@ public static class ModelsApi
             .RequireScope(Scopes.Read)
             .WithDatasetAccess()
             .AddEndpointFilter<FailoverFilter>();
-        group.MapGet("/{name}/compare/{baseline:int}/{candidate:int}", CompareAsync)
+        group.MapGet("/{name}/compare/{baseline}/{candidate}", CompareAsync)
             .WithSummary("Two versions' metrics side by side")
             .WithDescription("Names the better version per metric (lower is better for logLoss, rmse, mae) and overall by the task's primary metric (auc, macroAccuracy or rmse).")
             .AddEndpointFilter<FailoverFilter>();

@@ -88,7 +88,7 @@ public static class PredictionRowsReader
                 alias = reader.TokenType switch
                 {
                     JsonTokenType.Null => null,
-                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.String => Names.Validate(reader.GetString()!, "alias"),
                     _ => throw new InvalidPredictionInputException($"alias must be a string such as \"production\" (got a JSON {Kind(reader.TokenType)})."),
                 };
             }
@@ -209,8 +209,6 @@ public static class PredictionRowsReader
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.Number when reader.TryGetInt32(out var number):
-                return VersionNumbers.Validate(number, "version");
-            case JsonTokenType.String when int.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number):
                 return VersionNumbers.Validate(number, "version");
             default:
                 throw new InvalidPredictionInputException($"version must be a whole number such as 2 (got a JSON {Kind(reader.TokenType)}).");

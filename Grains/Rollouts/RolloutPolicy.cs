@@ -19,6 +19,9 @@ public static class RolloutPolicy
     public static readonly ImmutableArray<string> Metrics = [Accuracy, Auc, Rmse, Mae, ErrorRate, P99];
     public static readonly ImmutableArray<int> DefaultSteps = [10, 50, 100];
 
+    /// <summary>The longest <c>stepAfter.duration</c>: as long as a schedule's longest period.</summary>
+    public static readonly TimeSpan MaxStepDuration = ScheduleRequest.MaxEvery;
+
     /// <summary>What the counts of a running rollout show.</summary>
     /// <param name="Baseline">The baseline's counts since the rollout started.</param>
     /// <param name="Candidate">The candidate's counts since the rollout started.</param>
@@ -66,6 +69,13 @@ public static class RolloutPolicy
         {
             throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
                 $"stepAfter.duration must not be negative (got {duration.TotalSeconds} seconds)."));
+        }
+
+        if (request.StepAfter?.Duration is { } longest && longest > MaxStepDuration)
+        {
+            // A step that can never end holds the alias for the rollout's lifetime: the cap is a schedule's longest period.
+            throw new InvalidRolloutException(string.Create(CultureInfo.InvariantCulture,
+                $"stepAfter.duration must be at most {MaxStepDuration.Days} days (got {longest.TotalSeconds:0.###} seconds); a rollout advances once every step has lasted it."));
         }
 
         if (request.StickyBy is { Length: 0 or > 256 })

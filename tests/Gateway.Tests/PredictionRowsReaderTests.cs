@@ -52,7 +52,7 @@ public sealed class PredictionRowsReaderTests
     [Fact]
     public void PropertyNames_MatchInAnyCase_AsInTheRestOfTheApi()
     {
-        var batch = Read("""{"Rows":[{"a":1}],"VERSION":"2","Alias":null}""");
+        var batch = Read("""{"Rows":[{"a":1}],"VERSION":2,"Alias":null}""");
 
         Assert.Equal(1, batch.Rows);
         Assert.Equal(2, batch.Version);
@@ -82,6 +82,7 @@ public sealed class PredictionRowsReaderTests
     [InlineData("""{"rows":[{"a":1,"b":2},{"a":3,"b":1e999}]}""", "rows[1]: column 'b' holds a number out of range")]
     [InlineData("""{"rows":[{"a":1,"b":2},{"a":3,"b":-1e39}]}""", "rows[1]: column 'b' holds -1E+39, outside the range of the 32-bit floats")]
     [InlineData("""{"rows":[{"a":1}],"version":1.5}""", "version must be a whole number")]
+    [InlineData("""{"rows":[{"a":1}],"version":"1"}""", "version must be a whole number such as 2 (got a JSON string)")]
     [InlineData("""{"rows":[{"a":1}],"alias":7}""", "alias must be a string")]
     [InlineData("""[{"a":1}]""", "must be a JSON object")]
     [InlineData("", "body is empty")]
@@ -97,6 +98,16 @@ public sealed class PredictionRowsReaderTests
         var error = Assert.Throws<InvalidPredictionInputException>(() => Read(json));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"rows":[{"a":1}],"alias":""}""", "Invalid alias name ''")]
+    [InlineData("""{"rows":[{"a":1}],"alias":"../x"}""", "Invalid alias name '../x'")]
+    public void AMalformedAliasName_IsAnInvalidName_AsInAPath(string json, string expected)
+    {
+        var error = Assert.Throws<InvalidNameException>(() => Read(json));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

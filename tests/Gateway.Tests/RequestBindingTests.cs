@@ -124,6 +124,10 @@ public sealed partial class RequestBindingTests(RequestBindingTests.Gateway gate
     [InlineData("/api/datasets/churn/versions/1/drift?against=abc", "Query parameter 'against' must be a whole number")]
     [InlineData("/api/jobs?recent=abc", "Query parameter 'recent' must be a whole number")]
     [InlineData("/api/audit?since=garbage", "Query parameter 'since' must be a date and time such as \"2026-01-01T00:00:00Z\"; got 'garbage'")]
+    [InlineData("/api/datasets/churn/versions/abc", "Route value 'version' must be a whole number from -2147483648 to 2147483647; got 'abc'")]
+    [InlineData("/api/datasets/churn/versions/99999999999/models", "Route value 'version' must be a whole number from -2147483648 to 2147483647; got '99999999999'")]
+    [InlineData("/api/models/m/versions/two", "Route value 'version' must be a whole number")]
+    [InlineData("/api/models/m/compare/1/latest", "Route value 'candidate' must be a whole number")]
     public async Task QueryValues_ThatDoNotParse_AreProblemsNamingTheParameter(string url, string expected)
     {
         await gateway.ModelAsync();
