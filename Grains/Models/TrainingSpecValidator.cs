@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using OrleansMl.Datasets;
 using OrleansMl.Ml;
 
 namespace OrleansMl.Models;
@@ -41,6 +42,36 @@ public static class TrainingSpecValidator
         return Resolve(request, version, limits);
     }
 
+    /// <summary>
+    /// As <see cref="ResolveAsync"/>, for a training about to be accepted: the dataset version (the latest live one at
+    /// this moment when the request names none) is reserved for <paramref name="model"/> under
+    /// <paramref name="reservation"/> on the dataset grain, which refuses to delete it until the caller releases the
+    /// reservation (<see cref="IDatasetReservations.ReleaseAsync"/>), whether or not this succeeds.
+    /// </summary>
+    /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
+    /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist, or was deleted.</exception>
+    /// <exception cref="InvalidVersionNumberException">The dataset version is below 1.</exception>
+    /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
+    public static async Task<TrainingSpec> ReserveAsync(
+        IGrainFactory grains, TrainingRequest request, TrainingLimits limits, string model, Guid reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSettings(request, limits);
+        var version = await grains.GetGrain<IDatasetReservations>(request.Dataset).ReserveAsync(reservation, model, request.DatasetVersion);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Resolve(request, version, limits);
+    }
+
+    /// <summary>The refusal to train on <paramref name="dataset"/>, a deleted version.</summary>
+    public static DatasetNotFoundException Deleted(DatasetVersionInfo dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new DatasetNotFoundException(
+            $"Dataset '{dataset.Name}' version {dataset.Version} was deleted: its rows are gone. Train on another version, or upload the data again.");
+    }
+
     /// <summary>Validates <paramref name="request"/> against <paramref name="dataset"/> and fills in the defaults.</summary>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
     public static TrainingSpec Resolve(TrainingRequest request, DatasetVersionInfo dataset, TrainingLimits? limits = null)
@@ -51,8 +82,7 @@ public static class TrainingSpecValidator
         CheckSettings(request, limits);
         if (dataset.IsDeleted)
         {
-            throw new DatasetNotFoundException(
-                $"Dataset '{dataset.Name}' version {dataset.Version} was deleted: its rows are gone. Train on another version, or upload the data again.");
+            throw Deleted(dataset);
         }
 
         var columns = dataset.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
