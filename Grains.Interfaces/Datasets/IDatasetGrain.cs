@@ -39,7 +39,8 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// </summary>
     /// <exception cref="InvalidVersionNumberException">The number is below 1.</exception>
     /// <exception cref="DatasetNotFoundException">No such version.</exception>
-    /// <exception cref="VersionInUseException">A model version that is not deleted was trained on it.</exception>
+    /// <exception cref="VersionInUseException">A model version that is not deleted was trained on it, or a training on it is
+    /// being accepted at this moment (try again).</exception>
     /// <exception cref="StorageUnavailableException">The change could not be stored; the version is unchanged.</exception>
     [Alias("DeleteVersion")]
     Task<DatasetVersionInfo> DeleteVersionAsync(int version);

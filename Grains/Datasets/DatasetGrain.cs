@@ -19,13 +19,19 @@ public sealed partial class DatasetGrain(
     IOptions<OrleansMlOptions> options,
     ILocalSiloDetails silo,
     TimeProvider time,
-    ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation, IArtifactReferrer
+    ILogger<DatasetGrain> logger) : Grain, IDatasetGrain, IDatasetLocation, IDatasetReservations, IArtifactReferrer
 {
     // How many model registries a delete asks at once whether they trained on the version.
     private const int LineageQueries = 16;
 
+    /// <summary>Seconds a refusal for too many trainings being accepted at once asks the caller to wait.</summary>
+    private const int ReservationsRetryAfterSeconds = 5;
+
     // What storage holds; reads use it, never state.State.
     private DatasetState? _committed;
+
+    // Trainings being accepted on a version, which a delete must not pull the rows from under.
+    private readonly DatasetReservations _reservations = new(time);
 
     private string Name => this.GetPrimaryKeyString();
 
@@ -308,6 +314,18 @@ public sealed partial class DatasetGrain(
             return record.Info;
         }
 
+        // Checked before the registries are asked: while this delete runs no reservation can be taken (the grain is not
+        // reentrant), and a training that releases its reservation meanwhile has stored its version, which they report.
+        var accepting = _reservations.HoldersOf(version);
+        if (accepting.Count > 0)
+        {
+            throw new VersionInUseException(
+                $"Dataset '{Name}' version {version} cannot be deleted right now: "
+                + (accepting.Count == 1 ? $"a training of model '{accepting[0]}' is" : $"trainings of models {NameList.Quoted(accepting)} are")
+                + " being accepted on it. "
+                + "Try again in a moment; once the training is accepted, delete the model version it creates first.");
+        }
+
         var users = await TrainedOnAsync(version);
         if (users.Count > 0)
         {
@@ -323,6 +341,35 @@ public sealed partial class DatasetGrain(
         await PublishAsync();
         await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.DatasetVersionDeleted, $"datasets/{Name}", from: $"v{version}");
         return deleted.Info;
+    }
+
+    public Task<DatasetVersionInfo> ReserveAsync(Guid reservation, string model, int? version)
+    {
+        var info = version is { } v
+            ? Find(v).Info
+            : RequireVersions().LastOrDefault(r => !r.Info.IsDeleted)?.Info ?? Versions[^1].Info;
+        if (info.IsDeleted)
+        {
+            throw TrainingSpecValidator.Deleted(info);
+        }
+
+        if (!_reservations.TryHold(reservation, model, info.Version))
+        {
+            throw new TrainingQueueFullException(
+                $"Dataset '{Name}' already has {DatasetReservations.MaxHeld} trainings being accepted on it at this moment, the most it holds at once. "
+                + "Nothing was started; try again in a moment.",
+                ReservationsRetryAfterSeconds);
+        }
+
+        // Idle collection would drop the reservation with the activation.
+        DelayDeactivation(DatasetReservations.Lifetime);
+        return Task.FromResult(info);
+    }
+
+    public Task ReleaseAsync(Guid reservation)
+    {
+        _reservations.Release(reservation);
+        return Task.CompletedTask;
     }
 
     public Task<DatasetInfo> GetAsync() =>

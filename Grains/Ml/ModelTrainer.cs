@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -28,6 +29,17 @@ public sealed class ModelTrainer(TrainerOptions options)
 {
     /// <summary>Fewer labelled rows than this cannot be split into a training and a test part that mean anything.</summary>
     public const int MinimumRows = 10;
+
+    /// <summary>
+    /// Fewer training rows than this and LightGBM classification may find no split point at all: it splits only between
+    /// histogram bins, each of at least 3 rows (its min_data_in_bin, the last taking up to 5), with the rows valued
+    /// exactly zero in a bin of their own, and a leaf needs about two rows' weight (ML.NET's minimum child weight of
+    /// 0.1). From 7 rows on, distinct values always leave a split point with at least two rows on each side, however they
+    /// fall around zero; 8 keeps a row in hand for uneven classes, whose rows weigh less. From 6 rows with a single zero
+    /// among them, none is left. Enough rows still grow no tree when no split point has any gain (see <see cref="Train"/>).
+    /// (Regression then makes a one-leaf model instead; FastTree and FastForest always build one.)
+    /// </summary>
+    public const int LightGbmFewestRows = 8;
 
     public TrainerOptions Options { get; } = options;
 
@@ -68,8 +80,19 @@ public sealed class ModelTrainer(TrainerOptions options)
         var searchMs = search is null ? 0 : searchWatch.Elapsed.TotalMilliseconds;
         // The final fit gets a context of its own, so a learner chosen by the search is fitted exactly as it would be
         // when asked for by name (the search's trials draw on the shared context's random numbers).
-        var learner = cancellation.Run(
-            () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed, Featurizer.Parts(plan)).Fit(trainFeatures));
+        ITransformer learner;
+        try
+        {
+            learner = cancellation.Run(
+                () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed, Featurizer.Parts(plan)).Fit(trainFeatures));
+        }
+        catch (ArgumentNullException) when (candidate.Algorithm == TrainingAlgorithm.LightGbm)
+        {
+            // ML.NET cannot build a LightGBM model of no trees; what the request validation cannot know (rows whose label
+            // is missing, ties, zeros) can still leave LightGBM no split.
+            throw new InvalidTrainingRequestException(NoTree(spec, candidate, trainRows.Length));
+        }
+
         var model = new TransformerChain<ITransformer>(featurizer, learner);
         var trainingMs = watch.Elapsed.TotalMilliseconds;
 
@@ -100,6 +123,13 @@ public sealed class ModelTrainer(TrainerOptions options)
             Search = search?.Result,
         };
     }
+
+    /// <summary>Why a LightGBM fit grew no tree, and what to change.</summary>
+    private static string NoTree(TrainingSpec spec, Candidate candidate, int trainRows) => string.Create(CultureInfo.InvariantCulture,
+        $"LightGBM grew no tree from the {trainRows} training rows: no split of them leaves at least {candidate.MinLeaf} row{(candidate.MinLeaf == 1 ? string.Empty : "s")} "
+        + $"(minLeaf {candidate.MinLeaf}) and a bin of at least 3 rows on each side with any gain, so there is no model to save. "
+        + $"Train on more rows ({(spec.TestFraction > 0 ? $"testFraction {spec.TestFraction} holds some out; lower it, or " : string.Empty)}upload more)"
+        + $"{(candidate.MinLeaf > 1 ? ", give a smaller minLeaf" : string.Empty)}, or use algorithm fasttree or linear.");
 
     /// <summary>
     /// The cross-validation fits of an <c>auto</c> search of <paramref name="spec"/> on <paramref name="frame"/>, ready to

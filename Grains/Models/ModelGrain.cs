@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansMl.Audit;
+using OrleansMl.Datasets;
 using OrleansMl.Diagnostics;
 using OrleansMl.Health;
 using OrleansMl.Hosting;
@@ -97,47 +98,60 @@ public sealed partial class ModelGrain(
                 QueueRetryAfterSeconds);
         }
 
-        var spec = await TrainingSpecValidator.ResolveAsync(GrainFactory, request, TrainingLimits.From(settings), cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // The version first, then the registry: if the registry's write fails, the started version is an orphan that is
-        // never listed or routed, whose notice is ignored, and which the next start of this number replaces.
-        var number = current.NextVersion;
-        var queue = GrainFactory.GetGrain<ITrainingQueueGrain>(ITrainingQueueGrain.Key);
-        var queued = ModelVersionKey.Format(Name, number);
-        if (!await queue.TryEnterAsync(queued))
-        {
-            throw new TrainingQueueFullException(
-                $"The cluster already has {settings.MaxQueuedTrainings} trainings queued or running, the most allowed (OrleansMl__MaxQueuedTrainings). "
-                + "Nothing was started; try again once some end.",
-                QueueRetryAfterSeconds);
-        }
-
+        // From resolving the dataset version until the registry stores the version trained on it (its lineage), the
+        // dataset grain holds the version for this training, so a delete in between is refused rather than leaving the
+        // training on deleted rows. Released however this ends; a reservation never released expires.
+        Names.Validate(request.Dataset, "dataset");
+        var reservation = Guid.NewGuid();
         try
         {
-            var allocation = Guid.NewGuid();
-            var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
-            var entry = new RegisteredVersion(
-                number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy, spec.Dataset, spec.DatasetVersion);
-            await CommitAsync(current with
+            var spec = await TrainingSpecValidator.ReserveAsync(
+                GrainFactory, request, TrainingLimits.From(settings), Name, reservation, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // The version first, then the registry: if the registry's write fails, the started version is an orphan that is
+            // never listed or routed, whose notice is ignored, and which the next start of this number replaces.
+            var number = current.NextVersion;
+            var queue = GrainFactory.GetGrain<ITrainingQueueGrain>(ITrainingQueueGrain.Key);
+            var queued = ModelVersionKey.Format(Name, number);
+            if (!await queue.TryEnterAsync(queued))
             {
-                NextVersion = number + 1,
-                Versions = current.Versions.Add(number, entry),
-                Pending = current.Pending.Add(number),
-                CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
-                Requests = request.IdempotencyKey is { } newKey
-                    ? Pruned(current.Requests!.SetItem(newKey, new IdempotentRequest(requestHash!, number, now)), now)
-                    : current.Requests,
-            });
-            await PublishAsync();
-            await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
-                detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
-            return info;
+                throw new TrainingQueueFullException(
+                    $"The cluster already has {settings.MaxQueuedTrainings} trainings queued or running, the most allowed (OrleansMl__MaxQueuedTrainings). "
+                    + "Nothing was started; try again once some end.",
+                    QueueRetryAfterSeconds);
+            }
+
+            try
+            {
+                var allocation = Guid.NewGuid();
+                var info = await ModelVersionPlacement.StartNearDatasetAsync(GrainFactory, Name, number, spec, allocation);
+                var entry = new RegisteredVersion(
+                    number, allocation, TrainingSpecHash.Of(spec), info.CreatedAt, info.CreatedBy, spec.Dataset, spec.DatasetVersion);
+                await CommitAsync(current with
+                {
+                    NextVersion = number + 1,
+                    Versions = current.Versions.Add(number, entry),
+                    Pending = current.Pending.Add(number),
+                    CreatedAt = current.Exists ? current.CreatedAt : info.CreatedAt,
+                    Requests = request.IdempotencyKey is { } newKey
+                        ? Pruned(current.Requests!.SetItem(newKey, new IdempotentRequest(requestHash!, number, now)), now)
+                        : current.Requests,
+                });
+                await PublishAsync();
+                await AuditTrail.RecordAsync(GrainFactory, logger, AuditActions.TrainingRequested, $"models/{Name}", to: $"v{number}",
+                    detail: $"dataset {spec.Dataset} v{spec.DatasetVersion}, label {spec.Label}, task {EnumWords.Word(spec.Task)}, algorithm {EnumWords.Word(spec.Algorithm)}");
+                return info;
+            }
+            catch
+            {
+                await LeaveQueueAsync(queued);
+                throw;
+            }
         }
-        catch
+        finally
         {
-            await LeaveQueueAsync(queued);
-            throw;
+            await ReleaseReservationAsync(request.Dataset, reservation);
         }
     }
 
@@ -906,6 +920,19 @@ public sealed partial class ModelGrain(
         }
     }
 
+    private async Task ReleaseReservationAsync(string dataset, Guid reservation)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IDatasetReservations>(dataset).ReleaseAsync(reservation);
+        }
+        catch (Exception ex)
+        {
+            // The reservation expires by itself; until then a delete of the dataset version is refused.
+            LogReservationReleaseFailed(logger, ex, Name, dataset);
+        }
+    }
+
     private async Task LeaveQueueAsync(string version)
     {
         try
@@ -1028,6 +1055,9 @@ public sealed partial class ModelGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: deleting versions beyond the retention failed; the next version's end tries again")]
     private static partial void LogRetentionFailed(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: could not release its reservation of a version of dataset {Dataset}; it expires by itself")]
+    private static partial void LogReservationReleaseFailed(ILogger logger, Exception exception, string model, string dataset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take {Version} off the cluster's training queue count")]
     private static partial void LogQueueLeaveFailed(ILogger logger, Exception exception, string version);

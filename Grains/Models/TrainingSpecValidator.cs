@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using OrleansMl.Datasets;
 using OrleansMl.Ml;
 
 namespace OrleansMl.Models;
@@ -9,8 +10,8 @@ namespace OrleansMl.Models;
 /// checks every setting against it and its schema: column names and kinds, parameter names, types and ranges and which
 /// algorithm uses them, the task against the label's kind and number of distinct values, trees × leaves, and the width
 /// of the feature space after featurization, all bounded by the settings in <see cref="TrainingLimits"/>. A request
-/// that passes allocates a version; only what no statistic tells (a rare spelling mix-up of a label) can still end
-/// that version as failed, besides its wall-clock limit.
+/// that passes allocates a version; only what no statistic tells (a rare spelling mix-up of a label, LightGBM finding
+/// no split with any gain in the rows) can still end that version as failed, besides its wall-clock limit.
 /// </summary>
 public static class TrainingSpecValidator
 {
@@ -41,6 +42,36 @@ public static class TrainingSpecValidator
         return Resolve(request, version, limits);
     }
 
+    /// <summary>
+    /// As <see cref="ResolveAsync"/>, for a training about to be accepted: the dataset version (the latest live one at
+    /// this moment when the request names none) is reserved for <paramref name="model"/> under
+    /// <paramref name="reservation"/> on the dataset grain, which refuses to delete it until the caller releases the
+    /// reservation (<see cref="IDatasetReservations.ReleaseAsync"/>), whether or not this succeeds.
+    /// </summary>
+    /// <exception cref="InvalidNameException">The dataset name is malformed.</exception>
+    /// <exception cref="DatasetNotFoundException">The dataset or dataset version does not exist, or was deleted.</exception>
+    /// <exception cref="InvalidVersionNumberException">The dataset version is below 1.</exception>
+    /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
+    public static async Task<TrainingSpec> ReserveAsync(
+        IGrainFactory grains, TrainingRequest request, TrainingLimits limits, string model, Guid reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckSettings(request, limits);
+        var version = await grains.GetGrain<IDatasetReservations>(request.Dataset).ReserveAsync(reservation, model, request.DatasetVersion);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Resolve(request, version, limits);
+    }
+
+    /// <summary>The refusal to train on <paramref name="dataset"/>, a deleted version.</summary>
+    public static DatasetNotFoundException Deleted(DatasetVersionInfo dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new DatasetNotFoundException(
+            $"Dataset '{dataset.Name}' version {dataset.Version} was deleted: its rows are gone. Train on another version, or upload the data again.");
+    }
+
     /// <summary>Validates <paramref name="request"/> against <paramref name="dataset"/> and fills in the defaults.</summary>
     /// <exception cref="InvalidTrainingRequestException">A setting does not fit the request or the dataset.</exception>
     public static TrainingSpec Resolve(TrainingRequest request, DatasetVersionInfo dataset, TrainingLimits? limits = null)
@@ -51,8 +82,7 @@ public static class TrainingSpecValidator
         CheckSettings(request, limits);
         if (dataset.IsDeleted)
         {
-            throw new DatasetNotFoundException(
-                $"Dataset '{dataset.Name}' version {dataset.Version} was deleted: its rows are gone. Train on another version, or upload the data again.");
+            throw Deleted(dataset);
         }
 
         var columns = dataset.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
@@ -128,6 +158,11 @@ public static class TrainingSpecValidator
             warnings = warnings.Add(oneLeaf);
         }
 
+        if (request.Algorithm == TrainingAlgorithm.LightGbm && !IsRegression(request.Task, label))
+        {
+            CheckLightGbmRows(label, testFraction);
+        }
+
         return new TrainingSpec(
             dataset.Name, dataset.Version, dataset.ContentHash, request.Label, request.Task, request.Algorithm, features,
             request.Parameters ?? ImmutableDictionary<string, double>.Empty, testFraction,
@@ -156,6 +191,31 @@ public static class TrainingSpecValidator
         }
 
         return $"{problem}, so every tree candidate is one leaf that predicts the same for every row and only the linear candidate can learn; give minLeaf at most {most}.";
+    }
+
+    /// <summary>
+    /// LightGBM classification is sure of a split point only from <see cref="ModelTrainer.LightGbmFewestRows"/> training
+    /// rows on, whatever minLeaf (why there); below, whether it grows any tree depends on where zeros, ties and labels
+    /// fall, and when it grows none the version fails. Refused here, from the label's count as the split will leave it
+    /// (<see cref="LeafTooLarge"/> covers a minLeaf too large for the rows).
+    /// </summary>
+    private static void CheckLightGbmRows(ColumnInfo label, double testFraction)
+    {
+        var trainRows = (long)Math.Ceiling(label.Count * (1 - testFraction));
+        var fewest = ModelTrainer.LightGbmFewestRows;
+        if (trainRows >= fewest)
+        {
+            return;
+        }
+
+        // The largest held-out share that leaves enough rows, in hundredths (rounded down, so it does). The label has at
+        // least ModelTrainer.MinimumRows values, more than LightGbmFewestRows, so some share always does.
+        var fraction = Math.Floor((1 - (double)fewest / label.Count) * 100) / 100;
+        throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+            $"testFraction {testFraction} leaves about {trainRows} of the {label.Count} labelled rows to train on, and LightGBM "
+            + $"needs at least {fewest} to be sure of a split: it splits only between bins of at least 3 rows each, and from fewer it often grows "
+            + $"no tree at all, which fails the version. Give testFraction at most {fraction} (or 0 to train on every row), upload more rows, "
+            + $"or use algorithm fasttree or linear, which train on so few rows."));
     }
 
     /// <summary>

@@ -119,6 +119,50 @@ public sealed class DeleteTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task DeletingADatasetVersion_IsRefusedWhileATrainingOnItIsBeingAccepted_AndTheTrainingKeepsItsRows()
+    {
+        var (dataset, model) = await DatasetAsync(seed: 4343);
+        var datasets = Grains.GetGrain<IDatasetGrain>(dataset);
+        Task<ModelVersionInfo> accepting;
+        VersionInUseException refused;
+
+        // The training is paused at the registry's write: it resolved the dataset version, but no lineage names it yet.
+        using (var hold = fixture.Faults.HoldWrites("model", model))
+        {
+            accepting = Grains.GetGrain<IModelGrain>(model).TrainAsync(new TrainingRequest(dataset, null, "label", Algorithm: TrainingAlgorithm.Linear));
+            await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+            refused = await Assert.ThrowsAsync<VersionInUseException>(() => datasets.DeleteVersionAsync(1));
+        }
+
+        var queued = await accepting;
+        var done = await Eventually.TerminalAsync(Grains, model, queued.Version);
+
+        Assert.Contains($"a training of model '{model}' is being accepted on it", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Try again in a moment", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((TrainingStatus.Succeeded, 1), (done.Status, done.Spec.DatasetVersion));
+        Assert.Null((await datasets.GetVersionAsync(1)).DeletedAt);
+        var trainedOn = await Assert.ThrowsAsync<VersionInUseException>(() => datasets.DeleteVersionAsync(1));
+        Assert.Contains($"model '{model}' version 1 was trained on it", trainedOn.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATrainingThatIsNotAccepted_LeavesItsDatasetVersionFreeToDelete()
+    {
+        var (dataset, model) = await DatasetAsync(seed: 4444);
+        var grain = Grains.GetGrain<IModelGrain>(model);
+        using (fixture.Faults.FailWrites("model", model))
+        {
+            await Assert.ThrowsAsync<StorageUnavailableException>(
+                () => grain.TrainAsync(new TrainingRequest(dataset, 1, "label", Algorithm: TrainingAlgorithm.Linear)));
+        }
+
+        await Assert.ThrowsAsync<InvalidTrainingRequestException>(() => grain.TrainAsync(new TrainingRequest(dataset, null, "no_such_column")));
+
+        var deleted = await Grains.GetGrain<IDatasetGrain>(dataset).DeleteVersionAsync(1);
+        Assert.NotNull(deleted.DeletedAt);
+    }
+
+    [Fact]
     public async Task ContentSharedByTwoDatasetVersions_StaysUntilTheLastOneIsDeleted()
     {
         var (one, two) = (TestData.Name("del-a"), TestData.Name("del-b"));

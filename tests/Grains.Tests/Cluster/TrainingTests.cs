@@ -108,4 +108,24 @@ public sealed class TrainingTests(ClusterFixture fixture)
         Assert.Contains("Only 5 rows have a value in the label column 'z'; training needs at least 10", few.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetAsync());
     }
+
+    [Fact]
+    public async Task Train_LightGbmOnTooFewTrainingRows_IsRejectedBeforeAnythingIsAllocated_WhileFastTreeTrains()
+    {
+        var (dataset, model) = (TestData.Name("ds"), TestData.Name("m"));
+        await Grains.UploadDatasetAsync(dataset, "x,y\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"{i},{i % 2}\n")));
+        var grain = Grains.GetGrain<IModelGrain>(model);
+
+        var half = await Assert.ThrowsAsync<InvalidTrainingRequestException>(
+            () => grain.TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.LightGbm, TestFraction: 0.5)));
+        var most = await Assert.ThrowsAsync<InvalidTrainingRequestException>(
+            () => grain.TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.LightGbm, TestFraction: 0.9)));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => grain.GetAsync());
+        var fastTree = await grain.TrainAsync(new TrainingRequest(dataset, null, "y", Algorithm: TrainingAlgorithm.FastTree, TestFraction: 0.5));
+
+        Assert.Contains("leaves about 6 of the 12 labelled rows to train on, and LightGBM needs at least 8", half.Message, StringComparison.Ordinal);
+        Assert.Contains("Give testFraction at most 0.33", half.Message, StringComparison.Ordinal);
+        Assert.Contains("leaves about 2 of the 12 labelled rows", most.Message, StringComparison.Ordinal);
+        Assert.Equal(TrainingStatus.Succeeded, (await Eventually.TerminalAsync(Grains, model, fastTree.Version)).Status);
+    }
 }

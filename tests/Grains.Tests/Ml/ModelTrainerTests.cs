@@ -213,6 +213,21 @@ public class ModelTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Train_WhenLightGbmGrowsNoTree_FailsWithWhatToChange_NotAnEngineError()
+    {
+        // Enough rows for the request to be accepted, but every split minLeaf allows halves the alternating labels evenly.
+        var alternating = MlTestData.Frame("x,y\n" + string.Concat(Enumerable.Range(0, 20).Select(i => $"{i},{i % 2}\n")));
+        var spec = MlTestData.Spec("y", algorithm: TrainingAlgorithm.LightGbm, parameters: MlTestData.Parameters(("minLeaf", 8)), testFraction: 0);
+
+        var error = Assert.Throws<InvalidTrainingRequestException>(() => Trainer.Train(alternating, spec, null, CancellationToken.None));
+
+        Assert.Equal(
+            "LightGBM grew no tree from the 20 training rows: no split of them leaves at least 8 rows (minLeaf 8) and a bin of at least 3 rows on each side "
+            + "with any gain, so there is no model to save. Train on more rows (upload more), give a smaller minLeaf, or use algorithm fasttree or linear.",
+            error.Message);
+    }
+
+    [Fact]
     public void Train_RejectsALabelWithOneValue()
     {
         var frame = MlTestData.Frame(MlTestData.BinaryCsv(rows: 50).Replace(",no\n", ",yes\n", StringComparison.Ordinal));

@@ -118,6 +118,34 @@ public sealed class TrainingSpecValidatorTests
     }
 
     [Theory]
+    [InlineData(0.5, "testFraction 0.5 leaves about 6 of the 12 labelled rows to train on, and LightGBM needs at least 8 to be sure of a split: it splits only between bins of at least 3 rows each, and from fewer it often grows no tree at all, which fails the version. Give testFraction at most 0.33 (or 0 to train on every row), upload more rows, or use algorithm fasttree or linear, which train on so few rows.")]
+    [InlineData(0.9, "testFraction 0.9 leaves about 2 of the 12 labelled rows to train on")]
+    public void LightGbmClassification_OnTooFewTrainingRows_IsRejected_NamingTheRowsAndWhatToChange(double fraction, string expected)
+    {
+        var twelve = Version("x,y\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"{i},{i % 2}\n")));
+
+        var error = Reject(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.LightGbm, TestFraction: fraction), twelve);
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LightGbm_OnEnoughTrainingRows_OrARegression_AndOtherTreeLearnersOnFewRows_AreAccepted()
+    {
+        var twelve = Version("x,y\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"{i},{i % 2}\n")));
+        var ten = Version("x,y\n" + string.Concat(Enumerable.Range(0, 10).Select(i => $"{i},{i % 2}\n")));
+        var numbers = Version("x,y\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"{i},{i * 1.5}\n")));
+
+        TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.LightGbm, TestFraction: 0.33), twelve);
+        TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.LightGbm), ten);
+        TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "y", Task: ModelTask.Regression, Algorithm: TrainingAlgorithm.LightGbm, TestFraction: 0.9), numbers);
+        TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.FastTree, TestFraction: 0.5), twelve);
+        TrainingSpecValidator.Resolve(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.FastForest, TestFraction: 0.9), twelve);
+        Assert.Contains("or 0 to train on every row",
+            Reject(new TrainingRequest("m", null, "y", Algorithm: TrainingAlgorithm.LightGbm, TestFraction: 0.5), ten).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0.001, 150, "testFraction 0.001 holds out about 1 of the 150 labelled rows, so the version's metrics rest on that one row and can differ widely between versions that are equally good. For metrics to compare versions by, hold out more rows (testFraction 0.14 holds out about 20), or train with testFraction 0 and judge the version with evaluate on other data.")]
     [InlineData(0.2, 60, "testFraction 0.2 holds out about 12 of the 60 labelled rows, so the version's metrics rest on those 12 rows")]
     [InlineData(0.5, 20, "testFraction 0.5 holds out about 10 of the 20 labelled rows, so the version's metrics rest on those 10 rows and can differ widely between versions that are equally good. For metrics to compare versions by, hold out more rows (these 20 labelled rows are too few to hold out 20 and keep a tenth to learn from)")]

@@ -12,6 +12,7 @@ namespace OrleansMl.Tests.Support;
 public sealed class StorageFaults
 {
     private readonly ConcurrentDictionary<(string State, string? Key), Func<object?, bool>> _failing = new();
+    private readonly ConcurrentDictionary<(string State, string Key), WriteHold> _held = new();
 
     /// <summary>Writes of the state <paramref name="stateName"/> ("model", "version", "dataset", "catalog") fail, for one key or all.</summary>
     public IDisposable FailWrites(string stateName, string? key = null) => FailWritesOf(stateName, key, _ => true);
@@ -26,7 +27,25 @@ public sealed class StorageFaults
         return new Scope(() => _failing.TryRemove((stateName, key), out _));
     }
 
-    public void Clear() => _failing.Clear();
+    /// <summary>
+    /// Writes of the state <paramref name="stateName"/> of the grain <paramref name="key"/> wait until the returned hold
+    /// is disposed: an operation paused at that write (<see cref="WriteHold.Reached"/>), so a test can act in between.
+    /// </summary>
+    public WriteHold HoldWrites(string stateName, string key)
+    {
+        var hold = new WriteHold(() => _held.TryRemove((stateName, key), out _));
+        _held[(stateName, key)] = hold;
+        return hold;
+    }
+
+    public void Clear()
+    {
+        _failing.Clear();
+        foreach (var hold in _held.Values)
+        {
+            hold.Dispose();
+        }
+    }
 
     /// <summary>Wraps the grain storage provider named <paramref name="name"/> in <paramref name="services"/>.</summary>
     public void Install(IServiceCollection services, string name)
@@ -43,6 +62,31 @@ public sealed class StorageFaults
         (_failing.TryGetValue((stateName, null), out var any) && any(state))
         || (_failing.TryGetValue((stateName, grainId.Key.ToString()), out var one) && one(state));
 
+    private WriteHold? HeldAt(string stateName, GrainId grainId) =>
+        _held.TryGetValue((stateName, grainId.Key.ToString()!), out var hold) ? hold : null;
+
+    /// <summary>A pause of the writes of one grain (<see cref="HoldWrites"/>); disposing it lets them through.</summary>
+    public sealed class WriteHold(Action remove) : IDisposable
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when a write has arrived and waits.</summary>
+        public Task Reached => _reached.Task;
+
+        internal async Task WaitAsync()
+        {
+            _reached.TrySetResult();
+            await _released.Task;
+        }
+
+        public void Dispose()
+        {
+            remove();
+            _released.TrySetResult();
+        }
+    }
+
     private sealed class Scope(Action dispose) : IDisposable
     {
         public void Dispose() => dispose();
@@ -53,10 +97,17 @@ public sealed class StorageFaults
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
             inner.ReadStateAsync(stateName, grainId, grainState);
 
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            faults.Fails(stateName, grainId, grainState.State)
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            if (faults.HeldAt(stateName, grainId) is { } hold)
+            {
+                await hold.WaitAsync();
+            }
+
+            await (faults.Fails(stateName, grainId, grainState.State)
                 ? throw new IOException($"Simulated storage failure writing {stateName} of {grainId}.")
-                : inner.WriteStateAsync(stateName, grainId, grainState);
+                : inner.WriteStateAsync(stateName, grainId, grainState));
+        }
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
             faults.Fails(stateName, grainId, grainState.State)
