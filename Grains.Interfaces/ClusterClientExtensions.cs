@@ -6,6 +6,9 @@ public static class ClusterClientExtensions
     /// <summary>The chunk size used to move uploads into the cluster.</summary>
     public const int UploadChunkBytes = 1 << 20;
 
+    // What an upload's buffer starts at before the body shows it needs more (it grows fourfold up to a chunk).
+    private const int FirstBufferBytes = 16 << 10;
+
     /// <summary>
     /// Streams a CSV into the cluster in chunks and creates a dataset version from it (or returns the existing
     /// version with identical content).
@@ -63,10 +66,18 @@ public static class ClusterClientExtensions
         var upload = grains.GetGrain<IUploadGrain>(Guid.NewGuid());
         try
         {
-            var buffer = new byte[UploadChunkBytes];
+            // The buffer grows with what has arrived, up to a chunk: a client that sends slowly holds the bytes it sent,
+            // not a chunk's worth per connection.
+            var buffer = new byte[FirstBufferBytes];
             while (true)
             {
                 var filled = await FillAsync(content, buffer, cancellationToken);
+                while (filled == buffer.Length && buffer.Length < UploadChunkBytes)
+                {
+                    Array.Resize(ref buffer, Math.Min(UploadChunkBytes, buffer.Length * 4));
+                    filled += await FillAsync(content, buffer.AsMemory(filled), cancellationToken);
+                }
+
                 if (filled == 0)
                 {
                     break;
@@ -103,12 +114,12 @@ public static class ClusterClientExtensions
         return grains.GetGrain<IModelVersionGrain>(ModelVersionKey.Format(model, version));
     }
 
-    private static async Task<int> FillAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task<int> FillAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            var read = await stream.ReadAsync(buffer[filled..], cancellationToken);
             if (read == 0)
             {
                 break;

@@ -36,29 +36,54 @@ public static class InferenceProtocolApi
             .DisableRateLimiting();
         v2.MapGet("/health/ready", ReadyAsync)
             .WithSummary("Server readiness: the cluster answers (Open Inference Protocol)")
+            .Produces<ServerReady>()
+            .Produces<ServerReady>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous()
             .DisableRateLimiting();
         v2.MapGet("/models/{name}", MetadataAsync)
             .WithSummary("Model metadata: inputs and outputs of the version predictions use by default")
+            .Produces<ModelMetadata>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/versions/{version}", MetadataAsync)
             .WithSummary("Model metadata of one version")
+            .Produces<ModelMetadata>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/ready", ModelReadyAsync)
             .WithSummary("Whether the model has a version that serves predictions")
+            .Produces<ModelReady>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Read);
         v2.MapGet("/models/{name}/versions/{version}/ready", ModelReadyAsync)
             .WithSummary("Whether a version serves predictions")
+            .Produces<ModelReady>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .RequireScope(Scopes.Read);
         v2.MapPost("/models/{name}/infer", InferAsync)
             .WithSummary("Inference with one input tensor per column (Open Inference Protocol)")
+            .WithDocumentedBody<InferRequest>("application/json")
             .RequireScope(Scopes.Predict)
-            .Produces<InferResponse>();
+            .Produces<InferResponse>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         v2.MapPost("/models/{name}/versions/{version}/infer", InferAsync)
             .WithSummary("Inference with one version")
+            .WithDocumentedBody<InferRequest>("application/json")
             .RequireScope(Scopes.Predict)
-            .Produces<InferResponse>();
+            .Produces<InferResponse>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return app;
+    }
+
+    /// <summary>The protocol's error answers of a route, <c>{"error": "..."}</c>, for the document.</summary>
+    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<ErrorResponse>(status, "application/json");
+        }
+
+        return builder;
     }
 
     internal static async Task<IResult> ReadyAsync(HealthCheckService health, CancellationToken cancellationToken)

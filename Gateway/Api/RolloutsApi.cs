@@ -15,6 +15,7 @@ public static class RolloutsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{name}/rollout", StartAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Start a canary or shadow rollout of a version against the version an alias points at")
             .WithDescription("Canary: weight% of the alias's requests go to the candidate (by the hash of the stickyBy column's value when given), advancing through steps while the guard holds, promoted at 100. Shadow: the baseline answers; the candidate scores the same rows off the request path. guard.metric: accuracy, auc (maxDrop against the baseline), rmse, mae (maxDrop against the baseline, or max), errorRate, p99 (max), one the task measures (auc for binary models only, rmse and mae for regressions only); stickyBy: a column both versions take as input, or their label.")
             .WithRequestExample("application/json", """{"candidate":3,"alias":"production","mode":"canary","weight":10,"steps":[10,50,100],"stepAfter":{"samples":200,"duration":"00:05:00"},"stickyBy":"customer_id","guard":{"metric":"accuracy","maxDrop":0.02,"minSamples":200}}""")

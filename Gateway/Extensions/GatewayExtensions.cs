@@ -108,7 +108,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeFrameworkStatus);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddRequestExamples().AddClosedBodies().AddCommonResponses().AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OrleansMl";
             document.Info.Description =

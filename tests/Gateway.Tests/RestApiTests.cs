@@ -267,6 +267,37 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Contains("/mcp", document["info"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OpenApi_ListsTheAnswersEveryOperationCanGive_InTheErrorShapeOfItsPath()
+    {
+        var paths = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json"))!["paths"]!;
+
+        var train = paths["/api/models/{name}/train"]!["post"]!["responses"]!;
+        foreach (var status in new[] { "400", "401", "403", "404", "409", "413", "415", "429", "503" })
+        {
+            Assert.True(train[status]?["content"]?["application/problem+json"] is not null, $"train lists no {status}");
+        }
+
+        Assert.NotNull(paths["/api/models/{name}/rollout"]!["put"]!["responses"]!["409"]);
+        var read = paths["/api/models/{name}"]!["get"]!["responses"]!;
+        Assert.NotNull(read["401"]);
+        Assert.Null(read["415"]); // no body, so no body to refuse
+
+        var infer = paths["/v2/models/{name}/infer"]!["post"]!;
+        Assert.NotNull(infer["requestBody"]!["content"]!["application/json"]!["schema"]);
+        foreach (var status in new[] { "400", "401", "403", "404", "409", "413", "415", "429", "503" })
+        {
+            Assert.True(infer["responses"]![status]?["content"]?["application/json"] is not null, $"infer lists no {status}");
+            Assert.Null(infer["responses"]![status]!["content"]!["application/problem+json"]);
+        }
+
+        Assert.NotNull(paths["/v2/models/{name}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]);
+        Assert.NotNull(paths["/v2/models/{name}/ready"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]);
+        var live = paths["/v2/health/live"]!["get"]!["responses"]!;
+        Assert.Null(live["401"]); // open, and not rate limited
+        Assert.Null(live["429"]);
+    }
+
     [Theory]
     [InlineData("/api/models/{name}/train")]
     [InlineData("/api/models/{name}/predict")]

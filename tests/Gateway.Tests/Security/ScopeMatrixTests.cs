@@ -29,20 +29,20 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
     {
         ["GET /api/datasets/"] = Scopes.Read,
         ["GET /api/datasets/{name}"] = Scopes.Read,
-        ["GET /api/datasets/{name}/versions/{version:int}"] = Scopes.Read,
-        ["GET /api/datasets/{name}/versions/{version:int}/models"] = Scopes.Read,
+        ["GET /api/datasets/{name}/versions/{version}"] = Scopes.Read,
+        ["GET /api/datasets/{name}/versions/{version}/models"] = Scopes.Read,
         ["POST /api/datasets/{name}"] = Scopes.Train,
-        ["GET /api/datasets/{name}/versions/{version:int}/drift"] = Scopes.Read,
+        ["GET /api/datasets/{name}/versions/{version}/drift"] = Scopes.Read,
         ["POST /api/datasets/{name}/rows"] = Scopes.Train,
         ["GET /api/models/"] = Scopes.Read,
         ["GET /api/models/{name}"] = Scopes.Read,
-        ["GET /api/models/{name}/versions/{version:int}"] = Scopes.Read,
-        ["GET /api/models/{name}/compare/{baseline:int}/{candidate:int}"] = Scopes.Read,
+        ["GET /api/models/{name}/versions/{version}"] = Scopes.Read,
+        ["GET /api/models/{name}/compare/{baseline}/{candidate}"] = Scopes.Read,
         ["POST /api/models/{name}/train"] = Scopes.Train,
-        ["POST /api/models/{name}/versions/{version:int}/cancel"] = Scopes.Train,
-        ["DELETE /api/models/{name}/versions/{version:int}"] = Scopes.Train,
-        ["POST /api/models/{name}/versions/{version:int}/evaluate"] = Scopes.Read,
-        ["DELETE /api/datasets/{name}/versions/{version:int}"] = Scopes.Train,
+        ["POST /api/models/{name}/versions/{version}/cancel"] = Scopes.Train,
+        ["DELETE /api/models/{name}/versions/{version}"] = Scopes.Train,
+        ["POST /api/models/{name}/versions/{version}/evaluate"] = Scopes.Read,
+        ["DELETE /api/datasets/{name}/versions/{version}"] = Scopes.Train,
         ["PUT /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
         ["POST /api/models/{name}/aliases/{alias}/rollback"] = Scopes.Deploy,
         ["DELETE /api/models/{name}/aliases/{alias}"] = Scopes.Deploy,
@@ -337,10 +337,9 @@ public sealed class ScopeMatrixTests : IAsyncLifetime, IDisposable
         var method = route[..space] == "*" ? "GET" : route[..space];
         var path = route[(space + 1)..]
             .Replace("{name}", "matrix-nothing", StringComparison.Ordinal)
-            .Replace("{version:int}", "1", StringComparison.Ordinal)
             .Replace("{version}", "1", StringComparison.Ordinal)
-            .Replace("{baseline:int}", "1", StringComparison.Ordinal)
-            .Replace("{candidate:int}", "2", StringComparison.Ordinal)
+            .Replace("{baseline}", "1", StringComparison.Ordinal)
+            .Replace("{candidate}", "2", StringComparison.Ordinal)
             .Replace("{alias}", "production", StringComparison.Ordinal)
             .Replace("{set}", "matrix-nothing", StringComparison.Ordinal)
             .Replace("{key}", "c-1", StringComparison.Ordinal)

@@ -34,6 +34,29 @@ public sealed class DatasetGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Upload_ArrivingInSmallReads_AcrossAChunkBoundary_KeepsEveryByte_AndItsHash()
+    {
+        // The upload's buffer grows with what arrives (16 KiB, 64 KiB, 256 KiB, then chunks of 1 MiB): a body of a chunk and
+        // a third (under the test cluster's 2 MB limit), read 1,000 bytes at a time, crosses every step and a chunk boundary.
+        var name = TestData.Name("chunks");
+        var header = "id,x,label\n";
+        var rows = new System.Text.StringBuilder(header);
+        var count = 0;
+        while (rows.Length < ClusterClientExtensions.UploadChunkBytes + 345_678)
+        {
+            rows.Append(System.Globalization.CultureInfo.InvariantCulture, $"{count},{count * 0.5},{(count % 3 == 0 ? "yes" : "no")}\n");
+            count++;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(rows.ToString());
+        var result = await Grains.UploadDatasetAsync(name, new SmallReads(bytes, 1_000));
+
+        Assert.Equal(count, result.Version.Rows);
+        Assert.Equal(bytes.Length, result.Version.SizeBytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), result.Version.ContentHash);
+    }
+
+    [Fact]
     public async Task Upload_OfIdenticalContent_ReturnsTheExistingVersion()
     {
         var name = TestData.Name("dedup");
@@ -141,5 +164,14 @@ public sealed class DatasetGrainTests(ClusterFixture fixture)
         Assert.Equal(("against", "against must be a version number: versions start at 1 (got -2)."), (against.Field, against.Message));
         Assert.Equal("version", deleted.Field);
         Assert.Single((await dataset.GetAsync()).Versions, v => !v.IsDeleted);
+    }
+
+    /// <summary>A stream that hands out at most <paramref name="most"/> bytes a read, as a slow client's body does.</summary>
+    private sealed class SmallReads(byte[] bytes, int most) : MemoryStream(bytes, writable: false)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, most)], cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, most));
     }
 }
