@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""What stalled uploads hold in a running gateway: N connections each send the headers of a large CSV upload and a few
+rows, then stall (sending a row now and then, above the server's minimum body rate); the gateway's resident memory is read
+before and while they stall.
+
+    python3 bench/slow_uploads.py --port 8080 --pid GATEWAY_PID [--connections 500]
+"""
+import argparse
+import socket
+import time
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pid", type=int, required=True, help="the gateway's process id")
+    parser.add_argument("--connections", type=int, default=500)
+    args = parser.parse_args()
+
+    before = rss_mb(args.pid)
+    sockets = []
+    for i in range(args.connections):
+        connection = socket.create_connection(("127.0.0.1", args.port))
+        connection.sendall(
+            (f"POST /api/datasets/stalled-{i} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n"
+             "Content-Length: 100000000\r\n\r\na,b\n1,2\n").encode())
+        sockets.append(connection)
+    time.sleep(3)
+    for connection in sockets:
+        connection.sendall(b"3,4\n")
+    time.sleep(2)
+    during = rss_mb(args.pid)
+    for connection in sockets:
+        connection.close()
+    print(f"{args.connections} stalled uploads: gateway RSS {before} -> {during} MB, "
+          f"{(during - before) * 1024 / args.connections:.0f} KB each")
+
+
+if __name__ == "__main__":
+    main()
