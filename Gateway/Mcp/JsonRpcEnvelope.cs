@@ -81,8 +81,8 @@ internal static class JsonRpcEnvelope
         Members message = default, parameters = default, meta = default;
         var section = Section.Other;
         var next = Section.Other;
-        string? rawId = null;
-        Range method = default;
+        // Where the id and the method lie in the body: read only when a refusal quotes them.
+        Range id = default, method = default;
         try
         {
             if (!reader.Read())
@@ -123,14 +123,14 @@ internal static class JsonRpcEnvelope
                         {
                             if (parameters.Repeats(ref reader, ParamsNames) is { } name)
                             {
-                                return InvalidParams($"params{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", rawId);
+                                return InvalidParams($"params{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", Raw(body, id));
                             }
 
                             next = reader.ValueTextEquals("_meta"u8) ? Section.Meta : Section.Other;
                         }
                         else if (depth == 3 && section == Section.Meta && meta.Repeats(ref reader, MetaNames) is { } name)
                         {
-                            return InvalidParams($"params._meta{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", rawId);
+                            return InvalidParams($"params._meta{Of(body, method)} names '{NameList.Cut(name)}' twice; send each name once.", Raw(body, id));
                         }
 
                         break;
@@ -142,7 +142,7 @@ internal static class JsonRpcEnvelope
 
                         if (next == Section.Id && depth == 1)
                         {
-                            rawId = Encoding.UTF8.GetString(body[(int)reader.TokenStartIndex..(int)reader.BytesConsumed]);
+                            id = (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
                         }
                         else if (next == Section.Method && depth == 1)
                         {
@@ -151,7 +151,7 @@ internal static class JsonRpcEnvelope
 
                         break;
                     case JsonTokenType.Number when next == Section.Id && depth == 1:
-                        rawId = Encoding.UTF8.GetString(reader.ValueSpan);
+                        id = (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
                         break;
                     case JsonTokenType.StartObject when depth == 1 && next == Section.Params:
                         section = Section.Params;
@@ -184,6 +184,9 @@ internal static class JsonRpcEnvelope
     // " of tools/call": the method the message names, when it named one before the refusal (the string as JSON, quoted).
     private static string Of(ReadOnlySpan<byte> body, Range method) =>
         method.End.Value > 0 && JsonSerializer.Deserialize<string>(body[method]) is { } name ? $" of {NameList.Cut(name)}" : string.Empty;
+
+    // The id as the message wrote it (a number, or a quoted string), when it came before the refusal.
+    private static string? Raw(ReadOnlySpan<byte> body, Range id) => id.End.Value > 0 ? Encoding.UTF8.GetString(body[id]) : null;
 
     private static Refusal Unreadable(ReadOnlySpan<byte> body) =>
         new(StatusCodes.Status400BadRequest, -32700, JsonText.Describe(body, "the JSON-RPC message"), null);
