@@ -36,7 +36,7 @@ internal sealed record HyperParameters(
     public static string L1NeedsL2ForLinearRegression(TrainingAlgorithm algorithm) =>
         $"Parameter 'l1' above 0 needs 'l2' of at least {MinL2WithL1ForLinearRegression.ToString("0.######", CultureInfo.InvariantCulture)} "
         + "for a linear regression: its learner (SDCA) sets the L1 "
-        + "penalty as a multiple of the L2 one. Raise l2 or leave it out (the linear learner's default is 0.1)"
+        + "penalty as a multiple of the L2 one. Raise l2 or leave it out (the linear learner's default is 1)"
         + (algorithm == TrainingAlgorithm.Auto ? "; auto applies both to its linear candidates." : ", or choose lightgbm.");
 
     public static HyperParameters None { get; } = new(null, null, null, null, null, null, null);

@@ -202,7 +202,9 @@ public class AutoSearchTests(ITestOutputHelper output)
         {
             for (var j = 0; j < cached[i].Length; j++)
             {
-                Assert.True(Math.Abs(cached[i][j] - inMemory[i][j]) < 1e-3, $"row {i}, output {j}: {cached[i][j]} vs {inMemory[i][j]}");
+                // L-BFGS stops once an iteration improves the loss by less than a relative 1e-7, and the two fits sum
+                // the gradient in different orders, so they stop a little apart.
+                Assert.True(Math.Abs(cached[i][j] - inMemory[i][j]) < 2e-3, $"row {i}, output {j}: {cached[i][j]} vs {inMemory[i][j]}");
             }
         }
 
