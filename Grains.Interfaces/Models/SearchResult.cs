@@ -6,7 +6,10 @@ namespace OrleansMl;
 /// How <c>auto</c> chose its learner: every candidate it scored on the training rows, best first, so a caller can see
 /// how close the others came. The version's held-out metrics are the chosen learner's, refitted on every training row.
 /// </summary>
-/// <param name="Method">How the candidates were scored, e.g. "5-fold cross-validation on 142 training rows".</param>
+/// <param name="Method">
+/// How the candidates were scored and one chosen, e.g. "5-fold cross-validation on 142 training rows, choosing the first
+/// candidate tried whose mean is within one standard error of the best".
+/// </param>
 /// <param name="Objective">What the score is, e.g. "auc + 0.001 × accuracy − 0.0001 × logLoss" (higher is better).</param>
 /// <param name="Candidates">
 /// The candidates, best first; one is <see cref="SearchCandidate.Chosen"/>, unless none could be scored (the version is

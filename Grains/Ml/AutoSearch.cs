@@ -11,7 +11,8 @@ namespace OrleansMl.Ml;
 /// the choice is the same for the same data and seed) is scored by stratified k-fold cross-validation on the training
 /// rows (one small holdout is too noisy to choose by): the learners at their defaults, so the search picks among the
 /// models a user could have asked for by the estimate that varies least, plus a less regularized linear model.
-/// The best mean over the folds wins (a forest is scored with half its trees, see <see cref="AsScored"/>). The fits run
+/// The first candidate whose mean over the folds is within one standard error of the best mean wins (see
+/// <see cref="WithinOneStandardError"/>; a forest is scored with half its trees, see <see cref="AsScored"/>). The fits run
 /// on the training's threads, one LightGBM and one FastTree-family fit at a time (ML.NET runs no more per process);
 /// <c>timeBudgetSeconds</c> does not shorten this list.
 /// </para>
@@ -76,9 +77,9 @@ internal sealed class AutoSearch(
 
     /// <summary>
     /// Scores a fixed list of candidates, chosen by the data's size only (so the choice depends on the data and the
-    /// seed, never on timing), by k-fold cross-validation and returns the best mean. The learners at their defaults are
-    /// on the list, so the choice is the one a user comparing them by the same folds would make, or a variant that beat
-    /// them all there.
+    /// seed, never on timing), by k-fold cross-validation and returns the first within one standard error of the best
+    /// mean. The learners at their defaults are on the list, so the choice is one a user comparing them by the same
+    /// folds could make, or a variant that beat them all there.
     /// </summary>
     private Candidate CrossValidate(int[] trainRows, HyperParameters fixedParameters)
     {
@@ -101,11 +102,27 @@ internal sealed class AutoSearch(
 
         RunFits(fits, fit => scores[fit.Candidate][fit.Fold] = ScoreFold(folds, fit.Candidate, fit.Fold), (fit, score) => scores[fit.Candidate][fit.Fold] = score);
 
-        // The best mean over the folds wins; on a tie the earlier candidate (a plain default before its variants).
-        // (Preferring the first candidate within one standard error of the best, to favour plain defaults, did worse on
-        // seeded splits of the public datasets.)
+        var chosen = WithinOneStandardError(scores);
+        Result = Summarize(
+            string.Create(CultureInfo.InvariantCulture, $"{folds.Data.Length}-fold cross-validation on {trainRows.Length:N0} training rows")
+                + (candidates.Any(c => c.Algorithm == TrainingAlgorithm.FastForest) ? " (a forest's folds fitted with half its trees)" : string.Empty)
+                + ", choosing the first candidate tried whose mean is within one standard error of the best",
+            candidates.Select((c, i) => (c, scores[i])), candidates[chosen]);
+        return candidates[chosen];
+    }
+
+    /// <summary>
+    /// The one-standard-error rule: the first candidate (in the list's order, the linear model at its defaults first)
+    /// whose mean over the folds is within one standard error of the best mean, the error being that of the best
+    /// candidate's fold scores. A difference the folds cannot tell from noise goes to the simplest model. On 80 seeded
+    /// splits of the public datasets (<c>--auto --seeds 20</c> of <c>tests/Benchmarks</c>) it matched or beat the best
+    /// learner at its defaults on the test rows on 62, where the best mean alone did on 57, and its mean test score
+    /// was as high or higher on all four sets (with the linear default at L2 0.1 it had done worse than the best mean).
+    /// </summary>
+    internal static int WithinOneStandardError(IReadOnlyList<double[]> scores)
+    {
         var best = 0;
-        for (var i = 1; i < candidates.Count; i++)
+        for (var i = 1; i < scores.Count; i++)
         {
             if (scores[i].Average() > scores[best].Average())
             {
@@ -113,11 +130,23 @@ internal sealed class AutoSearch(
             }
         }
 
-        Result = Summarize(
-            string.Create(CultureInfo.InvariantCulture, $"{folds.Data.Length}-fold cross-validation on {trainRows.Length:N0} training rows")
-                + (candidates.Any(c => c.Algorithm == TrainingAlgorithm.FastForest) ? " (a forest's folds fitted with half its trees)" : string.Empty),
-            candidates.Select((c, i) => (c, scores[i])), candidates[best]);
-        return candidates[best];
+        var folds = scores[best];
+        var mean = folds.Average();
+        var error = Math.Sqrt(folds.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, folds.Length - 1) / folds.Length);
+        if (!double.IsFinite(error))
+        {
+            return best;
+        }
+
+        for (var i = 0; i < best; i++)
+        {
+            if (scores[i].Average() >= mean - error)
+            {
+                return i;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The search's record: each candidate with its scores, best mean first (ties in the order they were tried).</summary>

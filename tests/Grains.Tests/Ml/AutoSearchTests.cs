@@ -99,6 +99,26 @@ public class AutoSearchTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The first candidate within one standard error of the best mean wins: a difference the folds cannot tell from
+    /// noise goes to the earlier, simpler candidate; a larger one to the best.
+    /// </summary>
+    [Fact]
+    public void CrossValidation_ChoosesTheFirstCandidateWithinOneStandardErrorOfTheBest()
+    {
+        // The best: mean 0.90, fold scores 0.86, 0.90, 0.94: standard deviation 0.04, standard error 0.04 / sqrt(3) = 0.0231.
+        double[] best = [0.86, 0.90, 0.94];
+
+        Assert.Equal(0, AutoSearch.WithinOneStandardError([[0.88, 0.88, 0.88], [0.85, 0.85, 0.85], best]));
+        Assert.Equal(1, AutoSearch.WithinOneStandardError([[0.87, 0.87, 0.87], [0.88, 0.88, 0.88], best]));
+        Assert.Equal(2, AutoSearch.WithinOneStandardError([[0.87, 0.87, 0.87], [0.85, 0.85, 0.85], best]));
+        // Folds that agree exactly leave no error: only the best mean itself.
+        Assert.Equal(1, AutoSearch.WithinOneStandardError([[0.899, 0.899, 0.899], [0.9, 0.9, 0.9]]));
+        // On a tie the earlier candidate; a fold that could not be scored counts as no score at all.
+        Assert.Equal(0, AutoSearch.WithinOneStandardError([[0.9, 0.9, 0.9], [0.9, 0.9, 0.9]]));
+        Assert.Equal(1, AutoSearch.WithinOneStandardError([[0.95, double.NegativeInfinity, 0.95], [0.8, 0.8, 0.8]]));
+    }
+
+    /// <summary>
     /// A forest is scored in the folds with half its trees (its score levels off as trees are added); every other
     /// learner is scored as it is, and the winner is refitted as listed (the test above checks the refit).
     /// </summary>

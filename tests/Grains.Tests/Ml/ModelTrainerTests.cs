@@ -511,16 +511,22 @@ public class ModelTrainerTests(ITestOutputHelper output)
             output.WriteLine($"{candidate.Algorithm}: {candidate.Score:F4} ({string.Join(", ", candidate.Scores)}){(candidate.Chosen ? " chosen" : string.Empty)}");
         }
 
-        Assert.Equal("5-fold cross-validation on 240 training rows (a forest's folds fitted with half its trees)", search.Method);
+        Assert.Equal(
+            "5-fold cross-validation on 240 training rows (a forest's folds fitted with half its trees), "
+            + "choosing the first candidate tried whose mean is within one standard error of the best",
+            search.Method);
         Assert.Equal("auc + 0.001 × accuracy − 0.0001 × logLoss (higher is better)", search.Objective);
         Assert.Equal(AutoSearch.CrossValidationCandidates(240, HyperParameters.None).Select(c => c.Describe(ModelTask.Binary)).Order(), search.Candidates.Select(c => c.Algorithm).Order());
         Assert.Equal(search.Candidates.Select(c => c.Score).OrderDescending(), search.Candidates.Select(c => c.Score));
         Assert.All(search.Candidates, c => Assert.Equal(c.Scores.Average()!.Value, c.Score!.Value, 1e-5));
         Assert.All(search.Candidates, c => Assert.Equal(5, c.Scores.Length));
-        // The best mean wins, and is what the version was fitted with.
-        Assert.True(search.Candidates[0].Chosen);
-        Assert.Single(search.Candidates, c => c.Chosen);
-        Assert.Equal(model.Algorithm, search.Candidates[0].Algorithm);
+        // The one-standard-error rule over the candidates in the list's order chose, and that is what the version was
+        // fitted with.
+        var listed = AutoSearch.CrossValidationCandidates(240, HyperParameters.None)
+            .Select(c => search.Candidates.Single(s => s.Algorithm == c.Describe(ModelTask.Binary))).ToList();
+        var chosen = Assert.Single(search.Candidates, c => c.Chosen);
+        Assert.Same(listed[AutoSearch.WithinOneStandardError([.. listed.Select(c => c.Scores.Select(v => v!.Value).ToArray())])], chosen);
+        Assert.Equal(model.Algorithm, chosen.Algorithm);
         Assert.Null(named.Search);
     }
 
