@@ -559,13 +559,13 @@ internal sealed class AutoSearch(
         var forestLeaves = Math.Clamp(rows / 64, 16, 512);
         Candidate[] strong =
         [
-            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.1),
+            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 1),
             new(TrainingAlgorithm.LightGbm, 100, 63, 0.2, minLeaf, 0),
             new(TrainingAlgorithm.FastTree, 100, 20, 0.2, Math.Clamp(rows / 100, 1, 10), 0),
             new(TrainingAlgorithm.LightGbm, 200, 31, 0.1, minLeaf, 0),
             new(TrainingAlgorithm.FastForest, 100, forestLeaves, 0, 2, 0),
             new(TrainingAlgorithm.LightGbm, 300, 15, 0.05, minLeaf, 0),
-            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 1),
+            new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.1),
             new(TrainingAlgorithm.LightGbm, 150, 127, 0.15, minLeaf, 0),
             new(TrainingAlgorithm.Linear, 100, 0, 0, 0, 0.01),
             new(TrainingAlgorithm.LightGbm, 300, 63, 0.05, Math.Max(1, minLeaf / 4), 1),
