@@ -29,6 +29,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .WithUploadBodyLimit()
+            .AddEndpointFilter<UploadSlotFilter>()
             .DisableAntiforgery();
         group.MapPost("/{name}/rows", AppendRowsAsync)
             .WithSummary("Append rows: a new dataset version = the newest live version + these rows")
@@ -41,6 +42,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .WithUploadBodyLimit()
+            .AddEndpointFilter<UploadSlotFilter>()
             .DisableAntiforgery();
         group.MapGet("/", ListAsync)
             .WithSummary("List datasets with their latest version, a page at a time")

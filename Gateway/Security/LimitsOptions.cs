@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace OrleansMl.Gateway.Security;
 
-/// <summary>Rate limits per credential (section <c>OrleansMl:Limits</c>; environment variables <c>OrleansMl__Limits__Name</c>).</summary>
+/// <summary>Rate limits per credential, and the gateway's concurrent uploads (section <c>OrleansMl:Limits</c>; environment variables <c>OrleansMl__Limits__Name</c>).</summary>
 public sealed class LimitsOptions
 {
     public const string SectionName = "OrleansMl:Limits";
@@ -20,4 +20,12 @@ public sealed class LimitsOptions
     /// </summary>
     [Range(0, 1_000_000, ErrorMessage = "OrleansMl:Limits:TrainingRequestsPerMinute must be 0 (off) or more; set OrleansMl__Limits__TrainingRequestsPerMinute.")]
     public int TrainingRequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// Dataset uploads and row appends one gateway receives at once, from all callers together
+    /// (<c>OrleansMl__Limits__ConcurrentUploads</c>); one more is answered 503 with Retry-After. Each holds up to a 1 MiB
+    /// buffer while its body arrives. 0 turns the limit off.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "OrleansMl:Limits:ConcurrentUploads must be 0 (off) or more; set OrleansMl__Limits__ConcurrentUploads.")]
+    public int ConcurrentUploads { get; set; } = 64;
 }

@@ -84,6 +84,7 @@ public static class SecurityExtensions
 
         services.AddRateLimiter(o => RateLimits.Configure(o, limits));
         services.AddSingleton<TrainingLimiter>();
+        services.AddSingleton<Api.UploadSlots>();
 
         services.Configure<McpServerOptions>(McpAccessFilters.Install);
         services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", OpenApiSecurity.Configure);
