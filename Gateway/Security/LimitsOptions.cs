@@ -28,4 +28,12 @@ public sealed class LimitsOptions
     /// </summary>
     [Range(0, 100_000, ErrorMessage = "OrleansMl:Limits:ConcurrentUploads must be 0 (off) or more; set OrleansMl__Limits__ConcurrentUploads.")]
     public int ConcurrentUploads { get; set; } = 64;
+
+    /// <summary>
+    /// Of those, how many one caller (key, token subject, or without credentials remote address) may have open at once
+    /// (<c>OrleansMl__Limits__ConcurrentUploadsPerCaller</c>); one more is answered 429 with Retry-After. 0 turns the
+    /// limit off.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "OrleansMl:Limits:ConcurrentUploadsPerCaller must be 0 (off) or more; set OrleansMl__Limits__ConcurrentUploadsPerCaller.")]
+    public int ConcurrentUploadsPerCaller { get; set; } = 16;
 }

@@ -84,6 +84,12 @@ public static class OrleansMlMetrics
     private static readonly Counter<long> UploadRejections = Meter.CreateCounter<long>(
         "orleansml.upload.rejections", null, "Dataset uploads refused, by reason");
 
+    private static readonly UpDownCounter<long> UploadsReceiving = Meter.CreateUpDownCounter<long>(
+        "orleansml.uploads.receiving", null, "Dataset uploads and row appends this gateway is receiving now (at most OrleansMl__Limits__ConcurrentUploads)");
+
+    private static readonly Counter<long> UploadsTurnedAway = Meter.CreateCounter<long>(
+        "orleansml.uploads.turned.away", null, "Dataset uploads and row appends the gateway refused before reading them: the gateway or the caller had its most open");
+
     private static readonly Histogram<double> ToolDuration = Meter.CreateHistogram(
         "orleansml.mcp.tool.duration", "s", "MCP tool calls, by tool",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ToolBuckets });
@@ -215,6 +221,12 @@ public static class OrleansMlMetrics
             UploadRows.Add(result.Version.Rows);
         }
     }
+
+    /// <summary>An upload or append took a slot (+1) or gave it back (-1).</summary>
+    public static void UploadReceiving(int change) => UploadsReceiving.Add(change);
+
+    /// <summary>An upload or append was refused before its body was read: <c>gateway</c> or <c>caller</c> had its most open.</summary>
+    public static void UploadTurnedAway(string limit) => UploadsTurnedAway.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     public static void UploadRejected(string reason) => UploadRejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
