@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """What stalled uploads hold in a running gateway: N connections each send the headers of a large CSV upload and a few
 rows, then stall (sending a row now and then, above the server's minimum body rate); the gateway's resident memory is read
-before and while they stall, and the uploads it refused at once (503: more than OrleansMl__Limits__ConcurrentUploads
-at a time) are counted.
+before and while they stall, and the uploads it refused at once are counted (503: more than
+OrleansMl__Limits__ConcurrentUploads at a time; 429: more than OrleansMl__Limits__ConcurrentUploadsPerCaller from one
+caller, and every connection here comes from one address).
 
     python3 bench/slow_uploads.py --port 8080 --pid GATEWAY_PID [--connections 500]
 """
@@ -36,22 +37,22 @@ def main():
         try:
             connection.sendall(b"3,4\n")
         except OSError:
-            pass  # the gateway refused this one and closed it; its 503 is counted below
+            pass  # the gateway refused this one and closed it; its refusal is counted below
     time.sleep(2)
     during = rss_mb(args.pid)
     refused = 0
     for connection in sockets:
         connection.setblocking(False)
         try:
-            refused += connection.recv(64).startswith(b"HTTP/1.1 503")
+            refused += connection.recv(64).startswith((b"HTTP/1.1 503", b"HTTP/1.1 429"))
         except BlockingIOError:
             pass  # no answer yet: the upload is still being received
         except OSError:
-            refused += 1  # answered and closed before its 503 could be read here
+            refused += 1  # answered and closed before its refusal could be read here
     for connection in sockets:
         connection.close()
     held = args.connections - refused
-    print(f"{args.connections} stalled uploads: {held} held, {refused} refused with 503; gateway RSS {before} -> {during} MB, "
+    print(f"{args.connections} stalled uploads: {held} held, {refused} refused (503 or 429); gateway RSS {before} -> {during} MB, "
           f"{(during - before) * 1024 / args.connections:.0f} KB a connection")
 
 
