@@ -217,10 +217,19 @@ start_gateway() {
     dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$(gateway_http "$j")"
 }
 
+# The process launch started is still running: alive checks its command line too, which right after the launch may still
+# be this script's (between the fork and the exec), so a process just started is judged by its state alone.
+running() {
+  local pid state
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  read -r _ _ state _ <"/proc/$pid/stat" || return 1
+  [ "$state" != Z ]
+}
+
 wait_healthy() {
   local name=$1 program=$2 url=$3 deadline=$((SECONDS + 120))
   until http_ok "$url"; do
-    alive "$CLUSTER_DIR/$name.pid" "$program" || die "$name exited while starting: see $CLUSTER_DIR/$name.log"
+    running "$CLUSTER_DIR/$name.pid" || die "$name ($program) exited while starting: see $CLUSTER_DIR/$name.log"
     [ "$SECONDS" -lt "$deadline" ] || die "$name was not healthy within 120 s ($url): see $CLUSTER_DIR/$name.log"
     sleep 0.5
   done
