@@ -6,6 +6,9 @@ OrleansMl__Limits__ConcurrentUploads at a time; 429: more than OrleansMl__Limits
 caller, and every connection here comes from one address).
 
     python3 bench/slow_uploads.py --port 8080 --pid GATEWAY_PID [--connections 500]
+
+With --idle, each connection instead sends one request, reads its answer and stays open (keep-alive), as an idle client
+or a load balancer's pool does; connections beyond OrleansMl__Limits__Connections are closed unanswered.
 """
 import argparse
 import socket
@@ -22,7 +25,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True, help="the gateway's process id")
     parser.add_argument("--connections", type=int, default=500)
+    parser.add_argument("--idle", action="store_true", help="answered keep-alive connections instead of stalled uploads")
     args = parser.parse_args()
+    if args.idle:
+        idle(args)
+        return
 
     before = rss_mb(args.pid)
     sockets = []
@@ -54,6 +61,26 @@ def main():
     held = args.connections - refused
     print(f"{args.connections} stalled uploads: {held} held, {refused} refused (503 or 429); gateway RSS {before} -> {during} MB, "
           f"{(during - before) * 1024 / args.connections:.0f} KB a connection")
+
+
+def idle(args):
+    before = rss_mb(args.pid)
+    sockets, answered = [], 0
+    for _ in range(args.connections):
+        connection = socket.create_connection(("127.0.0.1", args.port))
+        connection.settimeout(10)
+        try:
+            connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            answered += connection.recv(64).startswith(b"HTTP/1.1 200")
+        except OSError:
+            pass  # closed unanswered: beyond the gateway's connection limit
+        sockets.append(connection)
+    time.sleep(2)
+    during = rss_mb(args.pid)
+    for connection in sockets:
+        connection.close()
+    print(f"{args.connections} idle connections: {answered} answered, {args.connections - answered} closed unanswered; "
+          f"gateway RSS {before} -> {during} MB, {(during - before) * 1024 / max(answered, 1):.0f} KB an answered connection")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Server;
@@ -83,6 +84,11 @@ public static class SecurityExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
         services.AddRateLimiter(o => RateLimits.Configure(o, limits));
+        services.Configure<KestrelServerOptions>(k =>
+        {
+            k.Limits.MaxConcurrentConnections = limits.Connections == 0 ? null : limits.Connections;
+            k.Limits.MaxConcurrentUpgradedConnections = limits.Connections == 0 ? null : limits.Connections;
+        });
         services.AddSingleton<TrainingLimiter>();
         services.AddSingleton<Api.UploadSlots>();
 

@@ -1,0 +1,115 @@
+using System.Net.Sockets;
+using System.Text;
+using OrleansMl.Tests.Support;
+
+namespace OrleansMl.Gateway.Tests;
+
+/// <summary>
+/// The gateway's limit on open connections (<c>OrleansMl__Limits__Connections</c>), on a gateway process: the in-memory
+/// test server has no connections.
+/// </summary>
+public sealed class ConnectionLimitTests : IDisposable
+{
+    private const int Limit = 3;
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "orleansml-connection-limit-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// Connections beyond the limit are closed unanswered and counted; connections within it keep being answered, and
+    /// once one closes a new one is taken.
+    /// </summary>
+    [Fact]
+    public async Task Connections_BeyondTheLimit_AreClosedUnanswered_AndCounted_UntilOneCloses()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(_data, $"--OrleansMl:Limits:Connections={Limit}");
+
+        // The test's client may keep one pooled connection of its own from the start-up checks.
+        var open = new List<TcpClient>();
+        try
+        {
+            var (answered, closed) = (0, 0);
+            for (var i = 0; i < Limit + 2; i++)
+            {
+                var client = new TcpClient();
+                open.Add(client);
+                await client.ConnectAsync(gateway.Address.Host, gateway.Address.Port);
+                if ((await AskAsync(client, gateway)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+                {
+                    answered++;
+                }
+                else
+                {
+                    closed++;
+                }
+            }
+
+            Assert.InRange(answered, Limit - 1, Limit);
+            Assert.InRange(closed, 2, 3);
+            var first = open[0];
+            Assert.StartsWith("HTTP/1.1 200", await AskAsync(first, gateway), StringComparison.Ordinal);
+
+            foreach (var client in open)
+            {
+                client.Dispose();
+            }
+
+            open.Clear();
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the gateway sees them close and frees their places
+            var metrics = await WaitForAsync(gateway, text => Counter(text, "kestrel_rejected_connections_total") == closed);
+            Assert.Equal(closed, Counter(metrics, "kestrel_rejected_connections_total"));
+        }
+        finally
+        {
+            open.ForEach(client => client.Dispose());
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    /// <summary>Sends one keep-alive request on <paramref name="client"/> and returns the start of the answer, or "" if the gateway closed it.</summary>
+    private static async Task<string> AskAsync(TcpClient client, GatewayProcess gateway)
+    {
+        var stream = client.GetStream();
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /health/live HTTP/1.1\r\nHost: {gateway.Address.Authority}\r\n\r\n"));
+            var answer = new byte[256];
+            var read = await stream.ReadAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            return Encoding.ASCII.GetString(answer, 0, read);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static async Task<string> WaitForAsync(GatewayProcess gateway, Func<string, bool> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var text = await gateway.Http.GetStringAsync("/metrics");
+            if (condition(text) || waited.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                return text;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The sum of a counter's series in a Prometheus scrape, -1 when it has none.</summary>
+    private static double Counter(string scrape, string name)
+    {
+        var values = scrape.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && (line.Length == name.Length || line[name.Length] is ' ' or '{'))
+            .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count == 0 ? -1 : values.Sum();
+    }
+}
