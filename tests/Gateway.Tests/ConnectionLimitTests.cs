@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using OrleansMl.Gateway.Tests.Operations;
 using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
@@ -54,8 +55,8 @@ public sealed class ConnectionLimitTests : IDisposable
 
             open.Clear();
             await Task.Delay(TimeSpan.FromSeconds(1)); // the gateway sees them close and frees their places
-            var metrics = await WaitForAsync(gateway, text => Counter(text, "kestrel_rejected_connections_total") == closed);
-            Assert.Equal(closed, Counter(metrics, "kestrel_rejected_connections_total"));
+            var metrics = await PrometheusText.ScrapeAsync(gateway.Http, new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(closed, metrics.Sum("kestrel_rejected_connections_total"));
         }
         finally
         {
@@ -86,30 +87,5 @@ public sealed class ConnectionLimitTests : IDisposable
         {
             return string.Empty;
         }
-    }
-
-    private static async Task<string> WaitForAsync(GatewayProcess gateway, Func<string, bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var text = await gateway.Http.GetStringAsync("/metrics");
-            if (condition(text) || waited.Elapsed > TimeSpan.FromSeconds(20))
-            {
-                return text;
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>The sum of a counter's series in a Prometheus scrape, -1 when it has none.</summary>
-    private static double Counter(string scrape, string name)
-    {
-        var values = scrape.Split('\n')
-            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && (line.Length == name.Length || line[name.Length] is ' ' or '{'))
-            .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .ToList();
-        return values.Count == 0 ? -1 : values.Sum();
     }
 }
