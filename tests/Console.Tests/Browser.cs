@@ -65,16 +65,18 @@ public sealed class Browser : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for an action of the page to move it to <paramref name="url"/>; when it does not, fails with what the page
-    /// shows instead (the API's problem, if it answered with one) and saves the page as <c>screenshots/{name}.png</c>.
+    /// Waits for an action of the page to move it to <paramref name="url"/> (a glob: <c>**</c> any text, <c>*</c> any text
+    /// without a slash); when it does not, fails with what the page shows instead (the API's problem, if it answered with
+    /// one) and saves the page as <c>screenshots/{name}.png</c>. The page's URL is polled: the console navigates within
+    /// the document, and a wait for a navigation event misses one that happens while the wait is being set up.
     /// </summary>
     public static async Task WaitForNavigationAsync(IPage page, string url, string name)
     {
         try
         {
-            await page.WaitForURLAsync(url);
+            await Assertions.Expect(page).ToHaveURLAsync(Glob(url));
         }
-        catch (TimeoutException timeout)
+        catch (Exception timeout) when (timeout is PlaywrightException or TimeoutException)
         {
             var problems = await page.Locator("[data-test=problem]").AllInnerTextsAsync();
             await ScreenshotAsync(page, $"{name}-stuck");
@@ -83,6 +85,9 @@ public sealed class Browser : IAsyncDisposable
                 timeout);
         }
     }
+
+    private static System.Text.RegularExpressions.Regex Glob(string glob) => new(
+        "^" + System.Text.RegularExpressions.Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$");
 
     public async ValueTask DisposeAsync()
     {

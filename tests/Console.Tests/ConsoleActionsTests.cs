@@ -21,7 +21,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
         await page.Locator("#dataset-file").SetInputFilesAsync(Path.Combine(ConsoleGateway.RepositoryRoot(), "tests", "data", "wine.csv"));
         await Expect(page.Locator("#dataset-name")).ToHaveValueAsync("wine");
         await page.Locator("[data-test=upload]").ClickAsync();
-        await page.WaitForURLAsync("**/datasets/wine/1");
+        await Browser.WaitForNavigationAsync(page, "**/datasets/wine/1", "upload");
         await Expect(page.Locator("[data-test=dataset-summary]")).ToContainTextAsync("178 rows");
 
         // Train twice from the dataset page: the form offers its columns and picks the last one, 'target', as label.
@@ -227,7 +227,7 @@ public sealed class ConsoleActionsTests(ConsoleFixture fixture)
     private static async Task<string> TrainFromDatasetPageAsync(IPage page, int? seed)
     {
         await page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Train on v") }).ClickAsync();
-        await page.WaitForURLAsync("**/train?**");
+        await Browser.WaitForNavigationAsync(page, "**/train?**", "train-open");
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("#model-name")).Not.ToHaveValueAsync("");
         var model = await page.Locator("#model-name").InputValueAsync();

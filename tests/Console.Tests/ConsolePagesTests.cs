@@ -122,7 +122,7 @@ public sealed class ConsolePagesTests(ConsoleFixture fixture)
 
         // "Train again…" opens the form filled in with the version's request.
         await page.Locator("[data-test=train-again]").ClickAsync();
-        await page.WaitForURLAsync("**/train?**");
+        await Browser.WaitForNavigationAsync(page, "**/train?**", "train-again-open");
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("#model-name")).ToHaveValueAsync("named-ids");
         // The label is 'label', not the last column 'x', so the features offered are the two others; both are ticked,
