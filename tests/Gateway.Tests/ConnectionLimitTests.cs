@@ -55,6 +55,10 @@ public sealed class ConnectionLimitTests : IDisposable
 
             open.Clear();
             await Task.Delay(TimeSpan.FromSeconds(1)); // the gateway sees them close and frees their places
+            var fresh = new TcpClient();
+            open.Add(fresh);
+            await fresh.ConnectAsync(gateway.Address.Host, gateway.Address.Port);
+            Assert.StartsWith("HTTP/1.1 200", await AskAsync(fresh, gateway), StringComparison.Ordinal);
             var metrics = await PrometheusText.ScrapeAsync(gateway.Http, new Uri("/metrics", UriKind.Relative));
             Assert.Equal(closed, metrics.Sum("kestrel_rejected_connections_total"));
         }
