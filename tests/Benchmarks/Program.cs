@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansMl;
 using OrleansMl.Benchmarks;
+using OrleansMl.Tests.Support;
 using OrleansMl.Tests.Ml;
 using OrleansMl.Hosting;
 
@@ -260,9 +261,4 @@ static async Task<IHost> StartSiloAsync(string data)
 }
 
 // Other processes (tests, other benchmarks) may hold any fixed port.
-static string FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-}
+static string FreePort() => TcpPorts.Free().ToString(CultureInfo.InvariantCulture);

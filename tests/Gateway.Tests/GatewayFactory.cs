@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
 
@@ -30,8 +29,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("OrleansMl:DataDirectory", DataDirectory);
-        builder.UseSetting("OrleansMl:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("OrleansMl:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("OrleansMl:SiloPort", TcpPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("OrleansMl:GatewayPort", TcpPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("OrleansMl:MaxUploadMegabytes", "1");
         builder.UseSetting("OrleansMl:TrainingConcurrency", "1");
         builder.UseSetting("Mcp:MaxCsvKilobytes", "256");
@@ -53,13 +52,6 @@ public class GatewayFactory : WebApplicationFactory<Program>
     }
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public override async ValueTask DisposeAsync()
     {

@@ -233,7 +233,7 @@ public sealed partial class ManifestProcessTests(PostgresFixture postgres, ITest
         /// </summary>
         public static Container Start(Rendered rendered, string project, V1Container spec, V1PodSpec pod, Func<string, string, string> secret, string podName)
         {
-            var ports = (spec.Ports ?? []).ToDictionary(p => p.Name, _ => ContainerPorts.Free());
+            var ports = (spec.Ports ?? []).ToDictionary(p => p.Name, _ => TcpPorts.Free());
             var byNumber = (spec.Ports ?? []).ToDictionary(p => p.ContainerPort.ToString(CultureInfo.InvariantCulture), p => ports[p.Name].ToString(CultureInfo.InvariantCulture));
             string Map(string value) => byNumber.TryGetValue(value, out var mapped)
                 ? mapped

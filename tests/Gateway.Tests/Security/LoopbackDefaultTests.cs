@@ -89,7 +89,7 @@ public sealed class LoopbackDefaultTests
     [Fact]
     public async Task ListeningOnEveryInterface_WithoutCredentials_RefusesToStart_NamingTheSettings()
     {
-        var (exitCode, log) = await RunGatewayAsync(TimeSpan.FromSeconds(90), "--urls", $"http://0.0.0.0:{GatewayFactory.FreePort()}");
+        var (exitCode, log) = await RunGatewayAsync(TimeSpan.FromSeconds(90), "--urls", $"http://0.0.0.0:{TcpPorts.Free()}");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("Refusing to serve", log, StringComparison.Ordinal);
@@ -139,8 +139,8 @@ public sealed class LoopbackDefaultTests
         {
             GatewayProcess.GatewayAssembly(),
             $"--OrleansMl:DataDirectory={data}",
-            $"--OrleansMl:SiloPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
-            $"--OrleansMl:GatewayPort={GatewayFactory.FreePort().ToString(CultureInfo.InvariantCulture)}",
+            $"--OrleansMl:SiloPort={TcpPorts.Free().ToString(CultureInfo.InvariantCulture)}",
+            $"--OrleansMl:GatewayPort={TcpPorts.Free().ToString(CultureInfo.InvariantCulture)}",
         }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
