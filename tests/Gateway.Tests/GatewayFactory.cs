@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OrleansMl.Tests.Support;
 
 namespace OrleansMl.Gateway.Tests;
@@ -51,6 +53,25 @@ public class GatewayFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// Starts the gateway, and when it does not start, throws with the reason its host logged. The gateway's own
+    /// entry point catches a start failure and exits, after which the framework only reports a disposed service
+    /// provider.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var failure = new StartFailureLog();
+        builder.ConfigureLogging(logging => logging.AddProvider(failure));
+        var host = base.CreateHost(builder);
+        if (failure.Error is { } error)
+        {
+            throw new InvalidOperationException($"The gateway did not start: {error.Message}", error);
+        }
+
+        return host;
+    }
+
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "orleansml-gateway-tests", Guid.NewGuid().ToString("N"));
 
     public override async ValueTask DisposeAsync()
@@ -77,4 +98,33 @@ public class GatewayFactory : WebApplicationFactory<Program>
 public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
 {
     public const string Name = "gateway";
+}
+
+/// <summary>Keeps the exception the host logs when it fails to start.</summary>
+internal sealed class StartFailureLog : ILoggerProvider
+{
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    public Exception? Error { get; private set; }
+
+    public ILogger CreateLogger(string categoryName) => categoryName == HostCategory ? new HostLogger(this) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class HostLogger(StartFailureLog log) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error && exception is not null)
+            {
+                log.Error ??= exception;
+            }
+        }
+    }
 }
