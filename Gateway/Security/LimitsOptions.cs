@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace OrleansMl.Gateway.Security;
 
-/// <summary>Rate limits per credential, and the gateway's concurrent connections and uploads (section <c>OrleansMl:Limits</c>; environment variables <c>OrleansMl__Limits__Name</c>).</summary>
+/// <summary>Rate limits per credential, and the gateway's concurrent uploads (section <c>OrleansMl:Limits</c>; environment variables <c>OrleansMl__Limits__Name</c>).</summary>
 public sealed class LimitsOptions
 {
     public const string SectionName = "OrleansMl:Limits";
@@ -36,14 +36,4 @@ public sealed class LimitsOptions
     /// </summary>
     [Range(0, 100_000, ErrorMessage = "OrleansMl:Limits:ConcurrentUploadsPerCaller must be 0 (off) or more; set OrleansMl__Limits__ConcurrentUploadsPerCaller.")]
     public int ConcurrentUploadsPerCaller { get; set; } = 16;
-
-    /// <summary>
-    /// Connections one gateway keeps open at once, each one's requests answered in turn (<c>OrleansMl__Limits__Connections</c>;
-    /// Kestrel's <c>MaxConcurrentConnections</c>, and its limit of upgraded ones such as the console's WebSockets). One
-    /// more is closed as soon as it is accepted, without an answer, and counted in <c>kestrel_rejected_connections_total</c>.
-    /// An open connection holds about 20 KB while it waits for its next request, up to Kestrel's keep-alive timeout
-    /// (130 s). 0 turns the limit off.
-    /// </summary>
-    [Range(0, 1_000_000, ErrorMessage = "OrleansMl:Limits:Connections must be 0 (off) or more; set OrleansMl__Limits__Connections.")]
-    public int Connections { get; set; } = 10_000;
 }

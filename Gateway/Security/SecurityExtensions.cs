@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Server;
 using OrleansMl.Gateway.Extensions;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Gateway.Security;
 
@@ -84,11 +85,7 @@ public static class SecurityExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
         services.AddRateLimiter(o => RateLimits.Configure(o, limits));
-        services.Configure<KestrelServerOptions>(k =>
-        {
-            k.Limits.MaxConcurrentConnections = limits.Connections == 0 ? null : limits.Connections;
-            k.Limits.MaxConcurrentUpgradedConnections = limits.Connections == 0 ? null : limits.Connections;
-        });
+        builder.AddConnectionLimit();
         services.AddSingleton<TrainingLimiter>();
         services.AddSingleton<Api.UploadSlots>();
 

@@ -1,4 +1,5 @@
 using OrleansMl.Diagnostics;
+using OrleansMl.Hosting;
 
 namespace OrleansMl.Silo.Extensions;
 
@@ -11,6 +12,7 @@ public static class SiloOperationsExtensions
         builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
         builder.AddOrleansMlMetrics();
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.AddConnectionLimit();
         return builder;
     }
 

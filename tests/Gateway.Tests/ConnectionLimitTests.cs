@@ -6,8 +6,8 @@ using OrleansMl.Tests.Support;
 namespace OrleansMl.Gateway.Tests;
 
 /// <summary>
-/// The gateway's limit on open connections (<c>OrleansMl__Limits__Connections</c>), on a gateway process: the in-memory
-/// test server has no connections.
+/// The limit on open connections (<c>OrleansMl__Limits__Connections</c>), on a gateway process and on a standalone
+/// silo's health and metrics endpoints: the in-memory test server has no connections.
 /// </summary>
 public sealed class ConnectionLimitTests : IDisposable
 {
@@ -18,10 +18,15 @@ public sealed class ConnectionLimitTests : IDisposable
     /// Connections beyond the limit are closed unanswered and counted; connections within it keep being answered, and
     /// once one closes a new one is taken.
     /// </summary>
-    [Fact]
-    public async Task Connections_BeyondTheLimit_AreClosedUnanswered_AndCounted_UntilOneCloses()
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("silo")]
+    public async Task Connections_BeyondTheLimit_AreClosedUnanswered_AndCounted_UntilOneCloses(string process)
     {
-        await using var gateway = await GatewayProcess.StartAsync(_data, $"--OrleansMl:Limits:Connections={Limit}");
+        var setting = $"--OrleansMl:Limits:Connections={Limit}";
+        await using var gateway = process == "silo"
+            ? await GatewayProcess.StartSiloAsync(_data, setting)
+            : await GatewayProcess.StartAsync(_data, setting);
 
         // The test's client may keep one pooled connection of its own from the start-up checks.
         var open = new List<TcpClient>();

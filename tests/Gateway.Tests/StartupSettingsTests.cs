@@ -15,6 +15,7 @@ public sealed class StartupSettingsTests : IDisposable
     [InlineData("--OrleansMl:MaxUploadMegabytes=0", "OrleansMl__MaxUploadMegabytes")]
     [InlineData("--OrleansMl:Mode=Sharded", "OrleansMl__Mode")]
     [InlineData("--OrleansMl:OpenMpRuntime=intel", "OrleansMl__OpenMpRuntime")]
+    [InlineData("--OrleansMl:Limits:Connections=-1", "OrleansMl__Limits__Connections")]
     public async Task AnInvalidSetting_StopsTheGateway_WithAMessageNamingTheEnvironmentVariable(string setting, string variable)
     {
         var message = await StartFailsAsync(setting);
@@ -89,12 +90,14 @@ public sealed class StartupSettingsTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await next.Http.GetAsync("/health/ready")).StatusCode);
     }
 
-    [Fact]
-    public async Task ASiloProcess_StopsTheSameWay()
+    [Theory]
+    [InlineData("--OrleansMl:MaxPredictionRows=many", "OrleansMl:MaxPredictionRows is 'many', which is not a whole number: set OrleansMl__MaxPredictionRows.")]
+    [InlineData("--OrleansMl:Limits:Connections=-1", "OrleansMl:Limits:Connections must be 0 (off) or more; set OrleansMl__Limits__Connections.")]
+    public async Task ASiloProcess_StopsTheSameWay(string setting, string expected)
     {
         var silo = Path.Combine(GatewayProcess.RepositoryRoot(), "Silo", "bin", GatewayProcess.Configuration, "net10.0", "OrleansMl.Silo.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { silo, $"--OrleansMl:DataDirectory={_data}", "--OrleansMl:MaxPredictionRows=many" })
+        foreach (var argument in new[] { silo, $"--OrleansMl:DataDirectory={_data}", setting })
         {
             start.ArgumentList.Add(argument);
         }
@@ -116,9 +119,7 @@ public sealed class StartupSettingsTests : IDisposable
         }
 
         Assert.Equal(1, process.ExitCode);
-        Assert.Equal(
-            "OrleansMl cannot start: OrleansMl:MaxPredictionRows is 'many', which is not a whole number: set OrleansMl__MaxPredictionRows.",
-            (await error).Trim());
+        Assert.Equal("OrleansMl cannot start: " + expected, (await error).Trim());
         Assert.DoesNotContain("Unhandled exception", await output, StringComparison.Ordinal);
     }
 

@@ -5,8 +5,9 @@ using System.Text;
 namespace OrleansMl.Tests.Support;
 
 /// <summary>
-/// A real Gateway process in embedded mode, as a user starts it, on a given data directory and free ports. One source
-/// file, linked into every test project that starts gateways, so they all start them the same way.
+/// A real Gateway process in embedded mode, as a user starts it, on a given data directory and free ports (or a
+/// standalone Silo process, which serves only health and metrics over HTTP). One source file, linked into every test
+/// project that starts gateways, so they all start them the same way.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
@@ -43,7 +44,14 @@ public sealed class GatewayProcess : IAsyncDisposable
         StartOnAsync("127.0.0.1", dataDirectory, settings);
 
     /// <summary>Starts a gateway listening on <paramref name="listenAddress"/> (e.g. 0.0.0.0), reached through loopback.</summary>
-    public static async Task<GatewayProcess> StartOnAsync(string listenAddress, string dataDirectory, params string[] settings)
+    public static Task<GatewayProcess> StartOnAsync(string listenAddress, string dataDirectory, params string[] settings) =>
+        StartAsync(GatewayAssembly(), listenAddress, dataDirectory, settings);
+
+    /// <summary>Starts a standalone silo (embedded storage) whose HTTP endpoints are health and metrics.</summary>
+    public static Task<GatewayProcess> StartSiloAsync(string dataDirectory, params string[] settings) =>
+        StartAsync(Built("Silo", "OrleansMl.Silo.dll"), "127.0.0.1", dataDirectory, settings);
+
+    private static async Task<GatewayProcess> StartAsync(string assembly, string listenAddress, string dataDirectory, string[] settings)
     {
         var port = TcpPorts.Free();
         var start = new ProcessStartInfo("dotnet")
@@ -52,7 +60,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(GatewayAssembly());
+        start.ArgumentList.Add(assembly);
         foreach (var argument in new[]
         {
             "--urls", $"http://{listenAddress}:{port}",
@@ -164,9 +172,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         throw new InvalidOperationException("OrleansMl.sln not found above the test output.");
     }
 
-    public static string GatewayAssembly()
+    public static string GatewayAssembly() => Built("Gateway", "OrleansMl.Gateway.dll");
+
+    private static string Built(string project, string assembly)
     {
-        var path = Path.Combine(RepositoryRoot(), "Gateway", "bin", Configuration, "net10.0", "OrleansMl.Gateway.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the Gateway first.", path);
+        var path = Path.Combine(RepositoryRoot(), project, "bin", Configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the {project} first.", path);
     }
 }
