@@ -95,12 +95,25 @@ http_ok() {
   ) 2>/dev/null
 }
 
-# A pid file names a live process of ours only if that process still runs the same program.
+# When process $1 started (clock ticks since boot; the fields after the command name, which ends at the last ')').
+started_at() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
+
+# A pid file names a live process of ours only if that process still runs the same program and, where launch noted
+# it, started when ours did: a killed process's number can be taken by a new one, such as another cluster's gateway
+# on the same machine, and stopping that one by mistake would kill it as it starts.
 alive() {
   local file=$1 program=$2 pid
   [ -f "$file" ] || return 1
   pid=$(cat "$file")
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$program"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$program" || return 1
+  [ ! -f "${file%.pid}.started" ] || [ "$(started_at "$pid")" = "$(cat "${file%.pid}.started")" ]
 }
 
 pg_running() { [ -z "$POSTGRES" ] && [ -f "$PG_DIR/data/postmaster.pid" ] && pg "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; }
@@ -183,6 +196,7 @@ launch() {
   DOTNET_TC_CallCountThreshold=${DOTNET_TC_CallCountThreshold:-200} \
     setsid "$@" >>"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$CLUSTER_DIR/$name.pid"
+  started_at $! >"$CLUSTER_DIR/$name.started" || echo exited >"$CLUSTER_DIR/$name.started"
 }
 
 start_silo() {
@@ -276,7 +290,7 @@ stop_files() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  rm -f "$@"
+  for file in "$@"; do rm -f "$file" "${file%.pid}.started"; done
 }
 
 # SIGTERM the processes named by the pid files matching $1, wait up to $3 seconds for them, then SIGKILL.
