@@ -139,6 +139,30 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether process <paramref name="pid"/> started when the script noted beside its pid file: a process of ours that
+    /// died may have left its number to another test's.
+    /// </summary>
+    private static bool StartedAsNoted(string pidFile, int pid)
+    {
+        var noted = Path.ChangeExtension(pidFile, ".started");
+        try
+        {
+            if (!File.Exists(noted))
+            {
+                return true;
+            }
+
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 && fields[19] == File.ReadAllText(noted).Trim();
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>An Orleans client of this cluster, for what REST does not show (where a grain lives).</summary>
     public async Task<IClusterClient> ConnectClientAsync()
     {
@@ -197,7 +221,7 @@ public sealed class LocalCluster : IAsyncDisposable
             // Whatever the script could not stop must not outlive the test.
             foreach (var file in Directory.Exists(_folder) ? Directory.GetFiles(_folder, "*.pid") : [])
             {
-                if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && IsRunning(pid))
+                if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && IsRunning(pid) && StartedAsNoted(file, pid))
                 {
                     using var process = Process.GetProcessById(pid);
                     process.Kill(entireProcessTree: true);
