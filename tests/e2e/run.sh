@@ -29,8 +29,29 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
 
 gateway="$root/Gateway/bin/Release/net10.0/OrleansMl.Gateway.dll"
 [ -f "$gateway" ] || fail "build the Gateway first: dotnet build -c Release ($gateway)"
-free_port() { "$node22" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-port=$(free_port); silo_port=$(free_port); client_port=$(free_port)
+# Sets variable $1 to a port nothing listens on, from below the kernel's ephemeral range (where an outgoing
+# connection could take a port the OS handed out before the gateway binds it), none handed out twice by this script.
+given_ports=()
+free_port() {
+  local p
+  p=$("$node22" -e '
+    const net = require("net"), fs = require("fs");
+    let below = 32768;
+    try { below = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || below; } catch {}
+    const given = new Set(process.argv.slice(1).map(Number));
+    const attempt = (left) => {
+      if (left === 0) process.exit(1);
+      const port = 10000 + Math.floor(Math.random() * (below - 10000));
+      if (given.has(port)) return attempt(left - 1);
+      const server = net.createServer();
+      server.once("error", () => attempt(left - 1));
+      server.listen(port, "0.0.0.0", () => { console.log(port); server.close(); });
+    };
+    attempt(1000);' "${given_ports[@]}") || fail "no free port found"
+  given_ports+=("$p")
+  printf -v "$1" '%s' "$p"
+}
+free_port port; free_port silo_port; free_port client_port
 data=$(mktemp -d)
 log="$data/gateway.log"
 admin_key=$("$node22" -e 'console.log("e2e-admin-" + require("crypto").randomBytes(32).toString("base64url"))')
@@ -72,7 +93,7 @@ conformance_key=$("$node22" -e '
     body: JSON.stringify({ name: "conformance-" + Date.now(), scopes: ["read"] }) })
     .then(async (r) => { const b = await r.json(); if (r.status !== 201) throw new Error(JSON.stringify(b)); console.log(b.key); })
     .catch((e) => { console.error(e); process.exit(1); })' "http://127.0.0.1:$port/api/keys" "$admin_key") || fail "could not create the conformance key"
-proxy_port=$(free_port)
+free_port proxy_port
 "$node22" "$here/key-proxy.mjs" "$proxy_port" "http://127.0.0.1:$port" "$conformance_key" >"$data/proxy.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 1 50); do grep -q "key proxy on" "$data/proxy.log" 2>/dev/null && break; sleep 0.1; done
