@@ -95,7 +95,7 @@ public sealed class StartupSettingsTests : IDisposable
     [InlineData("--OrleansMl:Limits:Connections=-1", "OrleansMl:Limits:Connections must be 0 (off) or more; set OrleansMl__Limits__Connections.")]
     public async Task ASiloProcess_StopsTheSameWay(string setting, string expected)
     {
-        var silo = Path.Combine(GatewayProcess.RepositoryRoot(), "Silo", "bin", GatewayProcess.Configuration, "net10.0", "OrleansMl.Silo.dll");
+        var silo = GatewayProcess.SiloAssembly();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { silo, $"--OrleansMl:DataDirectory={_data}", setting })
         {

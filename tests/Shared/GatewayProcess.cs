@@ -49,7 +49,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Starts a standalone silo (embedded storage) whose HTTP endpoints are health and metrics.</summary>
     public static Task<GatewayProcess> StartSiloAsync(string dataDirectory, params string[] settings) =>
-        StartAsync(Built("Silo", "OrleansMl.Silo.dll"), "127.0.0.1", dataDirectory, settings);
+        StartAsync(SiloAssembly(), "127.0.0.1", dataDirectory, settings);
 
     private static async Task<GatewayProcess> StartAsync(string assembly, string listenAddress, string dataDirectory, string[] settings)
     {
@@ -173,6 +173,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     public static string GatewayAssembly() => Built("Gateway", "OrleansMl.Gateway.dll");
+
+    public static string SiloAssembly() => Built("Silo", "OrleansMl.Silo.dll");
 
     private static string Built(string project, string assembly)
     {
