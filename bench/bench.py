@@ -38,6 +38,12 @@ NOOP_DLL = os.path.join(BENCH, "NoopApi", RELEASE, "OrleansMl.Bench.NoopApi.dll"
 BENCHMARKS_DLL = os.path.join(ROOT, "tests", "Benchmarks", RELEASE, "OrleansMl.Benchmarks.dll")
 PUBLIC = [("breast_cancer", "binary"), ("wine", "multiclass"), ("iris", "multiclass"), ("diabetes", "regression")]
 LEARNERS = ["lightgbm", "fasttree", "fastforest", "linear"]
+# Linear discriminant analysis fits labels of three or more classes only.
+CLASS_LEARNERS = ["lda"]
+
+
+def learners_for(task):
+    return LEARNERS + (CLASS_LEARNERS if task == "multiclass" else [])
 
 
 class BenchError(Exception):
@@ -115,7 +121,7 @@ def compare_training(gateway, name, task, work, quick):
     test = pd.read_csv(os.path.join(work, f"{name}_test.csv"))
     http(gateway, "POST", f"/api/datasets/{name}", open(os.path.join(work, f"{name}_train.csv"), "rb").read(), "text/csv")
     results = []
-    learners = ["auto"] + ([] if quick and len(train) > 10_000 else LEARNERS)
+    learners = ["auto"] + ([] if quick and len(train) > 10_000 else learners_for(task))
     for algorithm in learners:
         # auto on small data is timed three times (the same model each time: the search depends on the data and the
         # seed only) and its median reported, as one training's time varies with what ran just before it.
@@ -174,7 +180,7 @@ def warm_up_training(gateway, work):
     regression = iris.drop(columns=["target"]).rename(columns={numeric[-1]: "target"})
     for task, frame in [("multiclass", iris), ("binary", binary), ("regression", regression)]:
         http(gateway, "POST", f"/api/datasets/warmup-{task}", frame.to_csv(index=False).encode(), "text/csv")
-        for algorithm in ["auto"] + LEARNERS:
+        for algorithm in ["auto"] + learners_for(task):
             model = f"warmup-{task}-{algorithm}"
             queued = http(gateway, "POST", f"/api/models/{model}/train", {"dataset": f"warmup-{task}", "label": "target", "algorithm": algorithm})
             wait_for_version(gateway, model, queued["version"])

@@ -8,7 +8,7 @@ namespace OrleansMl;
 /// </summary>
 /// <param name="Method">
 /// How the candidates were scored and one chosen, e.g. "5-fold cross-validation on 142 training rows, choosing the first
-/// candidate tried whose mean is within one standard error of the best".
+/// candidate in order of preference whose mean is within one standard error of the best".
 /// </param>
 /// <param name="Objective">What the score is, e.g. "auc + 0.001 × accuracy − 0.0001 × logLoss" (higher is better).</param>
 /// <param name="Candidates">

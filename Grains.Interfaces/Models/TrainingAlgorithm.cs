@@ -20,4 +20,10 @@ public enum TrainingAlgorithm
 
     /// <summary>A linear model: L-BFGS logistic regression or maximum entropy for classes, SDCA least squares for a regression.</summary>
     Linear = 4,
+
+    /// <summary>
+    /// Linear discriminant analysis (classes only): a Gaussian per class with one shared covariance, fitted in closed form;
+    /// for small numeric data whose classes are roughly Gaussian.
+    /// </summary>
+    Lda = 5,
 }

@@ -10,8 +10,9 @@ public interface IRemoteTrials
     int Count { get; }
 
     /// <summary>
-    /// Scores candidate <paramref name="candidate"/> on fold <paramref name="fold"/> on worker <paramref name="worker"/>;
-    /// null when it has no free training slot (the search then runs the fit itself and stops asking that worker).
+    /// Scores candidate <paramref name="candidate"/> (described as <paramref name="algorithm"/>) on fold
+    /// <paramref name="fold"/> on worker <paramref name="worker"/>; null when it has no free training slot, or its own
+    /// list holds another learner at that place (the search then runs the fit itself and stops asking that worker).
     /// </summary>
-    Task<double?> ScoreAsync(int worker, int candidate, int fold, CancellationToken cancellationToken);
+    Task<double?> ScoreAsync(int worker, int candidate, string algorithm, int fold, CancellationToken cancellationToken);
 }

@@ -81,6 +81,8 @@ internal static class Learners
     public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed, IReadOnlyList<string> parts) =>
         (task, candidate.Algorithm) switch
         {
+            (not ModelTask.Multiclass, TrainingAlgorithm.Lda) => throw new InvalidTrainingRequestException(
+                "Algorithm lda is for a label of three or more classes: choose linear for this one."),
             (ModelTask.Binary, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))),
             (ModelTask.Binary, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)))
                 .Append(ml.BinaryClassification.Calibrators.Platt(Label)),
@@ -110,6 +112,7 @@ internal static class Learners
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(rows, threads),
                 })),
+            (ModelTask.Multiclass, TrainingAlgorithm.Lda) => LbfgsInput(ml, rows, parts).Append(new DiscriminantAnalysis(ml)),
             (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, LightGbmThreads(rows, threads), seed)),
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),

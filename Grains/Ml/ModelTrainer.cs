@@ -199,6 +199,9 @@ public sealed class SearchTrials
 
     public int Folds => _folds.Data.Length;
 
+    /// <summary>Candidate <paramref name="candidate"/> as versions name it.</summary>
+    public string Describe(int candidate) => _folds.Candidates[candidate].Describe(_plan.Task);
+
     /// <summary>Candidate <paramref name="candidate"/>'s score on fold <paramref name="fold"/> (blocking, one thread).</summary>
     public double Score(int candidate, int fold, CancellationToken cancellationToken)
     {

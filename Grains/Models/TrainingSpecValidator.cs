@@ -142,9 +142,14 @@ public static class TrainingSpecValidator
         }
 
         CheckTreeSize(request.Algorithm, parameters, dataset, request.TestFraction ?? DefaultTestFraction, limits);
-        CheckFeatureWidth(features.IsEmpty
-            ? dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)
-            : features.Select(f => columns[f]), limits);
+        var used = features.IsEmpty
+            ? [.. dataset.Columns.Where(c => c.Name != label.Name && c.Kind != ColumnKind.Ignored)]
+            : features.Select(f => columns[f]).ToList();
+        CheckFeatureWidth(used, limits);
+        if (request.Algorithm == TrainingAlgorithm.Lda)
+        {
+            CheckDiscriminantAnalysis(request.Task, label, used);
+        }
 
         var testFraction = request.TestFraction ?? DefaultTestFraction;
         var warnings = features.Select(f => columns[f]).Where(c => c.Kind == ColumnKind.Ignored).Select(IgnoredFeatureWarning).ToImmutableArray();
@@ -191,6 +196,30 @@ public static class TrainingSpecValidator
         }
 
         return $"{problem}, so every tree candidate is one leaf that predicts the same for every row and only the linear candidate can learn; give minLeaf at most {most}.";
+    }
+
+    /// <summary>
+    /// Discriminant analysis models three or more classes (a label of two is a binary task, which it does not fit yet),
+    /// over at most <see cref="DiscriminantAnalysis.MaxFeatures"/> encoded features.
+    /// </summary>
+    private static void CheckDiscriminantAnalysis(ModelTask task, ColumnInfo label, IReadOnlyList<ColumnInfo> features)
+    {
+        var why = IsRegression(task, label) ? $"'{label.Name}' is a regression target"
+            : task == ModelTask.Binary || (task == ModelTask.Auto && (label.Kind == ColumnKind.Boolean || label.Distinct == 2)) ? $"'{label.Name}' has two classes"
+            : null;
+        if (why is not null)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Algorithm lda is for a label of three or more classes, and {why}: choose linear, which fits a linear model to it, or auto.");
+        }
+
+        var width = FeatureWidth(features);
+        if (width > DiscriminantAnalysis.MaxFeatures)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"Algorithm lda takes at most {DiscriminantAnalysis.MaxFeatures} features after one-hot, hashed and text featurization; these would be {width} wide. "
+                + $"Name fewer features, or choose linear or auto."));
+        }
     }
 
     /// <summary>
@@ -351,7 +380,7 @@ public static class TrainingSpecValidator
     /// </summary>
     private static void CheckTreeSize(TrainingAlgorithm algorithm, HyperParameters parameters, DatasetVersionInfo dataset, double testFraction, TrainingLimits limits)
     {
-        if (algorithm == TrainingAlgorithm.Linear)
+        if (algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Lda)
         {
             return;
         }

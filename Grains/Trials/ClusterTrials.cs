@@ -32,14 +32,14 @@ public sealed class ClusterTrials : IRemoteTrials
         return others.IsEmpty ? null : new ClusterTrials(grains, others, spec);
     }
 
-    public async Task<double?> ScoreAsync(int worker, int candidate, int fold, CancellationToken cancellationToken)
+    public async Task<double?> ScoreAsync(int worker, int candidate, string algorithm, int fold, CancellationToken cancellationToken)
     {
         var silo = _silos[worker];
         RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
         try
         {
             return await _grains.GetGrain<ITrialGrain>(silo.ToParsableString())
-                .ScoreAsync(new TrialRequest(_search, _spec, candidate, fold), cancellationToken);
+                .ScoreAsync(new TrialRequest(_search, _spec, candidate, fold) { Algorithm = algorithm }, cancellationToken);
         }
         finally
         {

@@ -18,4 +18,12 @@ public sealed record TrialRequest(
     [property: Id(0)] Guid Search,
     [property: Id(1)] TrainingSpec Spec,
     [property: Id(2)] int Candidate,
-    [property: Id(3)] int Fold);
+    [property: Id(3)] int Fold)
+{
+    /// <summary>
+    /// The candidate as the searching silo describes it: a silo whose own list holds another learner at that place (a
+    /// silo of another release) declines the fit rather than score the wrong one. Null from a silo that does not send it.
+    /// </summary>
+    [Id(4)]
+    public string? Algorithm { get; init; }
+}

@@ -30,7 +30,8 @@ public sealed class TrialGrain(SearchTrialCache searches, TrainingWorker worker,
         }
 
         var trials = await searches.GetAsync(request.Search, request.Spec, cancellationToken);
-        if (trials is null || request.Candidate >= trials.Candidates || request.Fold >= trials.Folds)
+        if (trials is null || request.Candidate >= trials.Candidates || request.Fold >= trials.Folds
+            || (request.Algorithm is { } algorithm && trials.Describe(request.Candidate) != algorithm))
         {
             return null;
         }

@@ -16,7 +16,7 @@ namespace OrleansMl.Benchmarks;
 internal static class AutoBenchmark
 {
     private static readonly TrainingAlgorithm[] Singles =
-        [TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear];
+        [TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear, TrainingAlgorithm.Lda];
 
     public static void Run(string? splitDirectory, string[] datasets, int seeds, int? threads, int repeats)
     {
@@ -48,16 +48,29 @@ internal static class AutoBenchmark
             {
                 var fraction = test is null ? 0.2 : 0;
                 var results = new List<(TrainingAlgorithm Algorithm, double Score, string Metric, double Ms, string Detail)>();
+                TrainedModel? lastAuto = null;
                 foreach (var algorithm in Singles.Prepend(TrainingAlgorithm.Auto))
                 {
                     // auto is fitted several times when asked (its time is the median); a learner once: its result is the same.
                     var fits = algorithm == TrainingAlgorithm.Auto ? repeats : 1;
                     TrainedModel model = null!;
                     var times = new List<double>();
-                    for (var r = 0; r < fits; r++)
+                    try
                     {
-                        model = trainer.Train(train, Spec(algorithm, fraction, seed), null, CancellationToken.None);
-                        times.Add(model.TrainingMs);
+                        for (var r = 0; r < fits; r++)
+                        {
+                            model = trainer.Train(train, Spec(algorithm, fraction, seed), null, CancellationToken.None);
+                            times.Add(model.TrainingMs);
+                        }
+                    }
+                    catch (InvalidTrainingRequestException) when (algorithm == TrainingAlgorithm.Lda)
+                    {
+                        continue; // three or more classes only
+                    }
+
+                    if (algorithm == TrainingAlgorithm.Auto)
+                    {
+                        lastAuto = model;
                     }
 
                     var metrics = test is null ? model.Metrics : ModelEvaluator.Evaluate(model.ModelBytes, model.Signature, test, CancellationToken.None).Metrics;
@@ -69,6 +82,7 @@ internal static class AutoBenchmark
                 var auto = results[0];
                 var best = results.Skip(1).MaxBy(r => r.Score);
                 var ok = auto.Score >= best.Score - 1e-9;
+
                 foreach (var result in results)
                 {
                     matches[result.Algorithm] += result.Score >= best.Score - 1e-9 ? 1 : 0;
@@ -77,6 +91,15 @@ internal static class AutoBenchmark
                 }
 
                 autoMs.Add(auto.Ms);
+                if (test is not null && lastAuto?.Search is { } search)
+                {
+                    // One split per set: what auto compared, best first, the chosen one marked.
+                    foreach (var c in search.Candidates)
+                    {
+                        Console.WriteLine($"    {(c.Chosen ? "*" : " ")} {c.Algorithm}: {c.Score:F4} [{string.Join(", ", c.Scores.Select(v => v?.ToString("F4", CultureInfo.InvariantCulture)))}]");
+                    }
+                }
+
                 Console.WriteLine($"{dataset} seed {seed}: auto {Show(auto.Metric, auto.Score)} in {auto.Ms:F0} ms ({auto.Detail}); best default "
                     + $"{EnumWords.Word(best.Algorithm)} {Show(best.Metric, best.Score)} -> {(ok ? "ok" : "WORSE")}; "
                     + string.Join(", ", results.Skip(1).Select(r => $"{EnumWords.Word(r.Algorithm)} {Show(r.Metric, r.Score)} {r.Ms:F0} ms")));
@@ -138,7 +161,7 @@ internal static class AutoBenchmark
         var fit = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, fold)));
         var check = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, valid)));
         Console.WriteLine($"  featurize a fold: {watch2.Elapsed.TotalMilliseconds:F1} ms ({fold.Length} fit rows, {valid.Length} validation rows)");
-        foreach (var algorithm in Singles)
+        foreach (var algorithm in Singles.Where(a => a != TrainingAlgorithm.Lda || plan.Task == ModelTask.Multiclass))
         {
             var candidate = Candidate.Default(algorithm, fold.Length, HyperParameters.None);
             var times = new List<(double Fit, double Score)>();

@@ -120,11 +120,13 @@ public class BatchPredictionTests
         Assert.StartsWith("rows[3]: ", early.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Batch_OfALinearModel_ScoresRowByRow()
+    [Theory]
+    [InlineData(TrainingAlgorithm.Linear)]
+    [InlineData(TrainingAlgorithm.Lda)]
+    public void Batch_OfALinearModel_ScoresRowByRow(TrainingAlgorithm algorithm)
     {
         var frame = MlTestData.Public("wine");
-        var model = Trainer.Train(frame, MlTestData.Spec("target", algorithm: TrainingAlgorithm.Linear), null, CancellationToken.None);
+        var model = Trainer.Train(frame, MlTestData.Spec("target", algorithm: algorithm), null, CancellationToken.None);
         var loaded = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature);
         var predictor = loaded.CreatePredictor();
         var rows = Rows(frame, frame.RowCount);

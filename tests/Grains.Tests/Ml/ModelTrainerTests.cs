@@ -513,7 +513,7 @@ public class ModelTrainerTests(ITestOutputHelper output)
 
         Assert.Equal(
             "5-fold cross-validation on 240 training rows (a forest's folds fitted with half its trees), "
-            + "choosing the first candidate tried whose mean is within one standard error of the best",
+            + "choosing the first candidate in order of preference whose mean is within one standard error of the best",
             search.Method);
         Assert.Equal("auc + 0.001 × accuracy − 0.0001 × logLoss (higher is better)", search.Objective);
         Assert.Equal(AutoSearch.CrossValidationCandidates(240, HyperParameters.None).Select(c => c.Describe(ModelTask.Binary)).Order(), search.Candidates.Select(c => c.Algorithm).Order());

@@ -283,11 +283,42 @@ public sealed class TrainingSpecValidatorTests
     [InlineData(TrainingAlgorithm.FastForest, "learningRate", "Parameter 'learningRate' is not used by algorithm fastforest")]
     [InlineData(TrainingAlgorithm.FastTree, "l2", "Parameter 'l2' is not used by algorithm fasttree")]
     [InlineData(TrainingAlgorithm.FastForest, "l1", "Parameter 'l1' is not used by algorithm fastforest")]
+    [InlineData(TrainingAlgorithm.Lda, "trees", "Parameter 'trees' is not used by algorithm lda")]
     public void AParameterTheAlgorithmDoesNotUse_IsRejected(TrainingAlgorithm algorithm, string parameter, string message)
     {
         var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: algorithm, Parameters: MlTestData.Parameters((parameter, 1))));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Discriminant analysis fits three or more classes: a label of two (whatever the task says) or a regression target
+    /// is refused when the request arrives, naming the label and what to choose instead; and so is data wider than it
+    /// takes.
+    /// </summary>
+    [Fact]
+    public void Lda_OnTwoClasses_ARegression_OrTooManyFeatures_IsRejected_SayingWhatToChoose()
+    {
+        var classes = Version(MlTestData.MulticlassCsv());
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "species", Algorithm: TrainingAlgorithm.Lda), classes);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "species", Task: ModelTask.Multiclass, Algorithm: TrainingAlgorithm.Lda), classes);
+
+        Assert.Equal(
+            "Algorithm lda is for a label of three or more classes, and 'churned' has two classes: choose linear, which fits a linear model to it, or auto.",
+            Reject(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.Lda)).Message);
+        Assert.Contains("'age' is a regression target", Reject(new TrainingRequest("churn", null, "age", Task: ModelTask.Regression, Algorithm: TrainingAlgorithm.Lda)).Message, StringComparison.Ordinal);
+        Assert.Contains("'age' is a regression target", Reject(new TrainingRequest("churn", null, "age", Algorithm: TrainingAlgorithm.Lda)).Message, StringComparison.Ordinal);
+
+        // 501 numbers, one slot each.
+        var columns = Enumerable.Range(0, DiscriminantAnalysis.MaxFeatures + 1).Select(c => $"x{c}").ToList();
+        var wide = Version(string.Join(",", columns) + ",label\n"
+            + string.Concat(Enumerable.Range(0, 30).Select(r => string.Join(",", columns.Select((_, c) => (r * c) % 11)) + $",c{r % 3}\n")));
+        var tooWide = Reject(new TrainingRequest("churn", null, "label", Algorithm: TrainingAlgorithm.Lda), wide);
+        Assert.Equal(
+            $"Algorithm lda takes at most {DiscriminantAnalysis.MaxFeatures} features after one-hot, hashed and text featurization; these would be {DiscriminantAnalysis.MaxFeatures + 1} wide. "
+            + "Name fewer features, or choose linear or auto.",
+            tooWide.Message);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "label", Algorithm: TrainingAlgorithm.Lda, Features: [.. columns.Skip(1)]), wide);
     }
 
     [Fact]

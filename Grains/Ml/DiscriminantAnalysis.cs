@@ -1,0 +1,259 @@
+using System.Reflection;
+using MathNet.Numerics.LinearAlgebra;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+
+namespace OrleansMl.Ml;
+
+/// <summary>
+/// Linear discriminant analysis for classes: each class a Gaussian with its own mean and one covariance shared by all
+/// (the pooled within-class covariance, shrunk towards a multiple of the identity by as much as the data calls for), and a
+/// row's class probabilities the posterior under those Gaussians and the classes' shares of the training rows. The
+/// posterior is a softmax over <c>w_k · x + b_k</c>, the form of a maximum-entropy model, so the fitted model is ML.NET's
+/// own <see cref="MaximumEntropyModelParameters"/>: it is saved, loaded, served and evaluated as the linear learner's is.
+/// <para>
+/// It fits in closed form (one pass over the rows, one Cholesky factorization of a features × features matrix), and
+/// on small numeric data it generalizes better than logistic regression where the classes are roughly Gaussian:
+/// over 20 seeded splits of iris its mean test accuracy was 0.988 against 0.965, never lower on a split
+/// (<c>bench/learners.py</c>, scikit-learn's implementation; docs/performance.md).
+/// </para>
+/// <para>
+/// ML.NET builds its linear models from weights only inside its own trainers (the constructors are internal), so the
+/// model and its prediction transformer are constructed through reflection; <see cref="IsAvailable"/> is false, and the
+/// learner refused, in an ML.NET without those constructors.
+/// </para>
+/// </summary>
+internal sealed class DiscriminantAnalysis(MLContext ml) : IEstimator<ITransformer>
+{
+    /// <summary>The most features (after encoding) the learner takes: it holds and factorizes square matrices of them.</summary>
+    public const int MaxFeatures = 500;
+
+    // A class with no training rows gets this bias and no weights: a probability of about e^-30 beside the others.
+    private const float AbsentClassBias = -30;
+
+    private static readonly ConstructorInfo? ModelConstructor = typeof(MaximumEntropyModelParameters).GetConstructor(
+        BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
+        [typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int), typeof(string[]), typeof(ModelStatisticsBase)],
+        null);
+
+    private static readonly ConstructorInfo? TransformerConstructor = typeof(MulticlassPredictionTransformer<MaximumEntropyModelParameters>).GetConstructor(
+        BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
+        [typeof(IHostEnvironment), typeof(MaximumEntropyModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(string), typeof(string)],
+        null);
+
+    /// <summary>Whether this ML.NET lets the learner build its model.</summary>
+    public static bool IsAvailable => ModelConstructor is not null && TransformerConstructor is not null;
+
+    /// <summary>
+    /// Whether <c>auto</c> tries the learner: three or more classes, and numbers only (no categories or text, whose
+    /// encodings are far from Gaussian), at most <see cref="MaxFeatures"/> of them.
+    /// </summary>
+    public static bool Suits(ModelTask task, FeatureLayout layout) =>
+        task == ModelTask.Multiclass && layout.Text.IsEmpty && layout.Numeric.Length <= MaxFeatures && IsAvailable;
+
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!IsAvailable)
+        {
+            throw new InvalidOperationException("This ML.NET has no constructor for a maximum-entropy model from weights: discriminant analysis is unavailable.");
+        }
+
+        var (weights, bias, features) = Solve(input);
+        var model = (MaximumEntropyModelParameters)ModelConstructor!.Invoke(
+            [ml, weights, bias, bias.Length, features, null, null]);
+        return (ITransformer)TransformerConstructor!.Invoke(
+            [ml, model, input.Schema, FeatureLayout.Features, FeatureLayout.Label, "Score", "PredictedLabel"]);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(FeatureLayout.Label, FeatureLayout.Features).GetOutputSchema(inputSchema);
+
+    /// <summary>
+    /// The discriminant of each class, <c>w_k = Σ⁻¹ (μ_k − μ)</c> and <c>b_k = −w_k · (μ + (μ_k − μ) / 2) + log π_k</c>: the
+    /// textbook <c>x · Σ⁻¹ μ_k − μ_k · Σ⁻¹ μ_k / 2 + log π_k</c> less a term every class shares (which the softmax
+    /// ignores), written about the overall mean <c>μ</c> so that a direction the rows never vary in (two one-hot columns
+    /// that always sum to one) adds nothing to any weight. Two passes over the rows: the class means, then the rows
+    /// centred on their class's mean, a block at a time.
+    /// </summary>
+    private static (VBuffer<float>[] Weights, float[] Bias, int Features) Solve(IDataView input)
+    {
+        var featureColumn = input.Schema[FeatureLayout.Features];
+        var labelColumn = input.Schema[FeatureLayout.Label];
+        var width = featureColumn.Type is VectorDataViewType { Size: > 0 } vector
+            ? vector.Size
+            : throw new InvalidOperationException("Discriminant analysis needs a feature vector of known size.");
+        if (width > MaxFeatures)
+        {
+            throw new InvalidTrainingRequestException(
+                $"Algorithm lda takes at most {MaxFeatures} features after encoding (one per category, 20,000 per text column); this data has {width}: choose linear.");
+        }
+
+        var classes = labelColumn.Type is KeyDataViewType key
+            ? checked((int)key.Count)
+            : throw new InvalidOperationException("Discriminant analysis needs a key-typed label.");
+
+        var sums = Matrix<double>.Build.Dense(classes, width);
+        var counts = new long[classes];
+        ForEachRow(input, width, classes, (c, row) =>
+        {
+            counts[c]++;
+            for (var i = 0; i < width; i++)
+            {
+                sums[c, i] += row[i];
+            }
+        });
+
+        var total = counts.Sum();
+        var present = counts.Count(n => n > 0);
+        if (present < 2)
+        {
+            throw new InvalidTrainingRequestException("Algorithm lda needs training rows of at least two classes.");
+        }
+
+        var means = Matrix<double>.Build.Dense(classes, width);
+        for (var c = 0; c < classes; c++)
+        {
+            if (counts[c] > 0)
+            {
+                means.SetRow(c, sums.Row(c) / counts[c]);
+            }
+        }
+
+        var covariance = PooledCovariance(input, width, classes, means, total - present);
+        var overall = sums.ColumnSums() / total;
+        var cholesky = covariance.Cholesky();
+        var weights = new VBuffer<float>[classes];
+        var bias = new float[classes];
+        for (var c = 0; c < classes; c++)
+        {
+            if (counts[c] == 0)
+            {
+                weights[c] = new VBuffer<float>(width, 0, [], []);
+                bias[c] = AbsentClassBias;
+                continue;
+            }
+
+            var offset = means.Row(c) - overall;
+            var w = cholesky.Solve(offset);
+            bias[c] = (float)(-w.DotProduct(overall + (offset / 2)) + Math.Log(counts[c] / (double)total));
+            weights[c] = new VBuffer<float>(width, [.. w.Select(v => (float)v)]);
+        }
+
+        return (weights, bias, width);
+    }
+
+    /// <summary>
+    /// The within-class covariance, shrunk towards its mean variance times the identity by the Ledoit-Wolf estimate of the
+    /// best amount (Ledoit and Wolf, 2004), computed on the features scaled to unit within-class variance as
+    /// scikit-learn's shrinking discriminant analysis does. The amount depends on the data alone: little where the
+    /// rows pin the covariance down, more where they are few beside the features or the features collinear, which also
+    /// keeps the matrix invertible.
+    /// </summary>
+    private static Matrix<double> PooledCovariance(IDataView input, int width, int classes, Matrix<double> means, long degrees)
+    {
+        const int Block = 256;
+        var centred = Matrix<double>.Build.Dense(Block, width);
+        var squared = Matrix<double>.Build.Dense(Block, width);
+        var cross = Matrix<double>.Build.Dense(width, width);
+        var fourth = Matrix<double>.Build.Dense(width, width);
+        var filled = 0;
+        long rows = 0;
+
+        void Flush()
+        {
+            if (filled == 0)
+            {
+                return;
+            }
+
+            var block = filled == Block ? centred : centred.SubMatrix(0, filled, 0, width);
+            var blockSquared = filled == Block ? squared : squared.SubMatrix(0, filled, 0, width);
+            cross += block.TransposeThisAndMultiply(block);
+            fourth += blockSquared.TransposeThisAndMultiply(blockSquared);
+            filled = 0;
+        }
+
+        ForEachRow(input, width, classes, (c, row) =>
+        {
+            for (var i = 0; i < width; i++)
+            {
+                var v = row[i] - means[c, i];
+                centred[filled, i] = v;
+                squared[filled, i] = v * v;
+            }
+
+            rows++;
+            if (++filled == Block)
+            {
+                Flush();
+            }
+        });
+        Flush();
+
+        var n = (double)rows;
+        var scale = Vector<double>.Build.Dense(width, i => cross[i, i] > 0 ? Math.Sqrt(cross[i, i] / Math.Max(1, degrees)) : 1);
+
+        // On the scaled rows z: the empirical covariance E = zᵀz / n, and Σ z_ij² z_ik² for the estimate's variance term.
+        var empirical = Matrix<double>.Build.Dense(width, width, (i, j) => cross[i, j] / (n * scale[i] * scale[j]));
+        var fourthScaled = 0.0;
+        var deltaSum = 0.0;
+        for (var i = 0; i < width; i++)
+        {
+            for (var j = 0; j < width; j++)
+            {
+                fourthScaled += fourth[i, j] / (scale[i] * scale[i] * scale[j] * scale[j]);
+                deltaSum += empirical[i, j] * empirical[i, j];
+            }
+        }
+
+        var traceSum = empirical.Trace();
+        var mu = traceSum / width;
+        var beta = ((fourthScaled / n) - deltaSum) / (width * n);
+        var delta = (deltaSum - (2 * mu * traceSum) + (width * mu * mu)) / width;
+        var shrinkage = delta > 0 ? Math.Clamp(Math.Min(beta, delta) / delta, 0, 1) : 0;
+
+        // The covariance of the scaled rows, shrunk, then scaled back.
+        var scaled = Matrix<double>.Build.Dense(width, width, (i, j) => cross[i, j] / (Math.Max(1, degrees) * scale[i] * scale[j]));
+        var target = scaled.Trace() / width;
+        return Matrix<double>.Build.Dense(width, width, (i, j) =>
+            (((1 - shrinkage) * scaled[i, j]) + (i == j ? shrinkage * target : 0)) * scale[i] * scale[j]);
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with each labelled row's class (from 0) and its features, all finite.</summary>
+    private static void ForEachRow(IDataView input, int width, int classes, Action<int, double[]> visit)
+    {
+        var featureColumn = input.Schema[FeatureLayout.Features];
+        var labelColumn = input.Schema[FeatureLayout.Label];
+        var row = new double[width];
+        using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
+        var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
+        var getLabel = cursor.GetGetter<uint>(labelColumn);
+        VBuffer<float> values = default;
+        uint label = 0;
+        while (cursor.MoveNext())
+        {
+            getLabel(ref label);
+            if (label == 0 || label > classes)
+            {
+                continue;
+            }
+
+            getFeatures(ref values);
+            Array.Clear(row);
+            var finite = true;
+            foreach (var (slot, value) in values.Items())
+            {
+                finite &= float.IsFinite(value);
+                row[slot] = value;
+            }
+
+            if (finite)
+            {
+                visit((int)label - 1, row);
+            }
+        }
+    }
+}
