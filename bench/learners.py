@@ -9,7 +9,8 @@ seed 42, stratified for classification, as bench.py makes them) and on 20 seeded
 
     /usr/bin/python3 bench/learners.py [--splits 20] [--repeats 10]
 
-Needs Debian's python3-sklearn and python3-pandas; about two minutes on two cores.
+Needs Debian's python3-sklearn and python3-pandas; about a minute on two cores. Its answer for iris, linear
+discriminant analysis, has since become one of OrleansMl's learners (`lda`) and `auto`'s first preference on classes.
 """
 
 import argparse

@@ -565,7 +565,7 @@ internal sealed class AutoSearch(
         {
             return cancellation.Run(() =>
             {
-                var model = Learners.Create(context, plan.Task, candidate, rows, learnerThreads ?? threads, seed, Featurizer.Parts(plan)).Fit(fit);
+                var model = Learners.Create(context, plan.Task, candidate, rows, learnerThreads ?? threads, seed, Featurizer.Parts(plan), cancellation.Token).Fit(fit);
                 var metrics = ModelMetrics.Evaluate(context, plan.Task, model.Transform(valid));
                 return ModelMetrics.Objective(plan.Task, metrics);
             });

@@ -78,7 +78,8 @@ internal static class Learners
     /// The learner for a candidate, reading <c>Features</c>; <paramref name="parts"/> are the columns it was concatenated
     /// from (<see cref="Featurizer.Parts"/>), none when it holds numbers only.
     /// </summary>
-    public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed, IReadOnlyList<string> parts) =>
+    public static IEstimator<ITransformer> Create(
+        MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed, IReadOnlyList<string> parts, CancellationToken cancellationToken = default) =>
         (task, candidate.Algorithm) switch
         {
             (not ModelTask.Multiclass, TrainingAlgorithm.Lda) => throw new InvalidTrainingRequestException(
@@ -112,7 +113,7 @@ internal static class Learners
                     MaximumNumberOfIterations = candidate.Trees,
                     NumberOfThreads = LbfgsThreads(rows, threads),
                 })),
-            (ModelTask.Multiclass, TrainingAlgorithm.Lda) => LbfgsInput(ml, rows, parts).Append(new DiscriminantAnalysis(ml)),
+            (ModelTask.Multiclass, TrainingAlgorithm.Lda) => LbfgsInput(ml, rows, parts).Append(new DiscriminantAnalysis(ml, cancellationToken)),
             (ModelTask.Multiclass, _) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(candidate, LightGbmThreads(rows, threads), seed)),
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),

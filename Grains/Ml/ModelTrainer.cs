@@ -84,7 +84,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         try
         {
             learner = cancellation.Run(
-                () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed, Featurizer.Parts(plan)).Fit(trainFeatures));
+                () => Learners.Create(cancellation.NewContext(spec.Seed), task, candidate, trainRows.Length, Options.Threads, spec.Seed, Featurizer.Parts(plan), cancellationToken).Fit(trainFeatures));
         }
         catch (ArgumentNullException) when (candidate.Algorithm == TrainingAlgorithm.LightGbm)
         {

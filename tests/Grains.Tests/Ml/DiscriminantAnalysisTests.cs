@@ -77,6 +77,34 @@ public sealed class DiscriminantAnalysisTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A fit over many rows stops when its token fires (a cancelled version, or the training's time limit), rather than
+    /// run to the end: each row costs it twice the square of the features, so a large one can take minutes.
+    /// </summary>
+    [Fact]
+    public void Lda_StopsWhenCancelled()
+    {
+        var random = new Random(3);
+        var columns = Enumerable.Range(0, 60).Select(c => $"f{c}").ToList();
+        var csv = new StringBuilder(string.Join(",", columns) + ",label\n");
+        for (var i = 0; i < 40_000; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{string.Join(",", columns.Select(_ => Math.Round(Normal(random), 3)))},c{i % 3}\n");
+        }
+
+        var frame = MlTestData.Frame(csv.ToString());
+        var spec = MlTestData.Spec("label", algorithm: TrainingAlgorithm.Lda, testFraction: 0);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var whole = Trainer.Train(frame, spec, null, CancellationToken.None);
+        var full = watch.Elapsed;
+        using var cancel = new CancellationTokenSource(full / 10);
+        watch.Restart();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(frame, spec, null, cancel.Token));
+        output.WriteLine($"a whole fit {full.TotalMilliseconds:F0} ms ({whole.TrainingMs:F0} ms fitting); cancelled after {watch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(watch.Elapsed < full / 2, $"cancelled after {watch.Elapsed.TotalMilliseconds:F0} ms of a {full.TotalMilliseconds:F0} ms fit");
+    }
+
+    /// <summary>
     /// <c>auto</c> on numbers of three or more classes cross-validates discriminant analysis beside the other learners
     /// and prefers it on a tie the folds cannot resolve; on two classes, or on categories, it does not try it.
     /// </summary>
