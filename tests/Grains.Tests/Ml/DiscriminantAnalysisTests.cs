@@ -77,6 +77,33 @@ public sealed class DiscriminantAnalysisTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Features that never vary within a class leave nothing to estimate a covariance from: one that alone separates
+    /// the classes is learned from, and features that never vary at all leave the classes' shares.
+    /// </summary>
+    [Fact]
+    public void Lda_OnFeaturesThatNeverVaryWithinAClass_StillFits()
+    {
+        var separating = new StringBuilder("x,constant,label\n");
+        var constant = new StringBuilder("x,constant,label\n");
+        for (var i = 0; i < 60; i++)
+        {
+            separating.Append(CultureInfo.InvariantCulture, $"{i % 3},5,c{i % 3}\n");
+            constant.Append(CultureInfo.InvariantCulture, $"1,5,c{(i % 6 < 3 ? 0 : i % 6 - 2)}\n");
+        }
+
+        var spec = MlTestData.Spec("label", algorithm: TrainingAlgorithm.Lda, testFraction: 0);
+        var learned = Trainer.Train(MlTestData.Frame(separating.ToString()), spec, null, CancellationToken.None);
+        var shares = Trainer.Train(MlTestData.Frame(constant.ToString()), spec, null, CancellationToken.None);
+
+        var predictor = LoadedModel.Load(new MemoryStream(learned.ModelBytes), learned.Signature).CreatePredictor();
+        Assert.Equal("c2", predictor.Predict(new Dictionary<string, FeatureValue> { ["x"] = 2, ["constant"] = 5 }).Label!.Value.Text);
+        var probabilities = LoadedModel.Load(new MemoryStream(shares.ModelBytes), shares.Signature).CreatePredictor()
+            .Predict(new Dictionary<string, FeatureValue> { ["x"] = 1, ["constant"] = 5 }).Probabilities!;
+        Assert.Equal(0.5, probabilities["c0"], 3);
+        Assert.Equal(1 / 6.0, probabilities["c1"], 3);
+    }
+
+    /// <summary>
     /// A fit over many rows stops when its token fires (a cancelled version, or the training's time limit), rather than
     /// run to the end: each row costs it twice the square of the features, so a large one can take minutes.
     /// </summary>
