@@ -248,8 +248,8 @@ internal sealed class AutoSearch(
     /// analysis is the one whose estimate varies least where the classes are near Gaussian (it spends the rows on means
     /// and one covariance; Efron, 1975), so a tie the folds cannot resolve goes to it. On 40 seeded splits of iris and
     /// wine (<c>--auto --seeds 20 --datasets iris,wine</c> of <c>tests/Benchmarks</c>) preferring it matched or beat the
-    /// best learner at its defaults on 33 splits, preferring the linear model on 26, and its mean accuracy on iris rose
-    /// from 0.958 to 0.975 (wine 0.985 both).
+    /// best learner at its defaults on 33 splits, preferring the linear model on 26; its mean accuracy on iris rose from
+    /// 0.958 to 0.975, on wine it fell from 0.986 to 0.985.
     /// </summary>
     internal static int[] Preference(IReadOnlyList<Candidate> candidates) =>
     [
