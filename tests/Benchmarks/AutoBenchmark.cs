@@ -34,15 +34,16 @@ internal static class AutoBenchmark
 
         // Per learner (auto first): how often it matched or beat the best learner at its defaults, and its mean score.
         // A fixed choice of learner is what a user without auto would make, so its match count is auto's yardstick.
-        var learnerTotals = new Dictionary<TrainingAlgorithm, int>();
+        var learnerTotals = new Dictionary<TrainingAlgorithm, (int Matched, int Runs)>();
         foreach (var dataset in datasets)
         {
             var cases = splitDirectory is null
                 ? Enumerable.Range(1, seeds).Select(seed => (Seed: seed, Train: MlTestData.Public(dataset), Test: (DatasetFrame?)null)).ToList()
                 : [(Seed: 42, Train: Load(Path.Combine(splitDirectory, dataset + "_train.csv")), Test: Load(Path.Combine(splitDirectory, dataset + "_test.csv")))];
             var autoMs = new List<double>();
-            var matches = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0);
-            var sums = Singles.Prepend(TrainingAlgorithm.Auto).ToDictionary(a => a, _ => 0.0);
+            // Per learner fitted on this set (lda fits three or more classes only): matches and the sum of its scores.
+            var matches = new Dictionary<TrainingAlgorithm, int>();
+            var sums = new Dictionary<TrainingAlgorithm, double>();
             var metricName = string.Empty;
             foreach (var (seed, train, test) in cases)
             {
@@ -85,8 +86,8 @@ internal static class AutoBenchmark
 
                 foreach (var result in results)
                 {
-                    matches[result.Algorithm] += result.Score >= best.Score - 1e-9 ? 1 : 0;
-                    sums[result.Algorithm] += result.Score;
+                    matches[result.Algorithm] = matches.GetValueOrDefault(result.Algorithm) + (result.Score >= best.Score - 1e-9 ? 1 : 0);
+                    sums[result.Algorithm] = sums.GetValueOrDefault(result.Algorithm) + result.Score;
                     metricName = result.Metric;
                 }
 
@@ -108,7 +109,8 @@ internal static class AutoBenchmark
             totals.Add((dataset, matches[TrainingAlgorithm.Auto], cases.Count, autoMs.Average(), autoMs.Max()));
             foreach (var (algorithm, count) in matches)
             {
-                learnerTotals[algorithm] = learnerTotals.GetValueOrDefault(algorithm) + count;
+                var (matched, runs) = learnerTotals.GetValueOrDefault(algorithm);
+                learnerTotals[algorithm] = (matched + count, runs + cases.Count);
             }
 
             Console.WriteLine($"{dataset}: matched the best learner at defaults "
@@ -123,7 +125,7 @@ internal static class AutoBenchmark
         }
 
         Console.WriteLine($"all: {totals.Sum(t => t.Matched)}/{totals.Sum(t => t.Runs)} matched; slowest auto {totals.Max(t => t.MaxMs):F0} ms");
-        Console.WriteLine("each learner on every split: " + string.Join(", ", learnerTotals.Select(t => $"{EnumWords.Word(t.Key)} {t.Value}/{totals.Sum(x => x.Runs)}")));
+        Console.WriteLine("each learner on every split it fits: " + string.Join(", ", learnerTotals.Select(t => $"{EnumWords.Word(t.Key)} {t.Value.Matched}/{t.Value.Runs}")));
     }
 
     /// <summary>Breaks one <c>auto</c> training into its stages: the split, featurizing, the search and the refit.</summary>
