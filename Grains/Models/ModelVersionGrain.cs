@@ -402,7 +402,7 @@ public sealed partial class ModelVersionGrain(
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && fit.IsCancellationRequested)
             {
                 LogTimeLimit(logger, Key, limit.TotalSeconds);
-                await FinishAsync(allocation, i => i with { Status = TrainingStatus.Failed, Stage = "failed", Error = TrainingLimits.TimeLimitReached(limit) });
+                await FinishAsync(allocation, i => i with { Status = TrainingStatus.Failed, Stage = "failed", Error = TrainingLimits.TimeLimitReached(limit, spec.Algorithm) });
                 return;
             }
 

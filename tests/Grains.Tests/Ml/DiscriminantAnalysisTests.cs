@@ -131,6 +131,14 @@ public sealed class DiscriminantAnalysisTests(ITestOutputHelper output)
         Assert.True(watch.Elapsed < full / 2, $"cancelled after {watch.Elapsed.TotalMilliseconds:F0} ms of a {full.TotalMilliseconds:F0} ms fit");
     }
 
+    /// <summary>A fit stopped by its time limit says what makes one shorter, for the learner it was.</summary>
+    [Fact]
+    public void TheTimeLimitMessage_NamesWhatShortensAnLdaFit()
+    {
+        Assert.EndsWith("Train with fewer features, fewer rows, or a larger timeBudgetSeconds.", TrainingLimits.TimeLimitReached(TimeSpan.FromSeconds(2), TrainingAlgorithm.Lda), StringComparison.Ordinal);
+        Assert.EndsWith("Train with fewer trees or leaves, fewer rows, or a larger timeBudgetSeconds.", TrainingLimits.TimeLimitReached(TimeSpan.FromSeconds(2), TrainingAlgorithm.Auto), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// <c>auto</c> on numbers of three or more classes cross-validates discriminant analysis beside the other learners
     /// and prefers it on a tie the folds cannot resolve; on two classes, or on categories, it does not try it.
