@@ -31,11 +31,40 @@ public static class PredictionRowsReader
     /// Reads a predict body that may also name feature sets to join, <c>"features": ["tx-stats"]</c>;
     /// <paramref name="features"/> is default (nothing allocated) when the body names none.
     /// </summary>
-    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
+    public static PredictionBatch ReadBody(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features) =>
+        ReadBody(json, BodyParts.None, model, maxRows, out features);
+
+    /// <summary>
+    /// Reads a predict body as <see cref="ReadBody(ReadOnlySpan{byte}, Predictors.Entry?, int, out ImmutableArray{string})"/>
+    /// does; a large body's rows are read in parts side by side on the cores (<see cref="MaxParts"/>), with the same
+    /// batch and the same errors as one pass.
+    /// </summary>
+    public static PredictionBatch ReadBody(ReadOnlyMemory<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features) =>
+        ReadBody(json.Span, new BodyParts(json, MaxParts), model, maxRows, out features);
+
+    /// <summary>At most this many parts, one per core; a body gets one part per <see cref="MinPartBytes"/> of its rows.</summary>
+    internal static int MaxParts { get; } = Math.Min(Environment.ProcessorCount, 8);
+
+    /// <summary>
+    /// The least of a body's rows one part reads: about a tenth of a millisecond of reading, so handing a part to another
+    /// core costs far less than it saves.
+    /// </summary>
+    internal const int MinPartBytes = 64 * 1024;
+
+    /// <summary>Reads a predict body, its rows in the <paramref name="parts"/> it allows (<see cref="BodyParts.None"/>: one pass).</summary>
+    internal static PredictionBatch ReadBody(
+        ReadOnlySpan<byte> json, BodyParts parts, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
     {
         try
         {
-            return ReadBodyCore(json, model, maxRows, out features);
+            return ReadBodyCore(json, parts, model, maxRows, out features);
+        }
+        catch (JsonException) when (parts.Used > 0)
+        {
+            // Malformed text after rows read in parts: the reader resumed after them counts positions from there, so its
+            // message would place the problem wrongly. One pass places it.
+            parts.Used = 0;
+            return ReadBody(json, BodyParts.None, model, maxRows, out features);
         }
         catch (Exception error) when (JsonText.IsInvalidText(error))
         {
@@ -43,7 +72,7 @@ public static class PredictionRowsReader
         }
     }
 
-    private static PredictionBatch ReadBodyCore(ReadOnlySpan<byte> json, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
+    private static PredictionBatch ReadBodyCore(ReadOnlySpan<byte> json, BodyParts parts, Predictors.Entry? model, int maxRows, out ImmutableArray<string> features)
     {
         features = default;
         var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -67,7 +96,7 @@ public static class PredictionRowsReader
             {
                 seen = Once(ref reader, seen, Field.Rows);
                 reader.Read();
-                batch = reader.TokenType == JsonTokenType.Null ? null : ReadRows(json, ref reader, model, maxRows);
+                batch = reader.TokenType == JsonTokenType.Null ? null : ReadRows(json, parts, ref reader, model, maxRows);
             }
             else if (Named(ref reader, "version"u8))
             {
@@ -136,7 +165,7 @@ public static class PredictionRowsReader
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
             reader.Read();
-            return ReadRows(json, ref reader, model, maxRows) with { Version = version, Alias = alias };
+            return ReadRows(json, BodyParts.None, ref reader, model, maxRows) with { Version = version, Alias = alias };
         }
         catch (Exception error) when (JsonText.IsInvalidText(error))
         {
@@ -216,7 +245,7 @@ public static class PredictionRowsReader
     }
 
     /// <summary>Reads the array the reader is on. <paramref name="json"/> is the whole text the reader reads.</summary>
-    private static PredictionBatch ReadRows(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
+    private static PredictionBatch ReadRows(ReadOnlySpan<byte> json, BodyParts parts, ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -224,7 +253,7 @@ public static class PredictionRowsReader
         }
 
         var start = (int)reader.TokenStartIndex;
-        var fast = ReadUniform(ref reader, model, maxRows);
+        var fast = ReadUniform(json, parts, ref reader, model, maxRows);
         if (fast is not null)
         {
             return fast;
@@ -243,7 +272,7 @@ public static class PredictionRowsReader
     /// soon as one does not. After the first row, a row's names are compared with the first row's UTF-8 bytes and its
     /// numbers parsed straight into the cells: this loop runs once per cell of a batch.
     /// </summary>
-    private static PredictionBatch? ReadUniform(ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
+    private static PredictionBatch? ReadUniform(ReadOnlySpan<byte> json, BodyParts parts, ref Utf8JsonReader reader, Predictors.Entry? model, int maxRows)
     {
         var saved = reader;
         var known = model?.LastColumns;
@@ -255,6 +284,7 @@ public static class PredictionRowsReader
 
         // The first row: its names, reused from the model's last request when they are the same.
         RequireObject(ref reader, 0);
+        var firstRow = (int)reader.TokenStartIndex;
         var names = new List<string>(known?.Names.Length ?? 16);
         var utf8 = new List<byte[]>(known?.Names.Length ?? 16);
         var reused = known is not null;
@@ -290,45 +320,29 @@ public static class PredictionRowsReader
         ImmutableArray<string> columnNames = reused ? known!.Names : [.. names];
         var expected = reused ? known!.Utf8 : [.. utf8];
         var rows = 1;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        if (parts.Worth(json.Length - (int)reader.BytesConsumed)
+            && ReadInParts(json, parts, ref reader, (int)reader.BytesConsumed - firstRow, expected, columnNames, maxRows, ref cells) is { } read)
         {
-            if (rows == maxRows)
+            rows += read;
+        }
+        else
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                throw TooManyRows(ref reader, maxRows);
-            }
+                if (rows == maxRows)
+                {
+                    throw TooManyRows(ref reader, maxRows);
+                }
 
-            RequireObject(ref reader, rows);
-            var column = 0;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (column >= expected.Length || !SameName(ref reader, expected[column]))
+                RequireObject(ref reader, rows);
+                if (!ReadSameColumns(ref reader, expected, columnNames, rows, ref cells))
                 {
                     reader = saved;
                     return null;
                 }
 
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && !reader.HasValueSequence
-                    && csFastFloat.FastDoubleParser.TryParseDouble(reader.ValueSpan, out var consumed, out var number)
-                    && consumed == reader.ValueSpan.Length && RequestMapping.InFloatRange(number))
-                {
-                    cells.Add(FeatureValue.FromNumber(number));
-                }
-                else
-                {
-                    cells.Add(Value(ref reader, rows, columnNames[column]));
-                }
-
-                column++;
+                rows++;
             }
-
-            if (column != columns)
-            {
-                reader = saved;
-                return null;
-            }
-
-            rows++;
         }
 
         if (model is not null)
@@ -342,6 +356,244 @@ public static class PredictionRowsReader
         }
 
         return new PredictionBatch(columnNames, rows, cells.ToImmutable(), []);
+    }
+
+    /// <summary>
+    /// Reads the cells of the row the reader is on (its start) when it names <paramref name="expected"/>'s columns in
+    /// their order, leaving the reader on its end; false as soon as it names another (some of its cells already added).
+    /// </summary>
+    private static bool ReadSameColumns(
+        ref Utf8JsonReader reader, byte[][] expected, ImmutableArray<string> columns, int row, ref FeatureValueBuffer cells)
+    {
+        var column = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (column >= expected.Length || !SameName(ref reader, expected[column]))
+            {
+                return false;
+            }
+
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Number && !reader.HasValueSequence
+                && csFastFloat.FastDoubleParser.TryParseDouble(reader.ValueSpan, out var consumed, out var number)
+                && consumed == reader.ValueSpan.Length && RequestMapping.InFloatRange(number))
+            {
+                cells.Add(FeatureValue.FromNumber(number));
+            }
+            else
+            {
+                cells.Add(Value(ref reader, row, columns[column]));
+            }
+
+            column++;
+        }
+
+        return column == expected.Length;
+    }
+
+    /// <summary>
+    /// Reads the rows after the first in parts side by side on the cores, and returns how many; null (nothing added, the
+    /// reader where it was) when the parts do not hold. The rest of the array is cut where the text looks like the end of
+    /// a row (a '}', then ',' and '{' with only white space between), and each part reads its rows as the one-pass loop
+    /// does, one JSON reader per row, checking the commas between them. A part holds only if its last row ends exactly
+    /// at the next cut (the last part: at the array's ']'). The first part starts where the first row ends, so when
+    /// every part holds, every cut was a true row boundary and the text between them is the rows read; the reader then
+    /// resumes at the ']' in the state it had after the first row, which is the state after any row. A cut inside a
+    /// string, a row that names other columns, a value that is not a cell, more rows than allowed or malformed text
+    /// makes a part fail; then the one pass reads the rows again, and it names the problem with its row.
+    /// </summary>
+    private static int? ReadInParts(
+        ReadOnlySpan<byte> json, BodyParts parts, ref Utf8JsonReader reader, int firstRowBytes, byte[][] expected,
+        ImmutableArray<string> columns, int maxRows, ref FeatureValueBuffer cells)
+    {
+        var start = (int)reader.BytesConsumed;
+        var count = Math.Min(parts.Max, (json.Length - start) / MinPartBytes);
+        var cuts = new List<int>(count + 1) { start };
+        for (var part = 1; part < count; part++)
+        {
+            var cut = RowEndAfter(json, Math.Max(cuts[^1], start + (int)((long)(json.Length - start) * part / count)));
+            if (cut < 0)
+            {
+                break;
+            }
+
+            cuts.Add(cut);
+        }
+
+        cuts.Add(json.Length);
+        var results = new PartRows?[cuts.Count - 1];
+        var memory = parts.Memory;
+        Parallel.For(0, results.Length, PartOptions, part =>
+        {
+            // Cells for rows the size of the first, and a quarter more: rows of one batch are mostly alike.
+            var expectedCells = (int)Math.Min(maxRows * (long)expected.Length,
+                (long)(cuts[part + 1] - cuts[part]) * expected.Length * 5 / 4 / Math.Max(1, firstRowBytes) + expected.Length);
+            results[part] = PartRows.Read(memory.Span, cuts[part], cuts[part + 1], part == results.Length - 1, expected, columns, expectedCells);
+        });
+
+        try
+        {
+            var rows = 0;
+            foreach (var part in results)
+            {
+                if (part is null)
+                {
+                    return null;
+                }
+
+                rows += part.Rows;
+            }
+
+            if (rows >= maxRows)
+            {
+                return null;
+            }
+
+            foreach (var part in results)
+            {
+                cells.AddRange(part!.Cells.AsSpan());
+            }
+
+            reader = new Utf8JsonReader(json[results[^1]!.End..], isFinalBlock: true, reader.CurrentState);
+            reader.Read();
+            parts.Used = results.Length;
+            return rows;
+        }
+        finally
+        {
+            foreach (var part in results)
+            {
+                part?.Cells.Return();
+            }
+        }
+    }
+
+    // Not a grain's scheduler: parts run on the thread pool beside the request, which takes parts itself.
+    private static readonly ParallelOptions PartOptions = new() { TaskScheduler = TaskScheduler.Default };
+
+    /// <summary>
+    /// Where the first row ending at or after <paramref name="from"/> ends (just after its '}'), judged by the text alone:
+    /// the '}' is followed by ',' and '{' with only JSON white space between; −1 when there is none.
+    /// </summary>
+    private static int RowEndAfter(ReadOnlySpan<byte> json, int from)
+    {
+        for (var at = from; at < json.Length;)
+        {
+            var brace = json[at..].IndexOf((byte)'}');
+            if (brace < 0)
+            {
+                return -1;
+            }
+
+            var end = at + brace + 1;
+            var next = SkipWhiteSpace(json, end);
+            if (next < json.Length && json[next] == (byte)',')
+            {
+                next = SkipWhiteSpace(json, next + 1);
+                if (next < json.Length && json[next] == (byte)'{')
+                {
+                    return end;
+                }
+            }
+
+            at = end;
+        }
+
+        return -1;
+    }
+
+    /// <summary>The first position at or after <paramref name="at"/> that is not JSON white space.</summary>
+    private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int at)
+    {
+        var skipped = json[at..].IndexOfAnyExcept(" \t\r\n"u8);
+        return skipped < 0 ? json.Length : at + skipped;
+    }
+
+    /// <summary>The rows of one part and their cells (pooled: <see cref="FeatureValueBuffer.Return"/> once copied).</summary>
+    private sealed class PartRows
+    {
+        public FeatureValueBuffer Cells;
+
+        public int Rows { get; private set; }
+
+        /// <summary>Where the part stopped: the next cut, or for the last part its ']'.</summary>
+        public int End { get; private set; }
+
+        /// <summary>
+        /// Reads the rows in [<paramref name="from"/>, <paramref name="to"/>): each a ',' then a row, the last part up to
+        /// the array's ']'; null when the text there is anything else or a row is not one of the batch's.
+        /// </summary>
+        public static PartRows? Read(
+            ReadOnlySpan<byte> json, int from, int to, bool last, byte[][] expected, ImmutableArray<string> columns, int expectedCells)
+        {
+            var part = new PartRows { Cells = FeatureValueBuffer.Pooled(expectedCells) };
+            if (part.TryRead(json, from, to, last, expected, columns))
+            {
+                return part;
+            }
+
+            part.Cells.Return();
+            return null;
+        }
+
+        private bool TryRead(ReadOnlySpan<byte> json, int from, int to, bool last, byte[][] expected, ImmutableArray<string> columns)
+        {
+            var at = from;
+            try
+            {
+                while (true)
+                {
+                    if (!last && at >= to)
+                    {
+                        End = at;
+                        return at == to;
+                    }
+
+                    at = SkipWhiteSpace(json, at);
+                    if (at == json.Length || json[at] != (byte)',')
+                    {
+                        End = at;
+                        return last && at < json.Length && json[at] == (byte)']';
+                    }
+
+                    at = SkipWhiteSpace(json, at + 1);
+                    var row = new Utf8JsonReader(json[at..], ReaderOptions);
+                    if (!row.Read() || row.TokenType != JsonTokenType.StartObject
+                        || !ReadSameColumns(ref row, expected, columns, Rows, ref Cells))
+                    {
+                        return false;
+                    }
+
+                    at += (int)row.BytesConsumed;
+                    Rows++;
+                }
+            }
+            catch (Exception error) when (error is JsonException or InvalidPredictionInputException or InvalidOperationException)
+            {
+                // Malformed text, a value that is not a cell, a string that is not text: the one pass reads these rows
+                // again and names the problem with its row's place in the array.
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How a body's rows may be read: in up to <see cref="Max"/> parts of <see cref="Memory"/> (the text being read, for the
+    /// parts read on other threads), or in one pass.
+    /// </summary>
+    internal sealed class BodyParts(ReadOnlyMemory<byte> memory, int max)
+    {
+        public static readonly BodyParts None = new(default, 1);
+
+        public ReadOnlyMemory<byte> Memory => memory;
+
+        public int Max => max;
+
+        /// <summary>In how many parts the rows were read (0: in one pass).</summary>
+        public int Used { get; set; }
+
+        /// <summary>Whether <paramref name="bytes"/> of rows make at least two parts.</summary>
+        public bool Worth(int bytes) => max > 1 && !memory.IsEmpty && bytes >= 2 * MinPartBytes;
     }
 
     /// <summary>A 400 naming the first column the first row names twice.</summary>

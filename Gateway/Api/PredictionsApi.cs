@@ -45,7 +45,7 @@ public static class PredictionsApi
         ImmutableArray<string> features;
         using (var body = await RequestBody.ReadJsonAsync(http))
         {
-            batch = PredictionRowsReader.ReadBody(body.Span, model, options.Value.MaxPredictionRows, out features);
+            batch = PredictionRowsReader.ReadBody(body.Memory, model, options.Value.MaxPredictionRows, out features);
         }
 
         if (!features.IsDefault)

@@ -12,6 +12,8 @@ public sealed class RequestBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
 
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
     /// <summary>
     /// Reads the body of a JSON request (415 for another content type); the server's body size limit applies (413).
     /// The body is consumed as it arrives, so a large one never stalls the connection's buffer.

@@ -153,5 +153,100 @@ public sealed class PredictionRowsReaderTests
         Assert.Equal(((int?)null, "production"), (batch.Version, batch.Alias));
     }
 
+    /// <summary>Rows of a large body in the shapes clients send, for the parts tests: about 60 bytes a row.</summary>
+    public static TheoryData<string, string> LargeBodies => new()
+    {
+        { "numbers", Body(6000, i => $$"""{"a":{{i}},"b":{{i * 0.37 - 900}},"c":{{-i}}e-3,"d":{{i % 7}},"e":1.5E2}""") },
+        { "every kind of cell", Body(6000, i => $$"""{"a":{{i}},"s":"r{{i}}\u00e9\"","t":{{(i % 2 == 0 ? "true" : "false")}},"n":null}""") },
+        { "white space between and inside rows", Body(9000, i => $"\r\n  {{ \"a\" : {i} ,\t\"b\":\n[X] }}".Replace("[X]", "2", StringComparison.Ordinal), separator: " ,\n ") },
+        { "fields after the rows", Body(15000, i => $$"""{"a":{{i}},"b":{{i * 2}}}""", after: ""","version":3,"ALIAS":null""") },
+    };
+
+    [Theory]
+    [MemberData(nameof(LargeBodies))]
+    public void LargeBodies_AreReadInParts_IntoTheBatchOfOnePass(string shape, string json)
+    {
+        Assert.True(json.Length > 4 * PredictionRowsReader.MinPartBytes, "a body of four parts at least");
+        var (one, _) = ReadIn(json, 1);
+        Assert.Null(one.Error);
+
+        foreach (var parts in new[] { 2, 3, 4 })
+        {
+            var (read, used) = ReadIn(json, parts);
+
+            Assert.True(one == read, $"{shape}, {parts} parts: {read}");
+            Assert.Equal(parts, used);
+        }
+    }
+
+    /// <summary>
+    /// Bodies whose parts cannot hold: each must give exactly what one pass gives (the batch, or the error naming the
+    /// row), the rows then read in one pass.
+    /// </summary>
+    public static TheoryData<string, string, int> BodiesPartsCannotRead => new()
+    {
+        // Every row holds the text of a row boundary inside a string, so the cuts land in strings.
+        { "boundaries inside strings", Body(20000, i => $$"""{"a":{{i}},"s":"x},{y} , {z"}"""), 100_000 },
+        { "a row naming other columns near the end", Body(20000, i => i == 19900 ? """{"a":1,"c":2}""" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "columns in another order near the end", Body(20000, i => i == 19990 ? """{"b":1,"a":2}""" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "a value that is not a cell near the end", Body(20000, i => i == 17000 ? """{"a":[1],"b":1}""" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "a number out of range near the end", Body(20000, i => i == 15555 ? """{"a":1e39,"b":1}""" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "a null row near the end", Body(20000, i => i == 19999 ? "null" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "a column named twice near the end", Body(20000, i => i == 14444 ? """{"a":1,"b":1,"a":2}""" : $$"""{"a":{{i}},"b":1}"""), 100_000 },
+        { "more rows than allowed", Body(20000, i => $$"""{"a":{{i}},"b":1}"""), 5999 },
+        { "a missing comma near the end", Body(20000, i => $$"""{"a":{{i}},"b":1}""").Replace("},{\"a\":19998,", "}{\"a\":19998,", StringComparison.Ordinal), 100_000 },
+        { "a trailing comma", Body(20000, i => $$"""{"a":{{i}},"b":1}""").Replace("}]", "},]", StringComparison.Ordinal), 100_000 },
+        { "a string that is not text near the end", Body(20000, i => i == 18000 ? """{"a":1,"b":"\uD800"}""" : $$"""{"a":{{i}},"b":"x"}"""), 100_000 },
+        { "a second value after the body", Body(20000, i => $$"""{"a":{{i}},"b":1}""") + "{}", 100_000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BodiesPartsCannotRead))]
+    public void LargeBodiesThePartsCannotRead_GiveWhatOnePassGives(string shape, string json, int maxRows)
+    {
+        Assert.True(json.Length > 4 * PredictionRowsReader.MinPartBytes, "a body of four parts at least");
+        var (one, _) = ReadIn(json, 1, maxRows);
+
+        foreach (var parts in new[] { 2, 4 })
+        {
+            var (read, used) = ReadIn(json, parts, maxRows);
+
+            Assert.True(one == read, $"{shape}, {parts} parts: {read} against one pass's {one}");
+            Assert.Equal(0, used);
+        }
+    }
+
+    [Fact]
+    public void ABodyUnderTwoParts_IsReadInOnePass()
+    {
+        var json = Body(1000, i => $$"""{"a":{{i}}}""");
+
+        var (read, used) = ReadIn(json, 4);
+
+        Assert.Equal(1000, read.Rows);
+        Assert.Equal(0, used);
+    }
+
+    /// <summary>What reading a body gives, comparable by value: the batch's content, or the error's type and text.</summary>
+    private sealed record Outcome(string? Error, string Columns = "", int Rows = 0, string Cells = "", string Absent = "", int? Version = null, string? Alias = null);
+
+    private static (Outcome Outcome, int Used) ReadIn(string json, int parts, int maxRows = 100_000)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var allowed = parts == 1 ? PredictionRowsReader.BodyParts.None : new PredictionRowsReader.BodyParts(bytes, parts);
+        try
+        {
+            var batch = PredictionRowsReader.ReadBody(bytes, allowed, null, maxRows, out _);
+            return (new Outcome(null, string.Join(",", batch.Columns), batch.Rows, string.Join(",", batch.Cells), string.Join(",", batch.Absent), batch.Version, batch.Alias), allowed.Used);
+        }
+        catch (Exception error) when (error is InvalidPredictionInputException or PayloadTooLargeException or JsonException)
+        {
+            return (new Outcome($"{error.GetType().Name}: {error.Message}"), allowed.Used);
+        }
+    }
+
+    private static string Body(int rows, Func<int, string> row, string separator = ",", string after = "") =>
+        "{\"rows\":[" + string.Join(separator, Enumerable.Range(0, rows).Select(row)) + "]" + after + "}";
+
     private static PredictionBatch Read(string json) => PredictionRowsReader.ReadBody(Encoding.UTF8.GetBytes(json), null, 10_000);
 }
