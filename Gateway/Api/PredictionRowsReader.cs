@@ -420,6 +420,12 @@ public static class PredictionRowsReader
             cuts.Add(cut);
         }
 
+        if (cuts.Count == 1)
+        {
+            // No row ends after the first part's share: one pass reads them all.
+            return null;
+        }
+
         cuts.Add(json.Length);
         var results = new PartRows?[cuts.Count - 1];
         var memory = parts.Memory;

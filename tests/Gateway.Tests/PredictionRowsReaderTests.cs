@@ -197,6 +197,7 @@ public sealed class PredictionRowsReaderTests
         { "a missing comma near the end", Body(20000, i => $$"""{"a":{{i}},"b":1}""").Replace("},{\"a\":19998,", "}{\"a\":19998,", StringComparison.Ordinal), 100_000 },
         { "a trailing comma", Body(20000, i => $$"""{"a":{{i}},"b":1}""").Replace("}]", "},]", StringComparison.Ordinal), 100_000 },
         { "a string that is not text near the end", Body(20000, i => i == 18000 ? """{"a":1,"b":"\uD800"}""" : $$"""{"a":{{i}},"b":"x"}"""), 100_000 },
+        { "no row ending after the first part's share", Body(2, i => i == 0 ? """{"a":"x"}""" : "{\"a\":\"" + new string('x', 300_000) + "\"}"), 100_000 },
         { "a second value after the body", Body(20000, i => $$"""{"a":{{i}},"b":1}""") + "{}", 100_000 },
     };
 
