@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OrleansMl.Diagnostics;
@@ -80,6 +81,11 @@ public static class GatewayExtensions
             k.Limits.MaxRequestBodySize = ml.Value.MaxUploadBytes + (1 << 20);
             k.AddServerHeader = false;
         });
+        // Kestrel's default precedes every receive with a zero-byte read that waits for data, so a connection holds no
+        // buffer while it waits. A body arrives 4 KB per receive, though, so an 800 KB predict body took about 415 receive
+        // calls and 800 futex calls; receiving straight into a buffer takes about 205 and 110, and 1,000-row requests
+        // 7-17% less CPU. An idle connection then holds 17 KB instead of 13 (docs/performance.md).
+        builder.Services.Configure<SocketTransportOptions>(o => o.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<OrleansMlOptions>>(
             (f, ml) => f.MultipartBodyLengthLimit = ml.Value.MaxUploadBytes + (1 << 20));
         builder.Services.AddSingleton<FailoverPolicy>();
