@@ -43,7 +43,7 @@ CLASS_LEARNERS = ["lda"]
 
 
 def learners_for(task):
-    return LEARNERS + (CLASS_LEARNERS if task == "multiclass" else [])
+    return LEARNERS + (CLASS_LEARNERS if task != "regression" else [])
 
 
 class BenchError(Exception):

@@ -11,8 +11,10 @@ namespace OrleansMl.Ml;
 /// Linear discriminant analysis for classes: each class a Gaussian with its own mean and one covariance shared by all
 /// (the pooled within-class covariance, shrunk towards a multiple of the identity by as much as the data calls for), and a
 /// row's class probabilities the posterior under those Gaussians and the classes' shares of the training rows. The
-/// posterior is a softmax over <c>w_k · x + b_k</c>, the form of a maximum-entropy model, so the fitted model is ML.NET's
-/// own <see cref="MaximumEntropyModelParameters"/>: it is saved, loaded, served and evaluated as the linear learner's is.
+/// posterior is a softmax over <c>w_k · x + b_k</c>, the form of a maximum-entropy model, so the fitted model of three or
+/// more classes is ML.NET's own <see cref="MaximumEntropyModelParameters"/>; of two, the posterior of the second is the
+/// sigmoid of the difference of the two discriminants, so it is ML.NET's <see cref="LinearBinaryModelParameters"/> with a
+/// fixed Platt calibrator (the sigmoid itself). Either is saved, loaded, served and evaluated as the linear learner's is.
 /// <para>
 /// It fits in closed form (two passes over the rows, one Cholesky factorization of a features × features matrix), and
 /// on small numeric data it generalizes better than logistic regression where the classes are roughly Gaussian:
@@ -21,8 +23,8 @@ namespace OrleansMl.Ml;
 /// </para>
 /// <para>
 /// ML.NET builds its linear models from weights only inside its own trainers (the constructors are internal), so the
-/// model and its prediction transformer are constructed through reflection; <see cref="IsAvailable"/> is false, and the
-/// learner refused, in an ML.NET without those constructors.
+/// model and its prediction transformer are constructed through reflection; in an ML.NET without those constructors the
+/// fit fails saying so (<see cref="IsAvailable"/>, and <c>auto</c> does not try it).
 /// </para>
 /// </summary>
 internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cancellationToken = default) : IEstimator<ITransformer>
@@ -60,6 +62,16 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
         [typeof(IHostEnvironment), typeof(MaximumEntropyModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(string), typeof(string)],
         null);
 
+    private static readonly ConstructorInfo? BinaryModelConstructor = typeof(LinearBinaryModelParameters).GetConstructor(
+        BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
+        [typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float), typeof(ModelStatisticsBase)],
+        null);
+
+    private static readonly ConstructorInfo? BinaryTransformerConstructor = typeof(BinaryPredictionTransformer<LinearBinaryModelParameters>).GetConstructor(
+        BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
+        [typeof(IHostEnvironment), typeof(LinearBinaryModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(float), typeof(string)],
+        null);
+
     static DiscriminantAnalysis()
     {
         // Math.NET's products split large matrices over every core; a fit here runs on one thread, as auto's fold fits
@@ -67,8 +79,11 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
         MathNet.Numerics.Control.UseSingleThread();
     }
 
-    /// <summary>Whether this ML.NET lets the learner build its model.</summary>
+    /// <summary>Whether this ML.NET lets the learner build its model of three or more classes.</summary>
     public static bool IsAvailable => ModelConstructor is not null && TransformerConstructor is not null;
+
+    /// <summary>Whether this ML.NET lets the learner build its model of two classes.</summary>
+    public static bool IsBinaryAvailable => BinaryModelConstructor is not null && BinaryTransformerConstructor is not null;
 
     /// <summary>
     /// Whether <c>auto</c> tries the learner: three or more classes, and numbers only (no categories or text, whose
@@ -80,20 +95,49 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (!IsAvailable)
+        var binary = input.Schema[FeatureLayout.Label].Type is BooleanDataViewType;
+        if (!(binary ? IsBinaryAvailable : IsAvailable))
         {
-            throw new InvalidOperationException("This ML.NET has no constructor for a maximum-entropy model from weights: discriminant analysis is unavailable.");
+            throw new InvalidOperationException("This ML.NET has no constructor for a linear model from weights: discriminant analysis is unavailable.");
         }
 
-        var (weights, bias, features) = Solve(input);
+        var (weights, bias, features) = Solve(input, binary);
+        if (binary)
+        {
+            return FitBinary(input, weights, bias, features);
+        }
+
         var model = (MaximumEntropyModelParameters)ModelConstructor!.Invoke(
             [ml, weights, bias, bias.Length, features, null, null]);
         return (ITransformer)TransformerConstructor!.Invoke(
             [ml, model, input.Schema, FeatureLayout.Features, FeatureLayout.Label, "Score", "PredictedLabel"]);
     }
 
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(FeatureLayout.Label, FeatureLayout.Features).GetOutputSchema(inputSchema);
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return inputSchema.Any(c => c.Name == FeatureLayout.Label && c.ItemType is BooleanDataViewType)
+            ? ml.BinaryClassification.Trainers.LbfgsLogisticRegression(FeatureLayout.Label, FeatureLayout.Features).GetOutputSchema(inputSchema)
+            : ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(FeatureLayout.Label, FeatureLayout.Features).GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>
+    /// Two classes (false, true): the log-odds of true is the difference of the two discriminants, <c>(w_1 − w_0) · x +
+    /// b_1 − b_0</c>, served as the binary linear model's score; its probability is the sigmoid of the score (a Platt
+    /// calibrator fixed at slope −1, offset 0: ML.NET's Platt probability is <c>1 / (1 + exp(slope · score + offset))</c>).
+    /// </summary>
+    private TransformerChain<ITransformer> FitBinary(IDataView input, VBuffer<float>[] weights, float[] bias, int features)
+    {
+        // Both classes have rows (Solve refuses fewer than two), so both weight vectors are dense.
+        var difference = weights[1].DenseValues().Zip(weights[0].DenseValues(), (positive, negative) => positive - negative).ToArray();
+
+        object?[] arguments = [ml, new VBuffer<float>(features, difference), bias[1] - bias[0], null];
+        var model = (LinearBinaryModelParameters)BinaryModelConstructor!.Invoke(arguments);
+        var scorer = (ITransformer)BinaryTransformerConstructor!.Invoke(
+            [ml, model, input.Schema, FeatureLayout.Features, FeatureLayout.Label, 0f, "Score"]);
+        var sigmoid = ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0).Fit(scorer.Transform(input));
+        return new TransformerChain<ITransformer>(scorer, sigmoid);
+    }
 
     /// <summary>
     /// The discriminant of each class, <c>w_k = Σ⁻¹ (μ_k − μ)</c> and <c>b_k = −w_k · (μ + (μ_k − μ) / 2) + log π_k</c>: the
@@ -102,7 +146,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     /// that always sum to one) adds nothing to any weight. Two passes over the rows: the class means, then the rows
     /// centred on their class's mean, a block at a time.
     /// </summary>
-    private (VBuffer<float>[] Weights, float[] Bias, int Features) Solve(IDataView input)
+    private (VBuffer<float>[] Weights, float[] Bias, int Features) Solve(IDataView input, bool binary)
     {
         var featureColumn = input.Schema[FeatureLayout.Features];
         var labelColumn = input.Schema[FeatureLayout.Label];
@@ -115,13 +159,13 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
                 $"Algorithm lda takes at most {MaxFeatures} features after encoding (one per category, 20,000 per text column); this data has {width}: choose linear.");
         }
 
-        var classes = labelColumn.Type is KeyDataViewType key
-            ? checked((int)key.Count)
-            : throw new InvalidOperationException("Discriminant analysis needs a key-typed label.");
+        var classes = binary ? 2
+            : labelColumn.Type is KeyDataViewType key ? checked((int)key.Count)
+            : throw new InvalidOperationException("Discriminant analysis needs a key-typed or Boolean label.");
 
         var sums = Matrix<double>.Build.Dense(classes, width);
         var counts = new long[classes];
-        ForEachRow(input, width, classes, (c, row) =>
+        ForEachRow(input, width, classes, binary, (c, row) =>
         {
             counts[c]++;
             for (var i = 0; i < width; i++)
@@ -146,7 +190,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             }
         }
 
-        var covariance = PooledCovariance(input, width, classes, means, total - present);
+        var covariance = PooledCovariance(input, width, classes, binary, means, total - present);
         var overall = sums.ColumnSums() / total;
         var cholesky = covariance.Cholesky();
         var weights = new VBuffer<float>[classes];
@@ -176,7 +220,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     /// rows pin the covariance down, more where they are few beside the features or the features collinear, which also
     /// keeps the matrix invertible.
     /// </summary>
-    private Matrix<double> PooledCovariance(IDataView input, int width, int classes, Matrix<double> means, long degrees)
+    private Matrix<double> PooledCovariance(IDataView input, int width, int classes, bool binary, Matrix<double> means, long degrees)
     {
         const int Block = 256;
         var centred = Matrix<double>.Build.Dense(Block, width);
@@ -200,7 +244,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             filled = 0;
         }
 
-        ForEachRow(input, width, classes, (c, row) =>
+        ForEachRow(input, width, classes, binary, (c, row) =>
         {
             for (var i = 0; i < width; i++)
             {
@@ -246,17 +290,22 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             (((1 - shrinkage) * scaled[i, j]) + (i == j ? shrinkage * target : 0)) * scale[i] * scale[j]);
     }
 
-    /// <summary>Calls <paramref name="visit"/> with each labelled row's class (from 0) and its features, all finite.</summary>
-    private void ForEachRow(IDataView input, int width, int classes, Action<int, double[]> visit)
+    /// <summary>
+    /// Calls <paramref name="visit"/> with each labelled row's class (from 0; with <paramref name="binary"/>, false 0 and
+    /// true 1) and its features, all finite.
+    /// </summary>
+    private void ForEachRow(IDataView input, int width, int classes, bool binary, Action<int, double[]> visit)
     {
         var featureColumn = input.Schema[FeatureLayout.Features];
         var labelColumn = input.Schema[FeatureLayout.Label];
         var row = new double[width];
         using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-        var getLabel = cursor.GetGetter<uint>(labelColumn);
+        var getKey = binary ? null : cursor.GetGetter<uint>(labelColumn);
+        var getBoolean = binary ? cursor.GetGetter<bool>(labelColumn) : null;
         VBuffer<float> values = default;
         uint label = 0;
+        var positive = false;
         var seen = 0;
         while (cursor.MoveNext())
         {
@@ -265,7 +314,16 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            getLabel(ref label);
+            if (getBoolean is not null)
+            {
+                getBoolean(ref positive);
+                label = positive ? 2u : 1u;
+            }
+            else
+            {
+                getKey!(ref label);
+            }
+
             if (label == 0 || label > classes)
             {
                 continue;

@@ -82,8 +82,9 @@ internal static class Learners
         MLContext ml, ModelTask task, Candidate candidate, int rows, int? threads, int seed, IReadOnlyList<string> parts, CancellationToken cancellationToken = default) =>
         (task, candidate.Algorithm) switch
         {
-            (not ModelTask.Multiclass, TrainingAlgorithm.Lda) => throw new InvalidTrainingRequestException(
-                "Algorithm lda is for a label of three or more classes: choose linear for this one."),
+            (not (ModelTask.Binary or ModelTask.Multiclass), TrainingAlgorithm.Lda) => throw new InvalidTrainingRequestException(
+                "Algorithm lda is for a label of classes, not a regression target: choose linear for this one."),
+            (ModelTask.Binary, TrainingAlgorithm.Lda) => LbfgsInput(ml, rows, parts).Append(new DiscriminantAnalysis(ml, cancellationToken)),
             (ModelTask.Binary, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))),
             (ModelTask.Binary, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)))
                 .Append(ml.BinaryClassification.Calibrators.Platt(Label)),

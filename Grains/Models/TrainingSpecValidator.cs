@@ -199,18 +199,15 @@ public static class TrainingSpecValidator
     }
 
     /// <summary>
-    /// Discriminant analysis models three or more classes (a label of two is a binary task, which it does not fit yet),
-    /// over at most <see cref="DiscriminantAnalysis.MaxFeatures"/> encoded features.
+    /// Discriminant analysis models classes (two or more), over at most <see cref="DiscriminantAnalysis.MaxFeatures"/>
+    /// encoded features.
     /// </summary>
     private static void CheckDiscriminantAnalysis(ModelTask task, ColumnInfo label, IReadOnlyList<ColumnInfo> features)
     {
-        var why = IsRegression(task, label) ? $"'{label.Name}' is a regression target"
-            : task == ModelTask.Binary || (task == ModelTask.Auto && (label.Kind == ColumnKind.Boolean || label.Distinct == 2)) ? $"'{label.Name}' has two classes"
-            : null;
-        if (why is not null)
+        if (IsRegression(task, label))
         {
             throw new InvalidTrainingRequestException(
-                $"Algorithm lda is for a label of three or more classes, and {why}: choose linear, which fits a linear model to it, or auto.");
+                $"Algorithm lda is for a label of classes, and '{label.Name}' is a regression target: choose linear, which fits a linear model to it, or auto.");
         }
 
         var width = FeatureWidth(features);

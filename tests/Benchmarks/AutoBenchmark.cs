@@ -41,7 +41,7 @@ internal static class AutoBenchmark
                 ? Enumerable.Range(1, seeds).Select(seed => (Seed: seed, Train: MlTestData.Public(dataset), Test: (DatasetFrame?)null)).ToList()
                 : [(Seed: 42, Train: Load(Path.Combine(splitDirectory, dataset + "_train.csv")), Test: Load(Path.Combine(splitDirectory, dataset + "_test.csv")))];
             var autoMs = new List<double>();
-            // Per learner fitted on this set (lda fits three or more classes only): matches and the sum of its scores.
+            // Per learner fitted on this set (lda fits classes only): matches and the sum of its scores.
             var matches = new Dictionary<TrainingAlgorithm, int>();
             var sums = new Dictionary<TrainingAlgorithm, double>();
             var metricName = string.Empty;
@@ -66,7 +66,7 @@ internal static class AutoBenchmark
                     }
                     catch (InvalidTrainingRequestException) when (algorithm == TrainingAlgorithm.Lda)
                     {
-                        continue; // three or more classes only
+                        continue; // classes only
                     }
 
                     if (algorithm == TrainingAlgorithm.Auto)

@@ -43,6 +43,38 @@ public sealed class DiscriminantAnalysisTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Two classes are a binary model: the served probability of the second class is the textbook posterior of the same
+    /// rows (the sigmoid of the difference of the two discriminants), its label the likelier class, and its held-out
+    /// metrics those of a binary model. A calibrator fixed at the wrong sign, or the discriminants subtracted the wrong
+    /// way round, would serve one minus the posterior.
+    /// </summary>
+    [Fact]
+    public void Lda_OnTwoGaussianClasses_ServesTheTextbookPosterior_AsABinaryModel()
+    {
+        var (csv, rows) = GaussianClasses(1000, 1500);
+        var model = Trainer.Train(MlTestData.Frame(csv), MlTestData.Spec("label", algorithm: TrainingAlgorithm.Lda, testFraction: 0), null, CancellationToken.None);
+        var predictor = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature).CreatePredictor();
+
+        Assert.Equal("lda(shrinkage=ledoit-wolf)", model.Algorithm);
+        Assert.Equal(ModelTask.Binary, model.Signature.Task);
+        var posterior = Posterior(rows);
+        foreach (var (x, y) in new[] { (0.0, 0.0), (1.0, 0.5), (1.2, 1.6), (2.5, 1.0), (3.0, 2.0), (-1.0, 1.0) })
+        {
+            var prediction = predictor.Predict(new Dictionary<string, FeatureValue> { ["x"] = x, ["y"] = y });
+            var expected = posterior(x, y);
+            output.WriteLine($"({x}, {y}): {string.Join(", ", prediction.Probabilities!.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value:F4}"))}; textbook c1 {expected[1]:F4}");
+            Assert.Equal(expected[1], prediction.Probabilities!["c1"], 0.005);
+            Assert.Equal(expected[0], prediction.Probabilities!["c0"], 0.005);
+            Assert.Equal(expected[1] > 0.5 ? "c1" : "c0", prediction.Label!.Value.Text);
+        }
+
+        var held = Trainer.Train(MlTestData.Frame(csv), MlTestData.Spec("label", algorithm: TrainingAlgorithm.Lda), null, CancellationToken.None);
+        output.WriteLine($"held out: auc {held.Metrics["auc"]:F4}, accuracy {held.Metrics["accuracy"]:F4}, log-loss {held.Metrics["logLoss"]:F4}");
+        Assert.True(held.Metrics["auc"] > 0.85, $"auc {held.Metrics["auc"]:F4}");
+        Assert.True(held.Metrics["logLoss"] < 0.6, $"log-loss {held.Metrics["logLoss"]:F4}");
+    }
+
     /// <summary>On iris, the classes it was made for, it classifies the held-out rows as well as any learner does.</summary>
     [Fact]
     public void Lda_OnIris_ClassifiesTheHeldOutRows()
