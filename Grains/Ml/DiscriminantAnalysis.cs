@@ -101,7 +101,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             throw new InvalidOperationException("This ML.NET has no constructor for a linear model from weights: discriminant analysis is unavailable.");
         }
 
-        var (weights, bias, features) = Solve(input, binary);
+        var (weights, bias, features) = Solve(input);
         if (binary)
         {
             return FitBinary(input, weights, bias, features);
@@ -146,7 +146,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     /// that always sum to one) adds nothing to any weight. Two passes over the rows: the class means, then the rows
     /// centred on their class's mean, a block at a time.
     /// </summary>
-    private (VBuffer<float>[] Weights, float[] Bias, int Features) Solve(IDataView input, bool binary)
+    private (VBuffer<float>[] Weights, float[] Bias, int Features) Solve(IDataView input)
     {
         var featureColumn = input.Schema[FeatureLayout.Features];
         var labelColumn = input.Schema[FeatureLayout.Label];
@@ -159,13 +159,13 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
                 $"Algorithm lda takes at most {MaxFeatures} features after encoding (one per category, 20,000 per text column); this data has {width}: choose linear.");
         }
 
-        var classes = binary ? 2
+        var classes = labelColumn.Type is BooleanDataViewType ? 2
             : labelColumn.Type is KeyDataViewType key ? checked((int)key.Count)
             : throw new InvalidOperationException("Discriminant analysis needs a key-typed or Boolean label.");
 
         var sums = Matrix<double>.Build.Dense(classes, width);
         var counts = new long[classes];
-        ForEachRow(input, width, classes, binary, (c, row) =>
+        ForEachRow(input, width, classes, (c, row) =>
         {
             counts[c]++;
             for (var i = 0; i < width; i++)
@@ -190,7 +190,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             }
         }
 
-        var covariance = PooledCovariance(input, width, classes, binary, means, total - present);
+        var covariance = PooledCovariance(input, width, classes, means, total - present);
         var overall = sums.ColumnSums() / total;
         var cholesky = covariance.Cholesky();
         var weights = new VBuffer<float>[classes];
@@ -220,7 +220,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     /// rows pin the covariance down, more where they are few beside the features or the features collinear, which also
     /// keeps the matrix invertible.
     /// </summary>
-    private Matrix<double> PooledCovariance(IDataView input, int width, int classes, bool binary, Matrix<double> means, long degrees)
+    private Matrix<double> PooledCovariance(IDataView input, int width, int classes, Matrix<double> means, long degrees)
     {
         const int Block = 256;
         var centred = Matrix<double>.Build.Dense(Block, width);
@@ -244,7 +244,7 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
             filled = 0;
         }
 
-        ForEachRow(input, width, classes, binary, (c, row) =>
+        ForEachRow(input, width, classes, (c, row) =>
         {
             for (var i = 0; i < width; i++)
             {
@@ -291,13 +291,14 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
     }
 
     /// <summary>
-    /// Calls <paramref name="visit"/> with each labelled row's class (from 0; with <paramref name="binary"/>, false 0 and
-    /// true 1) and its features, all finite.
+    /// Calls <paramref name="visit"/> with each labelled row's class (from 0; a Boolean label's false 0 and true 1) and its
+    /// features, all finite.
     /// </summary>
-    private void ForEachRow(IDataView input, int width, int classes, bool binary, Action<int, double[]> visit)
+    private void ForEachRow(IDataView input, int width, int classes, Action<int, double[]> visit)
     {
         var featureColumn = input.Schema[FeatureLayout.Features];
         var labelColumn = input.Schema[FeatureLayout.Label];
+        var binary = labelColumn.Type is BooleanDataViewType;
         var row = new double[width];
         using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
