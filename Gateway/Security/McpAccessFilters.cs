@@ -57,16 +57,10 @@ internal static class McpAccessFilters
             }
 
             if (required!.Training && context.Services?.GetService<TrainingLimiter>() is { } limiter
-                && limiter.Acquire(access.LimitKey ?? "anonymous") is { } lease)
+                && await limiter.TryTakeAsync(access.LimitKey ?? "anonymous") is { } wait)
             {
-                using (lease)
-                {
-                    if (!lease.IsAcquired)
-                    {
-                        var seconds = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                        throw new ToolCallRefusedException(ToolCallRefusedException.RateLimited, $"Too many requests: {limiter.Refusal(access.Description)} Retry after {seconds} s.");
-                    }
-                }
+                throw new ToolCallRefusedException(
+                    ToolCallRefusedException.RateLimited, $"Too many requests: {limiter.Refusal(access.Description)} Retry after {RateLimits.RetryAfterSeconds(wait)} s.");
             }
 
             if (SecurityExtensions.Changes(required))

@@ -259,22 +259,17 @@ public static class SecurityExtensions
     internal static bool Changes(RequiresScopeAttribute? required) =>
         required?.Set is ScopeSet.Train or ScopeSet.Deploy or ScopeSet.Admin;
 
-    private static Task LimitTrainingAsync(HttpContext context, RequestDelegate next)
+    private static async Task LimitTrainingAsync(HttpContext context, RequestDelegate next)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<RequiresScopeAttribute>() is { Training: true }
             && context.RequestServices.GetRequiredService<TrainingLimiter>() is { } limiter
-            && limiter.Acquire(TrainingPartition(context)) is { } lease)
+            && await limiter.TryTakeAsync(TrainingPartition(context)) is { } wait)
         {
-            using (lease)
-            {
-                if (!lease.IsAcquired)
-                {
-                    return RateLimits.RejectAsync(context, lease, limiter.Refusal(RateLimits.Describe(context)));
-                }
-            }
+            await RateLimits.RejectAsync(context, wait, limiter.Refusal(RateLimits.Describe(context)));
+            return;
         }
 
-        return next(context);
+        await next(context);
     }
 
     /// <summary>The training budget is per credential; callers without credentials share one.</summary>

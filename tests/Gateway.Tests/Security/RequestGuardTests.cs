@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansMl.Gateway.Tests.Mcp;
 
 namespace OrleansMl.Gateway.Tests.Security;
@@ -141,6 +142,33 @@ public sealed class RequestGuardTests
         Assert.Equal(2, (await reads.ReadJsonAsync())["versions"]!.AsArray().Count);
         Assert.Contains("Too many requests", mcpRefusal, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, otherUpload.StatusCode);
+    }
+
+    [Fact]
+    public async Task WhileTheClustersBudgetCannotBeReached_TheGatewayCountsUploadsItself()
+    {
+        var failing = new FailingCalls();
+        await using var factory = SecureGateway.Create(
+            new Dictionary<string, string> { ["OrleansMl:Limits:TrainingRequestsPerMinute"] = "2" },
+            services => services.AddSingleton<IOutgoingGrainCallFilter>(failing));
+        using var admin = factory.Client(SecureGateway.AdminKey);
+        var dataset = McpTestClient.Unique("limited-locally");
+
+        var uploads = new List<HttpResponseMessage>();
+        using (failing.Fail(nameof(ITrainingBudgetGrain.TryTakeAsync), "admin", new SiloUnavailableException("the budget's silo is gone")))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                uploads.Add(await admin.PostCsvAsync($"/api/datasets/{dataset}", $"a,b\n1,{i}\n2,{i}\n"));
+            }
+        }
+
+        // The cluster's budget again: it has taken nothing yet, so two more are accepted.
+        var afterwards = new[] { await admin.PostCsvAsync($"/api/datasets/{dataset}", "a,b\n5,5\n6,6\n"), await admin.PostCsvAsync($"/api/datasets/{dataset}", "a,b\n7,7\n8,8\n") };
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], uploads.Select(u => u.StatusCode));
+        Assert.Contains("More than 2 dataset uploads and training requests per minute", await uploads[2].ProblemDetailAsync(), StringComparison.Ordinal);
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created], afterwards.Select(u => u.StatusCode));
     }
 
     [Fact]
