@@ -72,7 +72,7 @@ internal sealed record Candidate(
     {
         ModelTask.Binary => "lbfgs-logistic",
         ModelTask.Multiclass => "lbfgs-maxent",
-        _ => "sdca-squared",
+        _ => "least-squares",
     };
 
     private static int MinLeafFor(int rows, int atMost) => Math.Clamp(rows / 100, 1, atMost);

@@ -119,27 +119,31 @@ internal static class Learners
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
-            (_, TrainingAlgorithm.Linear) => new CentredRegression(ml, Linear(ml, parts).AppendCacheCheckpoint(ml).Append(ml.Regression.Trainers.Sdca(
-                new SdcaRegressionTrainer.Options
-                {
-                    LabelColumnName = Label,
-                    FeatureColumnName = Features,
-                    // SDCA weighs its L2 term against the mean loss, L-BFGS against the summed loss: same strength per row.
-                    L2Regularization = (float)(candidate.L2 / Math.Max(1, rows)),
-                    // The bias as one more regularized weight, updated exactly as the others. Regression's default (1)
-                    // steps an unregularized bias by a rate proportional to the L2 term, which diverged at the default
-                    // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise). The
-                    // labels are centred (CentredRegression), so the penalties shrink predictions towards the mean.
-                    BiasLearningRate = 0,
-                    // SDCA's L1 term is a threshold relative to its L2 term (L1 weight = threshold x L2 weight), so the
-                    // caller's l1 over l2 (an l1 with an l2 under HyperParameters.MinL2WithL1ForLinearRegression is refused).
-                    // Set explicitly: left unset, ML.NET picks one from the feature count, which no description would tell.
-                    L1Regularization = SdcaL1Threshold(candidate),
-                    MaximumNumberOfIterations = candidate.Trees,
-                    NumberOfThreads = 1,
-                }))),
+            (_, TrainingAlgorithm.Linear) => new CentredRegression(ml, Linear(ml, parts).AppendCacheCheckpoint(ml).Append(new LeastSquares(
+                ml, candidate.L2, candidate.L1For(ModelTask.Regression), SdcaRegression(ml, candidate, rows), cancellationToken))),
             (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, LightGbmThreads(rows, threads), seed)),
         };
+
+    /// <summary>The linear regression of data wider than <see cref="LeastSquares.MaxFeatures"/> encoded features.</summary>
+    private static SdcaRegressionTrainer SdcaRegression(MLContext ml, Candidate candidate, int rows) => ml.Regression.Trainers.Sdca(
+        new SdcaRegressionTrainer.Options
+        {
+            LabelColumnName = Label,
+            FeatureColumnName = Features,
+            // SDCA weighs its L2 term against the mean loss, L-BFGS against the summed loss: same strength per row.
+            L2Regularization = (float)(candidate.L2 / Math.Max(1, rows)),
+            // The bias as one more regularized weight, updated exactly as the others. Regression's default (1)
+            // steps an unregularized bias by a rate proportional to the L2 term, which diverged at the default
+            // L2 on data of one or two columns ("non-finite weights", or an r2 of -1e9 on y = 3x + noise). The
+            // labels are centred (CentredRegression), so the penalties shrink predictions towards the mean.
+            BiasLearningRate = 0,
+            // SDCA's L1 term is a threshold relative to its L2 term (L1 weight = threshold x L2 weight), so the
+            // caller's l1 over l2 (an l1 with an l2 under HyperParameters.MinL2WithL1ForLinearRegression is refused).
+            // Set explicitly: left unset, ML.NET picks one from the feature count, which no description would tell.
+            L1Regularization = SdcaL1Threshold(candidate),
+            MaximumNumberOfIterations = candidate.Trees,
+            NumberOfThreads = 1,
+        });
 
     /// <summary>SDCA's L1 threshold for a candidate: its L1 weight over its L2 weight, both against the summed loss.</summary>
     internal static float SdcaL1Threshold(Candidate candidate) =>

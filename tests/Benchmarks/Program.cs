@@ -29,6 +29,8 @@ using OrleansMl.Hosting;
 //     (a 1,000-row columnar batch through a direct grain call, side by side with the engine alone and the ids it signs)
 //   dotnet run -c Release --project tests/Benchmarks -- --appends [--rows 200000] [--batch 1000] [--rounds 5]
 //     (appending rows to a cached dataset version against uploading the whole CSV again)
+//   dotnet run -c Release --project tests/Benchmarks -- --linear DIR [--datasets diabetes,wide]
+//     (the linear regression at several penalties on DIR/NAME_train.csv, scored on DIR/NAME_test.csv; bench/linear.py)
 //   dotnet run -c Release --project tests/Benchmarks -- --auto [--seeds 6] [--datasets breast_cancer,iris,wine,diabetes]
 //     [--threads N] [--repeats 3] [--split DIR]
 //     (auto against each learner at its defaults through the engine alone: on seeded splits of the public datasets, or
@@ -43,6 +45,12 @@ var manyModels = args.Contains("--many-models");
 var appendsOnly = args.Contains("--appends");
 var config = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => !switches.Contains(a))]).Build();
 int? learnerThreads = config["threads"] is { } threadSetting ? int.Parse(threadSetting, CultureInfo.InvariantCulture) : null;
+if (config["linear"] is { } linearData)
+{
+    LinearBenchmark.Run(linearData, (config["datasets"] ?? "diabetes,wide").Split(','));
+    return;
+}
+
 if (args.Contains("--auto") || args.Contains("--auto-profile"))
 {
     var repeats = int.Parse(config["repeats"] ?? "1", CultureInfo.InvariantCulture);

@@ -411,7 +411,7 @@ public sealed class RestApiTests(GatewayFactory factory)
         Assert.Equal("succeeded", version["status"]!.GetValue<string>());
         Assert.Equal("linear(lbfgs-logistic,l1=0.5,l2=1,iterations=100)", version["algorithm"]!.GetValue<string>());
         Assert.Equal("succeeded", regression["status"]!.GetValue<string>());
-        Assert.Equal("linear(sdca-squared,l1=0.5,l2=1,iterations=100)", regression["algorithm"]!.GetValue<string>());
+        Assert.Equal("linear(least-squares,l1=0.5,l2=1,iterations=100)", regression["algorithm"]!.GetValue<string>());
         await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "Parameter 'l1' above 0 needs 'l2' of at least 0.000001 for a linear regression");
         Assert.Equal(2, (await (await _http.GetAsync($"/api/models/{model}")).ReadJsonAsync())["versions"]!.AsArray().Count);
 
