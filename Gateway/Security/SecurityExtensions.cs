@@ -259,11 +259,16 @@ public static class SecurityExtensions
     internal static bool Changes(RequiresScopeAttribute? required) =>
         required?.Set is ScopeSet.Train or ScopeSet.Deploy or ScopeSet.Admin;
 
-    private static async Task LimitTrainingAsync(HttpContext context, RequestDelegate next)
+    // Every other request (predictions among them) passes straight on, without an async state machine of its own.
+    private static Task LimitTrainingAsync(HttpContext context, RequestDelegate next) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<RequiresScopeAttribute>() is { Training: true }
+            && context.RequestServices.GetRequiredService<TrainingLimiter>() is { PerMinute: > 0 } limiter
+            ? TakeTrainingBudgetAsync(context, next, limiter)
+            : next(context);
+
+    private static async Task TakeTrainingBudgetAsync(HttpContext context, RequestDelegate next, TrainingLimiter limiter)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<RequiresScopeAttribute>() is { Training: true }
-            && context.RequestServices.GetRequiredService<TrainingLimiter>() is { } limiter
-            && await limiter.TryTakeAsync(TrainingPartition(context)) is { } wait)
+        if (await limiter.TryTakeAsync(TrainingPartition(context)) is { } wait)
         {
             await RateLimits.RejectAsync(context, wait, limiter.Refusal(RateLimits.Describe(context)));
             return;
