@@ -81,20 +81,56 @@ public sealed class ConnectionLimitTests : IDisposable
         }
     }
 
-    /// <summary>Sends one keep-alive request on <paramref name="client"/> and returns the start of the answer, or "" if the gateway closed it.</summary>
+    /// <summary>
+    /// Sends one keep-alive request on <paramref name="client"/> and returns the whole answer, or "" if the gateway closed
+    /// the connection first. The answer is read to its end (its chunked body's last chunk, or its Content-Length), as it
+    /// may arrive in several reads: what a read left behind would otherwise start the next answer read on the connection.
+    /// </summary>
     private static async Task<string> AskAsync(TcpClient client, GatewayProcess gateway)
     {
         var stream = client.GetStream();
         try
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /health/live HTTP/1.1\r\nHost: {gateway.Address.Authority}\r\n\r\n"));
-            var answer = new byte[256];
-            var read = await stream.ReadAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-            return Encoding.ASCII.GetString(answer, 0, read);
+            var answer = new StringBuilder();
+            var buffer = new byte[1024];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!Complete(answer.ToString()))
+            {
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return answer.ToString();
         }
         catch (IOException)
         {
             return string.Empty;
         }
+    }
+
+    /// <summary>Whether <paramref name="answer"/> holds a whole HTTP response: headers and all of its body.</summary>
+    private static bool Complete(string answer)
+    {
+        var end = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return false;
+        }
+
+        var headers = answer[..end];
+        var body = answer[(end + 4)..];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return body == "0\r\n\r\n" || body.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+        }
+
+        var length = headers.Split("\r\n").FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is null || body.Length >= int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
