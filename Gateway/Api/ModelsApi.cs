@@ -170,7 +170,7 @@ public static class ModelsApi
 /// <param name="DatasetVersion">Dataset version (default: latest).</param>
 /// <param name="Label">Column to predict.</param>
 /// <param name="Task">auto (default), binary, multiclass or regression.</param>
-/// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest, linear or lda (linear discriminant analysis, classification only).</param>
+/// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest, linear, lda (linear discriminant analysis, classification only) or kernelridge (kernel ridge regression, regression only).</param>
 /// <param name="Features">Columns to use (default: every usable column but the label). A column inferred as ignored is used when named here, with a warning in the version's spec.warnings; one with no values is refused.</param>
 /// <param name="Parameters">Hyper-parameters: trees, leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds.</param>
 /// <param name="TestFraction">Held-out share for evaluation, 0 to 0.9 (default 0.2); 0 trains on every labelled row, with no held-out metrics.</param>

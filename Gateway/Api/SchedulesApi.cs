@@ -114,7 +114,7 @@ public static class SchedulesApi
 /// <param name="Every">How often a run is due, e.g. "01:00:00"; at least "00:01:00".</param>
 /// <param name="Dataset">The dataset each run trains on (its newest version then).</param>
 /// <param name="Label">The label column.</param>
-/// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest, linear or lda (linear discriminant analysis, classification only).</param>
+/// <param name="Algorithm">auto (default), fasttree, lightgbm, fastforest, linear, lda (linear discriminant analysis, classification only) or kernelridge (kernel ridge regression, regression only).</param>
 /// <param name="Parameters">Hyper-parameters, as for training.</param>
 /// <param name="Trigger">always (default), newData or drift.</param>
 /// <param name="DriftThreshold">For drift: the largest PSI at which a run trains (default 0.2).</param>

@@ -33,7 +33,7 @@ public sealed class ScheduleTools(IGrainFactory grains)
         [Description("always (default), newData or drift.")] string? trigger = null,
         [Description("For drift: the largest PSI at which a run trains (default 0.2).")] double? driftThreshold = null,
         [Description("none (default), rollout or promoteIfBetter.")] string? then = null,
-        [Description("auto (default), fasttree, lightgbm, fastforest, linear or lda (classification only).")] string? algorithm = null,
+        [Description("auto (default), fasttree, lightgbm, fastforest, linear, lda (classification only) or kernelridge (regression only).")] string? algorithm = null,
         [Description("Hyper-parameters by name (trees, leaves, learningRate, minLeaf, l1, l2, timeBudgetSeconds). Omit for defaults.")] Dictionary<string, double>? parameters = null,
         [Description("auto (default), binary, multiclass or regression.")] string? task = null,
         [Description("Feature columns each run trains on; the drift trigger measures these. Omit for every usable column except the label.")] string[]? features = null,

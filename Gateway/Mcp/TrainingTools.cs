@@ -42,7 +42,8 @@ public sealed class TrainingTools(IGrainFactory grains, FailoverPolicy failover,
         [AllowedWords<TrainingAlgorithm>]
         [Description("Learner. One of: auto (default: the learners cross-validated, or a time-boxed search above 10,000 rows; the "
             + "version's search shows how it chose), fasttree, lightgbm, fastforest, linear, lda (linear discriminant analysis: "
-            + "classification only, for small numeric data). linear, lda and lightgbm are the fastest.")] string? algorithm = null,
+            + "classification only, for small numeric data), kernelridge (kernel ridge regression: regression only, for small "
+            + "numeric data with smooth curvature). linear, lda and lightgbm are the fastest.")] string? algorithm = null,
         [Description("Dataset version to train on. Omit for the latest.")] int? datasetVersion = null,
         [Description("Feature columns to use. Omit to use every usable column except the label. A column describe_dataset shows as "
             + "ignored is used too when named here, with a warning in the answer (spec.warnings); one with no values is refused.")] string[]? features = null,

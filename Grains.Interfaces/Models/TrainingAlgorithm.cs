@@ -26,4 +26,10 @@ public enum TrainingAlgorithm
     /// for small numeric data whose classes are roughly Gaussian.
     /// </summary>
     Lda = 5,
+
+    /// <summary>
+    /// Kernel ridge regression (regression only): a linear plus a Gaussian kernel over the standardized features, on random
+    /// Fourier features, its penalty chosen by leave-one-out error; for small numeric data with smooth curvature.
+    /// </summary>
+    KernelRidge = 6,
 }

@@ -29,7 +29,7 @@ public static class TrainingParameters
         TrainingAlgorithm.Linear => ["trees", "l1", "l2", "timeBudgetSeconds"],
         TrainingAlgorithm.FastForest => ["trees", "leaves", "minLeaf", "timeBudgetSeconds"],
         TrainingAlgorithm.FastTree => ["trees", "leaves", "learningRate", "minLeaf", "timeBudgetSeconds"],
-        TrainingAlgorithm.Lda => ["timeBudgetSeconds"],
+        TrainingAlgorithm.Lda or TrainingAlgorithm.KernelRidge => ["timeBudgetSeconds"],
         _ => Names,
     };
 }

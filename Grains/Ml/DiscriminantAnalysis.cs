@@ -72,13 +72,6 @@ internal sealed class DiscriminantAnalysis(MLContext ml, CancellationToken cance
         [typeof(IHostEnvironment), typeof(LinearBinaryModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(float), typeof(string)],
         null);
 
-    static DiscriminantAnalysis()
-    {
-        // Math.NET's products split large matrices over every core; a fit here runs on one thread, as auto's fold fits
-        // run side by side on the training's threads. Math.NET serves nothing else in the process.
-        MathNet.Numerics.Control.UseSingleThread();
-    }
-
     /// <summary>Whether this ML.NET lets the learner build its model of three or more classes.</summary>
     public static bool IsAvailable => ModelConstructor is not null && TransformerConstructor is not null;
 

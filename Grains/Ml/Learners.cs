@@ -64,6 +64,11 @@ internal static class Learners
 
     static Learners()
     {
+        // Math.NET's products and decompositions split large matrices over every core; its fits (discriminant analysis,
+        // least squares, kernel ridge) run on one thread, as auto's fold fits run side by side on the training's threads.
+        // Math.NET serves nothing else in the process.
+        MathNet.Numerics.Control.UseSingleThread();
+
         // Before LightGBM's native library loads (with the first fit), so its OpenMP calls bind to the chosen runtime.
         _ = OpenMpRuntime.Active;
         FastTreeTasks?.GetMethod("Initialize", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(int)])
@@ -84,6 +89,8 @@ internal static class Learners
         {
             (not (ModelTask.Binary or ModelTask.Multiclass), TrainingAlgorithm.Lda) => throw new InvalidTrainingRequestException(
                 "Algorithm lda is for a label of classes, not a regression target: choose linear for this one."),
+            (ModelTask.Binary or ModelTask.Multiclass, TrainingAlgorithm.KernelRidge) => throw new InvalidTrainingRequestException(
+                "Algorithm kernelridge is for a regression target, not a label of classes: choose lda or linear for this one."),
             (ModelTask.Binary, TrainingAlgorithm.Lda) => LbfgsInput(ml, rows, parts).Append(new DiscriminantAnalysis(ml, cancellationToken)),
             (ModelTask.Binary, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastTree(FastTree<FastTreeBinaryTrainer.Options>(candidate, threads, seed))),
             (ModelTask.Binary, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.BinaryClassification.Trainers.FastForest(Forest<FastForestBinaryTrainer.Options>(candidate, threads, seed)))
@@ -119,6 +126,7 @@ internal static class Learners
 
             (_, TrainingAlgorithm.FastTree) => WithoutForcedCollections(ml.Regression.Trainers.FastTree(FastTree<FastTreeRegressionTrainer.Options>(candidate, threads, seed))),
             (_, TrainingAlgorithm.FastForest) => WithoutForcedCollections(ml.Regression.Trainers.FastForest(Forest<FastForestRegressionTrainer.Options>(candidate, threads, seed))),
+            (_, TrainingAlgorithm.KernelRidge) => Linear(ml, parts).AppendCacheCheckpoint(ml).Append(new KernelRidge(ml, seed, cancellationToken)),
             (_, TrainingAlgorithm.Linear) => new CentredRegression(ml, Linear(ml, parts).AppendCacheCheckpoint(ml).Append(new LeastSquares(
                 ml, candidate.L2, candidate.L1For(ModelTask.Regression), SdcaRegression(ml, candidate, rows), cancellationToken))),
             (_, _) => ml.Regression.Trainers.LightGbm(LightGbmRegression(candidate, LightGbmThreads(rows, threads), seed)),

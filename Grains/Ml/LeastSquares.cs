@@ -43,7 +43,7 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     private const double MaxSweepWork = 4e9;
 
     // Rows between two looks at the cancellation token (ML.NET's cursors do not look while reading a cache).
-    private const int CheckEvery = 4096;
+    internal const int CheckEvery = 4096;
 
     private static readonly ConstructorInfo? ModelConstructor = typeof(LinearRegressionModelParameters).GetConstructor(
         BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
@@ -68,9 +68,18 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
         }
 
         var (weights, bias) = Solve(input, width);
-        object?[] arguments = [ml, new VBuffer<float>(width, [.. weights.Select(w => (float)w)]), (float)bias];
+        return Model(ml, weights, bias, input.Schema, FeatureLayout.Features);
+    }
+
+    /// <summary>
+    /// ML.NET's linear regression of <paramref name="featureColumn"/> with these weights and intercept, and its prediction
+    /// transformer (both built through their internal constructors; <see cref="IsAvailable"/> says whether they exist).
+    /// </summary>
+    internal static ITransformer Model(MLContext ml, double[] weights, double bias, DataViewSchema schema, string featureColumn)
+    {
+        object?[] arguments = [ml, new VBuffer<float>(weights.Length, [.. weights.Select(w => (float)w)]), (float)bias];
         var model = (LinearRegressionModelParameters)ModelConstructor!.Invoke(arguments);
-        return (ITransformer)TransformerConstructor!.Invoke([ml, model, input.Schema, FeatureLayout.Features]);
+        return (ITransformer)TransformerConstructor!.Invoke([ml, model, schema, featureColumn]);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => wide.GetOutputSchema(inputSchema);
@@ -78,7 +87,7 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     /// <summary>The weights and the intercept at the optimum; weights of features that never vary are zero.</summary>
     private (double[] Weights, double Bias) Solve(IDataView input, int width)
     {
-        var (rows, means, labelMean, products, targets, labelSpread) = CentredMoments(input, width);
+        var (rows, means, labelMean, products, targets, labelSpread) = CentredMoments(input, FeatureLayout.Features, width, cancellationToken);
         if (rows == 0)
         {
             throw new InvalidTrainingRequestException("No training row has a finite label and finite features: a linear regression needs at least one.");
@@ -203,9 +212,10 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     /// the centred cross-products of the features (<c>XᵀX</c>) and with the label (<c>Xᵀy</c>), and the label's spread
     /// (the root of its centred sum of squares). Sums are taken about the first row, so large offsets cancel exactly.
     /// </summary>
-    private (long Rows, double[] Means, double LabelMean, double[,] Products, double[] Targets, double LabelSpread) CentredMoments(IDataView input, int width)
+    internal static (long Rows, double[] Means, double LabelMean, double[,] Products, double[] Targets, double LabelSpread) CentredMoments(
+        IDataView input, string features, int width, CancellationToken cancellationToken)
     {
-        var featureColumn = input.Schema[FeatureLayout.Features];
+        var featureColumn = input.Schema[features];
         var labelColumn = input.Schema[FeatureLayout.Label];
         using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
@@ -218,7 +228,13 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
         var sums = new double[width];
         var labelSum = 0d;
         var labelSquares = 0d;
-        var products = new double[width, width];
+        // Row j holds the products of feature j with features j and on (the upper triangle), added a row at a time.
+        var upper = new double[width][];
+        for (var j = 0; j < width; j++)
+        {
+            upper[j] = new double[width];
+        }
+
         var targets = new double[width];
         var rows = 0L;
         var seen = 0L;
@@ -261,10 +277,16 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
 
                 sums[j] += xj;
                 targets[j] += xj * y;
-                for (var k = j; k < width; k++)
-                {
-                    products[j, k] += xj * row[k];
-                }
+                DenseMath.AddScaled(row.AsSpan(j), xj, upper[j].AsSpan(j));
+            }
+        }
+
+        var products = new double[width, width];
+        for (var j = 0; j < width; j++)
+        {
+            for (var k = j; k < width; k++)
+            {
+                products[j, k] = upper[j][k];
             }
         }
 
@@ -309,7 +331,7 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     }
 
     /// <summary>Writes <paramref name="values"/> into <paramref name="row"/>; false when one is not finite.</summary>
-    private static bool Dense(in VBuffer<float> values, double[] row)
+    internal static bool Dense(in VBuffer<float> values, double[] row)
     {
         Array.Clear(row);
         foreach (var (slot, value) in values.Items())

@@ -41,5 +41,5 @@ public sealed record TrainingLimits(int MaxTrainingSeconds, int MaxTrees, int Ma
     /// <summary>The message of a fit of <paramref name="algorithm"/> stopped by its wall-clock limit, with what makes one shorter.</summary>
     public static string TimeLimitReached(TimeSpan limit, TrainingAlgorithm algorithm) => string.Create(CultureInfo.InvariantCulture,
         $"Training stopped: the time limit of {limit.TotalSeconds:0.###} s reached (timeBudgetSeconds, at most OrleansMl__MaxTrainingSeconds). "
-        + $"Train with {(algorithm == TrainingAlgorithm.Lda ? "fewer features" : "fewer trees or leaves")}, fewer rows, or a larger timeBudgetSeconds.");
+        + $"Train with {(algorithm is TrainingAlgorithm.Lda or TrainingAlgorithm.KernelRidge ? "fewer features" : "fewer trees or leaves")}, fewer rows, or a larger timeBudgetSeconds.");
 }

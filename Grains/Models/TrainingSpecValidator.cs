@@ -151,6 +151,11 @@ public static class TrainingSpecValidator
             CheckDiscriminantAnalysis(request.Task, label, used);
         }
 
+        if (request.Algorithm == TrainingAlgorithm.KernelRidge)
+        {
+            CheckKernelRidge(request.Task, label, used);
+        }
+
         var testFraction = request.TestFraction ?? DefaultTestFraction;
         var warnings = features.Select(f => columns[f]).Where(c => c.Kind == ColumnKind.Ignored).Select(IgnoredFeatureWarning).ToImmutableArray();
         if (FewTestRowsWarning(label, testFraction) is { } few)
@@ -215,6 +220,23 @@ public static class TrainingSpecValidator
         {
             throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
                 $"Algorithm lda takes at most {DiscriminantAnalysis.MaxFeatures} features after one-hot, hashed and text featurization; these would be {width} wide. "
+                + $"Name fewer features, or choose linear or auto."));
+        }
+    }
+
+    private static void CheckKernelRidge(ModelTask task, ColumnInfo label, IReadOnlyList<ColumnInfo> features)
+    {
+        if (!IsRegression(task, label))
+        {
+            throw new InvalidTrainingRequestException(
+                $"Algorithm kernelridge is for a regression target, and '{label.Name}' is a label of classes: choose lda, linear or auto for it.");
+        }
+
+        var width = FeatureWidth(features);
+        if (width > KernelRidge.MaxFeatures)
+        {
+            throw new InvalidTrainingRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"Algorithm kernelridge takes at most {KernelRidge.MaxFeatures} features after one-hot, hashed and text featurization; these would be {width} wide. "
                 + $"Name fewer features, or choose linear or auto."));
         }
     }
@@ -377,7 +399,7 @@ public static class TrainingSpecValidator
     /// </summary>
     private static void CheckTreeSize(TrainingAlgorithm algorithm, HyperParameters parameters, DatasetVersionInfo dataset, double testFraction, TrainingLimits limits)
     {
-        if (algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Lda)
+        if (algorithm is TrainingAlgorithm.Linear or TrainingAlgorithm.Lda or TrainingAlgorithm.KernelRidge)
         {
             return;
         }

@@ -16,7 +16,7 @@ namespace OrleansMl.Benchmarks;
 internal static class AutoBenchmark
 {
     private static readonly TrainingAlgorithm[] Singles =
-        [TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear, TrainingAlgorithm.Lda];
+        [TrainingAlgorithm.FastTree, TrainingAlgorithm.LightGbm, TrainingAlgorithm.FastForest, TrainingAlgorithm.Linear, TrainingAlgorithm.Lda, TrainingAlgorithm.KernelRidge];
 
     public static void Run(string? splitDirectory, string[] datasets, int seeds, int? threads, int repeats)
     {
@@ -27,7 +27,7 @@ internal static class AutoBenchmark
         var warmUp = MlTestData.Public("iris");
         foreach (var algorithm in Singles.Prepend(TrainingAlgorithm.Auto))
         {
-            trainer.Train(warmUp, Spec(algorithm, 0.2, 1), null, CancellationToken.None);
+            trainer.Train(algorithm == TrainingAlgorithm.KernelRidge ? MlTestData.Public("diabetes") : warmUp, Spec(algorithm, 0.2, 1), null, CancellationToken.None);
         }
 
         var totals = new List<(string Dataset, int Matched, int Runs, double MeanMs, double MaxMs)>();
@@ -64,9 +64,9 @@ internal static class AutoBenchmark
                             times.Add(model.TrainingMs);
                         }
                     }
-                    catch (InvalidTrainingRequestException) when (algorithm == TrainingAlgorithm.Lda)
+                    catch (InvalidTrainingRequestException) when (algorithm is TrainingAlgorithm.Lda or TrainingAlgorithm.KernelRidge)
                     {
-                        continue; // classes only
+                        continue; // lda fits classes only, kernelridge a regression only
                     }
 
                     if (algorithm == TrainingAlgorithm.Auto)
@@ -163,7 +163,7 @@ internal static class AutoBenchmark
         var fit = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, fold)));
         var check = ml.Data.Cache(featurizer.Transform(new FrameDataView(plan.Layout, plan.LabelPlan, valid)));
         Console.WriteLine($"  featurize a fold: {watch2.Elapsed.TotalMilliseconds:F1} ms ({fold.Length} fit rows, {valid.Length} validation rows)");
-        foreach (var algorithm in Singles.Where(a => a != TrainingAlgorithm.Lda || plan.Task == ModelTask.Multiclass))
+        foreach (var algorithm in Singles.Where(a => (a != TrainingAlgorithm.Lda || plan.Task == ModelTask.Multiclass) && (a != TrainingAlgorithm.KernelRidge || plan.Task == ModelTask.Regression)))
         {
             var candidate = Candidate.Default(algorithm, fold.Length, HyperParameters.None);
             var times = new List<(double Fit, double Score)>();

@@ -107,7 +107,7 @@ public sealed class McpToolListTests(GatewayFactory factory)
         Assert.Equal(["model", "dataset", "label"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         var properties = schema.GetProperty("properties");
         Assert.Equal(["auto", "binary", "multiclass", "regression"], Enum(properties.GetProperty("task")));
-        Assert.Equal(["auto", "fasttree", "lightgbm", "fastforest", "linear", "lda"], Enum(properties.GetProperty("algorithm")));
+        Assert.Equal(["auto", "fasttree", "lightgbm", "fastforest", "linear", "lda", "kernelridge"], Enum(properties.GetProperty("algorithm")));
         Assert.Contains("lightgbm", properties.GetProperty("algorithm").GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal("boolean", properties.GetProperty("wait").GetProperty("type").GetString());
     }

@@ -284,6 +284,7 @@ public sealed class TrainingSpecValidatorTests
     [InlineData(TrainingAlgorithm.FastTree, "l2", "Parameter 'l2' is not used by algorithm fasttree")]
     [InlineData(TrainingAlgorithm.FastForest, "l1", "Parameter 'l1' is not used by algorithm fastforest")]
     [InlineData(TrainingAlgorithm.Lda, "trees", "Parameter 'trees' is not used by algorithm lda")]
+    [InlineData(TrainingAlgorithm.KernelRidge, "l2", "Parameter 'l2' is not used by algorithm kernelridge")]
     public void AParameterTheAlgorithmDoesNotUse_IsRejected(TrainingAlgorithm algorithm, string parameter, string message)
     {
         var error = Reject(new TrainingRequest("churn", null, "churned", Algorithm: algorithm, Parameters: MlTestData.Parameters((parameter, 1))));
@@ -318,6 +319,35 @@ public sealed class TrainingSpecValidatorTests
             + "Name fewer features, or choose linear or auto.",
             tooWide.Message);
         TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "label", Algorithm: TrainingAlgorithm.Lda, Features: [.. columns.Skip(1)]), wide);
+    }
+
+    /// <summary>
+    /// Kernel ridge regression fits a regression target: a label of classes is refused when the request arrives, naming
+    /// the label and what to choose instead; and so is data wider than it takes.
+    /// </summary>
+    [Fact]
+    public void KernelRidge_OnClasses_OrTooManyFeatures_IsRejected_SayingWhatToChoose()
+    {
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "age", Algorithm: TrainingAlgorithm.KernelRidge), Churn.Value);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "age", Task: ModelTask.Regression, Algorithm: TrainingAlgorithm.KernelRidge), Churn.Value);
+
+        Assert.Equal(
+            "Algorithm kernelridge is for a regression target, and 'churned' is a label of classes: choose lda, linear or auto for it.",
+            Reject(new TrainingRequest("churn", null, "churned", Algorithm: TrainingAlgorithm.KernelRidge)).Message);
+        Assert.Contains("'species' is a label of classes",
+            Reject(new TrainingRequest("churn", null, "species", Task: ModelTask.Multiclass, Algorithm: TrainingAlgorithm.KernelRidge), Version(MlTestData.MulticlassCsv())).Message,
+            StringComparison.Ordinal);
+
+        // 809 numbers, one slot each.
+        var columns = Enumerable.Range(0, KernelRidge.MaxFeatures + 1).Select(c => $"x{c}").ToList();
+        var wide = Version(string.Join(",", columns) + ",label\n"
+            + string.Concat(Enumerable.Range(0, 30).Select(r => string.Join(",", columns.Select((_, c) => (r * c) % 11)) + $",{r * 1.5}\n")));
+        var tooWide = Reject(new TrainingRequest("churn", null, "label", Algorithm: TrainingAlgorithm.KernelRidge), wide);
+        Assert.Equal(
+            $"Algorithm kernelridge takes at most {KernelRidge.MaxFeatures} features after one-hot, hashed and text featurization; these would be {KernelRidge.MaxFeatures + 1} wide. "
+            + "Name fewer features, or choose linear or auto.",
+            tooWide.Message);
+        TrainingSpecValidator.Resolve(new TrainingRequest("churn", null, "label", Algorithm: TrainingAlgorithm.KernelRidge, Features: [.. columns.Skip(1)]), wide);
     }
 
     [Fact]
