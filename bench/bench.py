@@ -38,12 +38,13 @@ NOOP_DLL = os.path.join(BENCH, "NoopApi", RELEASE, "OrleansMl.Bench.NoopApi.dll"
 BENCHMARKS_DLL = os.path.join(ROOT, "tests", "Benchmarks", RELEASE, "OrleansMl.Benchmarks.dll")
 PUBLIC = [("breast_cancer", "binary"), ("wine", "multiclass"), ("iris", "multiclass"), ("diabetes", "regression")]
 LEARNERS = ["lightgbm", "fasttree", "fastforest", "linear"]
-# Linear discriminant analysis fits labels of three or more classes only.
+# Linear discriminant analysis fits labels of classes only, kernel ridge regression a regression target only.
 CLASS_LEARNERS = ["lda"]
+REGRESSION_LEARNERS = ["kernelridge"]
 
 
 def learners_for(task):
-    return LEARNERS + (CLASS_LEARNERS if task != "regression" else [])
+    return LEARNERS + (REGRESSION_LEARNERS if task == "regression" else CLASS_LEARNERS)
 
 
 class BenchError(Exception):
