@@ -10,7 +10,9 @@ seed 42, stratified for classification, as bench.py makes them) and on 20 seeded
     /usr/bin/python3 bench/learners.py [--splits 20] [--repeats 10]
 
 Needs Debian's python3-sklearn and python3-pandas; about a minute on two cores. Its answer for iris, linear
-discriminant analysis, has since become one of OrleansMl's learners (`lda`) and `auto`'s first preference on classes.
+discriminant analysis, has since become one of OrleansMl's learners (`lda`) and `auto`'s first preference on classes;
+its answer for diabetes, kernel ridge regression with the sum of a linear and a Gaussian kernel (the only regression
+learner here the folds rank ahead of the linear model), the learner `kernelridge`, first preference on regressions.
 """
 
 import argparse
@@ -19,6 +21,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.kernel_ridge import KernelRidge
@@ -55,10 +58,49 @@ def classifiers():
     }
 
 
+class LinearPlusRbfRidge(RegressorMixin, BaseEstimator):
+    """Kernel ridge regression with the sum of a linear and a Gaussian kernel, exp(-|x - x'|^2 / features), an
+    unpenalized intercept, and the penalty with the smallest exact leave-one-out error (the counterpart of OrleansMl's
+    `kernelridge`, which fits the Gaussian part on random Fourier features)."""
+
+    def fit(self, x, y):
+        self.x_ = np.asarray(x, dtype=float)
+        self.mean_ = y.mean()
+        n = len(y)
+        centring = np.eye(n) - 1.0 / n
+        gram = centring @ self._kernel(self.x_, self.x_) @ centring
+        values, vectors = np.linalg.eigh(gram)
+        values = np.maximum(values, 0)
+        projected = vectors.T @ (y - self.mean_)
+        best = None
+        for penalty in np.logspace(-3, 5, 33):
+            shrink = values / (values + penalty)
+            fitted = vectors @ (shrink * projected)
+            leverage = (vectors ** 2) @ shrink + 1.0 / n
+            error = np.mean(((y - self.mean_ - fitted) / (1 - leverage)) ** 2)
+            if best is None or error < best[0]:
+                best = (error, penalty)
+        self.alpha_ = vectors @ (projected / (values + best[1]))
+        self.centring_ = centring
+        return self
+
+    def _kernel(self, a, b):
+        distances = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2 * a @ b.T
+        return a @ b.T + np.exp(-distances / a.shape[1])
+
+    def predict(self, x):
+        kernel = self._kernel(np.asarray(x, dtype=float), self.x_)
+        # The training kernel was centred on both sides; centre the new rows' kernel against the training rows the same way.
+        train = self._kernel(self.x_, self.x_)
+        centred = kernel - kernel.mean(1, keepdims=True) - train.mean(0)[None, :] + train.mean()
+        return self.mean_ + centred @ self.alpha_
+
+
 def regressors():
     scaled = lambda model: make_pipeline(StandardScaler(), model)  # noqa: E731
     return {
         BASELINE: scaled(Ridge(1.0)),
+        "kernel ridge, linear + RBF": scaled(LinearPlusRbfRidge()),
         "kernel ridge, RBF 0.005": scaled(KernelRidge(alpha=0.1, kernel="rbf", gamma=0.005)),
         "kernel ridge, RBF 0.01": scaled(KernelRidge(alpha=0.3, kernel="rbf", gamma=0.01)),
         "SVR, RBF": scaled(SVR(C=300, gamma=0.01, epsilon=10)),
