@@ -61,10 +61,12 @@ public sealed class InferenceProtocolTests(GatewayFactory factory)
         AssertSame(rest, outputs, ["setosa", "versicolor", "virginica"]);
     }
 
-    [Fact]
-    public async Task Regression_InferReturnsValues_EqualToRestPredict()
+    [Theory]
+    [InlineData("fasttree")]
+    [InlineData("kernelridge")]
+    public async Task Regression_InferReturnsValues_EqualToRestPredict(string algorithm)
     {
-        var (model, rows) = await TrainAsync("diabetes", "fasttree");
+        var (model, rows) = await TrainAsync("diabetes", algorithm);
 
         var (infer, rest) = await InferAndPredictAsync(model, rows.Take(40).ToList(), $"/v2/models/{model}/infer");
 

@@ -121,11 +121,13 @@ public class BatchPredictionTests
     }
 
     [Theory]
-    [InlineData(TrainingAlgorithm.Linear)]
-    [InlineData(TrainingAlgorithm.Lda)]
-    public void Batch_OfALinearModel_ScoresRowByRow(TrainingAlgorithm algorithm)
+    [InlineData(TrainingAlgorithm.Linear, "wine")]
+    [InlineData(TrainingAlgorithm.Lda, "wine")]
+    [InlineData(TrainingAlgorithm.Linear, "diabetes")]
+    [InlineData(TrainingAlgorithm.KernelRidge, "diabetes")]
+    public void Batch_OfALinearModel_ScoresRowByRow(TrainingAlgorithm algorithm, string dataset)
     {
-        var frame = MlTestData.Public("wine");
+        var frame = MlTestData.Public(dataset);
         var model = Trainer.Train(frame, MlTestData.Spec("target", algorithm: algorithm), null, CancellationToken.None);
         var loaded = LoadedModel.Load(new MemoryStream(model.ModelBytes), model.Signature);
         var predictor = loaded.CreatePredictor();
