@@ -17,7 +17,7 @@ namespace OrleansMl.Ml;
 /// <para>
 /// The linear part makes it nest the linear model (a large penalty on the curvature leaves a ridge regression), and the
 /// Gaussian part adds the smooth curvature that tree ensembles approximate in steps: on scikit-learn's diabetes set its
-/// mean test RMSE over 20 seeded splits was 54.5 against the linear model's 54.8 and the forest's 57 (docs/performance.md).
+/// mean test RMSE over 20 seeded splits was 54.3 against the linear model's 54.8 and FastForest's 56.8 (docs/performance.md).
 /// </para>
 /// <para>
 /// Two passes over the rows: the centred cross-products of the <c>d + D</c> features (<see cref="LeastSquares"/>'s), then
@@ -42,7 +42,7 @@ internal sealed class KernelRidge(MLContext ml, int seed, CancellationToken canc
     /// <summary>
     /// The most training rows <c>auto</c> tries it on. A fit costs about <c>1.5 n (d + D)²</c> multiply-adds besides its
     /// eigendecomposition (on 1,333 rows of 10 numbers 50-70 ms, on 236 rows about 30 ms), and the search runs it once per
-    /// fold and once more if it wins: at 2,000 training rows of 10 numbers it took <c>auto</c> from 0.39 to 0.53 s, where
+    /// fold and once more if it wins: at 2,000 training rows of 10 numbers it took <c>auto</c> from 0.39 to 0.51-0.58 s, where
     /// boosted trees won anyway. It is the small sets, where trees have too few rows, that it is for.
     /// </summary>
     public const int MaxSearchRows = 1_000;
