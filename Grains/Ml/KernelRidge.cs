@@ -152,14 +152,6 @@ internal sealed class KernelRidge(MLContext ml, int seed, CancellationToken canc
     /// </summary>
     private int LeaveOneOutBest(IDataView rows, int width, long count, double[] means, double labelMean, double[] values, double[][] basis, double[] projected)
     {
-        var column = rows.Schema[Combined];
-        var labelColumn = rows.Schema[FeatureLayout.Label];
-        using var cursor = rows.GetRowCursor([column, labelColumn]);
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(column);
-        var getLabel = cursor.GetGetter<float>(labelColumn);
-        VBuffer<float> buffer = default;
-        var label = 0f;
-        var row = new double[width];
         var projection = new double[width];
         var squares = new double[width];
         var towardsLabel = new double[width];
@@ -170,21 +162,8 @@ internal sealed class KernelRidge(MLContext ml, int seed, CancellationToken canc
             inverse[t] = [.. values.Select(s => 1 / (s + Penalties[t]))];
         }
 
-        var seen = 0L;
-        while (cursor.MoveNext())
+        foreach (var (row, label) in LeastSquares.FiniteRows(rows, Combined, width, cancellationToken))
         {
-            if (++seen % LeastSquares.CheckEvery == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            getLabel(ref label);
-            getFeatures(ref buffer);
-            if (!float.IsFinite(label) || !LeastSquares.Dense(buffer, row))
-            {
-                continue;
-            }
-
             for (var j = 0; j < width; j++)
             {
                 row[j] -= means[j];

@@ -43,7 +43,7 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     private const double MaxSweepWork = 4e9;
 
     // Rows between two looks at the cancellation token (ML.NET's cursors do not look while reading a cache).
-    internal const int CheckEvery = 4096;
+    private const int CheckEvery = 4096;
 
     private static readonly ConstructorInfo? ModelConstructor = typeof(LinearRegressionModelParameters).GetConstructor(
         BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
@@ -215,14 +215,6 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
     internal static (long Rows, double[] Means, double LabelMean, double[,] Products, double[] Targets, double LabelSpread) CentredMoments(
         IDataView input, string features, int width, CancellationToken cancellationToken)
     {
-        var featureColumn = input.Schema[features];
-        var labelColumn = input.Schema[FeatureLayout.Label];
-        using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-        var getLabel = cursor.GetGetter<float>(labelColumn);
-        VBuffer<float> values = default;
-        var label = 0f;
-        var row = new double[width];
         double[]? origin = null;
         var labelOrigin = 0d;
         var sums = new double[width];
@@ -237,21 +229,8 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
 
         var targets = new double[width];
         var rows = 0L;
-        var seen = 0L;
-        while (cursor.MoveNext())
+        foreach (var (row, label) in FiniteRows(input, features, width, cancellationToken))
         {
-            if (++seen % CheckEvery == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            getLabel(ref label);
-            getFeatures(ref values);
-            if (!float.IsFinite(label) || !Dense(values, row))
-            {
-                continue;
-            }
-
             if (origin is null)
             {
                 origin = (double[])row.Clone();
@@ -330,8 +309,40 @@ internal sealed class LeastSquares(MLContext ml, double l2, double l1, IEstimato
         return (rows, means, labelMean, products, targets, spread);
     }
 
+    /// <summary>
+    /// The rows of <paramref name="input"/> with a finite label and finite features, the features as numbers in one buffer
+    /// that every row reuses (the caller may change it, and copies what it keeps). Looks at the cancellation token every
+    /// <see cref="CheckEvery"/> rows.
+    /// </summary>
+    internal static IEnumerable<(double[] Row, float Label)> FiniteRows(IDataView input, string features, int width, CancellationToken cancellationToken)
+    {
+        var featureColumn = input.Schema[features];
+        var labelColumn = input.Schema[FeatureLayout.Label];
+        using var cursor = input.GetRowCursor([featureColumn, labelColumn]);
+        var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
+        var getLabel = cursor.GetGetter<float>(labelColumn);
+        VBuffer<float> values = default;
+        var label = 0f;
+        var row = new double[width];
+        var seen = 0L;
+        while (cursor.MoveNext())
+        {
+            if (++seen % CheckEvery == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            getLabel(ref label);
+            getFeatures(ref values);
+            if (float.IsFinite(label) && Dense(values, row))
+            {
+                yield return (row, label);
+            }
+        }
+    }
+
     /// <summary>Writes <paramref name="values"/> into <paramref name="row"/>; false when one is not finite.</summary>
-    internal static bool Dense(in VBuffer<float> values, double[] row)
+    private static bool Dense(in VBuffer<float> values, double[] row)
     {
         Array.Clear(row);
         foreach (var (slot, value) in values.Items())
